@@ -1,0 +1,109 @@
+"""The request classifier: words of a request → domains, contexts, patterns, complexity, urgency.
+
+Lexicon-driven (``catalog.lexicon``): the code only tokenizes and looks words up. Rules, in order:
+
+* a request is lower-cased and split into words of letters, digits and ``. / + # -`` (so ``ci/cd``,
+  ``k8s`` and ``full-stack`` are words); trailing punctuation is dropped; a word counts only whole,
+  so "build" never matches "ui"; a plural ``s`` is dropped when only the singular is listed;
+* domains, contexts, patterns and keywords are collected in order of first appearance, without
+  repeats; implied contexts (react → jsx) follow the context that implies them;
+* complexity is ``complex`` with at least ``complex_min_domains`` domains or any word marked
+  ``complex``; ``moderate`` with at least ``moderate_min_domains``; else ``simple``;
+* urgency is the highest urgency of any urgency word, else ``default_urgency``;
+* the duration estimate is the sum of the durations of the phase templates the domains trigger
+  (the work a collaboration plan would do sequentially), else ``simple_duration``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .catalog import Catalog, Term
+
+__all__ = ["Classification", "classify", "tokenize"]
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9./+#-]*")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words of ``text`` (see the module docstring)."""
+    return [w.rstrip(".-/") for w in _WORD.findall(text.lower())]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Classification:
+    text: str
+    domains: tuple[str, ...]
+    contexts: tuple[str, ...]
+    query_contexts: tuple[str, ...]  #: contexts named by the request (not merely implied)
+    patterns: tuple[str, ...]
+    keywords: tuple[str, ...]
+    complexity: str  #: "simple" | "moderate" | "complex"
+    urgency: int
+    est_duration: float  #: seconds
+    words: tuple[str, ...] = ()  #: the words that the lexicon knew
+
+    def __repr__(self) -> str:
+        return (f"Classification({self.complexity.upper()}, domains={list(self.domains)}, "
+                f"contexts={list(self.contexts)}, patterns={list(self.patterns)}, "
+                f"keywords={list(self.keywords)}, urgency={self.urgency}, "
+                f"est={self.est_duration / 60:g} min)")
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def _lookup(word: str, terms: dict[str, Term]) -> Term | None:
+    if word in terms:
+        return terms[word]
+    if word.endswith("s") and word[:-1] in terms:
+        return terms[word[:-1]]
+    return None
+
+
+def _add(seq: list[str], items: tuple[str, ...]) -> None:
+    for item in items:
+        if item not in seq:
+            seq.append(item)
+
+
+def classify(text: str, catalog: Catalog) -> Classification:
+    """Classify ``text`` with ``catalog``'s lexicon (pure and deterministic)."""
+    lex = catalog.lexicon
+    domains: list[str] = []
+    contexts: list[str] = []
+    query_contexts: list[str] = []
+    patterns: list[str] = []
+    keywords: list[str] = []
+    known: list[str] = []
+    is_complex = False
+    urgencies: list[int] = []
+    for word in tokenize(text):
+        term = _lookup(word, lex.terms)  # type: ignore[arg-type]
+        if term is None:
+            continue
+        known.append(word)
+        _add(domains, term.domains)
+        _add(query_contexts, term.contexts)
+        _add(contexts, term.contexts + term.implied_contexts)
+        _add(patterns, term.patterns)
+        if term.keyword:
+            _add(keywords, (word,))
+        is_complex = is_complex or term.complex
+        if term.urgency is not None:
+            urgencies.append(term.urgency)
+    if is_complex or len(domains) >= lex.complex_min_domains:
+        complexity = "complex"
+    elif len(domains) >= lex.moderate_min_domains:
+        complexity = "moderate"
+    else:
+        complexity = "simple"
+    triggered = [p for p in lex.phases if set(p.domains) & set(domains)]
+    est = sum(p.duration for p in triggered) if triggered else lex.simple_duration
+    return Classification(
+        text=text, domains=tuple(domains), contexts=tuple(contexts),
+        query_contexts=tuple(query_contexts), patterns=tuple(patterns), keywords=tuple(keywords),
+        complexity=complexity, urgency=max(urgencies, default=lex.default_urgency),
+        est_duration=float(est), words=tuple(known),
+    )

@@ -1,0 +1,35 @@
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simroute as sr
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUEST_1 = "Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s"
+REQUEST_2 = "React component with accessibility"
+
+
+def shared_dir() -> Path:
+    """``$SIMROUTE_SHARED`` or ``../shared`` beside the project."""
+    return Path(os.environ.get("SIMROUTE_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return sr.load_catalog()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def catalog_copy(tmp_path):
+    """A writable copy of the bundled catalog directory."""
+    dst = tmp_path / "catalog"
+    shutil.copytree(ROOT / "data" / "catalog", dst)
+    return dst

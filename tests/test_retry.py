@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import simroute as sr
+
+
+def test_backoff_without_jitter():
+    policy = sr.RetryPolicy(max_retries=3, base=1.0, cap=10.0, jitter="none")
+    assert policy.delays() == [1.0, 2.0, 4.0]
+    assert [policy.backoff(n) for n in range(4, 7)] == [8.0, 10.0, 10.0]  # capped
+
+
+@given(jitter=st.sampled_from(["none", "full", "equal", "decorrelated"]),
+       seed=st.integers(0, 2**32 - 1), base=st.floats(0.01, 5), cap_factor=st.floats(1, 50),
+       retries=st.integers(0, 12))
+def test_jittered_delays_stay_within_bounds(jitter, seed, base, cap_factor, retries):
+    policy = sr.RetryPolicy(max_retries=retries, base=base, cap=base * cap_factor, jitter=jitter)
+    delays = policy.delays(np.random.default_rng(seed))
+    assert len(delays) == retries
+    for n, d in enumerate(delays, 1):
+        lo, hi = policy.bounds(n)
+        assert lo - 1e-12 <= d <= hi + 1e-12
+
+
+def test_jitter_is_reproducible_and_needs_rng():
+    policy = sr.RetryPolicy(jitter="full")
+    assert policy.delays(np.random.default_rng(1)) == policy.delays(np.random.default_rng(1))
+    with pytest.raises(ValueError, match="needs an rng"):
+        policy.delays()
+    with pytest.raises(ValueError, match="jitter must be one of"):
+        sr.RetryPolicy(jitter="random")
+
+
+def test_retry_budget_caps_retries_to_a_fraction_of_requests():
+    budget = sr.RetryBudget(ratio=0.1, min_retries=0, window=None)
+    for i in range(100):
+        budget.record_request(i)
+    granted = sum(budget.try_spend(100) for _ in range(50))
+    assert granted == 10 and budget.denied == 40
+
+
+def test_retry_budget_window_slides():
+    budget = sr.RetryBudget(ratio=0.5, min_retries=0, window=10)
+    budget.record_request(0)
+    budget.record_request(1)
+    assert budget.try_spend(2) and not budget.try_spend(2)
+    assert not budget.try_spend(30)  # the requests left the window
