@@ -1,0 +1,335 @@
+"""The orchestrator pipeline per request, as SimPy processes.
+
+classify → (breakers) → route → (budget: optimize) → publish the decision → execute the plan's
+phases as their dependencies complete. A phase runs on its plugin, then down its fallbacks
+(the plugin's catalog fallbacks, ending with the orchestrator's built-in path):
+
+* an open breaker rejects the call at once (``rejected_open``) and the phase moves to the next
+  candidate with a ``routing/fallback`` message; such a call is never retried on that plugin;
+* otherwise the call queues for a slot, is served, and fails with the plugin's failure
+  probability (or a fault's); a failure is retried after the retry policy's backoff while retries
+  (and the retry budget) last, then the next candidate is tried;
+* every attempt costs its phase's agent lines (per token when the request carries tokens and the
+  tier has token prices); rejected calls cost nothing.
+
+Terminal status: ``succeeded``; ``degraded`` (a phase ran on a fallback); ``failed``;
+``compensated`` (a saga rolled back); ``rejected`` (no capable plugin, every candidate's breaker
+open, or over budget); ``in_flight`` when the horizon cut it off.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from ..breaker import OPEN, CircuitBreaker
+from ..classify import classify
+from ..cost import optimize_cost
+from ..plan import Phase, Plan
+from ..retry import RetryBudget
+from ..routing import decide_route
+from ..saga import Saga, rollback_plan
+from .bus import MessageBus
+from .plugins import PluginServer
+from .recorder import Recorder
+from .state import StateStore
+
+__all__ = ["Orchestrator"]
+
+
+class Orchestrator:
+    def __init__(self, env: simpy.Environment, scenario, rngs: dict[str, np.random.Generator],
+                 recorder: Recorder, sagas: dict[str, Saga]) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.catalog = scenario.catalog
+        self.settings = s = scenario.settings
+        self.rec = recorder
+        self.rng_service = rngs["service"]
+        self.rng_failure = rngs["failure"]
+        self.rng_retry = rngs["retry"]
+        self.sagas = sagas
+        self.bus = MessageBus(env, latency=s.bus_latency, record=s.record_messages,
+                              columns=recorder.messages)
+        self.state = StateStore(self.bus)
+        self.servers = {n: PluginServer(env, n, p.capacity) for n, p in self.catalog.plugins.items()}
+        self.orchestrator_name = self.catalog.orchestrator.name
+        self.breakers: dict[str, CircuitBreaker] = {}
+        if s.breaker.enabled:
+            for name in self.catalog.plugins:
+                if name != self.orchestrator_name:
+                    self.breakers[name] = s.breaker.make(self._on_transition(name))
+        self.retry_budget = (RetryBudget(s.retry_budget.ratio, s.retry_budget.min_retries,
+                                         s.retry_budget.window) if s.retry_budget else None)
+        self.faults: dict[str, list] = {}
+        for f in scenario.faults:
+            self.faults.setdefault(f.plugin, []).append(f)
+        self._classes: dict[str, object] = {}
+        self._routes: dict[tuple, object] = {}
+        self._subscribe()
+        self.active: dict[int, dict] = {}
+
+    # ------------------------------------------------------------------ wiring
+    def _subscribe(self) -> None:
+        for name in self.catalog.plugins:
+            self.bus.subscribe(f"plugin/{name}/request", name)
+        routed = ("fastapi-backend", "lobbi-platform-manager", "ahling-command-center")
+        for name in routed:
+            if name in self.catalog.plugins:
+                self.bus.subscribe("routing/decision", name)
+        for name in ("lobbi-platform-manager", "ahling-command-center"):
+            if name in self.catalog.plugins:
+                self.bus.subscribe("state/*/change", name)
+        orch = self.orchestrator_name
+        for pattern in ("plugin/*/response", "orchestration/#", "routing/fallback", "circuit-breaker/#"):
+            self.bus.subscribe(pattern, orch)
+        self.bus.subscribe("#", "telemetry")
+
+    def _on_transition(self, plugin: str):
+        def record(t: float, frm: str, to: str) -> None:
+            self.rec.add(self.rec.breakers, plugin, t, frm, to)
+            self.bus.publish(f"circuit-breaker/{to.replace('_', '-')}", type="event", source=plugin,
+                             payload={"plugin": plugin, "from": frm, "to": to, "time": t})
+        return record
+
+    # ------------------------------------------------------------------ policies, cached
+    def classify(self, text: str):
+        c = self._classes.get(text)
+        if c is None:
+            c = self._classes[text] = classify(text, self.catalog)
+        return c
+
+    def route(self, text: str, excluded: frozenset):
+        key = (text, excluded)
+        r = self._routes.get(key)
+        if r is None:
+            r = self._routes[key] = decide_route(self.classify(text), self.catalog,
+                                                 self.settings.weights, exclude=excluded,
+                                                 max_fallbacks=self.settings.max_fallbacks)
+        return r
+
+    def open_breakers(self, t: float) -> frozenset:
+        return frozenset(n for n, b in self.breakers.items() if b.state_at(t) == OPEN)
+
+    # ------------------------------------------------------------------ faults
+    def failure_p(self, plugin: str, t: float) -> float:
+        p = self.catalog.plugins[plugin].failure_p
+        for f in self.faults.get(plugin, ()):
+            if f.start <= t < f.end:
+                if f.kind == "outage":
+                    return 1.0
+                if f.kind == "error_rate":
+                    p = max(p, f.value)
+        return p
+
+    def slowdown(self, plugin: str, t: float) -> float:
+        factor = 1.0
+        for f in self.faults.get(plugin, ()):
+            if f.kind == "latency" and f.start <= t < f.end:
+                factor *= f.value
+        return factor
+
+    # ------------------------------------------------------------------ one request
+    def request(self, rid: int, text: str, budget: float, ctx: float, gen: float,
+                saga: str | None) -> Generator:
+        env = self.env
+        arrival = env.now
+        info = {"arrival": arrival, "text": text, "budget": budget, "ctx": ctx, "gen": gen,
+                "saga": saga, "attempts": 0, "retries": 0, "fallbacks": 0, "cost": 0.0,
+                "plugins": [], "phases": 0, "primary": None, "est_cost": math.nan,
+                "est_duration": math.nan, "optimized": False, "complexity": ""}
+        self.active[rid] = info
+        if self.retry_budget is not None:
+            self.retry_budget.record_request(arrival)
+        if saga is not None:
+            status, reason = yield from self._run_saga(rid, self.sagas[saga], info)
+        else:
+            status, reason = yield from self._run_routed(rid, text, budget, info)
+        self.finish(rid, status, reason)
+
+    def finish(self, rid: int, status: str, reason: str, end: float | None = None) -> None:
+        info = self.active.pop(rid)
+        end = self.env.now if end is None else end
+        self.rec.add(
+            self.rec.requests, rid, info["arrival"], end if status != "in_flight" else math.nan,
+            end - info["arrival"] if status != "in_flight" else math.nan, status, reason,
+            info["text"], info["complexity"], info["saga"] or "", info["primary"] or "",
+            ",".join(dict.fromkeys(info["plugins"])), info["phases"], info["attempts"],
+            info["retries"], info["fallbacks"], info["cost"], info["est_cost"],
+            info["est_duration"], info["budget"], info["optimized"], info["ctx"], info["gen"])
+
+    def _run_routed(self, rid: int, text: str, budget: float, info: dict) -> Generator:
+        env = self.env
+        c = self.classify(text)
+        info["complexity"] = c.complexity
+        excluded = self.open_breakers(env.now)
+        route = self.route(text, excluded)
+        if route.primary is None:
+            reason = "all breakers open" if excluded and self.route(text, frozenset()).primary \
+                else route.reason
+            return "rejected", reason
+        plan: Plan = route.plan
+        info["primary"] = route.primary
+        info["est_cost"], info["est_duration"] = plan.cost, plan.duration
+        if not math.isnan(budget) and plan.cost > budget:
+            opt = optimize_cost(plan, budget, self.catalog,
+                                on_over_budget=self.settings.on_over_budget)
+            if opt.status == "rejected":
+                return "rejected", "over budget"
+            plan, info["optimized"] = opt.plan, True
+            info["est_cost"], info["est_duration"] = plan.cost, plan.duration
+        self.bus.publish("routing/decision", type="event", source=self.orchestrator_name,
+                         correlation_id=rid, payload={"requestId": rid, "primaryPlugin": route.primary,
+                                                      "strategy": plan.strategy})
+        info["phases"] = len(plan)
+        done = {p.name: env.event() for p in plan.phases}
+        results: dict[str, tuple[bool, int]] = {}
+        for phase in plan.phases:
+            env.process(self._phase_when_ready(rid, phase, done, results, info))
+        yield env.all_of(list(done.values()))
+        if not all(ok for ok, _ in results.values()):
+            return "failed", "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
+        if any(level > 0 for _, level in results.values()):
+            return "degraded", ""
+        return "succeeded", ""
+
+    def _phase_when_ready(self, rid, phase: Phase, done, results, info) -> Generator:
+        preds = [done[d] for d in phase.predecessors]
+        if preds:
+            yield self.env.all_of(preds)
+        if any(not results[d][0] for d in phase.predecessors):
+            results[phase.name] = (False, 0)  # skipped: an input failed
+        else:
+            results[phase.name] = yield from self._run_phase(rid, phase, info)
+        done[phase.name].succeed()
+
+    def candidates(self, plugin: str) -> list[str]:
+        out = [plugin, *self.catalog.plugins[plugin].fallbacks, self.orchestrator_name]
+        return list(dict.fromkeys(out))
+
+    def _run_phase(self, rid: int, phase: Phase, info: dict) -> Generator:
+        for level, plugin in enumerate(self.candidates(phase.plugin)):
+            if level:
+                info["fallbacks"] += 1
+            ok, rejected = yield from self._call(rid, plugin, phase, level, info,
+                                                 duration=phase.duration, kind=phase.kind)
+            if ok:
+                return True, level
+            nxt = self.candidates(phase.plugin)[level + 1:level + 2]
+            if nxt:
+                self.bus.publish("routing/fallback", type="event", source=self.orchestrator_name,
+                                 correlation_id=rid, payload={
+                                     "originalPlugin": plugin, "fallbackPlugin": nxt[0],
+                                     "reason": "circuit_breaker_open" if rejected else "retries_exhausted"})
+        return False, 0
+
+    def _call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: dict, *,
+              duration: float, kind: str, label: str | None = None, cost: float | None = None
+              ) -> Generator:
+        """Attempts on one plugin with retries. Returns (succeeded, rejected_by_breaker)."""
+        env = self.env
+        breaker = self.breakers.get(plugin)
+        server = self.servers[plugin]
+        retry = self.settings.retry
+        label = label or (phase.name if phase else "")
+        if cost is None:
+            cost = self._attempt_cost(phase, info)
+        tier = phase.agents[0].tier if phase and phase.agents else ""
+        previous_delay = None
+        for n in range(retry.max_retries + 1):
+            info["attempts"] += 1
+            if breaker is not None and not breaker.allow(env.now):
+                self.rec.add(self.rec.attempts, rid, label, plugin, level, n + 1, env.now, env.now,
+                             env.now, 0.0, 0.0, "rejected_open", 0.0, tier)
+                return False, True
+            if n:
+                info["retries"] += 1
+            self.bus.publish(f"plugin/{plugin}/request", type="request", source=self.orchestrator_name,
+                             correlation_id=rid, payload={"command": label, "attempt": n + 1})
+            queued = env.now
+            yield server.acquire()
+            start = env.now
+            self.bus.publish("orchestration/task-start", type="event", source=plugin,
+                             correlation_id=rid, payload={"plugin": plugin, "status": "running"})
+            if self.settings.service == "plan":
+                service = duration
+            else:
+                tokens = None if math.isnan(info["ctx"]) else info["ctx"] + info["gen"]
+                service = self.catalog.plugins[plugin].service_for(kind).sample(self.rng_service, tokens)
+            service *= self.slowdown(plugin, start)
+            failed = self.rng_failure.random() < self.failure_p(plugin, start)
+            yield env.timeout(service)
+            server.release()
+            info["cost"] += cost
+            info["plugins"].append(plugin)
+            outcome = "failure" if failed else "success"
+            self.rec.add(self.rec.attempts, rid, label, plugin, level, n + 1, queued, start, env.now,
+                         start - queued, service, outcome, cost, tier)
+            self.bus.publish(f"plugin/{plugin}/response", type="response", source=plugin,
+                             correlation_id=rid, payload={"status": "error" if failed else "success"})
+            if breaker is not None:
+                (breaker.record_failure if failed else breaker.record_success)(env.now, service)
+            if not failed:
+                return True, False
+            if n == retry.max_retries:
+                break
+            if self.retry_budget is not None and not self.retry_budget.try_spend(env.now):
+                break
+            previous_delay = retry.delay(n + 1, self.rng_retry, previous_delay)
+            yield env.timeout(previous_delay)
+        return False, False
+
+    def _attempt_cost(self, phase: Phase | None, info: dict) -> float:
+        if phase is None:
+            return 0.0
+        if math.isnan(info["ctx"]):
+            return phase.cost
+        total = 0.0
+        for line in phase.agents:
+            tier = self.catalog.tiers.get(line.tier)
+            priced = tier.token_cost(info["ctx"], info["gen"]) if tier else None
+            total += line.cost if priced is None else priced
+        return total
+
+    # ------------------------------------------------------------------ sagas
+    def _run_saga(self, rid: int, saga: Saga, info: dict) -> Generator:
+        env = self.env
+        info["primary"] = saga.steps[0].plugin
+        info["phases"] = len(saga.steps)
+        done = []
+        for i, step in enumerate(saga.steps):
+            start = env.now
+            ok, _ = yield from self._call(rid, step.plugin, None, 0, info, duration=step.duration,
+                                          kind="default", label=step.action)
+            self._saga_row(rid, saga, i, step.action, step.argument, "forward", step.plugin, start,
+                           "success" if ok else "failure", info)
+            if not ok:
+                break
+            self.state.set(step.plugin, step.key, {"created_by": step.action, "request": rid},
+                           correlation_id=rid)
+            done.append((i, step))
+        else:
+            return "succeeded", ""
+        failed_comp = []
+        for compensation, step in rollback_plan([s for _, s in done]):
+            i = saga.steps.index(step)
+            start = env.now
+            ok, _ = yield from self._call(rid, step.plugin, None, 0, info,
+                                          duration=step.compensation_duration, kind="default",
+                                          label=compensation)
+            self._saga_row(rid, saga, i, compensation, step.argument, "compensate", step.plugin,
+                           start, "success" if ok else "compensation_failed", info)
+            if ok:
+                self.state.delete(step.plugin, step.key, correlation_id=rid)
+            else:
+                failed_comp.append(compensation)
+        if failed_comp:
+            return "failed", "compensation_failed: " + ",".join(failed_comp)
+        return "compensated", f"step {len(done) + 1} failed"
+
+    def _saga_row(self, rid, saga, i, action, argument, direction, plugin, start, outcome, info):
+        self.rec.add(self.rec.sagas, rid, saga.name, i + 1, action, argument, direction, plugin,
+                     start, self.env.now, outcome, info["attempts"])

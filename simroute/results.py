@@ -1,0 +1,89 @@
+"""Run results: tidy DataFrames and the summary.
+
+Tables (every row carries ``seed`` and ``replication``; times in simulated seconds):
+
+``requests`` — one row per request: request_id, arrival, end, latency (end − arrival; NaN when
+in flight), status (succeeded | degraded | failed | compensated | rejected | in_flight), reason,
+text, complexity, saga, primary, plugins_used (comma-separated, in order of first use), phases,
+attempts (calls made, including ones rejected by a breaker), retries, fallbacks (moves to a next
+candidate), cost (dollars, all attempts), est_cost and est_duration (of the plan run), budget
+(NaN: none), optimized, context_tokens, generated_tokens.
+
+``attempts`` — one row per call: request_id, phase (or saga action), plugin, fallback_level
+(0 = the phase's own plugin), attempt (1-based on that plugin), queued, start, end, queue_wait,
+service, outcome (success | failure | rejected_open), cost, tier.
+
+``breaker_events`` — plugin, time, from_state, to_state. ``messages`` (when recorded) —
+message_id, correlation_id, topic, type, source, subscriber, published, delivered, payload.
+``sagas`` — request_id, saga, step, action, argument, direction (forward | compensate), plugin,
+start, end, outcome (success | failure | compensation_failed), attempts. ``plugins`` — plugin,
+capacity, busy_time, utilization, breaker_open_time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Results", "STATUSES"]
+
+STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_flight")
+
+
+@dataclass
+class Results:
+    requests: pd.DataFrame
+    attempts: pd.DataFrame
+    breaker_events: pd.DataFrame
+    messages: pd.DataFrame
+    sagas: pd.DataFrame
+    plugins: pd.DataFrame
+    seed: int
+    replication: int
+    end_time: float  #: simulated seconds at the end of the run
+    scenario_name: str = ""
+
+    def __repr__(self) -> str:
+        counts = self.requests.status.value_counts().to_dict()
+        return (f"Results({self.scenario_name!r}, seed={self.seed}, replication={self.replication}, "
+                f"{len(self.requests)} requests {counts}, {len(self.attempts)} attempts, "
+                f"t_end={self.end_time:g}s)")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per metric: ``metric``, ``key`` (plugin, tier … or ""), ``value``."""
+        r, a = self.requests, self.attempts
+        rows: list[tuple[str, str, float]] = []
+        n = len(r)
+        rows.append(("requests", "", float(n)))
+        done = r.latency.dropna()
+        for q in (0.5, 0.95, 0.99):
+            rows.append((f"latency_p{int(q * 100)}", "", float(done.quantile(q)) if len(done) else np.nan))
+        rows.append(("latency_mean", "", float(done.mean()) if len(done) else np.nan))
+        for status in STATUSES:
+            rows.append((f"rate_{status}", "", float((r.status == status).mean()) if n else np.nan))
+        rows.append(("success_rate", "", float(r.status.isin(["succeeded", "degraded"]).mean())
+                     if n else np.nan))
+        rows.append(("cost_total", "", float(r.cost.sum())))
+        rows.append(("cost_per_request", "", float(r.cost.mean()) if n else np.nan))
+        for tier, cost in a.groupby("tier").cost.sum().items():
+            if tier:
+                rows.append(("cost_by_tier", str(tier), float(cost)))
+        for plugin, cost in a.groupby("plugin").cost.sum().items():
+            rows.append(("cost_by_plugin", str(plugin), float(cost)))
+        rows.append(("attempts_per_request", "", float(r.attempts.mean()) if n else np.nan))
+        rows.append(("retry_amplification", "", float((a.outcome != "rejected_open").sum() / n)
+                     if n else np.nan))
+        rows.append(("fallback_rate", "", float((r.fallbacks > 0).mean()) if n else np.nan))
+        served = a[a.outcome != "rejected_open"]
+        waits = served.groupby("plugin").queue_wait.mean()
+        for _, p in self.plugins.iterrows():
+            rows.append(("utilization", p.plugin, float(p.utilization)))
+            rows.append(("breaker_open_time", p.plugin, float(p.breaker_open_time)))
+            if p.plugin in waits.index:
+                rows.append(("queue_wait_mean", p.plugin, float(waits[p.plugin])))
+        df = pd.DataFrame(rows, columns=["metric", "key", "value"])
+        df["seed"] = self.seed
+        df["replication"] = self.replication
+        return df

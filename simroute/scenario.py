@@ -1,0 +1,225 @@
+"""Scenarios: catalog (with overrides) + settings + workload + faults + horizon.
+
+``Scenario.from_yaml(path)`` reads and validates one; ``Scenario(...)`` builds one in code;
+``Scenario.default()`` is the bundled ``data/scenarios/default.yaml``. YAML layout::
+
+    name: default
+    catalog: null                 # a catalog path relative to this file; null: bundled
+    overrides:                    # per-plugin catalog changes
+      fastapi-backend: {capacity: 8, failure_p: 0.05}
+    settings:
+      breaker: {failure_threshold: 5, open_timeout: 60, success_threshold: 3, enabled: true}
+      retry: {max_retries: 3, base: 1.0, cap: 10.0, jitter: none}
+      retry_budget: {ratio: 0.2, min_retries: 10, window: 10}   # or null
+      bus_latency: 0.0
+      record_messages: false
+      service: plugin             # "plugin": sample the plugin's model; "plan": phase durations
+      on_over_budget: reject      # or "flag"
+      weights: {domain: 30, context: 20, pattern: 15}
+    workload: {kind: poisson, rate: 0.5, requests: 1000, mix: [{text: "...", weight: 1}]}
+    faults:
+      - {plugin: ahling-command-center, kind: outage, start: 10, end: 75}
+    horizon: null                 # seconds; requests still running then end as in_flight
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .breaker import BreakerSettings
+from .catalog import Catalog, data_dir, load_catalog
+from .errors import InputError
+from .retry import RetryPolicy
+from .scoring import ScoringWeights
+from .workload import MixEntry, Workload
+from .yamlio import Fields, load_yaml
+
+__all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"]
+
+FAULT_KINDS = ("outage", "error_rate", "latency")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Fault:
+    """A fault window on one plugin: ``outage`` (every attempt fails), ``error_rate`` (attempts
+    fail with probability ``value``) or ``latency`` (service times × ``value``)."""
+
+    plugin: str
+    kind: str
+    start: float
+    end: float
+    value: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise InputError(f"must be one of {', '.join(FAULT_KINDS)}, got {self.kind!r}", field="kind")
+        if not 0 <= self.start < self.end:
+            raise InputError(f"need 0 <= start < end, got {self.start}..{self.end}", field="start")
+        if self.kind == "error_rate" and not 0 <= self.value <= 1:
+            raise InputError(f"must be within [0, 1], got {self.value}", field="value")
+        if self.kind == "latency" and self.value <= 0:
+            raise InputError(f"must be > 0, got {self.value}", field="value")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetryBudgetSettings:
+    ratio: float = 0.2
+    min_retries: int = 10
+    window: float | None = 10.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settings:
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry_budget: RetryBudgetSettings | None = None
+    weights: ScoringWeights = field(default_factory=ScoringWeights)
+    bus_latency: float = 0.0
+    record_messages: bool = False
+    service: str = "plugin"
+    on_over_budget: str = "reject"
+    max_fallbacks: int = 2
+
+    def __post_init__(self) -> None:
+        if self.service not in ("plugin", "plan"):
+            raise InputError(f"must be 'plugin' or 'plan', got {self.service!r}", field="service")
+        if self.on_over_budget not in ("reject", "flag"):
+            raise InputError(f"must be 'reject' or 'flag', got {self.on_over_budget!r}",
+                             field="on_over_budget")
+        if self.bus_latency < 0:
+            raise InputError(f"must be >= 0 seconds, got {self.bus_latency}", field="bus_latency")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    name: str = "scenario"
+    catalog: Catalog = field(default_factory=load_catalog)
+    settings: Settings = field(default_factory=Settings)
+    workload: Workload = field(default_factory=lambda: Workload(mix=(MixEntry(text="api"),)))
+    faults: tuple[Fault, ...] = ()
+    horizon: float | None = None
+    source: str = "<code>"
+
+    def __post_init__(self) -> None:
+        for i, f in enumerate(self.faults):
+            if f.plugin not in self.catalog.plugins:
+                raise InputError(f"unknown plugin {f.plugin!r}", file=self.source,
+                                 entry=f"faults[{i}]", field="plugin")
+        if self.horizon is not None and self.horizon <= 0:
+            raise InputError(f"must be > 0 seconds, got {self.horizon}", file=self.source,
+                             field="horizon")
+
+    def replace(self, **changes: Any) -> Scenario:
+        return replace(self, **changes)
+
+    @classmethod
+    def default(cls) -> Scenario:
+        return cls.from_yaml(data_dir() / "scenarios" / "default.yaml")
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        path = Path(path)
+        raw, lines = load_yaml(path)
+        file = str(path)
+        f = Fields(raw, file=file, entry="scenario", lines=lines)
+        try:
+            return _parse(f, path, lines)
+        except InputError as exc:
+            raise exc.at(file=file) from None
+
+
+def _build(cls: type, raw: Mapping, g: Fields, name: str) -> Any:
+    known = {x.name for x in fields(cls)}
+    unknown = [k for k in raw if k not in known]
+    if unknown:
+        raise g.error(f"{name}.{unknown[0]}", "unknown field")
+    try:
+        return cls(**raw)
+    except (TypeError, ValueError) as exc:
+        field_name = getattr(exc, "field", None)
+        raise g.error(f"{name}.{field_name}" if field_name else name, getattr(exc, "message", str(exc))) from None
+
+
+def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
+    file = str(path)
+    cat_path = f.get("catalog", None)
+    catalog = load_catalog(path.parent / cat_path) if cat_path else load_catalog()
+    for plugin, changes in f.mapping("overrides", {}).items():
+        if plugin not in catalog.plugins:
+            raise f.error("overrides", f"unknown plugin {plugin!r}")
+        if not isinstance(changes, Mapping):
+            raise f.error("overrides", f"{plugin}: must be a mapping")
+        for k in changes:
+            if k not in ("capacity", "failure_p", "availability", "priority", "fallbacks"):
+                raise f.error(f"overrides.{plugin}.{k}", "cannot be overridden (capacity, failure_p, "
+                              "availability, priority, fallbacks)")
+        fixed = {k: tuple(v) if k == "fallbacks" else v for k, v in changes.items()}
+        catalog = catalog.with_plugin(plugin, **fixed)
+
+    s = f.mapping("settings", {})
+    g = Fields(s, file=file, entry="settings", lines=lines, path=("settings",))
+    rb = g.get("retry_budget", None)
+    settings = Settings(
+        breaker=_build(BreakerSettings, g.mapping("breaker", {}), g, "breaker"),
+        retry=_build(RetryPolicy, g.mapping("retry", {}), g, "retry"),
+        retry_budget=_build(RetryBudgetSettings, rb, g, "retry_budget") if rb else None,
+        weights=_build(ScoringWeights, g.mapping("weights", {}), g, "weights"),
+        bus_latency=g.number("bus_latency", 0.0, lo=0),
+        record_messages=g.boolean("record_messages", False),
+        service=g.str("service", "plugin"), on_over_budget=g.str("on_over_budget", "reject"),
+        max_fallbacks=g.number("max_fallbacks", 2, lo=0, integer=True),
+    )
+    g.finish()
+
+    w = Fields(f.mapping("workload"), file=file, entry="workload", lines=lines, path=("workload",))
+    mix = []
+    for i, m in enumerate(w.get("mix")):
+        h = Fields(m, file=file, entry=f"workload.mix[{i}]", lines=lines, path=("workload", "mix", i))
+        mix.append(MixEntry(text=h.str("text"), weight=h.number("weight", 1.0, lo=0, lo_open=True),
+                            budget=h.number("budget", None, lo=0), saga=h.str("saga", None)))
+        h.finish()
+    trace = w.get("trace", None)
+    try:
+        workload = Workload(
+            kind=w.str("kind", "poisson"), rate=w.number("rate", 1.0), requests=w.get("requests", 1000)
+            if w.get("requests", 1000) is None else w.number("requests", 1000, lo=0, integer=True),
+            mix=tuple(mix), mean_on=w.number("mean_on", 30.0), mean_off=w.number("mean_off", 60.0),
+            amplitude=w.number("amplitude", 0.5), period=w.number("period", 86400.0),
+            trace=str(_resolve(path, trace)) if trace else None,
+            trace_format=w.str("trace_format", "simroute"), time_scale=w.number("time_scale", 1.0),
+        )
+    except InputError as exc:
+        raise w.error(exc.field, exc.message) from None
+    w.finish()
+
+    faults = []
+    for i, item in enumerate(f.get("faults", [])):
+        h = Fields(item, file=file, entry=f"faults[{i}]", lines=lines, path=("faults", i))
+        plugin = h.str("plugin")
+        if plugin not in catalog.plugins:
+            raise h.error("plugin", f"unknown plugin {plugin!r}")
+        try:
+            faults.append(Fault(plugin=plugin, kind=h.str("kind"), start=h.number("start", lo=0),
+                                end=h.number("end", lo=0), value=h.number("value", 1.0)))
+        except InputError as exc:
+            raise h.error(exc.field, exc.message) from None
+        h.finish()
+    scenario = Scenario(name=f.str("name", path.stem), catalog=catalog, settings=settings,
+                        workload=workload, faults=tuple(faults),
+                        horizon=f.number("horizon", None, lo=0, lo_open=True), source=file)
+    f.finish()
+    return scenario
+
+
+def _resolve(scenario_path: Path, trace: str) -> Path:
+    """A trace path: absolute; ``$SIMROUTE_SHARED/…`` for ``shared:…``; else relative to the file."""
+    import os
+
+    if trace.startswith("shared:"):
+        base = Path(os.environ.get("SIMROUTE_SHARED", data_dir().parent.parent / "shared"))
+        return base / trace.removeprefix("shared:")
+    p = Path(trace)
+    return p if p.is_absolute() else scenario_path.parent / p

@@ -1,0 +1,240 @@
+"""Workloads: synthetic arrivals with a request mix, and trace replay.
+
+A workload becomes a :class:`Requests` table (arrival time, request-mix entry, budget, tokens).
+
+* ``poisson`` — rate ``rate`` per second;
+* ``onoff`` — bursty: Poisson at ``rate`` during exponential "on" periods (mean ``mean_on`` s)
+  separated by silent "off" periods (mean ``mean_off`` s), a two-state MMPP;
+* ``diurnal`` — rate ``rate × (1 + amplitude × sin(2πt / period))`` by thinning;
+* ``trace`` — a CSV: the project's format (``time,text,budget,context_tokens,generated_tokens``;
+  time in seconds, only ``time`` required) or the Azure LLM inference format
+  (``TIMESTAMP,ContextTokens,GeneratedTokens``); times are shifted to start at 0 and multiplied by
+  ``time_scale``. A request without text draws its class from the mix.
+
+Every generator takes the run's :class:`numpy.random.Generator`; a bad trace row raises an
+:class:`~simroute.errors.InputError` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["MixEntry", "Workload", "Requests", "read_trace", "KINDS", "TRACE_FORMATS"]
+
+KINDS = ("poisson", "onoff", "diurnal", "trace")
+TRACE_FORMATS = ("simroute", "azure")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MixEntry:
+    text: str
+    weight: float = 1.0
+    budget: float | None = None  #: dollars; None = no budget
+    saga: str | None = None  #: run as this saga instead of a routed plan
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Workload:
+    kind: str = "poisson"
+    rate: float = 1.0  #: requests per second (mean rate while "on")
+    requests: int | None = 1000  #: how many arrivals (None: until the horizon)
+    mix: tuple[MixEntry, ...] = ()
+    mean_on: float = 30.0
+    mean_off: float = 60.0
+    amplitude: float = 0.5
+    period: float = 86400.0
+    trace: str | None = None
+    trace_format: str = "simroute"
+    time_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InputError(f"must be one of {', '.join(KINDS)}, got {self.kind!r}", field="kind")
+        if not self.rate > 0:
+            raise InputError(f"must be > 0 per second, got {self.rate!r}", field="rate")
+        if self.requests is not None and self.requests < 0:
+            raise InputError(f"must be >= 0, got {self.requests}", field="requests")
+        if not self.mix:
+            raise InputError("needs at least one request", field="mix")
+        if any(m.weight <= 0 for m in self.mix):
+            raise InputError("weights must be > 0", field="mix")
+        if any(m.budget is not None and m.budget < 0 for m in self.mix):
+            raise InputError("a budget must be >= 0 dollars", field="mix")
+        if not 0 <= self.amplitude <= 1:
+            raise InputError(f"must be within [0, 1], got {self.amplitude}", field="amplitude")
+        if self.mean_on <= 0 or self.mean_off < 0 or self.period <= 0 or self.time_scale <= 0:
+            raise InputError("mean_on, period and time_scale must be > 0, mean_off >= 0",
+                             field="workload")
+        if self.kind == "trace" and not self.trace:
+            raise InputError("a trace workload needs 'trace' (a CSV path)", field="trace")
+        if self.trace_format not in TRACE_FORMATS:
+            raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}", field="trace_format")
+
+    def generate(self, rng: np.random.Generator, horizon: float | None = None) -> Requests:
+        limit = self.requests
+        if limit is None and horizon is None:
+            raise InputError("give 'requests' or a horizon", field="requests")
+        if self.kind == "trace":
+            table = read_trace(self.trace, self.trace_format)  # type: ignore[arg-type]
+            times = (table["time"] - (table["time"][0] if len(table["time"]) else 0)) * self.time_scale
+            keep = np.ones(len(times), bool)
+            if horizon is not None:
+                keep &= times <= horizon
+            if limit is not None:
+                keep &= np.arange(len(times)) < limit
+            n = int(keep.sum())
+            mix_idx = self._draw_mix(rng, n)
+            texts = table["text"][keep]
+            for i, t in enumerate(texts):  # a trace row naming its request overrides the mix
+                if t:
+                    mix_idx[i] = -1
+            budget = np.where(np.isnan(table["budget"][keep]), self._mix_budget(mix_idx),
+                              table["budget"][keep])
+            return Requests(times[keep], mix_idx, texts, budget, table["context_tokens"][keep],
+                            table["generated_tokens"][keep])
+        times = self._arrivals(rng, limit, horizon)
+        mix_idx = self._draw_mix(rng, len(times))
+        empty = np.full(len(times), "", dtype=object)
+        nan = np.full(len(times), np.nan)
+        return Requests(times, mix_idx, empty, self._mix_budget(mix_idx), nan, nan.copy())
+
+    def _mix_budget(self, idx: np.ndarray) -> np.ndarray:
+        budgets = np.array([np.nan if m.budget is None else m.budget for m in self.mix])
+        return np.where(idx >= 0, budgets[np.maximum(idx, 0)], np.nan)
+
+    def _draw_mix(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        w = np.array([m.weight for m in self.mix], float)
+        if len(w) == 1:
+            return np.zeros(n, int)
+        return rng.choice(len(w), size=n, p=w / w.sum())
+
+    def _arrivals(self, rng: np.random.Generator, limit: int | None, horizon: float | None) -> np.ndarray:
+        out: list[float] = []
+        t = 0.0
+        end = math.inf if horizon is None else horizon
+        cap = math.inf if limit is None else limit
+        if self.kind == "poisson":
+            while len(out) < cap:
+                t += rng.exponential(1 / self.rate)
+                if t > end:
+                    break
+                out.append(t)
+        elif self.kind == "onoff":
+            on_until = rng.exponential(self.mean_on)
+            while len(out) < cap:
+                t += rng.exponential(1 / self.rate)
+                while t > on_until:  # skip the off period, start a new burst
+                    off = rng.exponential(self.mean_off) if self.mean_off > 0 else 0.0
+                    t = on_until + off + (t - on_until)
+                    on_until = on_until + off + rng.exponential(self.mean_on)
+                if t > end:
+                    break
+                out.append(t)
+        else:  # diurnal, by thinning a Poisson process at the peak rate
+            peak = self.rate * (1 + self.amplitude)
+            while len(out) < cap:
+                t += rng.exponential(1 / peak)
+                if t > end:
+                    break
+                rate = self.rate * (1 + self.amplitude * math.sin(2 * math.pi * t / self.period))
+                if rng.random() * peak <= rate:
+                    out.append(t)
+        return np.asarray(out, float)
+
+
+@dataclass(slots=True)
+class Requests:
+    """Arrivals, columnar: ``mix`` is the mix entry (-1: the trace named the request in ``text``)."""
+
+    time: np.ndarray
+    mix: np.ndarray
+    text: np.ndarray
+    budget: np.ndarray
+    context_tokens: np.ndarray
+    generated_tokens: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+def _parse_azure_time(s: str) -> float:
+    # "2023-11-16 18:17:03.9799600": 7 fractional digits, more than datetime parses
+    head, _, frac = s.strip().partition(".")
+    base = calendar.timegm(datetime.strptime(head, "%Y-%m-%d %H:%M:%S").timetuple())  # as UTC
+    return base + (float("0." + frac) if frac else 0.0)
+
+
+def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]:
+    """Columns time (s), text, budget, context_tokens, generated_tokens of a trace CSV."""
+    path = Path(path)
+    if fmt not in TRACE_FORMATS:
+        raise InputError(f"unknown trace format {fmt!r} (known: {', '.join(TRACE_FORMATS)})",
+                         file=str(path))
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    cols: dict[str, list] = {k: [] for k in ("time", "text", "budget", "context_tokens",
+                                             "generated_tokens")}
+    with handle:
+        reader = csv.reader(handle)
+        header = [h.strip() for h in next(reader, [])]
+        need = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] if fmt == "azure" else ["time"]
+        missing = [h for h in need if h not in header]
+        if missing:
+            raise InputError(f"missing column {missing[0]!r} (header: {','.join(header)})",
+                             file=str(path), line=1, field=missing[0])
+        idx = {h: i for i, h in enumerate(header)}
+        last = -math.inf
+        for lineno, row in enumerate(reader, start=2):
+            if not row or all(not c.strip() for c in row):
+                continue
+
+            def cell(name: str, conv, default=None, *, row=row, lineno=lineno):
+                if name not in idx or idx[name] >= len(row) or row[idx[name]].strip() == "":
+                    if default is not None or name not in need:
+                        return default
+                    raise InputError("missing value", file=str(path), line=lineno, field=name)
+                raw = row[idx[name]].strip()
+                try:
+                    value = conv(raw)
+                except ValueError:
+                    raise InputError(f"cannot parse {raw!r}", file=str(path), line=lineno,
+                                     field=name) from None
+                if isinstance(value, float) and (math.isnan(value) or value < 0) and conv is not str:
+                    raise InputError(f"must be >= 0, got {raw!r}", file=str(path), line=lineno,
+                                     field=name)
+                return value
+
+            if fmt == "azure":
+                t = cell("TIMESTAMP", _parse_azure_time)
+                ctx, gen, text, budget = (cell("ContextTokens", float), cell("GeneratedTokens", float),
+                                          "", math.nan)
+                tname = "TIMESTAMP"
+            else:
+                t = cell("time", float)
+                text = cell("text", str, "")
+                budget = cell("budget", float, math.nan)
+                ctx = cell("context_tokens", float, math.nan)
+                gen = cell("generated_tokens", float, math.nan)
+                tname = "time"
+            if t < last:
+                raise InputError(f"timestamps out of order ({t} after {last})", file=str(path),
+                                 line=lineno, field=tname)
+            last = t
+            for k, v in zip(cols, (t, text, budget, ctx, gen), strict=True):
+                cols[k].append(v)
+    out = {k: np.asarray(v, dtype=object if k == "text" else float) for k, v in cols.items()}
+    if len(out["time"]) == 0:
+        raise InputError("no data rows", file=str(path), line=1)
+    return out
