@@ -16,12 +16,17 @@ from .plan import AgentLine, Phase, Plan
 from .retry import RetryBudget, RetryPolicy
 from .routing import RouteDecision, decide_route
 from .saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
+from .results import Results
+from .run import run
+from .scenario import Fault, Scenario, Settings
+from .workload import MixEntry, Workload, read_trace
 from .scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Agent", "AgentLine", "BreakerSettings", "COMPENSATIONS", "Catalog", "Change", "CircuitBreaker",
+    "Agent", "AgentLine", "Fault", "MixEntry", "Results", "Scenario", "Settings", "Workload",
+    "read_trace", "run", "BreakerSettings", "COMPENSATIONS", "Catalog", "Change", "CircuitBreaker",
     "Classification", "InputError", "ModelTier", "Optimization", "Phase", "Plan", "Plugin",
     "RetryBudget", "RetryPolicy", "RouteDecision", "Saga", "SagaStep", "Score", "ScoringWeights",
     "ServiceTime", "SimrouteError", "Team", "build_team", "classify", "decide_route", "find_agents",

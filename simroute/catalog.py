@@ -365,8 +365,8 @@ def _parse_service(g: Fields) -> dict[str, ServiceTime]:
         if dist not in DISTRIBUTIONS:
             raise h.error("dist", f"must be one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
         out[str(kind)] = ServiceTime(
-            dist=dist, mean=60.0 * h.number("mean_min", lo=0, lo_open=True)
-            if h.has("mean_min") else h.number("mean_s", lo=0, lo_open=True),
+            dist=dist, mean=60.0 * h.number("mean_min", lo=0, lo_open=dist != "deterministic")
+            if h.has("mean_min") else h.number("mean_s", lo=0, lo_open=dist != "deterministic"),
             cv=h.number("cv", 0.5, lo=0), per_token=h.number("per_token_s", 0.0, lo=0),
         )
         h.finish()

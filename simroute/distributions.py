@@ -33,8 +33,8 @@ class ServiceTime:
     def __post_init__(self) -> None:
         if self.dist not in DISTRIBUTIONS:
             raise ValueError(f"dist must be one of {', '.join(DISTRIBUTIONS)}, got {self.dist!r}")
-        if not self.mean > 0:
-            raise ValueError(f"mean must be > 0 seconds, got {self.mean!r}")
+        if not (self.mean > 0 or (self.dist == "deterministic" and self.mean == 0)):
+            raise ValueError(f"mean must be > 0 seconds (0 only if deterministic), got {self.mean!r}")
         if self.cv < 0 or self.per_token < 0:
             raise ValueError("cv and per_token must be >= 0")
 

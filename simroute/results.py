@@ -44,6 +44,7 @@ class Results:
     replication: int
     end_time: float  #: simulated seconds at the end of the run
     scenario_name: str = ""
+    final_state: dict | None = None  #: the state store at the end: {plugin: {key: value}}
 
     def __repr__(self) -> str:
         counts = self.requests.status.value_counts().to_dict()

@@ -75,4 +75,5 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
         messages=Recorder.frame(rec.messages, seed, replication),
         sagas=Recorder.frame(rec.sagas, seed, replication),
         plugins=plugins.assign(seed=seed, replication=replication),
-        seed=int(seed), replication=replication, end_time=end, scenario_name=scenario.name)
+        seed=int(seed), replication=replication, end_time=end, scenario_name=scenario.name,
+        final_state=orch.state.snapshot())

@@ -1,0 +1,190 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simroute as sr
+from simroute.breaker import CLOSED, HALF_OPEN, OPEN
+from simroute.engine.bus import topic_matches
+
+INFRA = "Terraform the AWS infrastructure"  # one phase on iac-golden-architect
+DEPLOY = "Deploy the service to kubernetes with helm"  # one phase on ahling-command-center
+
+
+def single_server(catalog, *, c, mean, rate, n):
+    cat = catalog.with_plugin("iac-golden-architect", capacity=c, failure_p=0.0,
+                              service={"default": sr.ServiceTime(dist="exponential", mean=mean)})
+    return sr.Scenario(name="mmc", catalog=cat,
+                       workload=sr.Workload(kind="poisson", rate=rate, requests=n,
+                                            mix=(sr.MixEntry(text=INFRA),)))
+
+
+def erlang_c_wait(c, lam, mu):
+    a = lam / mu
+    rho = a / c
+    s = sum(a**k / math.factorial(k) for k in range(c))
+    top = a**c / math.factorial(c) / (1 - rho)
+    return top / (s + top) / (c * mu - lam)
+
+
+def test_queue_wait_matches_erlang_c(catalog):
+    c, mean, lam = 2, 1.0, 1.5
+    scenario = single_server(catalog, c=c, mean=mean, rate=lam, n=20000)
+    waits = []
+    for rep in range(8):
+        r = sr.run(scenario, seed=7, replication=rep)
+        assert set(r.attempts.plugin) == {"iac-golden-architect"}
+        waits.append(r.attempts.queue_wait.iloc[2000:].mean())  # drop the warm-up
+    mean_w, half = np.mean(waits), 3 * np.std(waits, ddof=1) / math.sqrt(len(waits))
+    theory = erlang_c_wait(c, lam, 1 / mean)  # 1.2857 s
+    assert abs(mean_w - theory) <= half, (mean_w, half, theory)
+
+
+def test_littles_law_on_the_output_tables(catalog):
+    r = sr.run(single_server(catalog, c=2, mean=1.0, rate=1.2, n=5000), seed=3)
+    req = r.requests
+    assert (req.status == "succeeded").all()
+    end = req.end.max()
+    lam, w = len(req) / end, req.latency.mean()
+    # time-average number in the system, by sampling the tables at random instants
+    t = np.random.default_rng(0).uniform(0, end, 20000)
+    arrivals, ends = np.sort(req.arrival.to_numpy()), np.sort(req.end.to_numpy())
+    in_system = np.searchsorted(arrivals, t, "right") - np.searchsorted(ends, t, "right")
+    assert in_system.mean() == pytest.approx(lam * w, rel=0.05)
+    assert np.allclose(req.latency, req.end - req.arrival)
+
+
+def trace_scenario(catalog, tmp_path, times, faults, **settings):
+    path = tmp_path / "seq.csv"
+    path.write_text("time,text\n" + "".join(f"{t},{DEPLOY}\n" for t in times))
+    cat = catalog.with_plugin("ahling-command-center", failure_p=0.0,
+                              service={"default": sr.ServiceTime(dist="deterministic", mean=0.0)})
+    cat = cat.with_plugin("container-workflow", failure_p=0.0,
+                          service={"default": sr.ServiceTime(dist="deterministic", mean=0.0)})
+    return sr.Scenario(
+        name="breaker", catalog=cat,
+        settings=sr.Settings(retry=sr.RetryPolicy(max_retries=0), **settings),
+        workload=sr.Workload(kind="trace", trace=str(path), requests=None,
+                             mix=(sr.MixEntry(text=DEPLOY),)),
+        faults=tuple(sr.Fault(plugin="ahling-command-center", kind=k, start=a, end=b, value=1.0)
+                     for k, a, b in faults), horizon=1000)
+
+
+def ahling_events(r):
+    ev = r.breaker_events[r.breaker_events.plugin == "ahling-command-center"]
+    return list(zip(ev.time, ev.from_state, ev.to_state))
+
+
+def test_breaker_reproduces_the_seed_timeline_in_simulation(catalog, tmp_path):
+    times = [0, 1, 11, 12, 13, 14, 15, 30, 60, 76, 77, 78]
+    r = sr.run(trace_scenario(catalog, tmp_path, times, [("outage", 10, 75.5)]), seed=1)
+    assert ahling_events(r) == [(15, CLOSED, OPEN), (75, OPEN, HALF_OPEN), (78, HALF_OPEN, CLOSED)]
+    by_time = r.requests.set_index("arrival")
+    assert by_time.loc[30, "primary"] != "ahling-command-center"  # open: routed around it
+    assert (by_time.loc[[11, 12, 13, 14, 15], "status"] == "degraded").all()  # fallback served
+    assert (by_time.loc[[76, 77, 78], "status"] == "succeeded").all()
+
+
+def test_breaker_failed_recovery_in_simulation(catalog, tmp_path):
+    times = [0, 1, 11, 12, 13, 14, 15, 76, 77, 140]
+    faults = [("outage", 10, 75.5), ("outage", 76.5, 80)]
+    r = sr.run(trace_scenario(catalog, tmp_path, times, faults), seed=1)
+    assert ahling_events(r)[:4] == [(15, CLOSED, OPEN), (75, OPEN, HALF_OPEN),
+                                    (77, HALF_OPEN, OPEN), (137, OPEN, HALF_OPEN)]
+
+
+def saga_scenario(catalog, faults, max_retries=0):
+    return sr.Scenario(
+        name="saga", catalog=catalog,
+        settings=sr.Settings(service="plan", retry=sr.RetryPolicy(max_retries=max_retries),
+                             record_messages=True),
+        workload=sr.Workload(kind="poisson", rate=1.0, requests=1,
+                             mix=(sr.MixEntry(text="tenant", saga="tenant-provisioning"),)),
+        faults=tuple(sr.Fault(plugin=p, kind="outage", start=a, end=b) for p, a, b in faults))
+
+
+def test_saga_third_step_fails_and_compensates_in_reverse(catalog):
+    r = sr.run(saga_scenario(catalog, [("ahling-command-center", 0, 1e6)]), seed=2)
+    (status,) = r.requests.status
+    assert status == "compensated"
+    s = r.sagas
+    assert list(zip(s.action, s.direction, s.outcome)) == [
+        ("create_tenant_db", "forward", "success"), ("create_realm", "forward", "success"),
+        ("deploy_namespace", "forward", "failure"), ("delete_realm", "compensate", "success"),
+        ("delete_tenant_db", "compensate", "success")]
+    t0 = r.requests.arrival.iloc[0]
+    assert list(s.end - t0) == pytest.approx([5, 12, 25, 28, 31])  # plan durations 5, 7, 13; compensations 3 s
+    assert r.final_state == {}  # back to the pre-saga state
+    changes = r.messages[(r.messages.subscriber == "telemetry")
+                         & r.messages.topic.str.startswith("state/")]
+    assert [p["type"] for p in changes.payload] == ["register", "register", "unregister", "unregister"]
+
+
+def test_failing_compensation_is_recorded_not_dropped(catalog):
+    faults = [("ahling-command-center", 0, 1e6), ("lobbi-platform-manager", 20, 1e6)]
+    r = sr.run(saga_scenario(catalog, faults, max_retries=1), seed=2)
+    assert r.requests.status.iloc[0] == "failed"
+    assert "compensation_failed" in r.requests.reason.iloc[0]
+    comp = r.sagas[r.sagas.direction == "compensate"]
+    assert list(comp.outcome) == ["compensation_failed", "compensation_failed"]
+    assert list(comp.action) == ["delete_realm", "delete_tenant_db"]  # the rollback went on
+    assert r.final_state != {}
+
+
+def test_conservation_and_costs_add_up():
+    r = sr.run(sr.Scenario.default(), seed=4)
+    n = sr.Scenario.default().workload.requests
+    assert len(r.requests) == n and r.requests.request_id.is_unique
+    assert set(r.requests.status) <= set(sr.results.STATUSES)
+    assert r.requests.cost.sum() == pytest.approx(r.attempts.cost.sum())
+    per_request = r.attempts.groupby("request_id").cost.sum()
+    assert np.allclose(r.requests.set_index("request_id").cost.loc[per_request.index], per_request)
+    summary = r.summary().set_index(["metric", "key"]).value
+    rates = sum(summary[(f"rate_{s}", "")] for s in sr.results.STATUSES)
+    assert rates == pytest.approx(1.0)
+
+
+def test_horizon_leaves_in_flight_requests(catalog):
+    s = single_server(catalog, c=1, mean=5.0, rate=1.0, n=100).replace(horizon=30.0)
+    r = sr.run(s, seed=1)
+    assert "in_flight" in set(r.requests.status)
+    assert r.requests[r.requests.status == "in_flight"].latency.isna().all()
+    assert len(r.requests) == (r.requests.arrival <= 30).sum()
+
+
+def test_same_seed_same_frames_different_replications_differ():
+    s = sr.Scenario.default()
+    a, b = sr.run(s, seed=11), sr.run(s, seed=11)
+    for name in ("requests", "attempts", "breaker_events", "sagas", "plugins"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    c = sr.run(s, seed=11, replication=1)
+    assert not np.allclose(a.requests.arrival, c.requests.arrival)
+    assert (c.requests.replication == 1).all() and (a.requests.seed == 11).all()
+
+
+def test_topic_wildcards():
+    assert topic_matches("state/*/change", "state/fastapi-backend/change")
+    assert not topic_matches("state/*/change", "state/a/b/change")
+    assert topic_matches("plugin/#", "plugin/x/request")
+    assert topic_matches("#", "routing/decision")
+    assert not topic_matches("plugin/x/request", "plugin/x/response")
+
+
+def test_messages_for_a_documented_request(catalog):
+    s = sr.Scenario(name="m", catalog=catalog, settings=sr.Settings(record_messages=True, service="plan"),
+                    workload=sr.Workload(rate=1.0, requests=1, mix=(sr.MixEntry(
+                        text="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s"),)))
+    r = sr.run(s, seed=0)
+    m = r.messages
+    first = m.drop_duplicates("message_id")
+    assert first.topic.iloc[0] == "routing/decision"
+    assert set(m[m.topic == "routing/decision"].subscriber) == {
+        "fastapi-backend", "lobbi-platform-manager", "ahling-command-center", "telemetry"}
+    req_topics = [t for t in first.topic if t.endswith("/request")]
+    assert req_topics[:3] == ["plugin/fastapi-backend/request",
+                              "plugin/lobbi-platform-manager/request",
+                              "plugin/ahling-command-center/request"]
+    assert (m.correlation_id == 0).all()
+    if r.requests.status.iloc[0] == "succeeded":
+        assert r.requests.latency.iloc[0] == 45 * 60  # plan durations 15 + 12 + 18 min
