@@ -13,14 +13,14 @@ from .discovery import Team, build_team, find_agents, score_agent
 from .distributions import ServiceTime
 from .errors import InputError, SimrouteError
 from .plan import AgentLine, Phase, Plan
+from .results import Results
 from .retry import RetryBudget, RetryPolicy
 from .routing import RouteDecision, decide_route
-from .saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
-from .results import Results
 from .run import run
+from .saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
 from .scenario import Fault, Scenario, Settings
-from .workload import MixEntry, Workload, read_trace
 from .scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
+from .workload import MixEntry, Workload, read_trace
 
 __version__ = "0.1.0"
 

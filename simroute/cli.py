@@ -15,11 +15,58 @@ __all__ = ["main"]
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """A trace (.csv, format from its header), a scenario (YAML with 'workload') or a catalog."""
     from .catalog import load_catalog
+    from .scenario import Scenario
+    from .workload import read_trace
+    from .yamlio import load_yaml
 
     path = Path(args.file)
+    if path.suffix.lower() == ".csv":
+        try:
+            with path.open(encoding="utf-8") as handle:
+                header = handle.readline()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        fmt = "azure" if header.startswith("TIMESTAMP") else "simroute"
+        trace = read_trace(path, fmt)
+        print(f"ok: {fmt} trace, {len(trace['time'])} requests over "
+              f"{trace['time'][-1] - trace['time'][0]:.1f} s")
+        return 0
+    if path.is_file():
+        data, _ = load_yaml(path)
+        if isinstance(data, dict) and "workload" in data:
+            scenario = Scenario.from_yaml(path)
+            print(f"ok: scenario {scenario.name!r}: {scenario.workload.kind} workload, "
+                  f"{len(scenario.faults)} faults, {scenario.catalog!r}")
+            return 0
     catalog = load_catalog(path)
     print(f"ok: {catalog!r}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .run import run
+    from .scenario import Scenario
+
+    scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario.default()
+    results = run(scenario, seed=args.seed, replication=args.replication)
+    summary = results.summary()
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        tables = {"requests": results.requests, "attempts": results.attempts,
+                  "breaker_events": results.breaker_events, "messages": results.messages,
+                  "sagas": results.sagas, "plugins": results.plugins, "summary": summary}
+        for name, df in tables.items():
+            if args.format == "parquet":
+                df.to_parquet(out / f"{name}.parquet", index=False)
+            else:
+                df.to_csv(out / f"{name}.csv", index=False)
+        print(f"wrote {len(tables)} tables to {out}/")
+    print(repr(results))
+    shown = summary[summary.key == ""][["metric", "value"]]
+    print(shown.to_string(index=False))
     return 0
 
 
@@ -53,9 +100,16 @@ def _route(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simroute", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check a catalog (directory or YAML file) and say what is wrong")
+    p = sub.add_parser("validate", help="check a catalog, scenario or trace and say what is wrong")
     p.add_argument("file")
     p.set_defaults(func=_validate)
+    p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary")
+    p.add_argument("scenario", nargs="?", help="scenario YAML (default: the bundled default)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--replication", type=int, default=0)
+    p.add_argument("--out", help="directory for the result tables")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.set_defaults(func=_run)
     p = sub.add_parser("route", help="classify, score and route one request with the catalog")
     p.add_argument("text", nargs="?",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")

@@ -74,8 +74,9 @@ class Results:
         for plugin, cost in a.groupby("plugin").cost.sum().items():
             rows.append(("cost_by_plugin", str(plugin), float(cost)))
         rows.append(("attempts_per_request", "", float(r.attempts.mean()) if n else np.nan))
-        rows.append(("retry_amplification", "", float((a.outcome != "rejected_open").sum() / n)
-                     if n else np.nan))
+        calls_needed = r.phases.sum()  # one call per phase (or saga step) if nothing failed
+        rows.append(("retry_amplification", "", float((a.outcome != "rejected_open").sum()
+                                                      / calls_needed) if calls_needed else np.nan))
         rows.append(("fallback_rate", "", float((r.fallbacks > 0).mean()) if n else np.nan))
         served = a[a.outcome != "rejected_open"]
         waits = served.groupby("plugin").queue_wait.mean()

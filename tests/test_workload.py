@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+import simroute as sr
+
+from .conftest import ROOT, shared_dir
+
+MIX = (sr.MixEntry(text="api"),)
+
+
+@pytest.mark.parametrize("kind", ["poisson", "onoff", "diurnal"])
+def test_synthetic_arrivals_are_ordered_and_reproducible(kind):
+    w = sr.Workload(kind=kind, rate=2.0, requests=500, mix=MIX, period=100.0)
+    a = w.generate(np.random.default_rng(1))
+    b = w.generate(np.random.default_rng(1))
+    assert len(a) == 500 and np.all(np.diff(a.time) >= 0)
+    assert np.array_equal(a.time, b.time)
+
+
+def test_poisson_rate_and_onoff_burstiness():
+    rng = np.random.default_rng(5)
+    p = sr.Workload(rate=2.0, requests=20000, mix=MIX).generate(rng)
+    assert len(p) / p.time[-1] == pytest.approx(2.0, rel=0.05)
+    gaps = np.diff(sr.Workload(kind="onoff", rate=2.0, requests=20000, mix=MIX, mean_on=10,
+                               mean_off=30).generate(rng).time)
+    assert gaps.std() / gaps.mean() > 1.5  # burstier than Poisson (cv 1)
+
+
+def test_bundled_traces_load():
+    for name, fmt in (("sample.csv", "simroute"), ("azure_like.csv", "azure")):
+        t = sr.read_trace(ROOT / "data" / "traces" / name, fmt)
+        assert len(t["time"]) > 100 and np.all(np.diff(t["time"]) >= 0)
+
+
+def test_real_azure_trace_matches_its_published_figures():
+    path = shared_dir() / "traces" / "AzureLLMInferenceTrace_code.csv"
+    if not path.exists():
+        pytest.skip("../shared/traces not present")
+    t = sr.read_trace(path, "azure")
+    assert len(t["time"]) == 8819
+    assert t["time"][-1] - t["time"][0] == pytest.approx(3435.948, abs=1e-3)
+    assert np.median(t["context_tokens"]) == 1469 and t["generated_tokens"].max() == 1899
+
+
+@pytest.mark.parametrize("text, line, field, message", [
+    ("time,text\n0,api\nabc,api\n", 3, "time", "cannot parse 'abc'"),
+    ("time,text\n5,api\n3,api\n", 3, "time", "out of order"),
+    ("time,text,budget\n1,api,-2\n", 2, "budget", "must be >= 0"),
+    ("when,text\n1,api\n", 1, "time", "missing column 'time'"),
+])
+def test_bad_trace_rows_name_file_line_and_field(tmp_path, text, line, field, message):
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    with pytest.raises(sr.InputError) as info:
+        sr.read_trace(path)
+    assert (info.value.file, info.value.line, info.value.field) == (str(path), line, field)
+    assert message in str(info.value)
+
+
+def test_bad_azure_timestamp(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.9,10,2\nnope,1,1\n")
+    with pytest.raises(sr.InputError, match=r"a\.csv:3: field 'TIMESTAMP': cannot parse 'nope'"):
+        sr.read_trace(path, "azure")
+
+
+def test_workload_validation():
+    with pytest.raises(sr.InputError, match="rate"):
+        sr.Workload(rate=-1, mix=MIX)
+    with pytest.raises(sr.InputError, match="at least one request"):
+        sr.Workload(mix=())
