@@ -58,6 +58,7 @@ class Orchestrator:
         self.servers = {n: PluginServer(env, n, p.capacity) for n, p in self.catalog.plugins.items()}
         self.orchestrator_name = self.catalog.orchestrator.name
         self.breakers: dict[str, CircuitBreaker] = {}
+        self._open: set[str] = set()  #: plugins whose breaker is open (kept by transitions)
         if s.breaker.enabled:
             for name in self.catalog.plugins:
                 if name != self.orchestrator_name:
@@ -69,6 +70,7 @@ class Orchestrator:
             self.faults.setdefault(f.plugin, []).append(f)
         self._classes: dict[str, object] = {}
         self._routes: dict[tuple, object] = {}
+        self._estimates: dict[int, tuple] = {}
         self._subscribe()
         self.active: dict[int, dict] = {}
 
@@ -90,6 +92,10 @@ class Orchestrator:
 
     def _on_transition(self, plugin: str):
         def record(t: float, frm: str, to: str) -> None:
+            if to == OPEN:
+                self._open.add(plugin)
+            else:
+                self._open.discard(plugin)
             self.rec.add(self.rec.breakers, plugin, t, frm, to)
             self.bus.publish(f"circuit-breaker/{to.replace('_', '-')}", type="event", source=plugin,
                              payload={"plugin": plugin, "from": frm, "to": to, "time": t})
@@ -111,8 +117,17 @@ class Orchestrator:
                                                  max_fallbacks=self.settings.max_fallbacks)
         return r
 
+    def estimate(self, plan: Plan) -> tuple[float, float]:
+        """(cost, critical-path duration) of a cached route's plan, computed once."""
+        est = self._estimates.get(id(plan))
+        if est is None or est[0] is not plan:
+            est = self._estimates[id(plan)] = (plan, plan.cost, plan.duration)
+        return est[1], est[2]
+
     def open_breakers(self, t: float) -> frozenset:
-        return frozenset(n for n, b in self.breakers.items() if b.state_at(t) == OPEN)
+        if not self._open:
+            return frozenset()
+        return frozenset(n for n in sorted(self._open) if self.breakers[n].state_at(t) == OPEN)
 
     # ------------------------------------------------------------------ faults
     def failure_p(self, plugin: str, t: float) -> float:
@@ -173,7 +188,7 @@ class Orchestrator:
             return "rejected", reason
         plan: Plan = route.plan
         info["primary"] = route.primary
-        info["est_cost"], info["est_duration"] = plan.cost, plan.duration
+        info["est_cost"], info["est_duration"] = self.estimate(plan)
         if not math.isnan(budget) and plan.cost > budget:
             opt = optimize_cost(plan, budget, self.catalog,
                                 on_over_budget=self.settings.on_over_budget)
