@@ -73,6 +73,7 @@ class Plugin:
     failure_p: float = 0.0  #: probability that one attempt fails
     fallbacks: tuple[str, ...] = ()
     default_tier: str = "sonnet"  #: the tier of agents whose tier is "inherit"
+    subscribes: tuple[str, ...] = ()  #: bus topic patterns it listens to (besides its requests)
 
     def service_for(self, kind: str | None = None) -> ServiceTime:
         """The service-time model for a task kind, falling back to ``default``."""
@@ -396,7 +397,7 @@ def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Le
             availability=f.number("availability", lo=0, hi=1),
             capacity=f.number("capacity", lo=1, integer=True), service=_parse_service(f),
             failure_p=f.number("failure_p", 0.0, lo=0, hi=1), fallbacks=f.strings("fallbacks", ()),
-            default_tier=f.str("default_tier", "sonnet"),
+            default_tier=f.str("default_tier", "sonnet"), subscribes=f.strings("subscribes", ()),
         )
         f.finish()
     return plugins

@@ -14,13 +14,10 @@ import simpy
 from .engine.orchestrator import Orchestrator
 from .engine.recorder import Recorder
 from .results import Results
-from .saga import tenant_provisioning
+from .saga import SAGAS
 from .scenario import Scenario
 
-__all__ = ["run", "SAGAS"]
-
-#: Saga definitions a workload's mix can name.
-SAGAS = {"tenant-provisioning": tenant_provisioning()}
+__all__ = ["run"]
 
 
 def _streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
@@ -36,9 +33,6 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
     rngs = _streams(int(seed), replication)
     env = simpy.Environment()
     rec = Recorder()
-    for entry in scenario.workload.mix:
-        if entry.saga is not None and entry.saga not in SAGAS:
-            raise ValueError(f"unknown saga {entry.saga!r} (known: {', '.join(SAGAS)})")
     orch = Orchestrator(env, scenario, rngs, rec, SAGAS)
     reqs = scenario.workload.generate(rngs["workload"], scenario.horizon)
     mix = scenario.workload.mix

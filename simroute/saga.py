@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputError
 
-__all__ = ["COMPENSATIONS", "SagaStep", "Saga", "rollback_plan", "tenant_provisioning"]
+__all__ = ["COMPENSATIONS", "SAGAS", "SagaStep", "Saga", "rollback_plan", "tenant_provisioning"]
 
 #: The seed's compensation mapping (forward action → compensation action).
 COMPENSATIONS: Mapping[str, str] = {
@@ -81,3 +81,7 @@ def tenant_provisioning(tenant: str = "acme_corp", realm: str = "acme-corp") -> 
         SagaStep(action="deploy_namespace", plugin="ahling-command-center",
                  argument=f"{realm}-prod", duration=13.0, compensation_duration=3.0),
     ))
+
+
+#: Saga definitions a workload's mix can name (``saga: tenant-provisioning``).
+SAGAS: Mapping[str, Saga] = {"tenant-provisioning": tenant_provisioning()}

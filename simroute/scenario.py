@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ from .breaker import BreakerSettings
 from .catalog import Catalog, data_dir, load_catalog
 from .errors import InputError
 from .retry import RetryPolicy
+from .saga import SAGAS
 from .scoring import ScoringWeights
 from .workload import MixEntry, Workload
 from .yamlio import Fields, load_yaml
@@ -104,6 +106,10 @@ class Scenario:
     source: str = "<code>"
 
     def __post_init__(self) -> None:
+        for i, m in enumerate(self.workload.mix):
+            if m.saga is not None and m.saga not in SAGAS:
+                raise InputError(f"unknown saga {m.saga!r} (known: {', '.join(SAGAS)})",
+                                 file=self.source, entry=f"workload.mix[{i}]", field="saga")
         for i, f in enumerate(self.faults):
             if f.plugin not in self.catalog.plugins:
                 raise InputError(f"unknown plugin {f.plugin!r}", file=self.source,
@@ -184,8 +190,9 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
     trace = w.get("trace", None)
     try:
         workload = Workload(
-            kind=w.str("kind", "poisson"), rate=w.number("rate", 1.0), requests=w.get("requests", 1000)
-            if w.get("requests", 1000) is None else w.number("requests", 1000, lo=0, integer=True),
+            kind=w.str("kind", "poisson"), rate=w.number("rate", 1.0),
+            requests=w.number("requests", 1000, lo=0, integer=True)
+            if w.raw.get("requests", 1000) is not None else w.get("requests", None),
             mix=tuple(mix), mean_on=w.number("mean_on", 30.0), mean_off=w.number("mean_off", 60.0),
             amplitude=w.number("amplitude", 0.5), period=w.number("period", 86400.0),
             trace=str(_resolve(path, trace)) if trace else None,
@@ -216,8 +223,6 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
 
 def _resolve(scenario_path: Path, trace: str) -> Path:
     """A trace path: absolute; ``$SIMROUTE_SHARED/…`` for ``shared:…``; else relative to the file."""
-    import os
-
     if trace.startswith("shared:"):
         base = Path(os.environ.get("SIMROUTE_SHARED", data_dir().parent.parent / "shared"))
         return base / trace.removeprefix("shared:")

@@ -85,7 +85,7 @@ class Workload:
             raise InputError("give 'requests' or a horizon", field="requests")
         if self.kind == "trace":
             table = read_trace(self.trace, self.trace_format)  # type: ignore[arg-type]
-            times = (table["time"] - (table["time"][0] if len(table["time"]) else 0)) * self.time_scale
+            times = (table["time"] - table["time"][0]) * self.time_scale  # read_trace: >= 1 row
             keep = np.ones(len(times), bool)
             if horizon is not None:
                 keep &= times <= horizon

@@ -41,6 +41,12 @@ def test_bad_scenarios_name_file_entry_field(tmp_path, extra, field, message):
     assert message in str(info.value) and info.value.line is not None
 
 
+def test_unknown_saga_names_the_mix_entry(tmp_path):
+    path = _write(tmp_path, BASE.replace('{text: "api"}', '{text: "api", saga: moon-landing}'))
+    with pytest.raises(sr.InputError, match=r"workload\.mix\[0\]: field 'saga': unknown saga 'moon-landing'"):
+        sr.Scenario.from_yaml(path)
+
+
 def test_negative_rate(tmp_path):
     path = _write(tmp_path, BASE.replace("rate: 1.0", "rate: -2"))
     with pytest.raises(sr.InputError, match=r"s\.yaml:\d+: workload: field 'rate': must be > 0"):

@@ -71,23 +71,18 @@ class Orchestrator:
         self._classes: dict[str, object] = {}
         self._routes: dict[tuple, object] = {}
         self._estimates: dict[int, tuple] = {}
+        self._candidates: dict[str, list[str]] = {}
         self._subscribe()
         self.active: dict[int, dict] = {}
 
     # ------------------------------------------------------------------ wiring
     def _subscribe(self) -> None:
-        for name in self.catalog.plugins:
+        """Each plugin gets its requests plus the topics its catalog entry subscribes to; a
+        telemetry subscriber sees everything."""
+        for name, plugin in self.catalog.plugins.items():
             self.bus.subscribe(f"plugin/{name}/request", name)
-        routed = ("fastapi-backend", "lobbi-platform-manager", "ahling-command-center")
-        for name in routed:
-            if name in self.catalog.plugins:
-                self.bus.subscribe("routing/decision", name)
-        for name in ("lobbi-platform-manager", "ahling-command-center"):
-            if name in self.catalog.plugins:
-                self.bus.subscribe("state/*/change", name)
-        orch = self.orchestrator_name
-        for pattern in ("plugin/*/response", "orchestration/#", "routing/fallback", "circuit-breaker/#"):
-            self.bus.subscribe(pattern, orch)
+            for pattern in plugin.subscribes:
+                self.bus.subscribe(pattern, name)
         self.bus.subscribe("#", "telemetry")
 
     def _on_transition(self, plugin: str):
@@ -222,22 +217,26 @@ class Orchestrator:
         done[phase.name].succeed()
 
     def candidates(self, plugin: str) -> list[str]:
-        out = [plugin, *self.catalog.plugins[plugin].fallbacks, self.orchestrator_name]
-        return list(dict.fromkeys(out))
+        """The plugin, its catalog fallbacks, then the orchestrator (computed once per plugin)."""
+        out = self._candidates.get(plugin)
+        if out is None:
+            chain = [plugin, *self.catalog.plugins[plugin].fallbacks, self.orchestrator_name]
+            out = self._candidates[plugin] = list(dict.fromkeys(chain))
+        return out
 
     def _run_phase(self, rid: int, phase: Phase, info: dict) -> Generator:
-        for level, plugin in enumerate(self.candidates(phase.plugin)):
+        candidates = self.candidates(phase.plugin)
+        for level, plugin in enumerate(candidates):
             if level:
                 info["fallbacks"] += 1
             ok, rejected = yield from self._call(rid, plugin, phase, level, info,
                                                  duration=phase.duration, kind=phase.kind)
             if ok:
                 return True, level
-            nxt = self.candidates(phase.plugin)[level + 1:level + 2]
-            if nxt:
+            if level + 1 < len(candidates):
                 self.bus.publish("routing/fallback", type="event", source=self.orchestrator_name,
                                  correlation_id=rid, payload={
-                                     "originalPlugin": plugin, "fallbackPlugin": nxt[0],
+                                     "originalPlugin": plugin, "fallbackPlugin": candidates[level + 1],
                                      "reason": "circuit_breaker_open" if rejected else "retries_exhausted"})
         return False, 0
 
