@@ -228,7 +228,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     path = Path(path) if path is not None else data_dir() / "catalog"
     if path.is_dir():
         sources = {s: load_yaml(path / f"{s}.yaml") + (str(path / f"{s}.yaml"), (s,)) for s in SECTIONS}
-        for section, (data, lines, file, _) in sources.items():
+        for section, (data, _lines, file, _) in sources.items():
             if not isinstance(data, Mapping) or section not in data:
                 raise InputError(f"missing top-level key '{section}'", file=file, line=1)
     else:

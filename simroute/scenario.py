@@ -146,7 +146,8 @@ def _build(cls: type, raw: Mapping, g: Fields, name: str) -> Any:
         return cls(**raw)
     except (TypeError, ValueError) as exc:
         field_name = getattr(exc, "field", None)
-        raise g.error(f"{name}.{field_name}" if field_name else name, getattr(exc, "message", str(exc))) from None
+        where = f"{name}.{field_name}" if field_name else name
+        raise g.error(where, getattr(exc, "message", str(exc))) from None
 
 
 def _parse(f: Fields, path: Path, lines: Any) -> Scenario:

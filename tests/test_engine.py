@@ -73,7 +73,7 @@ def trace_scenario(catalog, tmp_path, times, faults, **settings):
 
 def ahling_events(r):
     ev = r.breaker_events[r.breaker_events.plugin == "ahling-command-center"]
-    return list(zip(ev.time, ev.from_state, ev.to_state))
+    return list(zip(ev.time, ev.from_state, ev.to_state, strict=True))
 
 
 def test_breaker_reproduces_the_seed_timeline_in_simulation(catalog, tmp_path):
@@ -109,12 +109,13 @@ def test_saga_third_step_fails_and_compensates_in_reverse(catalog):
     (status,) = r.requests.status
     assert status == "compensated"
     s = r.sagas
-    assert list(zip(s.action, s.direction, s.outcome)) == [
+    assert list(zip(s.action, s.direction, s.outcome, strict=True)) == [
         ("create_tenant_db", "forward", "success"), ("create_realm", "forward", "success"),
         ("deploy_namespace", "forward", "failure"), ("delete_realm", "compensate", "success"),
         ("delete_tenant_db", "compensate", "success")]
     t0 = r.requests.arrival.iloc[0]
-    assert list(s.end - t0) == pytest.approx([5, 12, 25, 28, 31])  # plan durations 5, 7, 13; compensations 3 s
+    # plan durations 5, 7, 13 s; compensations 3 s each
+    assert list(s.end - t0) == pytest.approx([5, 12, 25, 28, 31])
     assert r.final_state == {}  # back to the pre-saga state
     changes = r.messages[(r.messages.subscriber == "telemetry")
                          & r.messages.topic.str.startswith("state/")]

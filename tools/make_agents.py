@@ -136,7 +136,8 @@ def derive(plugin: dict, agent: dict, lexicon: dict, plugin_domains: list[str]) 
 def main(shared: Path) -> None:
     facts = json.loads((shared / "plugin-ecosystem-facts.json").read_text())
     lexicon = yaml.safe_load((ROOT / "data/catalog/lexicon.yaml").read_text())["lexicon"]
-    plugins = {p["name"]: p for p in yaml.safe_load((ROOT / "data/catalog/plugins.yaml").read_text())["plugins"]}
+    raw_plugins = yaml.safe_load((ROOT / "data/catalog/plugins.yaml").read_text())["plugins"]
+    plugins = {p["name"]: p for p in raw_plugins}
     facts_plugins = {p["name"]: p for p in facts["plugins"]}
     out = []
     for agent in facts["agents"]:
@@ -153,7 +154,8 @@ def main(shared: Path) -> None:
     )
     lines = [header, "agents:"]
     for a in out:
-        lines.append("  - " + yaml.safe_dump(a, default_flow_style=True, sort_keys=False, width=10000).strip())
+        row = yaml.safe_dump(a, default_flow_style=True, sort_keys=False, width=10000).strip()
+        lines.append("  - " + row)
     (ROOT / "data/catalog/agents.yaml").write_text("\n".join(lines) + "\n")
     print(f"wrote {len(out)} agents")
 
