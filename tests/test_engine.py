@@ -191,3 +191,13 @@ def test_messages_for_a_documented_request(catalog):
     assert (m.correlation_id == 0).all()
     assert r.requests.status.iloc[0] == "succeeded"
     assert r.requests.latency.iloc[0] == pytest.approx(45 * 60)  # plan durations 15 + 12 + 18 min
+
+
+def test_recorder_frames_have_the_dtypes_pandas_would_infer():
+    from simroute.engine.recorder import Recorder
+
+    table = {"id": [1, 2, 3], "x": [0.5, float("nan"), 2], "s": ["a", "b", "a"], "ok": [True, False, True],
+             "p": [{"k": 1}, {}, {"k": 2}]}
+    expected = pd.DataFrame(table).assign(seed=7, replication=2)
+    pd.testing.assert_frame_equal(Recorder.frame(table, 7, 2), expected)
+    assert list(Recorder.frame({"a": []}, 1, 0).columns) == ["a", "seed", "replication"]
