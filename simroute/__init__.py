@@ -13,6 +13,7 @@ from .discovery import Team, build_team, find_agents, score_agent
 from .distributions import ServiceTime
 from .errors import InputError, SimrouteError
 from .plan import AgentLine, Phase, Plan
+from .replay import FlowReplay, replay, replay_flow
 from .results import Results
 from .retry import RetryBudget, RetryPolicy
 from .routing import RouteDecision, decide_route
@@ -26,7 +27,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Agent", "AgentLine", "Fault", "MixEntry", "Results", "Scenario", "Settings", "Workload",
-    "read_trace", "run", "BreakerSettings", "COMPENSATIONS", "Catalog", "Change", "CircuitBreaker",
+    "read_trace", "run", "replay", "replay_flow", "FlowReplay",
+    "BreakerSettings", "COMPENSATIONS", "Catalog", "Change", "CircuitBreaker",
     "Classification", "InputError", "ModelTier", "Optimization", "Phase", "Plan", "Plugin",
     "RetryBudget", "RetryPolicy", "RouteDecision", "Saga", "SagaStep", "Score", "ScoringWeights",
     "ServiceTime", "SimrouteError", "Team", "build_team", "classify", "decide_route", "find_agents",

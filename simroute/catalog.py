@@ -356,7 +356,7 @@ def _check_acyclic(graph: Mapping[str, Iterable[str]], *, file: str | None, what
         visit(node, [])
 
 
-def _parse_service(g: Fields) -> dict[str, ServiceTime]:
+def parse_service(g: Fields) -> dict[str, ServiceTime]:
     raw = g.mapping("service")
     out = {}
     for kind, spec in raw.items():
@@ -395,7 +395,7 @@ def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Le
             contexts=f.strings("contexts", ()), patterns=f.strings("patterns", ()),
             keywords=f.strings("keywords", ()), priority=f.number("priority", lo=0, hi=100),
             availability=f.number("availability", lo=0, hi=1),
-            capacity=f.number("capacity", lo=1, integer=True), service=_parse_service(f),
+            capacity=f.number("capacity", lo=1, integer=True), service=parse_service(f),
             failure_p=f.number("failure_p", 0.0, lo=0, hi=1), fallbacks=f.strings("fallbacks", ()),
             default_tier=f.str("default_tier", "sonnet"), subscribes=f.strings("subscribes", ()),
         )

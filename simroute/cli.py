@@ -70,6 +70,29 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .replay import replay
+
+    table = replay(args.flow, seed=args.seed, out=args.out or None)
+    with pd.option_context("display.max_colwidth", 48, "display.width", 200, "display.max_rows", None):
+        for flow, rows in table.groupby("flow", sort=False):
+            print(f"== {flow}")
+            print(rows[["item", "documented", "simulated", "status"]].to_string(index=False))
+    counts = table.status.value_counts()
+    print(f"{len(table)} rows: {counts.get('exact', 0)} exact, {counts.get('within tolerance', 0)} "
+          f"within tolerance, {counts.get('seed inconsistent', 0)} seed inconsistent, "
+          f"{counts.get('mismatch', 0)} mismatch")
+    if args.out:
+        print(f"wrote conformance.csv and the flows' timelines to {args.out}/")
+    bad = table[table.status == "mismatch"]
+    for _, row in bad.iterrows():
+        print(f"simroute: regression in flow {row.flow}: {row['item']}: documented {row.documented}, "
+              f"simulated {row.simulated}", file=sys.stderr)
+    return 1 if len(bad) else 0
+
+
 def _route(args: argparse.Namespace) -> int:
     from .catalog import load_catalog
     from .classify import classify
@@ -110,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="directory for the result tables")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.set_defaults(func=_run)
+    p = sub.add_parser("replay", help="replay the seed's documented flows; print the conformance table")
+    p.add_argument("--flow", choices=("routing", "bus", "discovery", "breaker", "saga", "cost"),
+                   help="replay only this flow")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="simroute-replay",
+                   help="directory for conformance.csv and the timelines ('' to skip)")
+    p.set_defaults(func=_replay)
     p = sub.add_parser("route", help="classify, score and route one request with the catalog")
     p.add_argument("text", nargs="?",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")

@@ -52,6 +52,52 @@ class Results:
                 f"{len(self.requests)} requests {counts}, {len(self.attempts)} attempts, "
                 f"t_end={self.end_time:g}s)")
 
+    def timeline(self) -> pd.DataFrame:
+        """Every event of the run in time order: ``time, request_id, actor, event, detail``.
+
+        Arrivals and ends of requests, each attempt's start and end (with its outcome; a saga's
+        actions and compensations are its attempts), breaker transitions and — when messages were
+        recorded — each published message (once, not once per subscriber).
+        """
+        parts = [pd.DataFrame({"time": pd.Series(dtype=float), "request_id": pd.Series(dtype=int),
+                               "actor": pd.Series(dtype=object), "event": pd.Series(dtype=object),
+                               "detail": pd.Series(dtype=object)})]
+        r = self.requests
+        if len(r):
+            parts.append(pd.DataFrame({"time": r.arrival, "request_id": r.request_id, "actor": "orchestrator",
+                                       "event": "arrival", "detail": r.text}))
+        ended = r[r.end.notna()]
+        if len(ended):
+            parts.append(pd.DataFrame({"time": ended.end, "request_id": ended.request_id,
+                                       "actor": "orchestrator", "event": "end: " + ended.status,
+                                       "detail": ended.reason}))
+        a = self.attempts
+        served = a[a.outcome != "rejected_open"]
+        if len(a):
+            parts.append(pd.DataFrame({"time": served.start, "request_id": served.request_id,
+                                       "actor": served.plugin, "event": "start " + served.phase,
+                                       "detail": "attempt " + served.attempt.astype(str)}))
+            parts.append(pd.DataFrame({"time": a.end, "request_id": a.request_id, "actor": a.plugin,
+                                       "event": a.outcome + " " + a.phase,
+                                       "detail": "attempt " + a.attempt.astype(str)}))
+        b = self.breaker_events
+        if len(b):
+            parts.append(pd.DataFrame({"time": b.time, "request_id": -1, "actor": b.plugin,
+                                       "event": "breaker " + b.to_state,
+                                       "detail": "from " + b.from_state}))
+        m = self.messages
+        if len(m):
+            first = m.drop_duplicates("message_id")
+            rid = pd.to_numeric(first.correlation_id, errors="coerce").fillna(-1).astype(int)
+            parts.append(pd.DataFrame({"time": first.published, "request_id": rid, "actor": first.source,
+                                       "event": "publish " + first.topic, "detail": first.type}))
+        order = {i: k for k, i in enumerate(("arrival", "start", "success", "failure", "rejected_open",
+                                              "breaker", "publish", "end: "))}
+        out = pd.concat(parts[:1] + [p for p in parts[1:] if len(p)], ignore_index=True)
+        rank = out.event.map(lambda e: next((v for k, v in order.items() if e.startswith(k)), 9))
+        out = out.assign(_r=rank).sort_values(["time", "_r"], kind="stable").drop(columns="_r")
+        return out.reset_index(drop=True)
+
     def summary(self) -> pd.DataFrame:
         """One row per metric: ``metric``, ``key`` (plugin, tier … or ""), ``value``."""
         r, a = self.requests, self.attempts

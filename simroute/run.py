@@ -14,7 +14,6 @@ import simpy
 from .engine.orchestrator import Orchestrator
 from .engine.recorder import Recorder
 from .results import Results
-from .saga import SAGAS
 from .scenario import Scenario
 
 __all__ = ["run"]
@@ -33,7 +32,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
     rngs = _streams(int(seed), replication)
     env = simpy.Environment()
     rec = Recorder()
-    orch = Orchestrator(env, scenario, rngs, rec, SAGAS)
+    orch = Orchestrator(env, scenario, rngs, rec, scenario.sagas)
     reqs = scenario.workload.generate(rngs["workload"], scenario.horizon)
     mix = scenario.workload.mix
 
@@ -45,8 +44,9 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
             k = reqs.mix[i]
             text = reqs.text[i] if k < 0 else mix[k].text
             saga = None if k < 0 else mix[k].saga
+            plan = None if k < 0 else mix[k].plan
             env.process(orch.request(i, text, float(reqs.budget[i]), float(reqs.context_tokens[i]),
-                                     float(reqs.generated_tokens[i]), saga))
+                                     float(reqs.generated_tokens[i]), saga, plan))
 
     env.process(source())
     env.run(until=scenario.horizon)

@@ -56,6 +56,8 @@ class SagaStep:
 class Saga:
     name: str
     steps: tuple[SagaStep, ...] = field(default_factory=tuple)
+    detection_delay: float = 0.0  #: seconds from a step's failure until the orchestrator notices
+    rollback_delay: float = 0.0  #: seconds from noticing until the first compensation starts
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -64,6 +66,12 @@ class Saga:
             if s.action not in COMPENSATIONS:
                 raise InputError(f"no compensation for action {s.action!r}",
                                  entry=f"saga {self.name} steps[{i}]", field="action")
+            if s.duration < 0 or s.compensation_duration < 0:
+                raise InputError("durations must be >= 0 seconds", entry=f"saga {self.name} steps[{i}]",
+                                 field="duration")
+        if self.detection_delay < 0 or self.rollback_delay < 0:
+            raise InputError("delays must be >= 0 seconds", entry=f"saga {self.name}",
+                             field="detection_delay")
 
 
 def rollback_plan(completed: Sequence[SagaStep]) -> list[tuple[str, SagaStep]]:

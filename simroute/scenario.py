@@ -7,6 +7,7 @@
     catalog: null                 # a catalog path relative to this file; null: bundled
     overrides:                    # per-plugin catalog changes
       fastapi-backend: {capacity: 8, failure_p: 0.05}
+      ahling-command-center: {service: {default: {dist: deterministic, mean_s: 0}}}
     settings:
       breaker: {failure_threshold: 5, open_timeout: 60, success_threshold: 3, enabled: true}
       retry: {max_retries: 3, base: 1.0, cap: 10.0, jitter: none}
@@ -16,7 +17,15 @@
       service: plugin             # "plugin": sample the plugin's model; "plan": phase durations
       on_over_budget: reject      # or "flag"
       weights: {domain: 30, context: 20, pattern: 15}
+      share_state: false          # a finished phase registers its result in the state store
+      route_around_open: true     # routing avoids plugins whose breaker is open
+    sagas:                        # saga definitions besides the bundled ones (saga.SAGAS)
+      my-saga: {detection_delay: 1, rollback_delay: 1, steps: [
+        {action: create_tenant_db, plugin: lobbi-platform-manager, argument: acme_corp,
+         duration: 5, compensation_duration: 2}]}
     workload: {kind: poisson, rate: 0.5, requests: 1000, mix: [{text: "...", weight: 1}]}
+    # mix entries may also name a saga (saga: NAME) or a documented plan (plan: PATH.yaml)
+    # kind: schedule takes arrival times instead of a rate: {kind: schedule, times: [0, 1, 11]}
     faults:
       - {plugin: ahling-command-center, kind: outage, start: 10, end: 75}
     horizon: null                 # seconds; requests still running then end as in_flight
@@ -31,10 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from .breaker import BreakerSettings
-from .catalog import Catalog, data_dir, load_catalog
+from .catalog import Catalog, data_dir, load_catalog, parse_service
 from .errors import InputError
+from .plan import Plan
 from .retry import RetryPolicy
-from .saga import SAGAS
+from .saga import COMPENSATIONS, SAGAS, Saga, SagaStep
 from .scoring import ScoringWeights
 from .workload import MixEntry, Workload
 from .yamlio import Fields, load_yaml
@@ -42,6 +52,7 @@ from .yamlio import Fields, load_yaml
 __all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"]
 
 FAULT_KINDS = ("outage", "error_rate", "latency")
+OVERRIDABLE = ("capacity", "failure_p", "availability", "priority", "fallbacks", "service")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -84,6 +95,9 @@ class Settings:
     service: str = "plugin"
     on_over_budget: str = "reject"
     max_fallbacks: int = 2
+    share_state: bool = False  #: a successful phase registers its result (state/<plugin>/change)
+    route_around_open: bool = True  #: routing leaves out plugins whose breaker is open (else the
+    #: breaker fails the call fast and the phase falls back down its chain, as in the seed's flow 4)
 
     def __post_init__(self) -> None:
         if self.service not in ("plugin", "plan"):
@@ -104,12 +118,23 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     horizon: float | None = None
     source: str = "<code>"
+    sagas: Mapping[str, Saga] = field(default_factory=lambda: dict(SAGAS))  #: name → saga
 
     def __post_init__(self) -> None:
         for i, m in enumerate(self.workload.mix):
-            if m.saga is not None and m.saga not in SAGAS:
-                raise InputError(f"unknown saga {m.saga!r} (known: {', '.join(SAGAS)})",
+            if m.saga is not None and m.saga not in self.sagas:
+                raise InputError(f"unknown saga {m.saga!r} (known: {', '.join(self.sagas)})",
                                  file=self.source, entry=f"workload.mix[{i}]", field="saga")
+        for name, saga in self.sagas.items():
+            for i, step in enumerate(saga.steps):
+                if step.plugin not in self.catalog.plugins:
+                    raise InputError(f"unknown plugin {step.plugin!r}", file=self.source,
+                                     entry=f"sagas.{name}.steps[{i}]", field="plugin")
+        for i, m in enumerate(self.workload.mix):
+            for phase in m.plan.phases if m.plan is not None else ():
+                if phase.plugin not in self.catalog.plugins:
+                    raise InputError(f"unknown plugin {phase.plugin!r} in phase {phase.name!r}",
+                                     file=self.source, entry=f"workload.mix[{i}].plan", field="plugin")
         for i, f in enumerate(self.faults):
             if f.plugin not in self.catalog.plugins:
                 raise InputError(f"unknown plugin {f.plugin!r}", file=self.source,
@@ -123,7 +148,20 @@ class Scenario:
 
     @classmethod
     def default(cls) -> Scenario:
+        """The bundled default scenario (``data/scenarios/default.yaml``)."""
         return cls.from_yaml(data_dir() / "scenarios" / "default.yaml")
+
+    @classmethod
+    def documented(cls, name: str) -> Scenario:
+        """One of the seed's documented flows (``data/scenarios/flows/NAME.yaml``), e.g.
+        ``"routing"``, ``"bus"``, ``"discovery"``, ``"breaker"``, ``"breaker-recovery-failure"``,
+        ``"saga"``, ``"saga-rollback"``, ``"cost"``."""
+        folder = data_dir() / "scenarios" / "flows"
+        path = folder / f"{name}.yaml"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+            raise InputError(f"unknown documented scenario {name!r} (known: {known})", field="name")
+        return cls.from_yaml(path)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -160,10 +198,14 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
         if not isinstance(changes, Mapping):
             raise f.error("overrides", f"{plugin}: must be a mapping")
         for k in changes:
-            if k not in ("capacity", "failure_p", "availability", "priority", "fallbacks"):
-                raise f.error(f"overrides.{plugin}.{k}", "cannot be overridden (capacity, failure_p, "
-                              "availability, priority, fallbacks)")
+            if k not in OVERRIDABLE:
+                raise f.error(f"overrides.{plugin}.{k}",
+                              f"cannot be overridden ({', '.join(OVERRIDABLE)})")
         fixed = {k: tuple(v) if k == "fallbacks" else v for k, v in changes.items()}
+        if "service" in changes:
+            h = Fields(changes, file=file, entry=f"overrides.{plugin}", lines=lines,
+                       path=("overrides", plugin))
+            fixed["service"] = parse_service(h)  # replaces every task kind's model
         catalog = catalog.with_plugin(plugin, **fixed)
 
     s = f.mapping("settings", {})
@@ -178,15 +220,23 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
         record_messages=g.boolean("record_messages", False),
         service=g.str("service", "plugin"), on_over_budget=g.str("on_over_budget", "reject"),
         max_fallbacks=g.number("max_fallbacks", 2, lo=0, integer=True),
+        share_state=g.boolean("share_state", False),
+        route_around_open=g.boolean("route_around_open", True),
     )
     g.finish()
+
+    sagas = dict(SAGAS)
+    for name, spec in f.mapping("sagas", {}).items():
+        sagas[str(name)] = _parse_saga(str(name), spec, file, lines)
 
     w = Fields(f.mapping("workload"), file=file, entry="workload", lines=lines, path=("workload",))
     mix = []
     for i, m in enumerate(w.get("mix")):
         h = Fields(m, file=file, entry=f"workload.mix[{i}]", lines=lines, path=("workload", "mix", i))
+        plan_path = h.str("plan", None)
         mix.append(MixEntry(text=h.str("text"), weight=h.number("weight", 1.0, lo=0, lo_open=True),
-                            budget=h.number("budget", None, lo=0), saga=h.str("saga", None)))
+                            budget=h.number("budget", None, lo=0), saga=h.str("saga", None),
+                            plan=_load_plan(_resolve(path, plan_path), catalog) if plan_path else None))
         h.finish()
     trace = w.get("trace", None)
     try:
@@ -198,6 +248,7 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
             amplitude=w.number("amplitude", 0.5), period=w.number("period", 86400.0),
             trace=str(_resolve(path, trace)) if trace else None,
             trace_format=w.str("trace_format", "simroute"), time_scale=w.number("time_scale", 1.0),
+            times=tuple(float(t) for t in w.get("times", [], check=_numbers)),
         )
     except InputError as exc:
         raise w.error(exc.field, exc.message) from None
@@ -217,9 +268,50 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
         h.finish()
     scenario = Scenario(name=f.str("name", path.stem), catalog=catalog, settings=settings,
                         workload=workload, faults=tuple(faults),
-                        horizon=f.number("horizon", None, lo=0, lo_open=True), source=file)
+                        horizon=f.number("horizon", None, lo=0, lo_open=True), source=file,
+                        sagas=sagas)
     f.finish()
     return scenario
+
+
+def _numbers(value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                              for v in value):
+        raise ValueError("must be a list of numbers")
+    return value
+
+
+def _parse_saga(name: str, spec: Any, file: str, lines: Any) -> Saga:
+    h = Fields(spec, file=file, entry=f"sagas.{name}", lines=lines, path=("sagas", name))
+    steps = []
+    for i, raw in enumerate(h.get("steps")):
+        g = Fields(raw, file=file, entry=f"sagas.{name}.steps[{i}]", lines=lines,
+                   path=("sagas", name, "steps", i))
+        action = g.str("action")
+        if action not in COMPENSATIONS:
+            raise g.error("action", f"no compensation for {action!r} (known: {', '.join(COMPENSATIONS)})")
+        steps.append(SagaStep(action=action, plugin=g.str("plugin"), argument=g.str("argument", ""),
+                              duration=g.number("duration", 1.0, lo=0),
+                              compensation_duration=g.number("compensation_duration", 1.0, lo=0),
+                              state_key=g.str("state_key", "")))
+        g.finish()
+    try:
+        saga = Saga(name, tuple(steps), detection_delay=h.number("detection_delay", 0.0, lo=0),
+                    rollback_delay=h.number("rollback_delay", 0.0, lo=0))
+    except InputError as exc:
+        raise h.error(exc.field, exc.message) from None
+    h.finish()
+    return saga
+
+
+def _load_plan(path: Path, catalog: Catalog) -> Plan:
+    """A documented plan file: ``phases:`` as :meth:`Plan.from_dict` reads them."""
+    raw, lines = load_yaml(path)
+    f = Fields(raw, file=str(path), entry="plan", lines=lines)
+    try:
+        return Plan.from_dict(f.get("phases"), prices=catalog.tiers, file=str(path))
+    except InputError as exc:
+        raise exc.at(file=str(path)) from None
 
 
 def _resolve(scenario_path: Path, trace: str) -> Path:

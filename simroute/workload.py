@@ -6,6 +6,8 @@ A workload becomes a :class:`Requests` table (arrival time, request-mix entry, b
 * ``onoff`` — bursty: Poisson at ``rate`` during exponential "on" periods (mean ``mean_on`` s)
   separated by silent "off" periods (mean ``mean_off`` s), a two-state MMPP;
 * ``diurnal`` — rate ``rate × (1 + amplitude × sin(2πt / period))`` by thinning;
+* ``schedule`` — arrivals at the listed ``times`` (seconds, non-decreasing): a documented sequence
+  of requests, such as the seed's breaker timeline;
 * ``trace`` — a CSV: the project's format (``time,text,budget,context_tokens,generated_tokens``;
   time in seconds, only ``time`` required) or the Azure LLM inference format
   (``TIMESTAMP,ContextTokens,GeneratedTokens``); times are shifted to start at 0 and multiplied by
@@ -27,10 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .plan import Plan
 
 __all__ = ["MixEntry", "Workload", "Requests", "read_trace", "KINDS", "TRACE_FORMATS"]
 
-KINDS = ("poisson", "onoff", "diurnal", "trace")
+KINDS = ("poisson", "onoff", "diurnal", "trace", "schedule")
 TRACE_FORMATS = ("simroute", "azure")
 
 
@@ -40,6 +43,7 @@ class MixEntry:
     weight: float = 1.0
     budget: float | None = None  #: dollars; None = no budget
     saga: str | None = None  #: run as this saga instead of a routed plan
+    plan: Plan | None = None  #: run this documented plan instead of the router's (still routed)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -55,6 +59,7 @@ class Workload:
     trace: str | None = None
     trace_format: str = "simroute"
     time_scale: float = 1.0
+    times: tuple[float, ...] = ()  #: ``schedule`` arrivals, seconds
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -76,6 +81,11 @@ class Workload:
                              field="workload")
         if self.kind == "trace" and not self.trace:
             raise InputError("a trace workload needs 'trace' (a CSV path)", field="trace")
+        if self.kind == "schedule":
+            if not self.times:
+                raise InputError("a schedule workload needs 'times' (seconds)", field="times")
+            if any(t < 0 for t in self.times) or bool(np.any(np.diff(self.times) < 0)):
+                raise InputError("times must be >= 0 and non-decreasing", field="times")
         if self.trace_format not in TRACE_FORMATS:
             raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}", field="trace_format")
 
@@ -101,7 +111,12 @@ class Workload:
                               table["budget"][keep])
             return Requests(times[keep], mix_idx, texts, budget, table["context_tokens"][keep],
                             table["generated_tokens"][keep])
-        times = self._arrivals(rng, limit, horizon)
+        if self.kind == "schedule":
+            times = np.array(self.times, float)
+            times = times[times <= horizon] if horizon is not None else times
+            times = times[:limit] if limit is not None else times
+        else:
+            times = self._arrivals(rng, limit, horizon)
         mix_idx = self._draw_mix(rng, len(times))
         empty = np.full(len(times), "", dtype=object)
         nan = np.full(len(times), np.nan)

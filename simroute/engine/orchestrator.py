@@ -144,7 +144,7 @@ class Orchestrator:
 
     # ------------------------------------------------------------------ one request
     def request(self, rid: int, text: str, budget: float, ctx: float, gen: float,
-                saga: str | None) -> Generator:
+                saga: str | None, plan: Plan | None = None) -> Generator:
         env = self.env
         arrival = env.now
         info = {"arrival": arrival, "text": text, "budget": budget, "ctx": ctx, "gen": gen,
@@ -157,7 +157,7 @@ class Orchestrator:
         if saga is not None:
             status, reason = yield from self._run_saga(rid, self.sagas[saga], info)
         else:
-            status, reason = yield from self._run_routed(rid, text, budget, info)
+            status, reason = yield from self._run_routed(rid, text, budget, info, plan)
         self.finish(rid, status, reason)
 
     def finish(self, rid: int, status: str, reason: str, end: float | None = None) -> None:
@@ -171,19 +171,21 @@ class Orchestrator:
             info["retries"], info["fallbacks"], info["cost"], info["est_cost"],
             info["est_duration"], info["budget"], info["optimized"], info["ctx"], info["gen"])
 
-    def _run_routed(self, rid: int, text: str, budget: float, info: dict) -> Generator:
+    def _run_routed(self, rid: int, text: str, budget: float, info: dict,
+                    documented: Plan | None = None) -> Generator:
         env = self.env
         c = self.classify(text)
         info["complexity"] = c.complexity
-        excluded = self.open_breakers(env.now)
+        excluded = self.open_breakers(env.now) if self.settings.route_around_open else frozenset()
         route = self.route(text, excluded)
         if route.primary is None:
             reason = "all breakers open" if excluded and self.route(text, frozenset()).primary \
                 else route.reason
             return "rejected", reason
-        plan: Plan = route.plan
+        plan: Plan = route.plan if documented is None else documented
         info["primary"] = route.primary
         info["est_cost"], info["est_duration"] = self.estimate(plan)
+        original = info["est_cost"], info["est_duration"]
         if not math.isnan(budget) and plan.cost > budget:
             opt = optimize_cost(plan, budget, self.catalog,
                                 on_over_budget=self.settings.on_over_budget)
@@ -192,8 +194,12 @@ class Orchestrator:
             plan, info["optimized"] = opt.plan, True
             info["est_cost"], info["est_duration"] = plan.cost, plan.duration
         self.bus.publish("routing/decision", type="event", source=self.orchestrator_name,
-                         correlation_id=rid, payload={"requestId": rid, "primaryPlugin": route.primary,
-                                                      "strategy": plan.strategy})
+                         correlation_id=rid, payload={
+                             "requestId": rid, "primaryPlugin": route.primary,
+                             "fallbacks": route.fallbacks, "strategy": plan.strategy,
+                             "phases": tuple(p.name for p in plan.phases),
+                             "estCost": info["est_cost"], "estDuration": info["est_duration"],
+                             "originalCost": original[0], "originalDuration": original[1]})
         info["phases"] = len(plan)
         done = {p.name: env.event() for p in plan.phases}
         results: dict[str, tuple[bool, int]] = {}
@@ -232,6 +238,9 @@ class Orchestrator:
             ok, rejected = yield from self._call(rid, plugin, phase, level, info,
                                                  duration=phase.duration, kind=phase.kind)
             if ok:
+                if self.settings.share_state:
+                    self.state.set(plugin, phase.name, {"request": rid, "phase": phase.name},
+                                   correlation_id=rid)
                 return True, level
             if level + 1 < len(candidates):
                 self.bus.publish("routing/fallback", type="event", source=self.orchestrator_name,
@@ -327,6 +336,13 @@ class Orchestrator:
             done.append((i, step))
         else:
             return "succeeded", ""
+        if saga.detection_delay:
+            yield env.timeout(saga.detection_delay)
+        self.bus.publish(f"saga/{saga.name}/rollback", type="event", source=self.orchestrator_name,
+                         correlation_id=rid, payload={"failedStep": len(done) + 1,
+                                                      "compensations": len(done)})
+        if saga.rollback_delay:
+            yield env.timeout(saga.rollback_delay)
         failed_comp = []
         for compensation, step in rollback_plan([s for _, s in done]):
             i = saga.steps.index(step)
