@@ -227,7 +227,7 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
 
     sagas = dict(SAGAS)
     for name, spec in f.mapping("sagas", {}).items():
-        sagas[str(name)] = _parse_saga(str(name), spec, file, lines)
+        sagas[str(name)] = _parse_saga(str(name), spec, file, lines, catalog)
 
     w = Fields(f.mapping("workload"), file=file, entry="workload", lines=lines, path=("workload",))
     mix = []
@@ -281,7 +281,7 @@ def _numbers(value: Any) -> Any:
     return value
 
 
-def _parse_saga(name: str, spec: Any, file: str, lines: Any) -> Saga:
+def _parse_saga(name: str, spec: Any, file: str, lines: Any, catalog: Catalog) -> Saga:
     h = Fields(spec, file=file, entry=f"sagas.{name}", lines=lines, path=("sagas", name))
     steps = []
     for i, raw in enumerate(h.get("steps")):
@@ -290,7 +290,10 @@ def _parse_saga(name: str, spec: Any, file: str, lines: Any) -> Saga:
         action = g.str("action")
         if action not in COMPENSATIONS:
             raise g.error("action", f"no compensation for {action!r} (known: {', '.join(COMPENSATIONS)})")
-        steps.append(SagaStep(action=action, plugin=g.str("plugin"), argument=g.str("argument", ""),
+        plugin = g.str("plugin")
+        if plugin not in catalog.plugins:
+            raise g.error("plugin", f"unknown plugin {plugin!r}")
+        steps.append(SagaStep(action=action, plugin=plugin, argument=g.str("argument", ""),
                               duration=g.number("duration", 1.0, lo=0),
                               compensation_duration=g.number("compensation_duration", 1.0, lo=0),
                               state_key=g.str("state_key", "")))

@@ -32,6 +32,13 @@ workload:
     ("settings:\n  breaker: {failure_threshold: 0}\n", "breaker", "failure_threshold"),
     ("settings:\n  retry: {jitter: wobble}\n", "retry", "jitter must be one of"),
     ("overrides:\n  fastapi-backend: {colour: red}\n", "overrides.fastapi-backend.colour", "cannot be"),
+    ("overrides:\n  fastapi-backend: {service: {fast: {dist: deterministic, mean_s: 0}}}\n",
+     "service", "needs a 'default'"),
+    ("sagas:\n  s: {steps: [{action: launch_rocket, plugin: fastapi-backend}]}\n", "action",
+     "no compensation for 'launch_rocket'"),
+    ("sagas:\n  s: {steps: [{action: create_realm, plugin: nope}]}\n", "plugin", "unknown plugin 'nope'"),
+    ("sagas:\n  s: {detection_delay: -1, steps: [{action: create_realm, plugin: fastapi-backend}]}\n",
+     "detection_delay", "must be within [0"),
 ])
 def test_bad_scenarios_name_file_entry_field(tmp_path, extra, field, message):
     path = _write(tmp_path, BASE + extra)
@@ -68,3 +75,66 @@ def test_cli_validate_scenario_and_trace(tmp_path, capsys):
     bad.write_text("time,text\n1,api\nx,api\n")
     assert main(["validate", str(bad)]) == 2
     assert capsys.readouterr().err.strip().endswith("t.csv:3: field 'time': cannot parse 'x'")
+
+
+def test_schedule_workload_arrives_at_the_listed_times(tmp_path):
+    path = _write(tmp_path, BASE.replace("  rate: 1.0\n", "  kind: schedule\n  times: [0, 2.5, 2.5, 9]\n"))
+    r = sr.run(sr.Scenario.from_yaml(path), seed=3)
+    assert list(r.requests.arrival) == [0, 2.5, 2.5, 9]
+    with pytest.raises(sr.InputError, match="non-decreasing"):
+        sr.Workload(kind="schedule", times=(3.0, 1.0), mix=(sr.MixEntry(text="api"),))
+    bad = _write(tmp_path, BASE.replace("  rate: 1.0\n", "  kind: schedule\n  times: [0, soon]\n"))
+    with pytest.raises(sr.InputError) as info:
+        sr.Scenario.from_yaml(bad)
+    assert info.value.field == "times" and info.value.line == 4
+
+
+def test_a_documented_plan_is_run_instead_of_the_routers(tmp_path):
+    plan = ROOT / "data" / "plans" / "fullstack.yaml"
+    path = _write(tmp_path, BASE.replace('{text: "api"}', f'{{text: "api", plan: {plan}}}')
+                  .replace("rate: 1.0\n  requests: 10", "rate: 0.001\n  requests: 3"))
+    r = sr.run(sr.Scenario.from_yaml(path), seed=1)
+    assert (r.requests.phases == 3).all()  # backend, frontend, integration — not the router's plan
+    assert set(r.attempts.phase) == {"backend", "frontend", "integration"}
+    assert (r.requests.est_cost == 0.85).all()
+
+
+def test_a_scenario_saga_runs_with_its_own_durations(tmp_path):
+    path = _write(tmp_path, BASE.replace('{text: "api"}', '{text: "t", saga: quick}')
+                  .replace("rate: 1.0\n  requests: 10", "rate: 0.001\n  requests: 1") + """
+sagas:
+  quick:
+    steps:
+      - {action: create_storage_bucket, plugin: lobbi-platform-manager, duration: 2}
+      - {action: provision_dns_record, plugin: lobbi-platform-manager, duration: 3}
+settings: {service: plan}
+overrides:
+  lobbi-platform-manager: {failure_p: 0}
+""")
+    r = sr.run(sr.Scenario.from_yaml(path), seed=1)
+    assert list(r.sagas.end - r.requests.arrival.iloc[0]) == [2, 5]
+    assert r.requests.status.iloc[0] == "succeeded"
+
+
+def test_shared_state_is_published_per_phase():
+    s = sr.Scenario.documented("routing")
+    r = sr.run(s.replace(settings=s.settings.__class__(**{**_settings(s), "share_state": True})), seed=0)
+    assert set(r.final_state) == {"fastapi-backend", "lobbi-platform-manager", "ahling-command-center"}
+    changes = r.messages[(r.messages.subscriber == "telemetry") & r.messages.topic.str.startswith("state/")]
+    assert len(changes) == 3
+
+
+def _settings(s):
+    from dataclasses import fields
+
+    return {f.name: getattr(s.settings, f.name) for f in fields(s.settings)}
+
+
+def test_routing_around_open_breakers_or_failing_fast():
+    s = sr.Scenario.documented("breaker")
+    fast = sr.run(s, seed=0)  # the scenario: route_around_open false
+    around = sr.run(s.replace(settings=s.settings.__class__(**{**_settings(s), "route_around_open": True})),
+                    seed=0)
+    in_window = [7, 8]  # the requests at 30 s and 60 s, while the breaker is open
+    assert list(fast.requests.primary[in_window]) == ["ahling-command-center"] * 2
+    assert list(around.requests.primary[in_window]) == ["container-workflow"] * 2
