@@ -21,13 +21,15 @@ from .run import run
 from .saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
 from .scenario import Fault, Scenario, Settings
 from .scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
+from .sweep import aggregate, sweep
+from .tune import Tuning, tune
 from .workload import MixEntry, Workload, read_trace
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Agent", "AgentLine", "Fault", "MixEntry", "Results", "Scenario", "Settings", "Workload",
-    "read_trace", "run", "replay", "replay_flow", "FlowReplay",
+    "read_trace", "run", "replay", "replay_flow", "FlowReplay", "sweep", "aggregate", "tune", "Tuning",
     "BreakerSettings", "COMPENSATIONS", "Catalog", "Change", "CircuitBreaker",
     "Classification", "InputError", "ModelTier", "Optimization", "Phase", "Plan", "Plugin",
     "RetryBudget", "RetryPolicy", "RouteDecision", "Saga", "SagaStep", "Score", "ScoringWeights",

@@ -93,6 +93,57 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if len(bad) else 0
 
 
+def _parse_param(text: str) -> tuple[str, list]:
+    """``path=v1,v2,…`` → (path, values); values are ints, floats, true/false/none or strings."""
+    path, sep, values = text.partition("=")
+    if not sep or not path or not values.strip():
+        raise InputError(f"expected PATH=V1,V2,… got {text!r}", entry="--param", field="param")
+
+    def value(v: str):
+        v = v.strip()
+        low = v.lower()
+        if low in ("true", "false"):
+            return low == "true"
+        if low in ("none", "null"):
+            return None
+        for cast in (int, float):
+            try:
+                return cast(v)
+            except ValueError:
+                pass
+        return v
+
+    return path.strip(), [value(v) for v in values.split(",")]
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .scenario import Scenario
+    from .sweep import aggregate, sweep
+
+    scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario.default()
+    params = dict(_parse_param(p) for p in args.param)
+    if not params:
+        raise InputError("give at least one --param PATH=V1,V2,…", field="param")
+    frame = sweep(scenario, params, replications=args.replications, seed=args.seed,
+                  executor=args.executor, workers=args.workers, progress=not args.quiet)
+    agg = aggregate(frame)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out / "sweep.csv", index=False)
+        agg.to_csv(out / "aggregate.csv", index=False)
+        print(f"wrote sweep.csv ({len(frame)} rows) and aggregate.csv to {out}/")
+    shown = agg[(agg.key == "") & agg.metric.isin(args.metrics.split(","))]
+    table = shown.pivot_table(index=list(params), columns="metric", values=["mean", "half_width"])
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        print(f"{scenario.name}: {len(frame.point.unique())} points × {args.replications} replications "
+              f"(mean and 95 % CI half-width)")
+        print(table.round(4).to_string())
+    return 0
+
+
 def _route(args: argparse.Namespace) -> int:
     from .catalog import load_catalog
     from .classify import classify
@@ -140,6 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="simroute-replay",
                    help="directory for conformance.csv and the timelines ('' to skip)")
     p.set_defaults(func=_replay)
+    p = sub.add_parser("sweep", help="run a scenario over a grid of parameter values, with replications")
+    p.add_argument("scenario", nargs="?", help="scenario YAML (default: the bundled default)")
+    p.add_argument("--param", action="append", default=[], metavar="PATH=V1,V2",
+                   help="a parameter and its values, e.g. breaker.failure_threshold=3,5,8 (repeatable)")
+    p.add_argument("--replications", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--metrics", default="success_rate,latency_p95,cost_per_request,attempts_per_request",
+                   help="summary metrics to print (all are written)")
+    p.add_argument("--out", help="directory for sweep.csv and aggregate.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_sweep)
     p = sub.add_parser("route", help="classify, score and route one request with the catalog")
     p.add_argument("text", nargs="?",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")

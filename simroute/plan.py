@@ -167,6 +167,13 @@ class Plan:
             anc[p.name] = s
         return anc
 
+    def reprice(self, prices: Mapping[str, Any]) -> Plan:
+        """The same plan with every line's cost recomputed from ``prices`` (tier → ModelTier)."""
+        phases = tuple(replace(p, agents=tuple(
+            replace(a, cost=prices[a.tier].task_cost(a.effort)) if a.tier in prices else a
+            for a in p.agents)) for p in self.phases)
+        return Plan(phases)
+
     def replace_phase(self, name: str, **changes: Any) -> Plan:
         return Plan(tuple(replace(p, **changes) if p.name == name else p for p in self.phases))
 

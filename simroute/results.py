@@ -123,6 +123,10 @@ class Results:
         calls_needed = r.phases.sum()  # one call per phase (or saga step) if nothing failed
         rows.append(("retry_amplification", "", float((a.outcome != "rejected_open").sum()
                                                       / calls_needed) if calls_needed else np.nan))
+        rows.append(("failed_attempts_per_request", "", float((a.outcome == "failure").sum() / n)
+                     if n else np.nan))
+        rows.append(("fast_fails_per_request", "", float((a.outcome == "rejected_open").sum() / n)
+                     if n else np.nan))
         rows.append(("fallback_rate", "", float((r.fallbacks > 0).mean()) if n else np.nan))
         served = a[a.outcome != "rejected_open"]
         waits = served.groupby("plugin").queue_wait.mean()

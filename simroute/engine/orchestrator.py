@@ -119,6 +119,14 @@ class Orchestrator:
             est = self._estimates[id(plan)] = (plan, plan.cost, plan.duration)
         return est[1], est[2]
 
+    def documented(self, plan: Plan) -> Plan:
+        """A documented plan priced with this scenario's tiers (computed once per plan)."""
+        key = ("documented", id(plan))
+        hit = self._routes.get(key)
+        if hit is None or hit[0] is not plan:
+            hit = self._routes[key] = (plan, plan.reprice(self.catalog.tiers))
+        return hit[1]
+
     def open_breakers(self, t: float) -> frozenset:
         if not self._open:
             return frozenset()
@@ -182,7 +190,7 @@ class Orchestrator:
             reason = "all breakers open" if excluded and self.route(text, frozenset()).primary \
                 else route.reason
             return "rejected", reason
-        plan: Plan = route.plan if documented is None else documented
+        plan: Plan = route.plan if documented is None else self.documented(documented)
         info["primary"] = route.primary
         info["est_cost"], info["est_duration"] = self.estimate(plan)
         original = info["est_cost"], info["est_duration"]

@@ -1,0 +1,139 @@
+"""Sweeps, parameter paths, tuning: direction of effects, honest intervals, identical executors."""
+
+import numpy as np
+import pytest
+
+import simroute as sr
+from simroute.params import with_params
+from simroute.sweep import aggregate, design, pivot
+
+DEPLOY = "Deploy the service to kubernetes with helm"
+
+
+@pytest.fixture(scope="module")
+def outage():
+    """Deployments every ~20 s, served in ~2 s; ahling-command-center is down for 40 minutes."""
+    fast = {"default": sr.ServiceTime(dist="exponential", mean=2.0)}
+    catalog = sr.load_catalog()
+    for name in ("ahling-command-center", "container-workflow", "jira-orchestrator"):
+        catalog = catalog.with_plugin(name, service=fast)
+    return sr.Scenario(
+        name="outage", catalog=catalog,
+        settings=sr.Settings(retry=sr.RetryPolicy(max_retries=2, base=1.0, cap=4.0)),
+        workload=sr.Workload(kind="poisson", rate=0.05, requests=240, mix=(sr.MixEntry(text=DEPLOY),)),
+        faults=(sr.Fault(plugin="ahling-command-center", kind="outage", start=1200, end=3600),))
+
+
+def test_lower_breaker_threshold_fails_fast_and_wastes_fewer_attempts(outage):
+    frame = sr.sweep(outage, {"breaker.failure_threshold": [1, 10]}, replications=6, executor="serial",
+                     metrics=["fast_fails_per_request", "failed_attempts_per_request"])
+    agg = aggregate(frame)
+    fast = pivot(agg, "fast_fails_per_request").set_index("breaker.failure_threshold")
+    wasted = pivot(agg, "failed_attempts_per_request").set_index("breaker.failure_threshold")
+    assert fast.loc[1, "ci_low"] > fast.loc[10, "ci_high"]
+    assert wasted.loc[1, "ci_high"] < wasted.loc[10, "ci_low"]
+
+
+def test_confidence_intervals_shrink_with_replications(outage):
+    def half_width(n):
+        f = sr.sweep(outage, {"breaker.failure_threshold": [5]}, replications=n, executor="serial",
+                     metrics=["latency_mean"])
+        return float(pivot(aggregate(f), "latency_mean").eval("ci_high - ci_low").iloc[0])
+
+    assert half_width(12) < half_width(3)
+
+
+def test_rows_carry_parameters_replications_and_seed(outage):
+    f = sr.sweep(outage, {"breaker.failure_threshold": [2, 4], "retry.max_retries": [0, 1]},
+                 replications=2, seed=7, executor="serial", metrics=["success_rate"])
+    assert list(f.columns) == ["point", "breaker.failure_threshold", "retry.max_retries", "replication",
+                               "seed", "metric", "key", "value"]
+    assert len(f) == 4 * 2 and (f.seed == 7).all()
+    # replication r of a point is exactly sr.run(seed, replication=r) of that point's scenario
+    one = sr.run(with_params(outage, {"breaker.failure_threshold": 4, "retry.max_retries": 1}),
+                 seed=7, replication=1).summary()
+    row = f[(f["breaker.failure_threshold"] == 4) & (f["retry.max_retries"] == 1) & (f.replication == 1)]
+    assert row.value.iloc[0] == one.set_index("metric").value["success_rate"]
+
+
+def test_executors_give_identical_frames(outage):
+    from distributed import Client, LocalCluster
+
+    args = ({"breaker.failure_threshold": [2, 6]},)
+    kw = {"replications": 3, "seed": 3, "metrics": ["success_rate", "latency_p95", "cost_per_request"]}
+    serial = sr.sweep(outage, *args, executor="serial", **kw)
+    pool = sr.sweep(outage, *args, executor="processes", workers=2, **kw)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        dask = sr.sweep(outage, *args, executor=client, **kw)
+    assert serial.equals(pool)
+    assert serial.equals(dask)
+
+
+@pytest.mark.parametrize(("params", "kw", "field"), [
+    ({"breaker.colour": [1]}, {}, "param"),
+    ({"plugins.nope.capacity": [2]}, {}, "param"),
+    ({"breaker.failure_threshold": []}, {}, "values"),
+    ({"breaker.failure_threshold": [0]}, {}, "param"),  # a value the breaker refuses
+    ({"breaker.failure_threshold": [3]}, {"replications": 0}, "replications"),
+    ({"breaker.failure_threshold": [3]}, {"executor": "gpu"}, "executor"),
+    ({"breaker.failure_threshold": (1, 5)}, {}, "values"),  # a range on a grid
+])
+def test_bad_sweep_input_is_a_clear_error(outage, params, kw, field):
+    with pytest.raises(sr.InputError) as info:
+        sr.sweep(outage, params, **{"executor": "serial", **kw})
+    assert info.value.field == field
+
+
+def test_latin_hypercube_covers_every_stratum_once():
+    d = design({"a": (0.0, 1.0), "b": (10, 19)}, "lhs", samples=10, seed=1)
+    assert sorted(np.floor(d.a * 10).astype(int)) == list(range(10))
+    assert sorted(d.b) == list(range(10, 20))
+    assert design({"a": (0.0, 1.0)}, "lhs", samples=10, seed=1).equals(
+        design({"a": (0.0, 1.0)}, "lhs", samples=10, seed=1))
+
+
+def test_parameter_paths_reach_settings_catalog_workload_and_faults(outage):
+    s = with_params(outage, {"weights.domain": 10, "plugins.ahling-command-center.capacity": 7,
+                             "plugins.*.failure_p": 0.0, "tiers.sonnet.price": 0.2,
+                             "workload.budget": 0.3, "faults[0].end": 2000, "retry_budget.ratio": 0.5})
+    assert s.settings.weights.domain == 10
+    assert s.catalog.plugins["ahling-command-center"].capacity == 7
+    assert all(p.failure_p == 0 for n, p in s.catalog.plugins.items() if n != s.catalog.orchestrator.name)
+    assert s.catalog.tiers["sonnet"].price == 0.2 and s.workload.mix[0].budget == 0.3
+    assert s.faults[0].end == 2000 and s.settings.retry_budget.ratio == 0.5
+    with pytest.raises(sr.InputError, match="price must be >= 0"):
+        with_params(outage, {"tiers.opus.price": -1})
+    with pytest.raises(sr.InputError, match="has 1 faults"):
+        with_params(outage, {"faults[3].end": 5})
+
+
+def test_tier_prices_reach_the_simulated_cost(outage):
+    cheap = sr.run(with_params(outage, {"tiers.opus.price": 0.0, "tiers.sonnet.price": 0.0}), seed=1)
+    dear = sr.run(outage, seed=1)
+    assert cheap.requests.cost.sum() < dear.requests.cost.sum()
+
+
+def test_tune_finds_the_cheapest_feasible_settings_reproducibly(outage):
+    space = {"breaker.failure_threshold": (1, 10), "retry.max_retries": [0, 1, 2, 3]}
+    goals = {"success_rate": (">=", 0.5)}
+    a = sr.tune(outage, space, constraints=goals, trials=6, replications=2, executor="serial")
+    b = sr.tune(outage, space, constraints=goals, trials=6, replications=2, executor="serial")
+    assert a.trials.equals(b.trials)
+    t = a.trials
+    feasible = t[t.feasible]
+    assert a.best["cost_per_request_mean"] == feasible.cost_per_request_mean.min()
+    assert (feasible.success_rate_low >= 0.5).all()  # judged on the interval's conservative end
+    front = a.frontier()
+    # nothing on the frontier is beaten on both latency and cost by another trial
+    for _, p in front.iterrows():
+        better = t[(t.latency_p95_mean < p.latency_p95_mean)
+                   & (t.cost_per_request_mean < p.cost_per_request_mean)]
+        assert better.empty
+
+
+def test_tune_rejects_a_bad_space(outage):
+    with pytest.raises(sr.InputError):
+        sr.tune(outage, {"breaker.nope": (1, 3)}, trials=2, executor="serial")
+    with pytest.raises(sr.InputError):
+        sr.tune(outage, {"breaker.failure_threshold": (5, 1)}, trials=2, executor="serial")
