@@ -122,6 +122,8 @@ def optimize_cost(
     if unknown:
         raise InputError(f"unknown strategy {unknown[0]!r} (known: {', '.join(STRATEGIES)})",
                          field="strategies")
+    if plan.cost <= budget + 1e-12:  # already fits: nothing to optimize
+        return Optimization(plan, plan, budget, (), "within_budget")
     current = plan
     changes: list[Change] = []
 

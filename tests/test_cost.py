@@ -80,3 +80,12 @@ def test_optimizing_never_raises_cost_and_totals_add_up(phases, chain, budget):
     assert plan.duration + sum(c.delta_duration for c in opt.changes) == pytest.approx(opt.duration)
     assert all(c.delta_cost <= 1e-12 for c in opt.changes)
     assert opt.within_budget == (opt.total_cost <= budget + 1e-12)
+
+
+def test_a_plan_within_budget_is_left_as_it_is(catalog):
+    from simroute.catalog import data_dir
+    from simroute.scenario import _load_plan
+
+    plan = _load_plan(data_dir() / "plans" / "fullstack.yaml", catalog)
+    opt = sr.optimize_cost(plan, 0.90, catalog)
+    assert opt.status == "within_budget" and opt.changes == () and opt.plan is plan

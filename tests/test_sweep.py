@@ -137,3 +137,16 @@ def test_tune_rejects_a_bad_space(outage):
         sr.tune(outage, {"breaker.nope": (1, 3)}, trials=2, executor="serial")
     with pytest.raises(sr.InputError):
         sr.tune(outage, {"breaker.failure_threshold": (5, 1)}, trials=2, executor="serial")
+
+
+def test_cli_sweep_writes_tables_and_rejects_bad_params(tmp_path, capsys):
+    from simroute.cli import main
+
+    assert main(["sweep", "--param", "breaker.failure_threshold=2,8", "--param", "workload.requests=60",
+                 "--replications", "2", "--executor", "serial", "--quiet", "--out", str(tmp_path)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"sweep.csv", "aggregate.csv"}
+    assert "2 points × 2 replications" in capsys.readouterr().out
+    assert main(["sweep", "--param", "breaker.nope=1", "--executor", "serial"]) == 2
+    assert main(["sweep", "--param", "breaker.failure_threshold", "--executor", "serial"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("simroute: ") for line in err)

@@ -151,6 +151,289 @@ assert counts.get("mismatch", 0) == 0
 ]
 
 
+NOTEBOOKS["02_tune_scoring.ipynb"] = [
+    """md:
+# Tuning the scoring weights
+
+A request's plugin ranking is a weighted match: points per matched domain, context, pattern and
+keyword, times the plugin's priority and availability. Changing the weights changes which plugin
+leads each request — and so where the load goes, what it costs and how long it takes. This notebook
+looks at one request's ranking, then at the whole default workload.""",
+    """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import simroute as sr
+from simroute.params import with_params
+
+scenario = with_params(sr.Scenario.default(), {"workload.requests": 1000})
+catalog = scenario.catalog
+text = "Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s"
+c = sr.classify(text, catalog)
+sr.scores_frame(sr.score_plugins(c, catalog)).head(5)
+""",
+    """md:
+## Where the traffic goes
+
+One run per weighting: the share of routed requests whose primary plugin is each plugin. With
+context matches worth nothing, the domain match decides and the generalist plugins win more.""",
+    """
+shares = {}
+for context in (0, 10, 20, 40):
+    r = sr.run(with_params(scenario, {"weights.context": context}), seed=1)
+    routed = r.requests[r.requests.saga == ""]
+    shares[context] = routed.primary.value_counts(normalize=True)
+shares = pd.DataFrame(shares).fillna(0).T.rename_axis("context weight")
+shares.plot.barh(stacked=True, figsize=(9, 3), title="Primary plugin by context weight").legend(
+    bbox_to_anchor=(1, 1), fontsize=8)
+plt.show()
+shares.round(3)
+""",
+    """md:
+## Cost, latency and success, with error bars
+
+A sweep over the context and pattern weights, 4 replications per point. Each replication uses the
+same random streams at every point (common random numbers), so differences between points are
+the weights', not the dice's.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+frame = sr.sweep(scenario, {"weights.context": [0, 10, 20, 40], "weights.pattern": [0, 15]},
+                 replications=4, seed=1, progress=False,
+                 metrics=["cost_per_request", "latency_p95", "success_rate"])
+agg = sr.aggregate(frame)
+""",
+    """
+from simroute.sweep import pivot
+
+fig, axes = plt.subplots(1, 3, figsize=(13, 3), layout="constrained")
+for ax, metric in zip(axes, ["cost_per_request", "latency_p95", "success_rate"], strict=True):
+    p = pivot(agg, metric)
+    for pattern, g in p.groupby("weights.pattern"):
+        ax.errorbar(g["weights.context"], g["mean"], yerr=g["mean"] - g["ci_low"], capsize=3,
+                    marker="o", label=f"pattern {pattern}")
+    ax.set_xlabel("context weight")
+    ax.set_title(metric)
+axes[0].legend()
+plt.show()
+pivot(agg, "cost_per_request").round(4)
+""",
+    """md:
+## Live
+
+Move the sliders: the ranking of the chosen request and the routing shares of a 1,000-request
+simulation redraw on every change.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+from simroute.widgets import ScoringPanel
+
+panel = ScoringPanel()
+panel
+""",
+]
+
+NOTEBOOKS["03_tune_breakers.ipynb"] = [
+    """md:
+# Tuning breakers and retries
+
+`data/scenarios/outage.yaml`: deployments at 0.5 per second on ahling-command-center, which is
+unreachable from 2,000 s to 4,000 s. Each failing attempt still occupies the plugin for its service
+time, so retries multiply the load on a plugin that cannot succeed: a **retry storm**. A circuit
+breaker stops calling it (fail fast, route around it); a retry budget caps retries at a share of
+requests.""",
+    """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import simroute as sr
+from simroute import plots
+from simroute.params import with_params
+from simroute.scenario import RetryBudgetSettings
+from simroute.sweep import pivot
+
+scenario = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "outage.yaml")
+cases = {
+    "retries, no breaker": {"breaker.enabled": False},
+    "retry budget, no breaker": {"breaker.enabled": False, "retry_budget": RetryBudgetSettings()},
+    "breaker": {},
+    "breaker + retry budget": {"retry_budget": RetryBudgetSettings()},
+}
+runs = {name: sr.run(with_params(scenario, p), seed=1) for name, p in cases.items()}
+rows = []
+for name, r in runs.items():
+    s = r.summary().set_index(["metric", "key"]).value
+    a = r.attempts[r.attempts.plugin == "ahling-command-center"]
+    rows.append({"case": name, "attempts on ahling during the outage": int(a.start.between(2000, 4000).sum()),
+                 "attempts per request": s["attempts_per_request", ""],
+                 "p95 latency (s)": s["latency_p95", ""], "success rate": s["success_rate", ""]})
+pd.DataFrame(rows).set_index("case").round(3)
+""",
+    """md:
+## The storm, minute by minute
+
+Attempts per minute on the failing plugin. Without a breaker, every request during the outage makes
+four attempts; the breaker cuts them to a few probes per open timeout.""",
+    """
+fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
+for name, r in runs.items():
+    a = r.attempts[r.attempts.plugin == "ahling-command-center"]
+    per_minute = (a.start // 60).value_counts().sort_index()
+    ax.plot(per_minute.index, per_minute.values, label=name)
+ax.axvspan(2000 / 60, 4000 / 60, color="tab:red", alpha=0.1)
+ax.set_xlim(20, 80)
+ax.set_xlabel("minute")
+ax.set_ylabel("attempts on ahling")
+ax.legend(fontsize=8)
+plt.show()
+""",
+    """
+r = runs["breaker"]
+plots.breaker_states(r.breaker_events, "ahling-command-center", end=r.end_time, attempts=r.attempts)
+plt.show()
+""",
+    """md:
+## The failure threshold, with confidence intervals
+
+Lower thresholds open sooner: more calls fail fast and fewer are wasted on the dead plugin.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+frame = sr.sweep(scenario, {"breaker.failure_threshold": [1, 2, 3, 5, 8, 13, 20]}, replications=5,
+                 seed=1, progress=False,
+                 metrics=["fast_fails_per_request", "failed_attempts_per_request", "latency_p95"])
+agg = sr.aggregate(frame)
+""",
+    """
+fig, axes = plt.subplots(1, 3, figsize=(13, 3), layout="constrained")
+metrics = ["fast_fails_per_request", "failed_attempts_per_request", "latency_p95"]
+for ax, metric in zip(axes, metrics, strict=True):
+    p = pivot(agg, metric)
+    ax.errorbar(p["breaker.failure_threshold"], p["mean"], yerr=p["mean"] - p["ci_low"], marker="o",
+                capsize=3)
+    ax.set_xlabel("failure threshold")
+    ax.set_title(metric)
+plt.show()
+pivot(agg, "failed_attempts_per_request").round(4)
+""",
+    """md:
+## Tuning
+
+Optuna's TPE sampler searches threshold, open timeout and retries for the lowest cost per request
+with p95 latency at most 30 s and success at least 99 %, each goal judged on the conservative end of
+its confidence interval. The frontier shows the cost–latency trade-off among the settings tried.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+tuning = sr.tune(scenario, {"breaker.failure_threshold": (1, 20), "breaker.open_timeout": (10.0, 300.0),
+                            "retry.max_retries": [0, 1, 2, 3]},
+                 constraints={"latency_p95": ("<=", 30), "success_rate": (">=", 0.99)},
+                 trials=16, replications=3, seed=1, progress=False)
+""",
+    """
+t = tuning.trials
+front = tuning.frontier()
+fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+colors = t.feasible.map({True: "tab:green", False: "tab:gray"})
+ax.scatter(t.latency_p95_mean, t.cost_per_request_mean, c=colors)
+ax.plot(front.latency_p95_mean, front.cost_per_request_mean, "k--", label="frontier")
+ax.set_xlabel("p95 latency (s)")
+ax.set_ylabel("cost per request ($)")
+ax.legend()
+plt.show()
+print(tuning.best_params)
+""",
+    """md:
+## Live
+
+Breaker and retry settings under the default scenario with a two-hour outage: the breaker's
+timeline and the outcome redraw on every change.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+from simroute.widgets import BreakerPanel
+
+BreakerPanel()
+""",
+]
+
+NOTEBOOKS["04_budgets_and_costs.ipynb"] = [
+    """md:
+# Budgets and costs
+
+The seed's full-stack plan costs $0.85. Under a budget the optimizer downgrades non-critical
+agents, uses cached results, parallelizes and simplifies; if nothing fits, the request is rejected
+(or run and flagged, a setting). Here: how the plan changes with the budget, and what budgets and
+model prices do to a whole workload.""",
+    """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import simroute as sr
+from simroute import plots
+from simroute.catalog import data_dir
+from simroute.params import with_params
+from simroute.scenario import _load_plan
+from simroute.sweep import pivot
+
+catalog = sr.load_catalog()
+plan = _load_plan(data_dir() / "plans" / "fullstack.yaml", catalog)
+rows = []
+for budget in (0.9, 0.7, 0.5, 0.4, 0.3, 0.25):
+    opt = sr.optimize_cost(plan, budget, catalog)
+    rows.append({"budget": budget, "status": opt.status, "cost": round(opt.total_cost, 3),
+                 "minutes": opt.duration / 60, "changes": len(opt.changes)})
+pd.DataFrame(rows)
+""",
+    """
+plots.cost_waterfall(sr.optimize_cost(plan, 0.50, catalog))
+plt.show()
+""",
+    """md:
+## A workload under budgets
+
+The default scenario with every request given the same budget (None: no budget), 3 replications.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+scenario = with_params(sr.Scenario.default(), {"workload.requests": 1000})
+frame = sr.sweep(scenario, {"workload.budget": [None, 0.45, 0.35, 0.25, 0.15]}, replications=3, seed=1,
+                 progress=False, metrics=["cost_per_request", "rate_rejected", "latency_p95"])
+agg = sr.aggregate(frame)
+""",
+    """
+table = pd.DataFrame({m: pivot(agg, m).set_index("workload.budget")["mean"]
+                      for m in ["cost_per_request", "rate_rejected", "latency_p95"]})
+table.index = table.index.map(lambda b: "none" if pd.isna(b) else f"${b:.2f}")
+table.plot(subplots=True, layout=(1, 3), figsize=(12, 3), marker="o", legend=False,
+           title=list(table.columns))
+plt.show()
+table.round(4)
+""",
+    """md:
+## Where the money goes
+
+Cost by model tier and by plugin for one run of the default scenario.""",
+    """
+r = sr.run(sr.Scenario.default(), seed=1)
+s = r.summary()
+fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3), layout="constrained")
+s[s.metric == "cost_by_tier"].set_index("key").value.sort_values().plot.barh(ax=a, title="by tier ($)")
+s[s.metric == "cost_by_plugin"].set_index("key").value.sort_values().tail(8).plot.barh(
+    ax=b, title="by plugin ($, top 8)")
+plt.show()
+""",
+    """md:
+## Live
+
+Budget, tier prices and the over-budget policy: the documented plan's optimization and a
+1,000-request simulation redraw on every change.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+from simroute.widgets import BudgetPanel
+
+BudgetPanel()
+""",
+]
+
+
 def main(argv: list[str]) -> None:
     wanted = [n for n in NOTEBOOKS if not argv or any(n.startswith(a) for a in argv)]
     for name in wanted:
