@@ -14,6 +14,7 @@ from .distributions import ServiceTime
 from .errors import InputError, SimrouteError
 from .plan import AgentLine, Phase, Plan
 from .replay import FlowReplay, replay, replay_flow
+from .report import Report, report
 from .results import Results
 from .retry import RetryBudget, RetryPolicy
 from .routing import RouteDecision, decide_route
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Agent", "AgentLine", "Fault", "MixEntry", "Results", "Scenario", "Settings", "Workload",
     "read_trace", "run", "replay", "replay_flow", "FlowReplay", "sweep", "aggregate", "tune", "Tuning",
+    "report", "Report",
     "BreakerSettings", "COMPENSATIONS", "Catalog", "Change", "CircuitBreaker",
     "Classification", "InputError", "ModelTier", "Optimization", "Phase", "Plan", "Plugin",
     "RetryBudget", "RetryPolicy", "RouteDecision", "Saga", "SagaStep", "Score", "ScoringWeights",

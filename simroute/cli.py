@@ -144,6 +144,38 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _floats(text: str, field: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"expected numbers separated by commas, got {text!r}", field=field) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import default_scenario, report
+    from .scenario import Scenario
+
+    scenario = Scenario.from_yaml(args.scenario) if args.scenario else default_scenario()
+    rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
+                 load_factors=_floats(args.load_factors, "load_factors"), slo_p95=args.slo_p95,
+                 seed=args.seed, replications=args.replications, executor=args.executor,
+                 progress=not args.quiet)
+    t = rep.timings
+    print(f"wrote {rep.path} and {len(rep.tables)} tables ({', '.join(rep.tables)}) to {args.out}/")
+    print(f"{len(rep.figures)} figures; wall time {t['total']:.1f} s: simulation {t['simulation']:.1f} s, "
+          f"rendering {t['rendering']:.1f} s")
+    breach = (f"p95 exceeds the SLO ({rep.slo_p95:.0f} s) from load factor {rep.slo_breached_at:g}"
+              if rep.slo_breached_at is not None
+              else f"p95 within the SLO ({rep.slo_p95:.0f} s) at every load")
+    print(breach)
+    if args.pdf:
+        from .report import to_pdf
+
+        pdf = to_pdf(rep.path, Path(args.out) / "report.pdf")
+        print(f"wrote {pdf}")
+    return 0
+
+
 def _route(args: argparse.Namespace) -> int:
     from .catalog import load_catalog
     from .classify import classify
@@ -204,6 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="directory for sweep.csv and aggregate.csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
+    p = sub.add_parser("report", help="capacity and cost report: index.html and CSV tables")
+    p.add_argument("scenario", nargs="?", help="scenario YAML (default: data/scenarios/report.yaml)")
+    p.add_argument("--trace", help="replay this trace (CSV) instead of the scenario's workload")
+    p.add_argument("--trace-format", choices=("simroute", "azure"), default=None,
+                   help="default: from the file's header")
+    p.add_argument("--load-factors", default="0.5,1,1.5,2,3", help="offered load multipliers")
+    p.add_argument("--slo-p95", type=float, default=None,
+                   help="p95 latency goal in seconds (default: 1.25 × the p95 at load factor 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--replications", type=int, default=2)
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
+    p.add_argument("--out", default="simroute-report")
+    p.add_argument("--pdf", action="store_true", help="also render report.pdf with headless Chromium")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_report)
     p = sub.add_parser("route", help="classify, score and route one request with the catalog")
     p.add_argument("text", nargs="?",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")

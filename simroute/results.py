@@ -6,7 +6,8 @@ Tables (every row carries ``seed`` and ``replication``; times in simulated secon
 in flight), status (succeeded | degraded | failed | compensated | rejected | in_flight), reason,
 text, complexity, saga, primary, plugins_used (comma-separated, in order of first use), phases,
 attempts (calls made, including ones rejected by a breaker), retries, fallbacks (moves to a next
-candidate), cost (dollars, all attempts), est_cost and est_duration (of the plan run), budget
+candidate), cost (dollars, all attempts), est_cost and est_duration (of the plan run), plan_cost
+(the routed plan's estimate before any budget optimization), budget
 (NaN: none), optimized, context_tokens, generated_tokens.
 
 ``attempts`` — one row per call: request_id, phase (or saga action), plugin, fallback_level

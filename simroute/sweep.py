@@ -106,15 +106,14 @@ def _summary_row(scenario: Scenario, params: dict, seed: int, replication: int,
     return s.drop(columns=["seed", "replication"])
 
 
-def _task(args: tuple) -> pd.DataFrame:
-    params, seed, replication, metrics = args
+def _task(args: tuple) -> Any:
+    """In a pool worker: ``args`` is (function, *arguments); the scenario is the worker's."""
     assert _BASE is not None
-    return _summary_row(_BASE, params, seed, replication, metrics)
+    return args[0](_BASE, *args[1:])
 
 
-def _task_with(scenario: Scenario, args: tuple) -> pd.DataFrame:
-    params, seed, replication, metrics = args
-    return _summary_row(scenario, params, seed, replication, metrics)
+def _task_with(scenario: Scenario, args: tuple) -> Any:
+    return args[0](scenario, *args[1:])
 
 
 def _progress(total: int, show: bool | None, desc: str):
@@ -128,7 +127,9 @@ def _progress(total: int, show: bool | None, desc: str):
 
 
 def _map(tasks: list[tuple], scenario: Scenario, executor: Any, workers: int | None,
-         bar) -> list[pd.DataFrame]:
+         bar) -> list[Any]:
+    """Run each task — ``(function, *arguments)``, called as ``function(scenario, *arguments)`` —
+    on the executor; results in task order."""
     def tick(_):
         if bar is not None:
             bar.update(1)
@@ -203,7 +204,7 @@ def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 
     records = points.to_dict("records")
     for rec in records:
         with_params(scenario, rec)
-    tasks = [(rec, seed, r, tuple(metrics) if metrics is not None else None)
+    tasks = [(_summary_row, rec, seed, r, tuple(metrics) if metrics is not None else None)
              for rec in records for r in range(replications)]
     bar = _progress(len(tasks), progress, f"sweep {scenario.name}")
     try:
@@ -212,7 +213,7 @@ def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 
         if bar is not None:
             bar.close()
     out = []
-    for k, ((rec, _, r, _), df) in enumerate(zip(tasks, frames, strict=True)):
+    for k, ((_, rec, _, r, _), df) in enumerate(zip(tasks, frames, strict=True)):
         point = k // replications
         df = df.assign(point=point, **{p: [v] * len(df) for p, v in rec.items()}, replication=r, seed=seed)
         out.append(df)

@@ -27,7 +27,7 @@ import pandas as pd
 from .errors import InputError
 from .params import check_path, with_params
 from .scenario import Scenario
-from .sweep import EXECUTORS, _map, _progress
+from .sweep import EXECUTORS, _map, _progress, _summary_row
 
 __all__ = ["tune", "Tuning", "frontier"]
 
@@ -141,7 +141,7 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
             points = [{p: _suggest(t, p, v) for p, v in space.items()} for t in asked]
             for pt in points:
                 with_params(scenario, pt)  # a value that cannot be set fails before any run
-            tasks = [(pt, seed, r, metrics) for pt in points for r in range(replications)]
+            tasks = [(_summary_row, pt, seed, r, metrics) for pt in points for r in range(replications)]
             frames = _map(tasks, scenario, executor, workers, bar)
             for i, (trial, pt) in enumerate(zip(asked, points, strict=True)):
                 summ = pd.concat(frames[i * replications:(i + 1) * replications])

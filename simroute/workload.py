@@ -91,7 +91,7 @@ class Workload:
 
     def generate(self, rng: np.random.Generator, horizon: float | None = None) -> Requests:
         limit = self.requests
-        if limit is None and horizon is None:
+        if limit is None and horizon is None and self.kind not in ("trace", "schedule"):
             raise InputError("give 'requests' or a horizon", field="requests")
         if self.kind == "trace":
             table = read_trace(self.trace, self.trace_format)  # type: ignore[arg-type]

@@ -46,6 +46,6 @@ def test_code_passes_the_linter():
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "ruff", "check", "simroute", "tests", "tools",
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "simroute", "tests", "tools", "notebooks",
                           "benchmarks"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

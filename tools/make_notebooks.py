@@ -434,6 +434,111 @@ BudgetPanel()
 ]
 
 
+NOTEBOOKS["05_capacity_and_costs.ipynb"] = [
+    """md:
+# Capacity and costs, step by step
+
+`simroute report` answers two questions in one page: how much load can the orchestrator take, and
+what will it cost. This notebook builds the same analysis by hand, so that each step can be
+changed: the workload, the load factors, the SLO, the capacity target.""",
+    """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import simroute as sr
+from simroute.queueing import capacity_for_wait
+from simroute.report import at_load, default_scenario
+
+scenario = default_scenario()   # data/scenarios/report.yaml: the bundled trace, time scale 600
+w = scenario.workload
+print(scenario.name, w.kind, w.trace_format, "time scale", w.time_scale)
+""",
+    """md:
+## 1. Offered load
+
+A load factor scales the trace's time axis (a factor of 2 compresses it to half the time). One run
+per factor here; the report runs replications and averages them.""",
+    """
+factors = [0.5, 1, 2, 3]
+runs = {f: sr.run(at_load(scenario, f), seed=1) for f in factors}
+latency = pd.DataFrame({f: r.requests.latency.quantile([0.5, 0.95, 0.99]) / 60 for f, r in runs.items()}).T
+latency.columns = ["p50", "p95", "p99"]
+latency.rename_axis("load factor").round(1)
+""",
+    """
+slo = 1.25 * latency.loc[1, "p95"]   # the report's default: 1.25 × p95 at load 1 (minutes)
+ax = latency.plot(marker="o", figsize=(7, 3), ylabel="minutes", xlabel="load factor")
+ax.axhline(slo, color="black", ls="--", label="SLO")
+ax.legend()
+plt.show()
+print("first load factor over the SLO:", next((f for f in factors if latency.loc[f, "p95"] > slo), None))
+""",
+    """md:
+## 2. Where the queues form
+
+Utilization and mean queue wait per plugin. A plugin near utilization 1 is where the latency comes
+from.""",
+    """
+rows = []
+for f, r in runs.items():
+    a = r.attempts[r.attempts.outcome != "rejected_open"]
+    per = a.groupby("plugin").agg(attempts=("service", "size"), service_mean=("service", "mean"),
+                                  queue_wait=("queue_wait", "mean"))
+    per = per.join(r.plugins.set_index("plugin")[["capacity", "utilization"]])
+    per["arrival_rate"] = per.attempts / r.end_time
+    rows.append(per.assign(load_factor=f).reset_index())
+plugins = pd.concat(rows, ignore_index=True)
+busiest = plugins.groupby("plugin").utilization.max().nlargest(4).index
+top = plugins[plugins.plugin.isin(busiest)]
+top.pivot(index="load_factor", columns="plugin", values="utilization").round(3)
+""",
+    """md:
+## 3. Capacity needed
+
+For each plugin and load, the smallest number of slots whose M/M/c mean queue wait (Erlang C) stays
+within 10 % of the plugin's mean service time, from the simulated arrival rate and service time.""",
+    """
+plugins["required"] = [capacity_for_wait(lam, s, 0.1 * s)
+                       for lam, s in zip(plugins.arrival_rate, plugins.service_mean, strict=True)]
+need = plugins[plugins.plugin.isin(busiest)].pivot(index="plugin", columns="load_factor", values="required")
+need.insert(0, "today", plugins.groupby("plugin").capacity.first().reindex(need.index))
+need
+""",
+    """md:
+## 4. What it costs
+
+At load factor 1: cost by model tier, by plugin and by request class, and spend per simulated hour.
+Trace requests carry token counts, so they are priced per token.""",
+    """
+r = runs[1]
+a = r.attempts
+fig, axes = plt.subplots(1, 3, figsize=(13, 3), layout="constrained")
+a[a.tier != ""].groupby("tier").cost.sum().sort_values().plot.barh(ax=axes[0], title="by tier ($)")
+a.groupby("plugin").cost.sum().sort_values().tail(6).plot.barh(ax=axes[1], title="by plugin ($)")
+r.requests.groupby("complexity").cost.mean().plot.barh(ax=axes[2], title="per request, by class ($)")
+plt.show()
+spend = a.groupby(a.end // 3600).cost.sum()
+spend.plot(figsize=(9, 2.5), xlabel="hour", ylabel="$ per hour")
+plt.show()
+print(f"total ${r.requests.cost.sum():.2f} for {len(r.requests)} requests")
+""",
+    """md:
+## 5. The whole report
+
+The same analysis with replications, the breaker and retry settings compared on a cost–latency
+frontier, and a self-contained page with its tables as CSV.""",
+    """
+# NBVAL_IGNORE_OUTPUT
+rep = sr.report(scenario, "simroute-report", load_factors=factors, replications=2, seed=1, progress=False)
+rep
+""",
+    """
+rep.tables["capacity"][["load_factor", "latency_p95", "success_rate", "cost_per_request"]].round(2)
+""",
+]
+
+
 def main(argv: list[str]) -> None:
     wanted = [n for n in NOTEBOOKS if not argv or any(n.startswith(a) for a in argv)]
     for name in wanted:

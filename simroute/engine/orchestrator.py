@@ -158,7 +158,8 @@ class Orchestrator:
         info = {"arrival": arrival, "text": text, "budget": budget, "ctx": ctx, "gen": gen,
                 "saga": saga, "attempts": 0, "retries": 0, "fallbacks": 0, "cost": 0.0,
                 "plugins": [], "phases": 0, "primary": None, "est_cost": math.nan,
-                "est_duration": math.nan, "optimized": False, "complexity": ""}
+                "est_duration": math.nan, "plan_cost": math.nan, "optimized": False,
+                "complexity": ""}
         self.active[rid] = info
         if self.retry_budget is not None:
             self.retry_budget.record_request(arrival)
@@ -177,7 +178,8 @@ class Orchestrator:
             info["text"], info["complexity"], info["saga"] or "", info["primary"] or "",
             ",".join(dict.fromkeys(info["plugins"])), info["phases"], info["attempts"],
             info["retries"], info["fallbacks"], info["cost"], info["est_cost"],
-            info["est_duration"], info["budget"], info["optimized"], info["ctx"], info["gen"])
+            info["est_duration"], info["plan_cost"], info["budget"], info["optimized"], info["ctx"],
+            info["gen"])
 
     def _run_routed(self, rid: int, text: str, budget: float, info: dict,
                     documented: Plan | None = None) -> Generator:
@@ -194,6 +196,7 @@ class Orchestrator:
         info["primary"] = route.primary
         info["est_cost"], info["est_duration"] = self.estimate(plan)
         original = info["est_cost"], info["est_duration"]
+        info["plan_cost"] = original[0]
         if not math.isnan(budget) and plan.cost > budget:
             opt = optimize_cost(plan, budget, self.catalog,
                                 on_over_budget=self.settings.on_over_budget)

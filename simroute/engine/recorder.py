@@ -12,7 +12,7 @@ __all__ = ["Recorder", "REQUEST_COLUMNS", "ATTEMPT_COLUMNS", "BREAKER_COLUMNS", 
 #: requests: one row per request (documented in simroute.results)
 REQUEST_COLUMNS = ("request_id", "arrival", "end", "latency", "status", "reason", "text",
                    "complexity", "saga", "primary", "plugins_used", "phases", "attempts", "retries",
-                   "fallbacks", "cost", "est_cost", "est_duration", "budget", "optimized",
+                   "fallbacks", "cost", "est_cost", "est_duration", "plan_cost", "budget", "optimized",
                    "context_tokens", "generated_tokens")
 ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt", "queued", "start",
                    "end", "queue_wait", "service", "outcome", "cost", "tier")
