@@ -53,14 +53,15 @@ class Phase:
     after: tuple[str, ...] = ()  #: ordering-only predecessors
     agents: tuple[AgentLine, ...] = ()
     kind: str = "default"  #: task kind for the plugin's service-time model
+    predecessors: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """``depends_on`` then the ``after`` phases not already in it (computed once)."""
+    cost: float = field(init=False, repr=False, compare=False)
+    """Dollars: the sum of the agent lines (computed once)."""
 
-    @property
-    def cost(self) -> float:
-        return sum(a.cost for a in self.agents)
-
-    @property
-    def predecessors(self) -> tuple[str, ...]:
-        return self.depends_on + tuple(a for a in self.after if a not in self.depends_on)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "predecessors", self.depends_on + tuple(
+            a for a in self.after if a not in self.depends_on))
+        object.__setattr__(self, "cost", sum(a.cost for a in self.agents))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ candidate), cost (dollars, all attempts), est_cost and est_duration (of the plan
 service, outcome (success | failure | rejected_open), cost, tier.
 
 ``breaker_events`` — plugin, time, from_state, to_state. ``messages`` (when recorded) —
-message_id, correlation_id, topic, type, source, subscriber, published, delivered, payload.
+message_id (the publish's sequence number), correlation_id, topic, type, source, subscriber,
+published, delivered, payload (a dict; equal payloads are one shared object: read-only).
 ``sagas`` — request_id, saga, step, action, argument, direction (forward | compensate), plugin,
 start, end, outcome (success | failure | compensation_failed), attempts. ``plugins`` — plugin,
 capacity, busy_time, utilization, breaker_open_time.

@@ -64,9 +64,9 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
                                                                            ignore_index=True)
     return Results(
         requests=requests,
-        attempts=Recorder.frame(rec.attempts, seed, replication),
+        attempts=Recorder.frame(rec.attempts, seed, replication, consume=True),
         breaker_events=Recorder.frame(rec.breakers, seed, replication),
-        messages=Recorder.frame(rec.messages, seed, replication),
+        messages=Recorder.frame(rec.messages, seed, replication, consume=True),
         sagas=Recorder.frame(rec.sagas, seed, replication),
         plugins=plugins.assign(seed=seed, replication=replication),
         seed=int(seed), replication=replication, end_time=end, scenario_name=scenario.name,

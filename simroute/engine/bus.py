@@ -38,10 +38,12 @@ class MessageBus:
         self._next_id = 0
         self.published = 0
         self._callbacks = False  #: any subscriber with a callback (else unrecorded publishes are free)
+        self.wanted = record  #: would a publish be seen? (recorded, or a callback subscriber)
 
     def subscribe(self, pattern: str, subscriber: str, callback: Callable[[dict], Any] | None = None) -> None:
         self._subs.append((pattern, subscriber, callback))
         self._callbacks = self._callbacks or callback is not None
+        self.wanted = self.record or self._callbacks
         self._cache.clear()
 
     def subscribers(self, topic: str) -> list[tuple[str, Callable[[dict], Any] | None]]:
@@ -60,7 +62,7 @@ class MessageBus:
         subs = self.subscribers(topic)
         if not subs:
             return
-        msg = {"message_id": f"msg_{self._next_id:06d}", "correlation_id": correlation_id,
+        msg = {"message_id": self._next_id, "correlation_id": correlation_id,
                "topic": topic, "type": type, "source": source, "payload": payload or {},
                "published": self.env.now}
         for name, cb in subs:

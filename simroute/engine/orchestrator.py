@@ -39,6 +39,8 @@ from .state import StateStore
 
 __all__ = ["Orchestrator"]
 
+_NONE: frozenset = frozenset()
+
 
 class Orchestrator:
     def __init__(self, env: simpy.Environment, scenario, rngs: dict[str, np.random.Generator],
@@ -48,6 +50,8 @@ class Orchestrator:
         self.catalog = scenario.catalog
         self.settings = s = scenario.settings
         self.rec = recorder
+        self._write_request = recorder.writer(recorder.requests)
+        self._write_attempt = recorder.writer(recorder.attempts)
         self.rng_service = rngs["service"]
         self.rng_failure = rngs["failure"]
         self.rng_retry = rngs["retry"]
@@ -72,6 +76,10 @@ class Orchestrator:
         self._routes: dict[tuple, object] = {}
         self._estimates: dict[int, tuple] = {}
         self._candidates: dict[str, list[str]] = {}
+        self._failure_p = {n: p.failure_p for n, p in self.catalog.plugins.items()}
+        self._topics = {n: (f"plugin/{n}/request", f"plugin/{n}/response") for n in self.catalog.plugins}
+        self._service: dict[tuple[str, str], object] = {}  #: (plugin, kind) → ServiceTime
+        self._payloads: dict[tuple, dict] = {}
         self._subscribe()
         self.active: dict[int, dict] = {}
 
@@ -112,12 +120,17 @@ class Orchestrator:
                                                  max_fallbacks=self.settings.max_fallbacks)
         return r
 
-    def estimate(self, plan: Plan) -> tuple[float, float]:
-        """(cost, critical-path duration) of a cached route's plan, computed once."""
+    def plan_info(self, plan: Plan) -> tuple[float, float, str, tuple[Phase, ...]]:
+        """(cost, critical-path duration, strategy, phases in order) of a plan, computed once."""
         est = self._estimates.get(id(plan))
         if est is None or est[0] is not plan:
-            est = self._estimates[id(plan)] = (plan, plan.cost, plan.duration)
-        return est[1], est[2]
+            est = self._estimates[id(plan)] = (plan, plan.cost, plan.duration, plan.strategy,
+                                               tuple(plan.order()))
+        return est[1:]
+
+    def estimate(self, plan: Plan) -> tuple[float, float]:
+        """(cost, critical-path duration) of a plan, computed once."""
+        return self.plan_info(plan)[:2]
 
     def documented(self, plan: Plan) -> Plan:
         """A documented plan priced with this scenario's tiers (computed once per plan)."""
@@ -129,12 +142,20 @@ class Orchestrator:
 
     def open_breakers(self, t: float) -> frozenset:
         if not self._open:
-            return frozenset()
+            return _NONE
         return frozenset(n for n in sorted(self._open) if self.breakers[n].state_at(t) == OPEN)
+
+    def _payload(self, *items) -> dict:
+        """A message payload from key, value pairs; equal payloads are one shared dict (recorded
+        messages would otherwise hold a copy each: treat payloads as read-only)."""
+        payload = self._payloads.get(items)
+        if payload is None:
+            payload = self._payloads[items] = dict(zip(items[::2], items[1::2], strict=True))
+        return payload
 
     # ------------------------------------------------------------------ faults
     def failure_p(self, plugin: str, t: float) -> float:
-        p = self.catalog.plugins[plugin].failure_p
+        p = self._failure_p[plugin]
         for f in self.faults.get(plugin, ()):
             if f.start <= t < f.end:
                 if f.kind == "outage":
@@ -172,8 +193,8 @@ class Orchestrator:
     def finish(self, rid: int, status: str, reason: str, end: float | None = None) -> None:
         info = self.active.pop(rid)
         end = self.env.now if end is None else end
-        self.rec.add(
-            self.rec.requests, rid, info["arrival"], end if status != "in_flight" else math.nan,
+        self._write_request(
+            rid, info["arrival"], end if status != "in_flight" else math.nan,
             end - info["arrival"] if status != "in_flight" else math.nan, status, reason,
             info["text"], info["complexity"], info["saga"] or "", info["primary"] or "",
             ",".join(dict.fromkeys(info["plugins"])), info["phases"], info["attempts"],
@@ -186,7 +207,7 @@ class Orchestrator:
         env = self.env
         c = self.classify(text)
         info["complexity"] = c.complexity
-        excluded = self.open_breakers(env.now) if self.settings.route_around_open else frozenset()
+        excluded = self.open_breakers(env.now) if self.settings.route_around_open else _NONE
         route = self.route(text, excluded)
         if route.primary is None:
             reason = "all breakers open" if excluded and self.route(text, frozenset()).primary \
@@ -197,26 +218,42 @@ class Orchestrator:
         info["est_cost"], info["est_duration"] = self.estimate(plan)
         original = info["est_cost"], info["est_duration"]
         info["plan_cost"] = original[0]
-        if not math.isnan(budget) and plan.cost > budget:
+        if not math.isnan(budget) and info["est_cost"] > budget:
             opt = optimize_cost(plan, budget, self.catalog,
                                 on_over_budget=self.settings.on_over_budget)
             if opt.status == "rejected":
                 return "rejected", "over budget"
             plan, info["optimized"] = opt.plan, True
             info["est_cost"], info["est_duration"] = plan.cost, plan.duration
-        self.bus.publish("routing/decision", type="event", source=self.orchestrator_name,
-                         correlation_id=rid, payload={
-                             "requestId": rid, "primaryPlugin": route.primary,
-                             "fallbacks": route.fallbacks, "strategy": plan.strategy,
-                             "phases": tuple(p.name for p in plan.phases),
-                             "estCost": info["est_cost"], "estDuration": info["est_duration"],
-                             "originalCost": original[0], "originalDuration": original[1]})
+        _, _, strategy, order = self.plan_info(plan)
+        if self.bus.wanted:
+            self.bus.publish("routing/decision", type="event", source=self.orchestrator_name,
+                             correlation_id=rid, payload={
+                                 "requestId": rid, "primaryPlugin": route.primary,
+                                 "fallbacks": route.fallbacks, "strategy": strategy,
+                                 "phases": tuple(p.name for p in plan.phases),
+                                 "estCost": info["est_cost"], "estDuration": info["est_duration"],
+                                 "originalCost": original[0], "originalDuration": original[1]})
         info["phases"] = len(plan)
-        done = {p.name: env.event() for p in plan.phases}
         results: dict[str, tuple[bool, int]] = {}
+        if strategy in ("single", "sequential"):
+            # a chain: run the phases in order in this process (no process or event per phase);
+            # a failed phase skips the rest, which all depend on it
+            for phase in order:
+                results[phase.name] = yield from self._run_phase(rid, phase, info)
+                if not results[phase.name][0]:
+                    break
+            for phase in order:
+                results.setdefault(phase.name, (False, 0))
+            return self._outcome(results)
+        done = {p.name: env.event() for p in plan.phases}
         for phase in plan.phases:
             env.process(self._phase_when_ready(rid, phase, done, results, info))
         yield env.all_of(list(done.values()))
+        return self._outcome(results)
+
+    @staticmethod
+    def _outcome(results: dict[str, tuple[bool, int]]) -> tuple[str, str]:
         if not all(ok for ok, _ in results.values()):
             return "failed", "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
         if any(level > 0 for _, level in results.values()):
@@ -253,7 +290,7 @@ class Orchestrator:
                     self.state.set(plugin, phase.name, {"request": rid, "phase": phase.name},
                                    correlation_id=rid)
                 return True, level
-            if level + 1 < len(candidates):
+            if level + 1 < len(candidates) and self.bus.wanted:
                 self.bus.publish("routing/fallback", type="event", source=self.orchestrator_name,
                                  correlation_id=rid, payload={
                                      "originalPlugin": plugin, "fallbackPlugin": candidates[level + 1],
@@ -265,6 +302,7 @@ class Orchestrator:
               ) -> Generator:
         """Attempts on one plugin with retries. Returns (succeeded, rejected_by_breaker)."""
         env = self.env
+        bus = self.bus
         breaker = self.breakers.get(plugin)
         server = self.servers[plugin]
         retry = self.settings.retry
@@ -272,38 +310,52 @@ class Orchestrator:
         if cost is None:
             cost = self._attempt_cost(phase, info)
         tier = phase.agents[0].tier if phase and phase.agents else ""
+        plan_service = self.settings.service == "plan"
+        model = self._service.get((plugin, kind))
+        if model is None:
+            model = self._service[plugin, kind] = self.catalog.plugins[plugin].service_for(kind)
+        tokens = None if math.isnan(info["ctx"]) else info["ctx"] + info["gen"]
+        faulted = plugin in self.faults
+        base_p = self._failure_p[plugin]
         previous_delay = None
         for n in range(retry.max_retries + 1):
             info["attempts"] += 1
             if breaker is not None and not breaker.allow(env.now):
-                self.rec.add(self.rec.attempts, rid, label, plugin, level, n + 1, env.now, env.now,
+                self._write_attempt(rid, label, plugin, level, n + 1, env.now, env.now,
                              env.now, 0.0, 0.0, "rejected_open", 0.0, tier)
                 return False, True
             if n:
                 info["retries"] += 1
-            self.bus.publish(f"plugin/{plugin}/request", type="request", source=self.orchestrator_name,
-                             correlation_id=rid, payload={"command": label, "attempt": n + 1})
+            if bus.wanted:
+                bus.publish(self._topics[plugin][0], type="request", source=self.orchestrator_name,
+                            correlation_id=rid, payload=self._payload("command", label, "attempt", n + 1))
             queued = env.now
-            yield server.acquire()
+            if not server.try_acquire():
+                yield server.wait()
             start = env.now
-            self.bus.publish("orchestration/task-start", type="event", source=plugin,
-                             correlation_id=rid, payload={"plugin": plugin, "status": "running"})
-            if self.settings.service == "plan":
+            if bus.wanted:
+                bus.publish("orchestration/task-start", type="event", source=plugin,
+                            correlation_id=rid, payload=self._payload("plugin", plugin, "status", "running"))
+            if plan_service:
                 service = duration
             else:
-                tokens = None if math.isnan(info["ctx"]) else info["ctx"] + info["gen"]
-                service = self.catalog.plugins[plugin].service_for(kind).sample(self.rng_service, tokens)
-            service *= self.slowdown(plugin, start)
-            failed = self.rng_failure.random() < self.failure_p(plugin, start)
+                service = model.sample(self.rng_service, tokens)
+            if faulted:
+                service *= self.slowdown(plugin, start)
+                failed = self.rng_failure.random() < self.failure_p(plugin, start)
+            else:
+                failed = self.rng_failure.random() < base_p
             yield env.timeout(service)
             server.release()
             info["cost"] += cost
             info["plugins"].append(plugin)
             outcome = "failure" if failed else "success"
-            self.rec.add(self.rec.attempts, rid, label, plugin, level, n + 1, queued, start, env.now,
+            self._write_attempt(rid, label, plugin, level, n + 1, queued, start, env.now,
                          start - queued, service, outcome, cost, tier)
-            self.bus.publish(f"plugin/{plugin}/response", type="response", source=plugin,
-                             correlation_id=rid, payload={"status": "error" if failed else "success"})
+            if bus.wanted:
+                bus.publish(self._topics[plugin][1], type="response", source=plugin,
+                            correlation_id=rid,
+                            payload=self._payload("status", "error" if failed else "success"))
             if breaker is not None:
                 (breaker.record_failure if failed else breaker.record_success)(env.now, service)
             if not failed:

@@ -1,7 +1,8 @@
 """Plugin servers: ``capacity`` concurrent tasks and a FIFO queue.
 
-A lighter primitive than :class:`simpy.Resource`: ``acquire()`` returns an already-triggered event
-when a slot is free, else a pending event that ``release()`` hands the freed slot to. Busy time is
+A lighter primitive than :class:`simpy.Resource`: ``try_acquire()`` takes a free slot without an
+event; otherwise ``wait()`` gives a pending event that ``release()`` hands the freed slot to
+(``acquire()`` wraps both in one event). Busy time is
 integrated as tasks start and end, for utilization.
 """
 
@@ -28,6 +29,20 @@ class PluginServer:
         now = self.env.now
         self._busy_area += self.busy * (now - self._last)
         self._last = now
+
+    def try_acquire(self) -> bool:
+        """Take a free slot now (True), or return False — then ``yield wait()`` for one."""
+        if self.busy < self.capacity:
+            self._account()
+            self.busy += 1
+            return True
+        return False
+
+    def wait(self) -> simpy.Event:
+        """An event that ``release()`` triggers when it hands this waiter a slot (FIFO)."""
+        ev = self.env.event()
+        self.queue.append(ev)
+        return ev
 
     def acquire(self) -> simpy.Event:
         ev = self.env.event()
