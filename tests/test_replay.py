@@ -109,3 +109,18 @@ def test_cli_replay_exits_zero_and_counts_exact_rows(tmp_path):
     assert done.returncode == 0, done.stderr
     assert " exact, " in done.stdout.splitlines()[-2]
     assert (tmp_path / "cost_timeline.csv").exists()
+
+
+def test_cli_replay_exits_non_zero_when_a_flow_regresses(monkeypatch, tmp_path, capsys):
+    import importlib
+
+    from simroute.cli import main
+
+    replay_module = importlib.import_module("simroute.replay")  # sr.replay is the function
+    wrong = list(replay_module.BUS_SEQUENCE)
+    step, topic, mtype, source, subs, checks = wrong[0]
+    wrong[0] = (step, topic, mtype, source, subs, {"primaryPlugin": "lobbi-platform-manager"})
+    monkeypatch.setattr(replay_module, "BUS_SEQUENCE", tuple(wrong))
+    assert main(["replay", "--flow", "bus", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "regression in flow bus: t0 routing/decision" in err

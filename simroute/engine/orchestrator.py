@@ -1,8 +1,10 @@
 """The orchestrator pipeline per request, as SimPy processes.
 
 classify → (breakers) → route → (budget: optimize) → publish the decision → execute the plan's
-phases as their dependencies complete. A phase runs on its plugin, then down its fallbacks
-(the plugin's catalog fallbacks, ending with the orchestrator's built-in path):
+phases as their dependencies complete: a chain (single or sequential plan) in the request's own
+process, phase after phase; any other plan with a process per phase that waits for its
+predecessors. A phase runs on its plugin, then down its fallbacks (the plugin's catalog fallbacks,
+ending with the orchestrator's built-in path):
 
 * an open breaker rejects the call at once (``rejected_open``) and the phase moves to the next
   candidate with a ``routing/fallback`` message; such a call is never retried on that plugin;
@@ -11,6 +13,10 @@ phases as their dependencies complete. A phase runs on its plugin, then down its
   (and the retry budget) last, then the next candidate is tried;
 * every attempt costs its phase's agent lines (per token when the request carries tokens and the
   tier has token prices); rejected calls cost nothing.
+
+Messages are only built when someone would see them (recording on, or a subscriber with a
+callback); equal payloads are shared. Per-plugin and per-plan facts (topics, service models,
+failure probabilities, plan cost, duration, strategy and order) are computed once per run.
 
 Terminal status: ``succeeded``; ``degraded`` (a phase ran on a fallback); ``failed``;
 ``compensated`` (a saga rolled back); ``rejected`` (no capable plugin, every candidate's breaker
