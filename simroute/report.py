@@ -242,6 +242,7 @@ def _tables(parts: dict[str, list[pd.DataFrame]], factors, replications, seed,
             "cost_per_request", "attempts_per_request", "retry_amplification", "fast_fails_per_request",
             "fallback_rate"]
     capacity = overall[cols].reset_index()
+    capacity.columns.name = None
     trips = runs[runs.metric == "breaker_open_time"].groupby("load_factor").value.sum() / replications
     capacity["breaker_open_time"] = capacity.load_factor.map(trips).fillna(0.0)
 
@@ -407,7 +408,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
 
 
 def _table_html(frame: pd.DataFrame, digits: int = 3) -> str:
-    return frame.round(digits).to_html(index=False, border=0, classes="t", na_rep="—")
+    table = frame.round(digits).to_html(index=False, border=0, classes="t", na_rep="—")
+    return f'<div class="wide">{table}</div>'
 
 
 def _render(rep: Report, wait_fraction: float, timings: dict[str, float]) -> str:
@@ -441,7 +443,7 @@ def _render(rep: Report, wait_fraction: float, timings: dict[str, float]) -> str
            "table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}"
            "table.t td,table.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
            "figure{margin:1.5em 0}img{max-width:100%}header{background:#f4f4f4;padding:.8em 1em}"
-           "figcaption{font-size:12px;color:#555}")
+           "figcaption{font-size:12px;color:#555}.wide{overflow-x:auto}")
     script = ("window.addEventListener('load',function(){var i=document.images,ok=0;"
               "for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)ok++;}"
               "document.body.setAttribute('data-images-loaded',ok+'/'+i.length);});")
