@@ -18,17 +18,12 @@ def _validate(args: argparse.Namespace) -> int:
     """A trace (.csv, format from its header), a scenario (YAML with 'workload') or a catalog."""
     from .catalog import load_catalog
     from .scenario import Scenario
-    from .workload import read_trace
+    from .workload import read_trace, trace_format_of
     from .yamlio import load_yaml
 
     path = Path(args.file)
     if path.suffix.lower() == ".csv":
-        try:
-            with path.open(encoding="utf-8") as handle:
-                header = handle.readline()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
-        fmt = "azure" if header.startswith("TIMESTAMP") else "simroute"
+        fmt = trace_format_of(path)
         trace = read_trace(path, fmt)
         print(f"ok: {fmt} trace, {len(trace['time'])} requests over "
               f"{trace['time'][-1] - trace['time'][0]:.1f} s")

@@ -19,14 +19,14 @@ A path that names nothing raises :class:`~simroute.errors.InputError` naming the
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any
 
 from .errors import InputError
 from .scenario import RetryBudgetSettings, Scenario
 
-__all__ = ["with_params", "check_path", "PLUGIN_FIELDS", "TIER_FIELDS", "WORKLOAD_FIELDS"]
+__all__ = ["with_params", "check_space", "PLUGIN_FIELDS", "TIER_FIELDS", "WORKLOAD_FIELDS"]
 
 SETTINGS_GROUPS = ("breaker", "retry", "retry_budget", "weights")
 PLAIN_SETTINGS = ("bus_latency", "record_messages", "service", "on_over_budget", "max_fallbacks",
@@ -42,41 +42,23 @@ def _bad(path: str, message: str) -> InputError:
     return InputError(message, entry=path, field="param")
 
 
-def check_path(scenario: Scenario, path: str) -> None:
-    """Raise :class:`InputError` unless ``path`` names a parameter of ``scenario``."""
-    with_params(scenario, {path: _current(scenario, path)})
+def check_space(space: Mapping[str, Any], *, ranges: bool) -> None:
+    """Each parameter's values: a non-empty list, or — when ``ranges`` — a ``(low, high)`` tuple.
 
-
-def _current(scenario: Scenario, path: str) -> Any:
-    """The value at ``path`` now (used to check a path without changing anything)."""
-    parts = path.removeprefix("settings.").split(".")
-    s = scenario.settings
-    if parts[0] in SETTINGS_GROUPS:
-        group = getattr(s, parts[0])
-        if len(parts) == 1:
-            return group
-        if group is None:
-            group = RetryBudgetSettings()
-        return getattr(group, parts[1], None)
-    if parts[0] in PLAIN_SETTINGS:
-        return getattr(s, parts[0])
-    if parts[0] == "plugins" and len(parts) == 3:
-        name = next(iter(scenario.catalog.plugins)) if parts[1] == "*" else parts[1]
-        plugin = scenario.catalog.plugins.get(name)
-        return getattr(plugin, parts[2], None) if plugin else None
-    if parts[0] == "tiers" and len(parts) == 3:
-        tier = scenario.catalog.tiers.get(parts[1])
-        return getattr(tier, parts[2], None) if tier else None
-    if parts[0] == "workload" and len(parts) == 2:
-        if parts[1] == "budget":
-            return scenario.workload.mix[0].budget
-        return getattr(scenario.workload, parts[1], None)
-    m = _FAULT.match(path)
-    if m and int(m[1]) < len(scenario.faults):
-        return getattr(scenario.faults[int(m[1])], m[2], None)
-    if path == "horizon":
-        return scenario.horizon
-    return None
+    Paths are checked where the values are set (:func:`with_params`)."""
+    if not space:
+        raise InputError("give at least one parameter", field="params")
+    for path, values in space.items():
+        if isinstance(values, tuple):
+            if not ranges:
+                raise InputError("a (low, high) range needs sampling='random' or 'lhs'; list values "
+                                 "for a grid", entry=path, field="values")
+            if len(values) != 2 or not values[0] <= values[1]:
+                raise InputError(f"a range is (low, high) with low <= high, got {values!r}", entry=path,
+                                 field="values")
+        elif isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
+            raise InputError(f"needs a non-empty list of values, got {values!r}", entry=path,
+                             field="values")
 
 
 def with_params(scenario: Scenario, params: Mapping[str, Any]) -> Scenario:
@@ -100,9 +82,9 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
     if head in SETTINGS_GROUPS:
         if len(parts) == 1 and head == "retry_budget":
             return sc.replace(settings=replace(s, retry_budget=value))
-        if len(parts) != 2:
-            raise _bad(path, f"name a field of {head}, e.g. {head}.{fields(_group_type(head))[0].name}")
         group = getattr(s, head) or RetryBudgetSettings()
+        if len(parts) != 2:
+            raise _bad(path, f"name a field of {head}, e.g. {head}.{fields(group)[0].name}")
         known = [f.name for f in fields(group)]
         if parts[1] not in known:
             raise _bad(path, f"unknown parameter: {head} has {', '.join(known)}")
@@ -157,12 +139,3 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
         return sc.replace(horizon=value)
     raise _bad(path, "unknown parameter path (see simroute.params: breaker.*, retry.*, weights.*, "
                "plugins.NAME.*, tiers.NAME.price, workload.*, faults[i].*, horizon …)")
-
-
-def _group_type(head: str) -> type:
-    from .breaker import BreakerSettings
-    from .retry import RetryPolicy
-    from .scoring import ScoringWeights
-
-    return {"breaker": BreakerSettings, "retry": RetryPolicy, "retry_budget": RetryBudgetSettings,
-            "weights": ScoringWeights}[head]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -187,6 +188,19 @@ class Plan:
                  ",".join(p.depends_on), ",".join(p.after), len(p.agents)) for p in self.phases]
         return pd.DataFrame(rows, columns=["phase", "title", "plugin", "start", "end", "duration",
                                            "cost", "depends_on", "after", "agents"])
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, *, prices: Mapping[str, Any]) -> Plan:
+        """A documented plan file (``phases:`` as :meth:`from_dict` reads them; other top-level
+        keys, such as the request it documents, are notes); errors name the file."""
+        from .yamlio import Fields, load_yaml
+
+        raw, lines = load_yaml(path)
+        f = Fields(raw, file=str(path), entry="plan", lines=lines)
+        try:
+            return cls.from_dict(f.get("phases"), prices=prices, file=str(path))
+        except InputError as exc:
+            raise exc.at(file=str(path)) from None
 
     @classmethod
     def from_dict(cls, raw: Iterable[Mapping[str, Any]], *, prices: Mapping[str, Any],

@@ -32,10 +32,11 @@ from .classify import classify
 from .cost import optimize_cost
 from .discovery import build_team, find_agents
 from .errors import InputError
+from .plan import Plan
 from .results import Results
 from .routing import decide_route
 from .run import run
-from .scenario import Scenario, _load_plan
+from .scenario import Scenario
 
 __all__ = ["FLOWS", "FlowReplay", "replay", "replay_flow", "STATUSES"]
 
@@ -193,8 +194,8 @@ def _routing(fr: FlowReplay, seed: int) -> None:
     fr.inconsistent("estimated cost ($)", 0.25, d["estCost"], 0.40,
                     "not derivable: the seed names no agents for this plan; at its own tier prices "
                     "the lead agents cost opus 0.15 + sonnet 0.10 + opus 0.15 = 0.40")
-    fr.exact("circuit breakers armed on every plugin", True,
-             scenario.settings.breaker.enabled and r.plugins.plugin.nunique() == len(cat.plugins))
+    fr.exact("circuit breakers armed on every plugin", sorted(set(cat.plugins) - {cat.orchestrator.name}),
+             sorted(r.plugins.plugin[r.plugins.breaker]), "the orchestrator's built-in path has none")
     fr.exact("retry policy: max retries", 3, scenario.settings.retry.max_retries)
     fr.exact("retry backoff delays (s)", [1.0, 2.0, 4.0],
              scenario.settings.retry.delays(), "exponential, no jitter")
@@ -423,7 +424,7 @@ def _cost(fr: FlowReplay, seed: int) -> None:
     fr.exact("overage ($)", 0.35, round(d["originalCost"] - req.budget, 10))
     fr.exact("overage (% over budget)", 70, round(100 * (d["originalCost"] - req.budget) / req.budget, 6))
     fr.exact("optimizer applied", True, bool(req.optimized))
-    plan = _load_plan(data_dir() / "plans" / "fullstack.yaml", scenario.catalog)
+    plan = Plan.from_yaml(data_dir() / "plans" / "fullstack.yaml", prices=scenario.catalog.tiers)
     opt = optimize_cost(plan, float(req.budget), scenario.catalog)
     fr.extras.update(plan=plan, optimization=opt)
     times = _phase_times(r)

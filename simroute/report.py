@@ -43,11 +43,13 @@ import pandas as pd
 
 from .catalog import data_dir
 from .errors import InputError
+from .executors import map_runs, progress_bar
 from .queueing import capacity_for_wait
 from .run import run
 from .scenario import Scenario
-from .sweep import _map, _progress, aggregate, sweep
-from .workload import TRACE_FORMATS, read_trace
+from .sweep import aggregate, sweep
+from .tune import frontier
+from .workload import TRACE_FORMATS, read_trace, trace_format_of
 
 __all__ = ["report", "Report", "at_load", "default_scenario", "DEFAULT_LOAD_FACTORS"]
 
@@ -104,10 +106,6 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int) -> 
             "budgets": budgets}
 
 
-def _tag(frames: list[pd.DataFrame], factor: float, replication: int, seed: int) -> list[pd.DataFrame]:
-    return [f.assign(load_factor=factor, replication=replication, seed=seed) for f in frames]
-
-
 # ---------------------------------------------------------------------- the report
 @dataclass
 class Report:
@@ -128,20 +126,10 @@ class Report:
                 f"simulation {t.get('simulation', 0):.1f} s, rendering {t.get('rendering', 0):.1f} s)")
 
 
-def _trace_format(path: Path) -> str:
-    """``azure`` when the header starts with TIMESTAMP, else ``simroute``."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            header = handle.readline()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
-    return "azure" if header.startswith("TIMESTAMP") else "simroute"
-
-
 def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str | None) -> Scenario:
     if trace is None:
         return scenario
-    fmt = trace_format or _trace_format(Path(trace))
+    fmt = trace_format or trace_format_of(trace)
     if fmt not in TRACE_FORMATS:
         raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}, got {fmt!r}", field="trace_format")
     read_trace(trace, fmt)  # a trace that does not parse fails here, before any simulation
@@ -174,17 +162,14 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     out.mkdir(parents=True, exist_ok=True)
 
     tasks = [(_measure, f, seed, r) for f in factors for r in range(replications)]
-    bar = _progress(len(tasks), progress, "report")
-    try:
-        measured = _map(tasks, scenario, executor, workers, bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    with progress_bar(len(tasks), progress, "report") as bar:
+        measured = map_runs(tasks, scenario, executor, workers, bar)
     parts: dict[str, list[pd.DataFrame]] = {}
     for (_, f, _, r), m in zip(tasks, measured, strict=True):
         for name, frame in m.items():
-            parts.setdefault(name, []).extend(_tag([frame], f, r, seed))
-    tables = _tables(parts, factors, replications, seed, wait_fraction)
+            parts.setdefault(name, []).append(frame.assign(load_factor=f, replication=r, seed=seed))
+    reference = _reference_load(factors)
+    tables = _tables(parts, reference, replications, wait_fraction)
     settings = None
     if compare_settings:
         base = at_load(scenario, 1.0)
@@ -194,12 +179,14 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
         agg = aggregate(frame)
         settings = agg[agg.key == ""].pivot_table(index=["point", *SETTINGS_COMPARED], columns="metric",
                                                   values="mean").reset_index()
-        settings["on_frontier"] = _frontier_mask(settings, "latency_p95", "cost_per_request")
+        on = frontier(settings, "latency_p95", "cost_per_request").index
+        settings["on_frontier"] = settings.index.isin(on)
         tables["settings"] = settings
     simulated = time.perf_counter() - started
 
     cap = tables["capacity"]
-    slo = slo_p95 if slo_p95 is not None else _default_slo(cap)
+    at_reference = cap[cap.load_factor == reference].latency_p95.iloc[0]
+    slo = slo_p95 if slo_p95 is not None else float(1.25 * at_reference)
     over = cap[cap.latency_p95 > slo]
     breached = float(over.load_factor.min()) if len(over) else None
     rep = Report(path=out / "index.html", scenario=scenario, load_factors=factors, seed=seed,
@@ -217,24 +204,13 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     return rep
 
 
-def _default_slo(cap: pd.DataFrame) -> float:
-    one = cap[np.isclose(cap.load_factor, 1.0)]
-    base = one if len(one) else cap.nsmallest(1, "load_factor")
-    return float(1.25 * base.latency_p95.iloc[0])
+def _reference_load(factors: tuple[float, ...]) -> float:
+    """The load factor the cost tables and the default SLO refer to: 1 if run, else the lowest."""
+    return next((f for f in factors if math.isclose(f, 1.0)), min(factors))
 
 
-def _frontier_mask(frame: pd.DataFrame, x: str, y: str) -> list[bool]:
-    order = frame.sort_values([x, y]).index
-    keep, best = set(), math.inf
-    for i in order:
-        if frame.at[i, y] < best:
-            keep.add(i)
-            best = frame.at[i, y]
-    return [i in keep for i in frame.index]
-
-
-def _tables(parts: dict[str, list[pd.DataFrame]], factors, replications, seed,
-            wait_fraction) -> dict[str, pd.DataFrame]:
+def _tables(parts: dict[str, list[pd.DataFrame]], reference: float, replications: int,
+            wait_fraction: float) -> dict[str, pd.DataFrame]:
     runs = pd.concat(parts["summary"], ignore_index=True)
     runs = runs[["load_factor", "replication", "seed", "metric", "key", "value"]]
     overall = runs[runs.key == ""].groupby(["load_factor", "metric"]).value.mean().unstack()
@@ -259,8 +235,7 @@ def _tables(parts: dict[str, list[pd.DataFrame]], factors, replications, seed,
     required = used[["load_factor", "plugin", "capacity", "required_capacity", "meets_target",
                      "utilization", "arrival_rate", "service_mean"]]
 
-    one = runs[np.isclose(runs.load_factor, 1.0)] if (np.isclose(factors, 1.0)).any() else \
-        runs[runs.load_factor == min(factors)]
+    one = runs[runs.load_factor == reference]
     n_req = one[one.metric == "requests"].groupby("replication").value.first()
 
     def per_request(metric: str, label: str) -> pd.DataFrame:
@@ -269,9 +244,8 @@ def _tables(parts: dict[str, list[pd.DataFrame]], factors, replications, seed,
         return (rows.groupby("key").agg(cost=("value", "mean"), cost_per_request=("per_request", "mean"))
                 .reset_index().rename(columns={"key": label}).sort_values("cost", ascending=False))
 
-    lf1 = float(one.load_factor.iloc[0])
     by_class = pd.concat(parts["by_class"], ignore_index=True)
-    by_class = by_class[np.isclose(by_class.load_factor, lf1)].groupby("request_class").agg(
+    by_class = by_class[by_class.load_factor == reference].groupby("request_class").agg(
         requests=("requests", "mean"), cost=("cost", "mean"),
         cost_per_request=("cost_per_request", "mean")).reset_index()
     spend = pd.concat(parts["spend"], ignore_index=True)
@@ -305,8 +279,8 @@ def _versions() -> str:
     return f"Python {platform.python_version()}; " + ", ".join(found)
 
 
-def _figures(rep: Report) -> list[tuple[str, str, str]]:
-    """(title, caption, base64 PNG) for each figure, in page order."""
+def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
+    """(section, title, caption, base64 PNG) for each figure, in page order."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -324,7 +298,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
     ax.set_xlabel("load factor")
     ax.set_ylabel("latency (min)")
     ax.legend(fontsize=8)
-    figs.append(("Latency against offered load", "Percentiles of completed requests' latency, mean over "
+    figs.append(("capacity", "Latency against offered load",
+                 "Percentiles of completed requests' latency, mean over "
                  "replications; the dashed line is the p95 SLO.", _png(fig)))
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
@@ -338,7 +313,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
     b.set_xlabel("load factor")
     b.set_ylabel("mean queue wait (min)")
     a.legend(fontsize=7)
-    figs.append(("Utilization and queue wait per plugin", "The six busiest plugins.", _png(fig)))
+    figs.append(("capacity", "Utilization and queue wait per plugin",
+                 "The six busiest plugins.", _png(fig)))
 
     req = t["required_capacity"]
     pivot = req.pivot_table(index="plugin", columns="load_factor", values="required_capacity")
@@ -353,7 +329,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
     ax.set_xticks(np.arange(len(pivot)) + 0.4 - width / 2, pivot.index, rotation=20, ha="right", fontsize=8)
     ax.set_ylabel("slots")
     ax.legend(fontsize=7)
-    figs.append(("Capacity needed", "Slots each plugin needs for its M/M/c mean queue wait to stay within "
+    figs.append(("capacity", "Capacity needed",
+                 "Slots each plugin needs for its M/M/c mean queue wait to stay within "
                  "the target fraction of its service time, at each load (bars), against today's capacity.",
                  _png(fig)))
 
@@ -365,7 +342,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
     b.plot(cap.load_factor, cap.attempts_per_request, marker="o", label="attempts per request")
     b.set_xlabel("load factor")
     b.legend(fontsize=8)
-    figs.append(("Breakers and retries as load grows", "Open time summed over plugins; calls made per "
+    figs.append(("capacity", "Breakers and retries as load grows",
+                 "Open time summed over plugins; calls made per "
                  "call needed (retry amplification).", _png(fig)))
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.2), layout="constrained")
@@ -376,7 +354,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
         ax.set_xlabel("$ per request")
         ax.set_ylabel("")
         ax.set_title(label.replace("_", " "))
-    figs.append(("Cost per request", "At load factor 1 (or the lowest): by model tier, plugin (all "
+    figs.append(("cost", "Cost per request",
+                 "At load factor 1 (or the lowest): by model tier, plugin (all "
                  "attempts, retries included) and request class.", _png(fig)))
 
     sp = t["spend"]
@@ -386,7 +365,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
     ax.set_xlabel("hour of simulated time")
     ax.set_ylabel("$ per hour")
     ax.legend(fontsize=7)
-    figs.append(("Spend over time", "Dollars per simulated hour, mean over replications.", _png(fig)))
+    figs.append(("cost", "Spend over time",
+                 "Dollars per simulated hour, mean over replications.", _png(fig)))
 
     if "settings" in t:
         st = t["settings"]
@@ -401,7 +381,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str]]:
         ax.set_xlabel("p95 latency (min)")
         ax.set_ylabel("$ per request")
         ax.legend(fontsize=8)
-        figs.append(("Cost–latency frontier", "Settings compared at load factor 1: rN = max retries, tN = "
+        figs.append(("cost", "Cost–latency frontier",
+                     "Settings compared at load factor 1: rN = max retries, tN = "
                      "breaker failure threshold; the dashed line joins those no other beats on both.",
                      _png(fig)))
     return figs
@@ -414,7 +395,7 @@ def _table_html(frame: pd.DataFrame, digits: int = 3) -> str:
 
 def _render(rep: Report, wait_fraction: float, timings: dict[str, float]) -> str:
     figs = _figures(rep)
-    rep.figures = [f[0] for f in figs]
+    rep.figures = [title for _, title, _, _ in figs]
     t = rep.tables
     sc = rep.scenario
     w = sc.workload
@@ -422,14 +403,11 @@ def _render(rep: Report, wait_fraction: float, timings: dict[str, float]) -> str
                 if w.kind == "trace" else f"{w.kind}, rate {w.rate:g}/s, {w.requests} requests")
     breach = (f"p95 latency first exceeds the SLO at load factor <b>{rep.slo_breached_at:g}</b>."
               if rep.slo_breached_at is not None else "p95 latency stays within the SLO at every load tried.")
-    fig_by = {f[0]: i for i, f in enumerate(figs)}
-    capacity_figs = "".join(fig_html_part(figs, k) for k in ("Latency against offered load",
-                                                             "Utilization and queue wait per plugin",
-                                                             "Capacity needed",
-                                                             "Breakers and retries as load grows")
-                            if k in fig_by)
-    cost_figs = "".join(fig_html_part(figs, k) for k in ("Cost per request", "Spend over time",
-                                                         "Cost–latency frontier") if k in fig_by)
+    capacity_figs, cost_figs = (
+        "".join(f'<figure><h3>{html.escape(title)}</h3><img alt="{html.escape(title)}" '
+                f'src="data:image/png;base64,{png}"><figcaption>{html.escape(cap)}</figcaption></figure>'
+                for sec, title, cap, png in figs if sec == section)
+        for section in ("capacity", "cost"))
     need = t["required_capacity"]
     short = need[~need.meets_target]
     settings = t.get("settings")
@@ -483,14 +461,6 @@ load factor (replication r: SeedSequence({rep.seed}, spawn_key=(r,))).</p>
 <p>Tables as CSV beside this page: {", ".join(f"{n}.csv" for n in t)}.</p>
 </body></html>
 """
-
-
-def fig_html_part(figs: list[tuple[str, str, str]], title: str) -> str:
-    for t, cap, png in figs:
-        if t == title:
-            return (f'<figure><h3>{html.escape(t)}</h3><img alt="{html.escape(t)}" '
-                    f'src="data:image/png;base64,{png}"><figcaption>{html.escape(cap)}</figcaption></figure>')
-    return ""
 
 
 # ---------------------------------------------------------------------- PDF

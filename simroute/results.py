@@ -19,7 +19,7 @@ message_id (the publish's sequence number), correlation_id, topic, type, source,
 published, delivered, payload (a dict; equal payloads are one shared object: read-only).
 ``sagas`` — request_id, saga, step, action, argument, direction (forward | compensate), plugin,
 start, end, outcome (success | failure | compensation_failed), attempts. ``plugins`` — plugin,
-capacity, busy_time, utilization, breaker_open_time.
+capacity, breaker (whether it has one), busy_time, utilization, breaker_open_time.
 """
 
 from __future__ import annotations
@@ -61,43 +61,28 @@ class Results:
         actions and compensations are its attempts), breaker transitions and — when messages were
         recorded — each published message (once, not once per subscriber).
         """
-        parts = [pd.DataFrame({"time": pd.Series(dtype=float), "request_id": pd.Series(dtype=int),
-                               "actor": pd.Series(dtype=object), "event": pd.Series(dtype=object),
-                               "detail": pd.Series(dtype=object)})]
-        r = self.requests
-        if len(r):
-            parts.append(pd.DataFrame({"time": r.arrival, "request_id": r.request_id, "actor": "orchestrator",
-                                       "event": "arrival", "detail": r.text}))
+        def part(rank, time, rid, actor, event, detail) -> pd.DataFrame:
+            return pd.DataFrame({"time": time, "request_id": rid, "actor": actor, "event": event,
+                                 "detail": detail, "_rank": rank})
+
+        # at one instant: arrivals, starts, attempt ends, breaker moves, messages, request ends
+        r, a, b, m = self.requests, self.attempts, self.breaker_events, self.messages
         ended = r[r.end.notna()]
-        if len(ended):
-            parts.append(pd.DataFrame({"time": ended.end, "request_id": ended.request_id,
-                                       "actor": "orchestrator", "event": "end: " + ended.status,
-                                       "detail": ended.reason}))
-        a = self.attempts
         served = a[a.outcome != "rejected_open"]
-        if len(a):
-            parts.append(pd.DataFrame({"time": served.start, "request_id": served.request_id,
-                                       "actor": served.plugin, "event": "start " + served.phase,
-                                       "detail": "attempt " + served.attempt.astype(str)}))
-            parts.append(pd.DataFrame({"time": a.end, "request_id": a.request_id, "actor": a.plugin,
-                                       "event": a.outcome + " " + a.phase,
-                                       "detail": "attempt " + a.attempt.astype(str)}))
-        b = self.breaker_events
-        if len(b):
-            parts.append(pd.DataFrame({"time": b.time, "request_id": -1, "actor": b.plugin,
-                                       "event": "breaker " + b.to_state,
-                                       "detail": "from " + b.from_state}))
-        m = self.messages
+        parts = [part(0, r.arrival, r.request_id, "orchestrator", "arrival", r.text),
+                 part(1, served.start, served.request_id, served.plugin, "start " + served.phase,
+                      "attempt " + served.attempt.astype(str)),
+                 part(2, a.end, a.request_id, a.plugin, a.outcome + " " + a.phase,
+                      "attempt " + a.attempt.astype(str)),
+                 part(3, b.time, -1, b.plugin, "breaker " + b.to_state.astype(str),
+                      "from " + b.from_state.astype(str)),
+                 part(5, ended.end, ended.request_id, "orchestrator", "end: " + ended.status, ended.reason)]
         if len(m):
             first = m.drop_duplicates("message_id")
             rid = pd.to_numeric(first.correlation_id, errors="coerce").fillna(-1).astype(int)
-            parts.append(pd.DataFrame({"time": first.published, "request_id": rid, "actor": first.source,
-                                       "event": "publish " + first.topic, "detail": first.type}))
-        order = {i: k for k, i in enumerate(("arrival", "start", "success", "failure", "rejected_open",
-                                              "breaker", "publish", "end: "))}
-        out = pd.concat(parts[:1] + [p for p in parts[1:] if len(p)], ignore_index=True)
-        rank = out.event.map(lambda e: next((v for k, v in order.items() if e.startswith(k)), 9))
-        out = out.assign(_r=rank).sort_values(["time", "_r"], kind="stable").drop(columns="_r")
+            parts.append(part(4, first.published, rid, first.source, "publish " + first.topic, first.type))
+        out = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+        out = out.sort_values(["time", "_rank"], kind="stable").drop(columns="_rank")
         return out.reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:

@@ -56,11 +56,12 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
     cap = {n: s.capacity for n, s in orch.servers.items()}
     busy = {n: s.busy_time() for n, s in orch.servers.items()}
     plugins = pd.DataFrame({
-        "plugin": list(cap), "capacity": list(cap.values()), "busy_time": list(busy.values()),
+        "plugin": list(cap), "capacity": list(cap.values()), "breaker": [n in orch.breakers for n in cap],
+        "busy_time": list(busy.values()),
         "utilization": [busy[n] / (cap[n] * end) if end > 0 else 0.0 for n in cap],
         "breaker_open_time": [orch.breakers[n].open_time(end) if n in orch.breakers else 0.0
                               for n in cap]})
-    requests = Recorder.frame(rec.requests, seed, replication).sort_values("request_id",
+    requests = Recorder.frame(rec.requests, seed, replication, consume=True).sort_values("request_id",
                                                                            ignore_index=True)
     return Results(
         requests=requests,

@@ -236,7 +236,8 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
         plan_path = h.str("plan", None)
         mix.append(MixEntry(text=h.str("text"), weight=h.number("weight", 1.0, lo=0, lo_open=True),
                             budget=h.number("budget", None, lo=0), saga=h.str("saga", None),
-                            plan=_load_plan(_resolve(path, plan_path), catalog) if plan_path else None))
+                            plan=(Plan.from_yaml(_resolve(path, plan_path), prices=catalog.tiers)
+                                  if plan_path else None)))
         h.finish()
     trace = w.get("trace", None)
     try:
@@ -305,16 +306,6 @@ def _parse_saga(name: str, spec: Any, file: str, lines: Any, catalog: Catalog) -
         raise h.error(exc.field, exc.message) from None
     h.finish()
     return saga
-
-
-def _load_plan(path: Path, catalog: Catalog) -> Plan:
-    """A documented plan file: ``phases:`` as :meth:`Plan.from_dict` reads them."""
-    raw, lines = load_yaml(path)
-    f = Fields(raw, file=str(path), entry="plan", lines=lines)
-    try:
-        return Plan.from_dict(f.get("phases"), prices=catalog.tiers, file=str(path))
-    except InputError as exc:
-        raise exc.at(file=str(path)) from None
 
 
 def _resolve(scenario_path: Path, trace: str) -> Path:

@@ -16,8 +16,7 @@ cost–latency frontier (the trials no other trial beats on both cost and p95 la
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +24,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .params import check_path, with_params
+from .executors import check_executor, map_runs, progress_bar
+from .params import check_space, with_params
 from .scenario import Scenario
-from .sweep import EXECUTORS, _map, _progress, _summary_row
+from .sweep import _summary_row, aggregate
 
 __all__ = ["tune", "Tuning", "frontier"]
 
-OPS = {"<=": lambda v, b: v <= b, ">=": lambda v, b: v >= b}
+OPS = ("<=", ">=")  #: a goal: (op, bound) — the metric at most / at least the bound
 
 
 @dataclass
@@ -78,20 +78,6 @@ def frontier(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     return rows.loc[keep]
 
 
-def _check_space(scenario: Scenario, space: Mapping[str, Any]) -> None:
-    if not space:
-        raise InputError("give at least one parameter to tune", field="space")
-    for path, values in space.items():
-        check_path(scenario, path)
-        if isinstance(values, tuple):
-            if len(values) != 2 or not values[0] <= values[1]:
-                raise InputError(f"a range is (low, high) with low <= high, got {values!r}", entry=path,
-                                 field="space")
-        elif isinstance(values, str) or not isinstance(values, Sequence) or not values:
-            raise InputError(f"needs a (low, high) range or a non-empty list, got {values!r}",
-                             entry=path, field="space")
-
-
 def _suggest(trial, path: str, values: Any) -> Any:
     if isinstance(values, tuple):
         lo, hi = values
@@ -111,62 +97,49 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     1 for ``"serial"``, else 4); the same seed, space and batch give the same trials.
     """
     import optuna
-    from scipy.stats import t as student_t
 
     constraints = dict(constraints or {})
-    _check_space(scenario, space)
+    check_space(space, ranges=True)
     for metric, (op, _) in constraints.items():
         if op not in OPS:
             raise InputError(f"a goal is ('<=' or '>=', bound), got {op!r}", entry=metric,
                              field="constraints")
     if trials < 1 or replications < 1:
         raise InputError("trials and replications must be >= 1", field="trials")
-    if isinstance(executor, str) and executor not in EXECUTORS:
-        raise InputError(f"must be one of {', '.join(EXECUTORS)}", field="executor")
+    check_executor(executor)
     batch = batch or (1 if executor == "serial" else 4)
-    metrics = (objective, *constraints, "latency_p95", "success_rate")
+    metrics = tuple(dict.fromkeys((objective, *constraints, "latency_p95", "success_rate")))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, trials // 3)))
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, trials // 3)))
     study = optuna.create_study(direction="minimize", sampler=sampler)
-    q = float(student_t.ppf(0.5 + confidence / 2, replications - 1)) if replications > 1 else 0.0
     rows = []
-    bar = _progress(trials * replications, progress, f"tune {scenario.name}")
-    try:
-        done = 0
-        while done < trials:
-            asked = [study.ask() for _ in range(min(batch, trials - done))]
+    with progress_bar(trials * replications, progress, f"tune {scenario.name}") as bar:
+        while len(rows) < trials:
+            asked = [study.ask() for _ in range(min(batch, trials - len(rows)))]
             points = [{p: _suggest(t, p, v) for p, v in space.items()} for t in asked]
             for pt in points:
-                with_params(scenario, pt)  # a value that cannot be set fails before any run
+                with_params(scenario, pt)  # an unknown path or a refused value fails before any run
             tasks = [(_summary_row, pt, seed, r, metrics) for pt in points for r in range(replications)]
-            frames = _map(tasks, scenario, executor, workers, bar)
+            frames = map_runs(tasks, scenario, executor, workers, bar)
+            long = pd.concat([f.assign(point=k // replications) for k, f in enumerate(frames)])
+            agg = aggregate(long[long.key == ""], confidence=confidence, params=[])
             for i, (trial, pt) in enumerate(zip(asked, points, strict=True)):
-                summ = pd.concat(frames[i * replications:(i + 1) * replications])
-                summ = summ[summ.key == ""]
+                mine = agg[agg.point == i].set_index("metric")
                 row: dict[str, Any] = {"trial": trial.number, **pt}
-                for m in dict.fromkeys(metrics):
-                    v = summ[summ.metric == m].value.to_numpy(float)
-                    mean = float(np.mean(v)) if len(v) else math.nan
-                    half = q * float(np.std(v, ddof=1)) / math.sqrt(len(v)) if len(v) > 1 else 0.0
+                for m in metrics:
+                    mean = float(mine["mean"].get(m, math.nan))
+                    half = float(mine.half_width.get(m, math.nan))
+                    half = 0.0 if math.isnan(half) else half  # one replication: no interval
                     row[f"{m}_mean"], row[f"{m}_low"], row[f"{m}_high"] = mean, mean - half, mean + half
                 viol = []
                 for m, (op, bound) in constraints.items():
-                    edge = row[f"{m}_high"] if op == "<=" else row[f"{m}_low"]
-                    gap = edge - bound if op == "<=" else bound - edge
+                    gap = row[f"{m}_high"] - bound if op == "<=" else bound - row[f"{m}_low"]
                     viol.append(gap if not math.isnan(gap) else math.inf)
-                for m, v in zip(constraints, viol, strict=True):
-                    trial.set_constraint(m, v)
+                    trial.set_constraint(m, viol[-1])
                 row["violation"] = max([0.0, *viol])
                 row["feasible"] = all(v <= 0 for v in viol)
                 value = row[f"{objective}_mean"]
                 study.tell(trial, value if not math.isnan(value) else math.inf)
                 rows.append(row)
-            done += len(asked)
-    finally:
-        if bar is not None:
-            bar.close()
-    frame = pd.DataFrame(rows)
-    return Tuning(trials=frame, params=list(space), objective=objective, constraints=constraints)
+    return Tuning(trials=pd.DataFrame(rows), params=list(space), objective=objective,
+                  constraints=constraints)

@@ -25,6 +25,7 @@ from . import plots
 from .classify import classify
 from .cost import optimize_cost
 from .params import with_params
+from .plan import Plan
 from .run import run
 from .scenario import Scenario
 from .scoring import ScoringWeights, score_plugins
@@ -169,11 +170,10 @@ class BudgetPanel(_Panel):
     def __init__(self, scenario: Scenario | None = None, *, plan=None, requests: int = 1000,
                  seed: int = 0) -> None:
         from .catalog import data_dir
-        from .scenario import _load_plan
 
         self.scenario = _small(scenario or Scenario.default(), requests)
         cat = self.scenario.catalog
-        self.plan = plan or _load_plan(data_dir() / "plans" / "fullstack.yaml", cat)
+        self.plan = plan or Plan.from_yaml(data_dir() / "plans" / "fullstack.yaml", prices=cat.tiers)
         self.budget = _slider("budget ($)", 0.50, 0.05, 1.50, 0.01)
         self.prices = {f"tiers.{t.name}.price": _slider(f"{t.name} price ($)", t.price, 0, 0.5, 0.01)
                        for t in cat.tiers.values() if not t.cached}

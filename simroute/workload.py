@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +32,7 @@ import numpy as np
 from .errors import InputError
 from .plan import Plan
 
-__all__ = ["MixEntry", "Workload", "Requests", "read_trace", "KINDS", "TRACE_FORMATS"]
+__all__ = ["MixEntry", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS", "TRACE_FORMATS"]
 
 KINDS = ("poisson", "onoff", "diurnal", "trace", "schedule")
 TRACE_FORMATS = ("simroute", "azure")
@@ -94,7 +95,7 @@ class Workload:
         if limit is None and horizon is None and self.kind not in ("trace", "schedule"):
             raise InputError("give 'requests' or a horizon", field="requests")
         if self.kind == "trace":
-            table = read_trace(self.trace, self.trace_format)  # type: ignore[arg-type]
+            table = _trace_table(self.trace, self.trace_format)  # type: ignore[arg-type]
             times = (table["time"] - table["time"][0]) * self.time_scale  # read_trace: >= 1 row
             keep = np.ones(len(times), bool)
             if horizon is not None:
@@ -187,6 +188,34 @@ def _parse_azure_time(s: str) -> float:
     head, _, frac = s.strip().partition(".")
     base = calendar.timegm(datetime.strptime(head, "%Y-%m-%d %H:%M:%S").timetuple())  # as UTC
     return base + (float("0." + frac) if frac else 0.0)
+
+
+def trace_format_of(path: str | Path) -> str:
+    """``azure`` when the CSV's header starts with ``TIMESTAMP``, else ``simroute``."""
+    try:
+        with Path(path).open(encoding="utf-8") as handle:
+            header = handle.readline()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    return "azure" if header.startswith("TIMESTAMP") else "simroute"
+
+
+def _trace_table(path: str | Path, fmt: str) -> dict[str, np.ndarray]:
+    """:func:`read_trace`, parsed once per file version in this process (a sweep or a report runs
+    the same trace many times); the arrays are read-only."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return read_trace(path, fmt)  # the reader says what is wrong
+    return _parsed(str(Path(path).resolve()), fmt, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, fmt: str, _mtime_ns: int, _size: int) -> dict[str, np.ndarray]:
+    table = read_trace(path, fmt)
+    for column in table.values():
+        column.flags.writeable = False
+    return table
 
 
 def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]:

@@ -1,5 +1,4 @@
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -9,8 +8,7 @@ from simroute.catalog import data_dir
 
 @pytest.fixture(scope="module")
 def seed_plan(catalog):
-    raw = yaml.safe_load((data_dir() / "plans" / "fullstack.yaml").read_text())
-    return sr.Plan.from_dict(raw["phases"], prices=catalog.tiers)
+    return sr.Plan.from_yaml(data_dir() / "plans" / "fullstack.yaml", prices=catalog.tiers)
 
 
 def test_seed_original_plan(seed_plan):
@@ -82,10 +80,6 @@ def test_optimizing_never_raises_cost_and_totals_add_up(phases, chain, budget):
     assert opt.within_budget == (opt.total_cost <= budget + 1e-12)
 
 
-def test_a_plan_within_budget_is_left_as_it_is(catalog):
-    from simroute.catalog import data_dir
-    from simroute.scenario import _load_plan
-
-    plan = _load_plan(data_dir() / "plans" / "fullstack.yaml", catalog)
-    opt = sr.optimize_cost(plan, 0.90, catalog)
-    assert opt.status == "within_budget" and opt.changes == () and opt.plan is plan
+def test_a_plan_within_budget_is_left_as_it_is(seed_plan, catalog):
+    opt = sr.optimize_cost(seed_plan, 0.90, catalog)
+    assert opt.status == "within_budget" and opt.changes == () and opt.plan is seed_plan

@@ -201,3 +201,14 @@ def test_recorder_frames_have_the_dtypes_pandas_would_infer():
     expected = pd.DataFrame(table).assign(seed=7, replication=2)
     pd.testing.assert_frame_equal(Recorder.frame(table, 7, 2), expected)
     assert list(Recorder.frame({"a": []}, 1, 0).columns) == ["a", "seed", "replication"]
+
+
+def test_a_short_row_is_refused_when_the_table_is_built():
+    from simroute.engine.recorder import Recorder
+
+    rec = Recorder()
+    write = Recorder.writer(rec.breakers)
+    write("p", 1.0, "closed", "open")
+    write("p", 2.0, "open")  # one value short
+    with pytest.raises(ValueError):
+        Recorder.frame(rec.breakers, 0, 0)

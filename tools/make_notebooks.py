@@ -371,11 +371,10 @@ import simroute as sr
 from simroute import plots
 from simroute.catalog import data_dir
 from simroute.params import with_params
-from simroute.scenario import _load_plan
 from simroute.sweep import pivot
 
 catalog = sr.load_catalog()
-plan = _load_plan(data_dir() / "plans" / "fullstack.yaml", catalog)
+plan = sr.Plan.from_yaml(data_dir() / "plans" / "fullstack.yaml", prices=catalog.tiers)
 rows = []
 for budget in (0.9, 0.7, 0.5, 0.4, 0.3, 0.25):
     opt = sr.optimize_cost(plan, budget, catalog)

@@ -35,15 +35,12 @@ class MessageBus:
         self.columns = columns if columns is not None else {k: [] for k in MESSAGE_COLUMNS}
         self._subs: list[tuple[str, str, Callable[[dict], Any] | None]] = []
         self._cache: dict[str, list[tuple[str, Callable[[dict], Any] | None]]] = {}
-        self._next_id = 0
-        self.published = 0
-        self._callbacks = False  #: any subscriber with a callback (else unrecorded publishes are free)
-        self.wanted = record  #: would a publish be seen? (recorded, or a callback subscriber)
+        self._next_id = 0  #: publishes so far (the next message's id − 1)
+        self.wanted = record  #: would a publish be seen? (recorded, or a subscriber has a callback)
 
     def subscribe(self, pattern: str, subscriber: str, callback: Callable[[dict], Any] | None = None) -> None:
         self._subs.append((pattern, subscriber, callback))
-        self._callbacks = self._callbacks or callback is not None
-        self.wanted = self.record or self._callbacks
+        self.wanted = self.wanted or callback is not None
         self._cache.clear()
 
     def subscribers(self, topic: str) -> list[tuple[str, Callable[[dict], Any] | None]]:
@@ -55,9 +52,8 @@ class MessageBus:
 
     def publish(self, topic: str, *, type: str, source: str, correlation_id: Any = None,
                 payload: dict | None = None) -> None:
-        self.published += 1
         self._next_id += 1
-        if not (self.record or self._callbacks):
+        if not self.wanted:
             return  # nobody would see it: skip matching and the message dict
         subs = self.subscribers(topic)
         if not subs:

@@ -48,6 +48,14 @@ __all__ = ["Orchestrator"]
 _NONE: frozenset = frozenset()
 
 
+def _facts(plan: Plan) -> tuple[float, float, str, tuple[Phase, ...]]:
+    return plan.cost, plan.duration, plan.strategy, tuple(plan.order())
+
+
+def _optimize(plan: Plan, budget: float, catalog, on_over_budget: str):
+    return optimize_cost(plan, budget, catalog, on_over_budget=on_over_budget)
+
+
 class Orchestrator:
     def __init__(self, env: simpy.Environment, scenario, rngs: dict[str, np.random.Generator],
                  recorder: Recorder, sagas: dict[str, Saga]) -> None:
@@ -80,7 +88,7 @@ class Orchestrator:
             self.faults.setdefault(f.plugin, []).append(f)
         self._classes: dict[str, object] = {}
         self._routes: dict[tuple, object] = {}
-        self._estimates: dict[int, tuple] = {}
+        self._plans: dict[tuple, tuple] = {}  #: per-plan facts (see _once)
         self._candidates: dict[str, list[str]] = {}
         self._failure_p = {n: p.failure_p for n, p in self.catalog.plugins.items()}
         self._topics = {n: (f"plugin/{n}/request", f"plugin/{n}/response") for n in self.catalog.plugins}
@@ -94,7 +102,7 @@ class Orchestrator:
         """Each plugin gets its requests plus the topics its catalog entry subscribes to; a
         telemetry subscriber sees everything."""
         for name, plugin in self.catalog.plugins.items():
-            self.bus.subscribe(f"plugin/{name}/request", name)
+            self.bus.subscribe(self._topics[name][0], name)
             for pattern in plugin.subscribes:
                 self.bus.subscribe(pattern, name)
         self.bus.subscribe("#", "telemetry")
@@ -126,25 +134,28 @@ class Orchestrator:
                                                  max_fallbacks=self.settings.max_fallbacks)
         return r
 
+    def _once(self, key: tuple, plan: Plan, compute, *args):
+        """``compute(plan, *args)`` once per ``key`` (which holds ``id(plan)``); the entry keeps
+        ``plan`` so that a recycled ``id`` never returns another plan's value."""
+        hit = self._plans.get(key)
+        if hit is None or hit[0] is not plan:
+            hit = self._plans[key] = (plan, compute(plan, *args))
+        return hit[1]
+
     def plan_info(self, plan: Plan) -> tuple[float, float, str, tuple[Phase, ...]]:
         """(cost, critical-path duration, strategy, phases in order) of a plan, computed once."""
-        est = self._estimates.get(id(plan))
-        if est is None or est[0] is not plan:
-            est = self._estimates[id(plan)] = (plan, plan.cost, plan.duration, plan.strategy,
-                                               tuple(plan.order()))
-        return est[1:]
-
-    def estimate(self, plan: Plan) -> tuple[float, float]:
-        """(cost, critical-path duration) of a plan, computed once."""
-        return self.plan_info(plan)[:2]
+        return self._once(("facts", id(plan)), plan, _facts)
 
     def documented(self, plan: Plan) -> Plan:
         """A documented plan priced with this scenario's tiers (computed once per plan)."""
-        key = ("documented", id(plan))
-        hit = self._routes.get(key)
-        if hit is None or hit[0] is not plan:
-            hit = self._routes[key] = (plan, plan.reprice(self.catalog.tiers))
-        return hit[1]
+        return self._once(("documented", id(plan)), plan, Plan.reprice, self.catalog.tiers)
+
+    def optimized(self, plan: Plan, budget: float):
+        """:func:`optimize_cost` of a plan under ``budget``, computed once per pair: the same
+        (cached) plan and budget come back request after request, and each result's plan is then
+        one object whose facts :meth:`plan_info` keeps."""
+        return self._once(("optimized", id(plan), budget), plan, _optimize, budget, self.catalog,
+                          self.settings.on_over_budget)
 
     def open_breakers(self, t: float) -> frozenset:
         if not self._open:
@@ -221,17 +232,15 @@ class Orchestrator:
             return "rejected", reason
         plan: Plan = route.plan if documented is None else self.documented(documented)
         info["primary"] = route.primary
-        info["est_cost"], info["est_duration"] = self.estimate(plan)
-        original = info["est_cost"], info["est_duration"]
+        original = self.plan_info(plan)
         info["plan_cost"] = original[0]
-        if not math.isnan(budget) and info["est_cost"] > budget:
-            opt = optimize_cost(plan, budget, self.catalog,
-                                on_over_budget=self.settings.on_over_budget)
+        if not math.isnan(budget) and original[0] > budget:
+            opt = self.optimized(plan, budget)
             if opt.status == "rejected":
+                info["est_cost"], info["est_duration"] = original[:2]
                 return "rejected", "over budget"
             plan, info["optimized"] = opt.plan, True
-            info["est_cost"], info["est_duration"] = plan.cost, plan.duration
-        _, _, strategy, order = self.plan_info(plan)
+        info["est_cost"], info["est_duration"], strategy, order = self.plan_info(plan)
         if self.bus.wanted:
             self.bus.publish("routing/decision", type="event", source=self.orchestrator_name,
                              correlation_id=rid, payload={
@@ -327,8 +336,8 @@ class Orchestrator:
         for n in range(retry.max_retries + 1):
             info["attempts"] += 1
             if breaker is not None and not breaker.allow(env.now):
-                self._write_attempt(rid, label, plugin, level, n + 1, env.now, env.now,
-                             env.now, 0.0, 0.0, "rejected_open", 0.0, tier)
+                self._write_attempt(rid, label, plugin, level, n + 1, env.now, env.now, env.now, 0.0,
+                                    0.0, "rejected_open", 0.0, tier)
                 return False, True
             if n:
                 info["retries"] += 1
@@ -357,7 +366,7 @@ class Orchestrator:
             info["plugins"].append(plugin)
             outcome = "failure" if failed else "success"
             self._write_attempt(rid, label, plugin, level, n + 1, queued, start, env.now,
-                         start - queued, service, outcome, cost, tier)
+                                start - queued, service, outcome, cost, tier)
             if bus.wanted:
                 bus.publish(self._topics[plugin][1], type="response", source=plugin,
                             correlation_id=rid,

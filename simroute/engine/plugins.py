@@ -1,9 +1,8 @@
 """Plugin servers: ``capacity`` concurrent tasks and a FIFO queue.
 
 A lighter primitive than :class:`simpy.Resource`: ``try_acquire()`` takes a free slot without an
-event; otherwise ``wait()`` gives a pending event that ``release()`` hands the freed slot to
-(``acquire()`` wraps both in one event). Busy time is
-integrated as tasks start and end, for utilization.
+event; otherwise ``wait()`` gives a pending event that ``release()`` hands the freed slot to. Busy
+time is integrated as tasks start and end, for utilization.
 """
 
 from __future__ import annotations
@@ -42,16 +41,6 @@ class PluginServer:
         """An event that ``release()`` triggers when it hands this waiter a slot (FIFO)."""
         ev = self.env.event()
         self.queue.append(ev)
-        return ev
-
-    def acquire(self) -> simpy.Event:
-        ev = self.env.event()
-        if self.busy < self.capacity:
-            self._account()
-            self.busy += 1
-            ev.succeed()
-        else:
-            self.queue.append(ev)
         return ev
 
     def release(self) -> None:

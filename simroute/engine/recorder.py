@@ -60,7 +60,7 @@ class Recorder:
         appends = tuple(column.append for column in table.values())
 
         def write(*values) -> None:
-            for append, value in zip(appends, values):  # noqa: B905 (checked by add's callers' tests)
+            for append, value in zip(appends, values):  # noqa: B905 (a short row leaves ragged columns, which frame() refuses)
                 append(value)
         return write
 
