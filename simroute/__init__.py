@@ -12,6 +12,7 @@ from .cost import Change, Optimization, optimize_cost
 from .discovery import Team, build_team, find_agents, score_agent
 from .distributions import ServiceTime
 from .errors import InputError, SimrouteError
+from .failure import OUTCOMES, FailureModel
 from .plan import AgentLine, Phase, Plan
 from .replay import FlowReplay, replay, replay_flow
 from .report import Report, report
@@ -20,8 +21,16 @@ from .retry import RetryBudget, RetryPolicy
 from .routing import RouteDecision, decide_route
 from .run import run
 from .saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
-from .scenario import Fault, Scenario, Settings
+from .scenario import Fault, Scenario
 from .scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
+from .settings import (
+                       BulkheadSettings,
+                       HedgeSettings,
+                       RetryBudgetSettings,
+                       Settings,
+                       SheddingSettings,
+                       TimeoutSettings,
+)
 from .sweep import aggregate, sweep
 from .tune import Tuning, tune
 from .workload import MixEntry, Workload, read_trace
@@ -37,5 +46,6 @@ __all__ = [
     "RetryBudget", "RetryPolicy", "RouteDecision", "Saga", "SagaStep", "Score", "ScoringWeights",
     "ServiceTime", "SimrouteError", "Team", "build_team", "classify", "decide_route", "find_agents",
     "load_catalog", "optimize_cost", "rollback_plan", "score_agent", "score_plugin", "score_plugins",
-    "scores_frame", "tenant_provisioning", "__version__",
+    "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES",
+    "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
 ]

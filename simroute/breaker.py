@@ -8,13 +8,18 @@ States ``closed`` → ``open`` → ``half_open`` → ``closed`` (or back to ``op
   last ``window_size`` calls) or ``"time"`` (calls in the last ``window_size`` seconds); in the
   last two, open when at least ``minimum_calls`` were seen and the failure rate reaches
   ``failure_rate_threshold`` (as resilience4j). With ``slow_call_duration`` set, a call that took
-  at least that long counts as a failure (slow-call counting).
+  at least that long is *slow*: in the consecutive window it counts as a failure; in the count
+  and time windows slow calls have their own rate, and the breaker also opens when at least
+  ``minimum_calls`` were seen and the slow-call rate reaches ``slow_call_rate_threshold``.
 * **open** — calls are rejected (the caller goes to its fallback). After ``open_timeout`` seconds
   the breaker becomes half-open *at that instant* (a call at exactly ``opened_at + open_timeout``
   is admitted); with ``lazy_half_open=True`` it does so only when the next call arrives, at that
   call's time.
-* **half_open** — up to ``half_open_max_calls`` trial calls are admitted; ``success_threshold``
-  successes close the breaker; any failure reopens it and restarts the timer.
+* **half_open** — up to ``half_open_max_calls`` trial calls are admitted *at a time*: a trial
+  slot is given back when its call ends (a success, or :meth:`CircuitBreaker.release` for a call
+  that ended without a verdict), so a breaker with fewer slots than ``success_threshold`` still
+  closes. ``success_threshold`` successes close the breaker; any failure reopens it and restarts
+  the timer.
 
 Every transition is appended to ``transitions`` as ``(t, from_state, to_state)`` and passed to
 ``on_transition`` if given (the engine publishes it on the bus).
@@ -26,6 +31,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .failure import FAILURE_KINDS
+from .schema import setting
+
 __all__ = ["CircuitBreaker", "BreakerSettings", "CLOSED", "OPEN", "HALF_OPEN", "WINDOWS"]
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
@@ -36,17 +44,26 @@ WINDOWS = ("consecutive", "count", "time")
 class BreakerSettings:
     """The options of :class:`CircuitBreaker`, as one frozen value (for scenarios and sweeps)."""
 
-    failure_threshold: int = 5
-    open_timeout: float = 60.0
-    success_threshold: int = 3
-    half_open_max_calls: int | None = None  #: default: success_threshold
-    lazy_half_open: bool = False
-    window: str = "consecutive"
-    window_size: float = 10
-    failure_rate_threshold: float = 0.5
-    minimum_calls: int = 5
-    slow_call_duration: float | None = None
-    enabled: bool = True
+    failure_threshold: int = setting(5, "consecutive failures that open the breaker (window "
+                                     "consecutive)", unit="calls", lo=1)
+    open_timeout: float = setting(60.0, "how long the breaker stays open before half-open", unit="s", lo=0)
+    success_threshold: int = setting(3, "trial successes in half-open that close it", unit="calls", lo=1)
+    half_open_max_calls: int | None = setting(None, "trial calls admitted at a time when half-open "
+                                              "(null: success_threshold)", unit="calls", lo=1)
+    lazy_half_open: bool = setting(False, "half-open only when the next call arrives")
+    window: str = setting("consecutive", "how failures are counted: consecutive, count (last "
+                          "window_size calls) or time (last window_size seconds)", choices=WINDOWS)
+    window_size: float = setting(10, "size of the count (calls) or time (s) window", lo=0, lo_open=True)
+    failure_rate_threshold: float = setting(0.5, "failure rate that opens a count/time breaker",
+                                            lo=0, hi=1, lo_open=True)
+    minimum_calls: int = setting(5, "calls in the window before a rate is judged", unit="calls", lo=1)
+    slow_call_duration: float | None = setting(None, "a call at least this long is slow (null: off)",
+                                               unit="s", lo=0, lo_open=True)
+    slow_call_rate_threshold: float = setting(1.0, "slow-call rate that opens a count/time breaker",
+                                              lo=0, hi=1, lo_open=True)
+    failure_kinds: tuple[str, ...] = setting(("error", "timeout"), "attempt outcomes that count as "
+                                             "failures", choices=FAILURE_KINDS)
+    enabled: bool = setting(True, "a breaker per plugin (false: none)")
 
     def __post_init__(self) -> None:
         if self.failure_threshold < 1 or self.success_threshold < 1:
@@ -59,11 +76,23 @@ class BreakerSettings:
             raise ValueError(f"window must be one of {', '.join(WINDOWS)}, got {self.window!r}")
         if not 0 < self.failure_rate_threshold <= 1:
             raise ValueError("failure_rate_threshold must be within (0, 1]")
+        if not 0 < self.slow_call_rate_threshold <= 1:
+            raise ValueError("slow_call_rate_threshold must be within (0, 1]")
         if self.window_size <= 0 or self.minimum_calls < 1:
             raise ValueError("window_size must be > 0 and minimum_calls >= 1")
+        if self.window == "count" and not float(self.window_size).is_integer():
+            raise ValueError(f"window_size: a count window holds a whole number of calls, "
+                             f"got {self.window_size}")
+        unknown = [k for k in self.failure_kinds if k not in FAILURE_KINDS]
+        if unknown:
+            raise ValueError(f"failure_kinds: unknown kind {unknown[0]!r} "
+                             f"(known: {', '.join(FAILURE_KINDS)})")
+        object.__setattr__(self, "failure_kinds", tuple(self.failure_kinds))
+        if self.slow_call_duration is not None and self.slow_call_duration <= 0:
+            raise ValueError(f"slow_call_duration must be > 0 seconds, got {self.slow_call_duration}")
 
     def make(self, on_transition: Callable[[float, str, str], None] | None = None) -> CircuitBreaker:
-        kwargs = {k: getattr(self, k) for k in self.__slots__ if k != "enabled"}
+        kwargs = {k: getattr(self, k) for k in self.__slots__ if k not in ("enabled", "failure_kinds")}
         return CircuitBreaker(**kwargs, on_transition=on_transition)
 
 
@@ -84,6 +113,7 @@ class CircuitBreaker:
         failure_rate_threshold: float = 0.5,
         minimum_calls: int = 5,
         slow_call_duration: float | None = None,
+        slow_call_rate_threshold: float = 1.0,
         on_transition: Callable[[float, str, str], None] | None = None,
     ) -> None:
         self.settings = BreakerSettings(
@@ -91,7 +121,7 @@ class CircuitBreaker:
             success_threshold=success_threshold, half_open_max_calls=half_open_max_calls,
             lazy_half_open=lazy_half_open, window=window, window_size=window_size,
             failure_rate_threshold=failure_rate_threshold, minimum_calls=minimum_calls,
-            slow_call_duration=slow_call_duration,
+            slow_call_duration=slow_call_duration, slow_call_rate_threshold=slow_call_rate_threshold,
         )
         self.max_trials = half_open_max_calls or success_threshold
         self.on_transition = on_transition
@@ -99,8 +129,8 @@ class CircuitBreaker:
         self.transitions: list[tuple[float, str, str]] = []
         self.opened_at: float | None = None
         self.failures = 0  #: consecutive failures (closed, "consecutive" window)
-        self._outcomes: deque[tuple[float, bool]] = deque()  #: (t, failed) for the other windows
-        self._trials = 0  #: trial calls admitted in this half-open period
+        self._outcomes: deque[tuple[float, bool, bool]] = deque()  #: (t, failed, slow), other windows
+        self._trials = 0  #: trial calls admitted and not yet ended in this half-open period
         self._trial_successes = 0
         self._now = float("-inf")
         self.rejected = 0  #: calls rejected while open (or half-open and full)
@@ -155,28 +185,40 @@ class CircuitBreaker:
         self.rejected += 1
         return False
 
+    def release(self, t: float) -> None:
+        """A call admitted at ``allow`` ended without a verdict (refused further on, cancelled, an
+        outcome that does not count): give its trial slot back when half-open."""
+        self._advance(t)
+        if self.state == HALF_OPEN and self._trials:
+            self._trials -= 1
+
     def record_success(self, t: float, duration: float | None = None) -> None:
         """A call ended well at ``t`` (``duration`` seconds long, for slow-call counting)."""
-        if self._is_slow(duration):
+        slow = self._is_slow(duration)
+        if slow and (self.settings.window == "consecutive" or self.state != CLOSED):
             self.record_failure(t)
             return
         self._advance(t)
         if self.state == HALF_OPEN:
+            if self._trials:
+                self._trials -= 1
             self._trial_successes += 1
             if self._trial_successes >= self.settings.success_threshold:
                 self._move(t, CLOSED)
         elif self.state == CLOSED:
             self.failures = 0
-            self._record_outcome(t, failed=False)
+            self._record_outcome(t, failed=False, slow=slow)
+            if slow and self._should_open(t):
+                self._move(t, OPEN)
 
     def record_failure(self, t: float, duration: float | None = None) -> None:
-        """A call failed at ``t``."""
+        """A call failed at ``t`` (``duration`` seconds long, for slow-call counting)."""
         self._advance(t)
         if self.state == HALF_OPEN:
             self._move(t, OPEN)
         elif self.state == CLOSED:
             self.failures += 1
-            self._record_outcome(t, failed=True)
+            self._record_outcome(t, failed=True, slow=self._is_slow(duration))
             if self._should_open(t):
                 self._move(t, OPEN)
         # OPEN: a late result of a call admitted earlier changes nothing
@@ -185,11 +227,11 @@ class CircuitBreaker:
         limit = self.settings.slow_call_duration
         return limit is not None and duration is not None and duration >= limit
 
-    def _record_outcome(self, t: float, failed: bool) -> None:
+    def _record_outcome(self, t: float, failed: bool, slow: bool) -> None:
         s = self.settings
         if s.window == "consecutive":
             return
-        self._outcomes.append((t, failed))
+        self._outcomes.append((t, failed, slow))
         if s.window == "count":
             while len(self._outcomes) > s.window_size:
                 self._outcomes.popleft()
@@ -201,10 +243,16 @@ class CircuitBreaker:
         s = self.settings
         if s.window == "consecutive":
             return self.failures >= s.failure_threshold
+        if s.window == "time":  # calls that left the window since the last call
+            while self._outcomes and self._outcomes[0][0] <= t - s.window_size:
+                self._outcomes.popleft()
         n = len(self._outcomes)
         if n < s.minimum_calls:
             return False
-        return sum(f for _, f in self._outcomes) / n >= s.failure_rate_threshold
+        if sum(f for _, f, _ in self._outcomes) / n >= s.failure_rate_threshold:
+            return True
+        return (s.slow_call_duration is not None
+                and sum(w for _, _, w in self._outcomes) / n >= s.slow_call_rate_threshold)
 
     def open_time(self, until: float) -> float:
         """Seconds spent open (not half-open) from the first transition until ``until``."""

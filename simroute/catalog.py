@@ -18,11 +18,13 @@ from typing import Any
 
 from .distributions import DISTRIBUTIONS, ServiceTime
 from .errors import InputError
+from .failure import FailureModel
+from .schema import build
 from .yamlio import Fields, Lines, load_yaml
 
 __all__ = [
     "ModelTier", "Plugin", "Agent", "Term", "PhaseTemplate", "Lexicon", "Catalog",
-    "load_catalog", "data_dir", "SECTIONS",
+    "load_catalog", "data_dir", "SECTIONS", "parse_plugin_resilience",
 ]
 
 SECTIONS = ("tiers", "lexicon", "plugins", "agents")
@@ -74,6 +76,10 @@ class Plugin:
     fallbacks: tuple[str, ...] = ()
     default_tier: str = "sonnet"  #: the tier of agents whose tier is "inherit"
     subscribes: tuple[str, ...] = ()  #: bus topic patterns it listens to (besides its requests)
+    failure: FailureModel = field(default_factory=FailureModel)  #: how an attempt fails
+    timeout_s: float | None = None  #: the caller's per-attempt timeout here (None: the setting's)
+    rpm: float | None = None  #: requests-per-minute limit (None: none)
+    tpm: float | None = None  #: tokens-per-minute limit (a call's context + generated tokens)
 
     def service_for(self, kind: str | None = None) -> ServiceTime:
         """The service-time model for a task kind, falling back to ``default``."""
@@ -376,6 +382,29 @@ def parse_service(g: Fields) -> dict[str, ServiceTime]:
     return out
 
 
+def parse_plugin_resilience(g: Fields, base: Plugin | None = None) -> dict[str, Any]:
+    """The resilience fields of a plugin entry that are present: ``failure`` (a
+    :class:`~simroute.failure.FailureModel`; in an override, changes to ``base``'s), ``timeout_s``,
+    ``rpm`` and ``tpm`` (``null`` or a positive number)."""
+    out: dict[str, Any] = {}
+    if g.has("failure"):
+        raw = g.mapping("failure")
+        try:
+            model = build(FailureModel, raw)
+            if base is not None:  # an override changes the fields it names, keeps the base's others
+                model = replace(base.failure, **{k: getattr(model, k) for k in raw})
+        except InputError as exc:
+            field_path = f"failure.{exc.field}" if exc.field else "failure"
+            raise g.error(field_path, exc.message) from None
+        out["failure"] = model
+    for name in ("timeout_s", "rpm", "tpm"):
+        if g.has(name):
+            out[name] = g.number(name, None, lo=0, lo_open=True)
+            if out[name] is not None and out[name] == float("inf"):
+                raise g.error(name, "must be a finite number")
+    return out
+
+
 def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Lexicon) -> dict[str, Plugin]:
     plugins: dict[str, Plugin] = {}
     for i, item in _items(raw, lines, file, key, "plugins"):
@@ -398,6 +427,7 @@ def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Le
             capacity=f.number("capacity", lo=1, integer=True), service=parse_service(f),
             failure_p=f.number("failure_p", 0.0, lo=0, hi=1), fallbacks=f.strings("fallbacks", ()),
             default_tier=f.str("default_tier", "sonnet"), subscribes=f.strings("subscribes", ()),
+            **parse_plugin_resilience(f),
         )
         f.finish()
     return plugins

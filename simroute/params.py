@@ -3,15 +3,20 @@
 ``with_params(scenario, {"breaker.failure_threshold": 3, "plugins.fastapi-backend.capacity": 8})``
 returns a new scenario. Paths:
 
-* settings: ``breaker.<field>``, ``retry.<field>``, ``retry_budget.<field>`` (``retry_budget`` alone:
-  ``None`` switches it off), ``weights.<field>``, and the plain settings ``bus_latency``,
-  ``record_messages``, ``service``, ``on_over_budget``, ``max_fallbacks``, ``share_state``,
-  ``route_around_open`` (each also as ``settings.<name>``);
-* catalog: ``plugins.<plugin>.<capacity|failure_p|availability|priority>``, ``plugins.*.<field>``
-  (every plugin but the orchestrator), ``tiers.<tier>.<price|input_per_mtok|output_per_mtok>``;
+* settings: every field of :class:`~simroute.settings.Settings` by its dotted path, checked as
+  the YAML parser checks it (one declaration, :mod:`simroute.schema`): ``breaker.<field>``,
+  ``retry.<field>``, ``retry_classes.<kind>.<field>``, ``retry_budget.<field>`` (``retry_budget``
+  alone: ``None`` switches it off), ``timeout.<attempt|deadline|cancel_abandoned>``,
+  ``hedge.<delay|max_copies>``, ``bulkhead.max_concurrent``, ``shedding.<max_queue|max_wait>``,
+  ``weights.<field>``, and the plain settings ``bus_latency``, ``record_messages``, ``service``,
+  ``on_over_budget``, ``max_fallbacks``, ``share_state``, ``route_around_open`` (each also as
+  ``settings.<name>``; ``docs/settings.md`` lists them all);
+* catalog: ``plugins.<plugin>.<capacity|failure_p|availability|priority|timeout_s|rpm|tpm>``,
+  ``plugins.<plugin>.failure.<kinds.KIND|hang_s|retry_after_s>``, ``plugins.*.<field>`` (every
+  plugin but the orchestrator), ``tiers.<tier>.<price|input_per_mtok|output_per_mtok>``;
 * workload: ``workload.<rate|requests|time_scale|mean_on|mean_off|amplitude|period>``, and
   ``workload.budget`` (every mix entry's budget; ``None``: no budget);
-* faults: ``faults[<i>].<start|end|value>``; and ``horizon``.
+* faults: ``faults[<i>].<start|end|value|failure>``; and ``horizon``.
 
 A path that names nothing raises :class:`~simroute.errors.InputError` naming the path.
 """
@@ -24,17 +29,24 @@ from dataclasses import fields, replace
 from typing import Any
 
 from .errors import InputError
-from .scenario import RetryBudgetSettings, Scenario
+from .scenario import Scenario
+from .schema import check_value, set_path
+from .settings import Settings
 
 __all__ = ["with_params", "check_space", "PLUGIN_FIELDS", "TIER_FIELDS", "WORKLOAD_FIELDS"]
 
-SETTINGS_GROUPS = ("breaker", "retry", "retry_budget", "weights")
-PLAIN_SETTINGS = ("bus_latency", "record_messages", "service", "on_over_budget", "max_fallbacks",
-                  "share_state", "route_around_open")
-PLUGIN_FIELDS = ("capacity", "failure_p", "availability", "priority")
+PLUGIN_FIELDS = ("capacity", "failure_p", "availability", "priority", "timeout_s", "rpm", "tpm")
+#: checks of the plugin fields a parameter can set (the catalog's own checks, as declarations)
+_PLUGIN_CHECKS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "capacity": (int, {"lo": 1}), "failure_p": (float, {"lo": 0, "hi": 1}),
+    "availability": (float, {"lo": 0, "hi": 1}), "priority": (float, {"lo": 0, "hi": 100}),
+    "timeout_s": (float | None, {"lo": 0, "lo_open": True}),
+    "rpm": (float | None, {"lo": 0, "lo_open": True}), "tpm": (float | None, {"lo": 0, "lo_open": True}),
+}
 TIER_FIELDS = ("price", "input_per_mtok", "output_per_mtok")
 WORKLOAD_FIELDS = ("rate", "requests", "time_scale", "mean_on", "mean_off", "amplitude", "period")
-FAULT_FIELDS = ("start", "end", "value")
+FAULT_FIELDS = ("start", "end", "value", "failure")
+_SETTINGS_FIELDS = {f.name for f in fields(Settings)}
 _FAULT = re.compile(r"faults\[(\d+)\]\.(\w+)$")
 
 
@@ -77,30 +89,29 @@ def with_params(scenario: Scenario, params: Mapping[str, Any]) -> Scenario:
 
 def _set(sc: Scenario, path: str, value: Any) -> Scenario:
     parts = path.removeprefix("settings.").split(".")
-    s = sc.settings
     head = parts[0]
-    if head in SETTINGS_GROUPS:
-        if len(parts) == 1 and head == "retry_budget":
-            return sc.replace(settings=replace(s, retry_budget=value))
-        group = getattr(s, head) or RetryBudgetSettings()
-        if len(parts) != 2:
-            raise _bad(path, f"name a field of {head}, e.g. {head}.{fields(group)[0].name}")
-        known = [f.name for f in fields(group)]
-        if parts[1] not in known:
-            raise _bad(path, f"unknown parameter: {head} has {', '.join(known)}")
-        return sc.replace(settings=replace(s, **{head: replace(group, **{parts[1]: value})}))
-    if head in PLAIN_SETTINGS and len(parts) == 1:
-        return sc.replace(settings=replace(s, **{head: value}))
-    if head == "plugins" and len(parts) == 3:
-        _, name, attr = parts
-        if attr not in PLUGIN_FIELDS:
-            raise _bad(path, f"a plugin parameter is one of {', '.join(PLUGIN_FIELDS)}")
+    if head in _SETTINGS_FIELDS:
+        try:
+            return sc.replace(settings=set_path(sc.settings, parts, value))
+        except InputError as exc:
+            raise _bad(path, exc.message) from None
+    if head == "plugins" and len(parts) >= 3:
+        name, attr = parts[1], parts[2]
+        if attr not in (*PLUGIN_FIELDS, "failure") or (attr != "failure" and len(parts) != 3):
+            raise _bad(path, f"a plugin parameter is one of {', '.join(PLUGIN_FIELDS)} or failure.FIELD")
         cat = sc.catalog
         names = ([n for n in cat.plugins if n != cat.orchestrator.name] if name == "*" else [name])
         for n in names:
             if n not in cat.plugins:
                 raise _bad(path, f"unknown plugin {n!r}")
-            cat = cat.with_plugin(n, **{attr: int(value) if attr == "capacity" else value})
+            if attr == "failure" and parts[3:4] == ["kinds"] and len(parts) == 5:
+                new = cat.plugins[n].failure.with_share(parts[4], value)  # the others fill the rest
+            elif attr == "failure":
+                new = set_path(cat.plugins[n].failure, parts[3:], value)
+            else:
+                tp, meta = _PLUGIN_CHECKS[attr]
+                new = check_value(tp, value, meta)
+            cat = cat.with_plugin(n, **{attr: new})
         return sc.replace(catalog=cat)
     if head == "tiers" and len(parts) == 3:
         _, name, attr = parts

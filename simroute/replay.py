@@ -267,7 +267,7 @@ def _bus(fr: FlowReplay, seed: int) -> None:
     fr.exact("steps t0..t4 at non-decreasing times", True,
              all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)))
     ahling = r.attempts[r.attempts.plugin == "ahling-command-center"]
-    failures_before_open = int((ahling.outcome == "failure").sum())
+    failures_before_open = int((ahling.outcome == "error").sum())
     fr.inconsistent("errors before the breaker opens", 5, failures_before_open, 1,
                     "the bus flow opens the breaker right after one error although the threshold is "
                     "5 (flow 4); this scenario sets failure_threshold 1 to follow the diagram")
@@ -344,7 +344,7 @@ def _breaker(fr: FlowReplay, seed: int) -> None:
     on_ahling = att[att.plugin == "ahling-command-center"]
     fr.exact("requests 1–2 (t=0 s) succeed", ["success", "success"],
              list(on_ahling[on_ahling.request_id.isin([0, 1])].outcome))
-    fails = on_ahling[on_ahling.outcome == "failure"]
+    fails = on_ahling[on_ahling.outcome == "error"]
     fr.exact("requests 3–7 fail (failures 1..5)", [3, 4, 5, 6, 7], list(fails.request_id + 1),
              "requests numbered from 1 as in the seed")
     open_window = att[att.request_id.isin([7, 8])]
@@ -370,7 +370,7 @@ def _breaker(fr: FlowReplay, seed: int) -> None:
         fr.exact(f"variant: {what} ({a} → {b}) at (s)", t,
                  got[i][0] if i < len(got) and got[i][1:] == (a, b) else "missing")
     att2 = r2.attempts[r2.attempts.plugin == "ahling-command-center"]
-    fr.exact("variant: test request 1 (76 s) succeeds, 2 (77 s) fails", ["success", "failure"],
+    fr.exact("variant: test request 1 (76 s) succeeds, 2 (77 s) fails", ["success", "error"],
              list(att2[att2.start.isin([76, 77])].outcome))
 
 

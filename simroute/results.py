@@ -11,8 +11,15 @@ candidate), cost (dollars, all attempts), est_cost and est_duration (of the plan
 (NaN: none), optimized, context_tokens, generated_tokens.
 
 ``attempts`` — one row per call: request_id, phase (or saga action), plugin, fallback_level
-(0 = the phase's own plugin), attempt (1-based on that plugin), queued, start, end, queue_wait,
-service, outcome (success | failure | rejected_open), cost, tier.
+(0 = the phase's own plugin), attempt (1-based on that plugin), hedge (0; 1, 2 … for hedged
+copies), queued (sent), start (the plugin started on it; NaN if it never did), end (the caller had
+its answer or gave up), server_end (the plugin stopped working on it: later than ``end`` for
+abandoned work; NaN if never started or still running at the horizon), queue_wait, service
+(seconds the plugin worked on it), outcome (:data:`simroute.failure.OUTCOMES`: success, error,
+timeout, rate_limited, non_retryable, rejected_open, rejected_bulkhead, shed, deadline,
+cancelled), retry_after (seconds, for rate_limited), abandoned (the caller gave up while the plugin
+still had the call), cost (dollars: paid when the plugin starts on a call its caller waits for;
+not for 429s, non-retryable refusals or refusals by a guard), tier.
 
 ``breaker_events`` — plugin, time, from_state, to_state. ``messages`` (when recorded) —
 message_id (the publish's sequence number), correlation_id, topic, type, source, subscriber,
@@ -28,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from .failure import FAILURE_KINDS, REFUSALS
 
 __all__ = ["Results", "STATUSES"]
 
@@ -68,7 +77,7 @@ class Results:
         # at one instant: arrivals, starts, attempt ends, breaker moves, messages, request ends
         r, a, b, m = self.requests, self.attempts, self.breaker_events, self.messages
         ended = r[r.end.notna()]
-        served = a[a.outcome != "rejected_open"]
+        served = a[a.start.notna() & ~a.outcome.isin(REFUSALS)]
         parts = [part(0, r.arrival, r.request_id, "orchestrator", "arrival", r.text),
                  part(1, served.start, served.request_id, served.plugin, "start " + served.phase,
                       "attempt " + served.attempt.astype(str)),
@@ -108,14 +117,18 @@ class Results:
             rows.append(("cost_by_plugin", str(plugin), float(cost)))
         rows.append(("attempts_per_request", "", float(r.attempts.mean()) if n else np.nan))
         calls_needed = r.phases.sum()  # one call per phase (or saga step) if nothing failed
-        rows.append(("retry_amplification", "", float((a.outcome != "rejected_open").sum()
-                                                      / calls_needed) if calls_needed else np.nan))
-        rows.append(("failed_attempts_per_request", "", float((a.outcome == "failure").sum() / n)
+        sent = ~a.outcome.isin(REFUSALS)
+        rows.append(("retry_amplification", "", float(sent.sum() / calls_needed)
+                     if calls_needed else np.nan))
+        rows.append(("failed_attempts_per_request", "", float(a.outcome.isin(FAILURE_KINDS).sum() / n)
                      if n else np.nan))
-        rows.append(("fast_fails_per_request", "", float((a.outcome == "rejected_open").sum() / n)
+        rows.append(("fast_fails_per_request", "", float(a.outcome.isin(REFUSALS).sum() / n)
                      if n else np.nan))
+        rows.append(("timeouts_per_request", "", float((a.outcome == "timeout").sum() / n)
+                     if n else np.nan))
+        rows.append(("abandoned_work", "", float(a.service[a.abandoned].sum())))
         rows.append(("fallback_rate", "", float((r.fallbacks > 0).mean()) if n else np.nan))
-        served = a[a.outcome != "rejected_open"]
+        served = a[sent & a.start.notna()]
         waits = served.groupby("plugin").queue_wait.mean()
         for _, p in self.plugins.iterrows():
             rows.append(("utilization", p.plugin, float(p.utilization)))

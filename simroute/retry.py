@@ -19,17 +19,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RetryPolicy", "RetryBudget", "JITTERS"]
+from .schema import setting
+
+__all__ = ["RetryPolicy", "RetryBudget", "JITTERS", "RETRYABLE"]
 
 JITTERS = ("none", "full", "equal", "decorrelated")
+#: outcomes a retry on the same plugin can fix (non_retryable and refusals by a breaker or a
+#: bulkhead always move to the next candidate)
+RETRYABLE = ("error", "timeout", "rate_limited", "shed")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RetryPolicy:
-    max_retries: int = 3  #: retries after the first attempt (3 → at most 4 attempts)
-    base: float = 1.0  #: seconds
-    cap: float = 10.0  #: seconds
-    jitter: str = "none"
+    max_retries: int = setting(3, "retries after the first attempt (3: at most 4 attempts)",
+                               unit="retries", lo=0)
+    base: float = setting(1.0, "backoff before the first retry", unit="s", lo=0, lo_open=True)
+    cap: float = setting(10.0, "longest backoff", unit="s", lo=0, lo_open=True)
+    jitter: str = setting("none", "jitter: none, full, equal or decorrelated", choices=JITTERS)
+    retry_on: tuple[str, ...] = setting(RETRYABLE, "outcomes retried on the same plugin (the others "
+                                        "move to the next candidate)", choices=RETRYABLE)
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -38,6 +46,10 @@ class RetryPolicy:
             raise ValueError(f"need 0 < base <= cap, got base={self.base}, cap={self.cap}")
         if self.jitter not in JITTERS:
             raise ValueError(f"jitter must be one of {', '.join(JITTERS)}, got {self.jitter!r}")
+        bad = [k for k in self.retry_on if k not in RETRYABLE]
+        if bad:
+            raise ValueError(f"retry_on: {bad[0]!r} cannot be retried (retryable: {', '.join(RETRYABLE)})")
+        object.__setattr__(self, "retry_on", tuple(self.retry_on))
 
     def backoff(self, n: int) -> float:
         """``d(n)``, the un-jittered delay before retry ``n`` (1-based)."""

@@ -53,6 +53,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
     end = env.now
     for rid in sorted(orch.active):
         orch.finish(rid, "in_flight", "horizon", end)
+    orch.flush()
     cap = {n: s.capacity for n, s in orch.servers.items()}
     busy = {n: s.busy_time() for n, s in orch.servers.items()}
     plugins = pd.DataFrame({

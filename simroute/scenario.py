@@ -33,80 +33,59 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .breaker import BreakerSettings
-from .catalog import Catalog, data_dir, load_catalog, parse_service
+from .catalog import Catalog, data_dir, load_catalog, parse_plugin_resilience, parse_service
 from .errors import InputError
+from .failure import FAILURE_KINDS
 from .plan import Plan
-from .retry import RetryPolicy
 from .saga import COMPENSATIONS, SAGAS, Saga, SagaStep
-from .scoring import ScoringWeights
+from .schema import build
+from .settings import RetryBudgetSettings, Settings
 from .workload import MixEntry, Workload
 from .yamlio import Fields, load_yaml
 
 __all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"]
 
 FAULT_KINDS = ("outage", "error_rate", "latency")
-OVERRIDABLE = ("capacity", "failure_p", "availability", "priority", "fallbacks", "service")
+OVERRIDABLE = ("capacity", "failure_p", "availability", "priority", "fallbacks", "service", "failure",
+               "timeout_s", "rpm", "tpm")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Fault:
     """A fault window on one plugin: ``outage`` (every attempt fails), ``error_rate`` (attempts
-    fail with probability ``value``) or ``latency`` (service times × ``value``)."""
+    fail with probability ``value``) or ``latency`` (service times × ``value``). A failing attempt
+    fails as ``failure`` says: ``error`` (refused fast, after the plugin's error latency),
+    ``timeout`` (the call hangs), ``rate_limited`` (429s) or ``non_retryable``."""
 
     plugin: str
     kind: str
     start: float
     end: float
     value: float = 1.0
+    failure: str = "error"
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise InputError(f"must be one of {', '.join(FAULT_KINDS)}, got {self.kind!r}", field="kind")
+        if self.failure not in FAILURE_KINDS:
+            raise InputError(f"must be one of {', '.join(FAILURE_KINDS)}, got {self.failure!r}",
+                             field="failure")
+        for name in ("start", "end", "value"):
+            if not math.isfinite(getattr(self, name)):
+                raise InputError(f"must be a finite number, got {getattr(self, name)!r}", field=name)
         if not 0 <= self.start < self.end:
             raise InputError(f"need 0 <= start < end, got {self.start}..{self.end}", field="start")
         if self.kind == "error_rate" and not 0 <= self.value <= 1:
             raise InputError(f"must be within [0, 1], got {self.value}", field="value")
         if self.kind == "latency" and self.value <= 0:
             raise InputError(f"must be > 0, got {self.value}", field="value")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RetryBudgetSettings:
-    ratio: float = 0.2
-    min_retries: int = 10
-    window: float | None = 10.0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Settings:
-    breaker: BreakerSettings = field(default_factory=BreakerSettings)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    retry_budget: RetryBudgetSettings | None = None
-    weights: ScoringWeights = field(default_factory=ScoringWeights)
-    bus_latency: float = 0.0
-    record_messages: bool = False
-    service: str = "plugin"
-    on_over_budget: str = "reject"
-    max_fallbacks: int = 2
-    share_state: bool = False  #: a successful phase registers its result (state/<plugin>/change)
-    route_around_open: bool = True  #: routing leaves out plugins whose breaker is open (else the
-    #: breaker fails the call fast and the phase falls back down its chain, as in the seed's flow 4)
-
-    def __post_init__(self) -> None:
-        if self.service not in ("plugin", "plan"):
-            raise InputError(f"must be 'plugin' or 'plan', got {self.service!r}", field="service")
-        if self.on_over_budget not in ("reject", "flag"):
-            raise InputError(f"must be 'reject' or 'flag', got {self.on_over_budget!r}",
-                             field="on_over_budget")
-        if self.bus_latency < 0:
-            raise InputError(f"must be >= 0 seconds, got {self.bus_latency}", field="bus_latency")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,17 +154,14 @@ class Scenario:
             raise exc.at(file=file) from None
 
 
-def _build(cls: type, raw: Mapping, g: Fields, name: str) -> Any:
-    known = {x.name for x in fields(cls)}
-    unknown = [k for k in raw if k not in known]
-    if unknown:
-        raise g.error(f"{name}.{unknown[0]}", "unknown field")
+def _settings(raw: Any, file: str, lines: Any) -> Settings:
+    """The ``settings:`` section, built and checked from its declaration (:mod:`simroute.settings`)."""
     try:
-        return cls(**raw)
-    except (TypeError, ValueError) as exc:
-        field_name = getattr(exc, "field", None)
-        where = f"{name}.{field_name}" if field_name else name
-        raise g.error(where, getattr(exc, "message", str(exc))) from None
+        return build(Settings, raw)
+    except InputError as exc:
+        path = tuple(exc.field.split(".")) if exc.field else ()
+        line = lines.line("settings", *path) if lines is not None else None
+        raise InputError(exc.message, file=file, line=line, entry="settings", field=exc.field) from None
 
 
 def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
@@ -202,28 +178,13 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
                 raise f.error(f"overrides.{plugin}.{k}",
                               f"cannot be overridden ({', '.join(OVERRIDABLE)})")
         fixed = {k: tuple(v) if k == "fallbacks" else v for k, v in changes.items()}
+        h = Fields(changes, file=file, entry=f"overrides.{plugin}", lines=lines, path=("overrides", plugin))
         if "service" in changes:
-            h = Fields(changes, file=file, entry=f"overrides.{plugin}", lines=lines,
-                       path=("overrides", plugin))
             fixed["service"] = parse_service(h)  # replaces every task kind's model
+        fixed.update(parse_plugin_resilience(h, catalog.plugins[plugin]))
         catalog = catalog.with_plugin(plugin, **fixed)
 
-    s = f.mapping("settings", {})
-    g = Fields(s, file=file, entry="settings", lines=lines, path=("settings",))
-    rb = g.get("retry_budget", None)
-    settings = Settings(
-        breaker=_build(BreakerSettings, g.mapping("breaker", {}), g, "breaker"),
-        retry=_build(RetryPolicy, g.mapping("retry", {}), g, "retry"),
-        retry_budget=_build(RetryBudgetSettings, rb, g, "retry_budget") if rb else None,
-        weights=_build(ScoringWeights, g.mapping("weights", {}), g, "weights"),
-        bus_latency=g.number("bus_latency", 0.0, lo=0),
-        record_messages=g.boolean("record_messages", False),
-        service=g.str("service", "plugin"), on_over_budget=g.str("on_over_budget", "reject"),
-        max_fallbacks=g.number("max_fallbacks", 2, lo=0, integer=True),
-        share_state=g.boolean("share_state", False),
-        route_around_open=g.boolean("route_around_open", True),
-    )
-    g.finish()
+    settings = _settings(f.mapping("settings", {}), file, lines)
 
     sagas = dict(SAGAS)
     for name, spec in f.mapping("sagas", {}).items():
@@ -263,7 +224,8 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
             raise h.error("plugin", f"unknown plugin {plugin!r}")
         try:
             faults.append(Fault(plugin=plugin, kind=h.str("kind"), start=h.number("start", lo=0),
-                                end=h.number("end", lo=0), value=h.number("value", 1.0)))
+                                end=h.number("end", lo=0), value=h.number("value", 1.0),
+                                failure=h.str("failure", "error")))
         except InputError as exc:
             raise h.error(exc.field, exc.message) from None
         h.finish()

@@ -58,8 +58,9 @@ def test_littles_law_on_the_output_tables(catalog):
 def trace_scenario(catalog, tmp_path, times, faults, **settings):
     path = tmp_path / "seq.csv"
     path.write_text("time,text\n" + "".join(f"{t},{DEPLOY}\n" for t in times))
-    cat = catalog.with_plugin("ahling-command-center", failure_p=0.0,
-                              service={"default": sr.ServiceTime(dist="deterministic", mean=0.0)})
+    instant = sr.ServiceTime(dist="deterministic", mean=0.0)
+    cat = catalog.with_plugin("ahling-command-center", failure_p=0.0, service={"default": instant},
+                              failure=sr.FailureModel(error_latency=instant))  # fails at once
     cat = cat.with_plugin("container-workflow", failure_p=0.0,
                           service={"default": sr.ServiceTime(dist="deterministic", mean=0.0)})
     return sr.Scenario(
@@ -95,6 +96,9 @@ def test_breaker_failed_recovery_in_simulation(catalog, tmp_path):
 
 
 def saga_scenario(catalog, faults, max_retries=0):
+    fails_in_2s = sr.FailureModel(error_latency=sr.ServiceTime(dist="deterministic", mean=2.0))
+    for plugin in ("ahling-command-center", "lobbi-platform-manager"):
+        catalog = catalog.with_plugin(plugin, failure=fails_in_2s)
     return sr.Scenario(
         name="saga", catalog=catalog,
         settings=sr.Settings(service="plan", retry=sr.RetryPolicy(max_retries=max_retries),
@@ -114,8 +118,9 @@ def test_saga_third_step_fails_and_compensates_in_reverse(catalog):
         ("deploy_namespace", "forward", "failure"), ("delete_realm", "compensate", "success"),
         ("delete_tenant_db", "compensate", "success")]
     t0 = r.requests.arrival.iloc[0]
-    # plan durations 5, 7, 13 s; compensations 3 s each
-    assert list(s.end - t0) == pytest.approx([5, 12, 25, 28, 31])
+    # plan durations 5, 7 s; the failing step fails after its error latency (2 s, not its 13 s of
+    # work); compensations 3 s each
+    assert list(s.end - t0) == pytest.approx([5, 12, 14, 17, 20])
     assert r.final_state == {}  # back to the pre-saga state
     changes = r.messages[(r.messages.subscriber == "telemetry")
                          & r.messages.topic.str.startswith("state/")]
@@ -203,12 +208,26 @@ def test_recorder_frames_have_the_dtypes_pandas_would_infer():
     assert list(Recorder.frame({"a": []}, 1, 0).columns) == ["a", "seed", "replication"]
 
 
-def test_a_short_row_is_refused_when_the_table_is_built():
+@pytest.mark.parametrize("row", [("p", 2.0, "open"), ("p", 2.0, "open", "closed", "extra")])
+def test_a_row_of_the_wrong_length_is_refused_either_way(row):
     from simroute.engine.recorder import Recorder
 
     rec = Recorder()
-    write = Recorder.writer(rec.breakers)
-    write("p", 1.0, "closed", "open")
-    write("p", 2.0, "open")  # one value short
-    with pytest.raises(ValueError):
-        Recorder.frame(rec.breakers, 0, 0)
+    Recorder.add(rec.breakers, "p", 1.0, "closed", "open")
+    with pytest.raises(ValueError, match="4 columns"):
+        Recorder.add(rec.breakers, *row)
+    assert len(Recorder.frame(rec.breakers, 0, 0)) == 1
+
+
+def test_named_rows_are_written_by_column_name():
+    from simroute.engine.recorder import Recorder
+    from simroute.engine.records import ATTEMPT_COLUMNS, Call
+
+    rec = Recorder()
+    call = Call(7, "backend", "fastapi-backend", 0, 1, 3.0, "sonnet", 100.0, float("inf"), 0.5)
+    call.refused("rejected_open", 0.0, 3.0)
+    Recorder.writer(rec.attempts)(call)
+    row = Recorder.frame(rec.attempts, 0, 0).iloc[0]
+    assert list(rec.attempts) == list(ATTEMPT_COLUMNS)
+    assert (row.request_id, row.plugin, row.outcome, row.queued, row.tier) == (
+        7, "fastapi-backend", "rejected_open", 3.0, "sonnet")

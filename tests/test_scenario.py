@@ -29,8 +29,8 @@ workload:
 
 @pytest.mark.parametrize("extra, field, message", [
     ("faults:\n  - {plugin: nope, kind: outage, start: 0, end: 5}\n", "plugin", "unknown plugin 'nope'"),
-    ("settings:\n  breaker: {failure_threshold: 0}\n", "breaker", "failure_threshold"),
-    ("settings:\n  retry: {jitter: wobble}\n", "retry", "jitter must be one of"),
+    ("settings:\n  breaker: {failure_threshold: 0}\n", "breaker.failure_threshold", "must be within [1"),
+    ("settings:\n  retry: {jitter: wobble}\n", "retry.jitter", "must be one of"),
     ("overrides:\n  fastapi-backend: {colour: red}\n", "overrides.fastapi-backend.colour", "cannot be"),
     ("overrides:\n  fastapi-backend: {service: {fast: {dist: deterministic, mean_s: 0}}}\n",
      "service", "needs a 'default'"),

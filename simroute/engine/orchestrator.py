@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 import simpy
@@ -34,18 +35,40 @@ import simpy
 from ..breaker import OPEN, CircuitBreaker
 from ..classify import classify
 from ..cost import optimize_cost
+from ..failure import (
+    CANCELLED,
+    DEADLINE,
+    NON_RETRYABLE,
+    RATE_LIMITED,
+    REFUSALS,
+    REJECTED_BULKHEAD,
+    REJECTED_OPEN,
+    SUCCESS,
+    TIMEOUT,
+)
 from ..plan import Phase, Plan
-from ..retry import RetryBudget
+from ..retry import RetryBudget, RetryPolicy
 from ..routing import decide_route
 from ..saga import Saga, rollback_plan
 from .bus import MessageBus
+from .guards import build_guards
 from .plugins import PluginServer
 from .recorder import Recorder
+from .records import Call, RequestState
 from .state import StateStore
 
-__all__ = ["Orchestrator"]
+__all__ = ["Orchestrator", "ProcessGenerator"]
+
+#: a SimPy process: a generator of events (as simpy.events names it)
+ProcessGenerator = Generator[simpy.Event, Any, Any]
 
 _NONE: frozenset = frozenset()
+_FALLBACK_REASONS = {REJECTED_OPEN: "circuit_breaker_open", REJECTED_BULKHEAD: "bulkhead_full",
+                     NON_RETRYABLE: "non_retryable", "shed": "shed"}
+
+
+def _first(*values: float | None) -> float:
+    return next(v for v in values if v is not None)
 
 
 def _facts(plan: Plan) -> tuple[float, float, str, tuple[Phase, ...]]:
@@ -91,11 +114,18 @@ class Orchestrator:
         self._plans: dict[tuple, tuple] = {}  #: per-plan facts (see _once)
         self._candidates: dict[str, list[str]] = {}
         self._failure_p = {n: p.failure_p for n, p in self.catalog.plugins.items()}
+        self._failure_model = {n: p.failure for n, p in self.catalog.plugins.items()}
+        self._timeout = {n: _first(p.timeout_s, s.timeout.attempt, math.inf)
+                         for n, p in self.catalog.plugins.items()}
+        self._deadline = _first(s.timeout.deadline, math.inf)
+        self._hedge = s.hedge.delay
+        self._pending: dict[int, Call] = {}  #: abandoned calls the plugins still work on
+        self._guards = {n: build_guards(p, s, self) for n, p in self.catalog.plugins.items()}
         self._topics = {n: (f"plugin/{n}/request", f"plugin/{n}/response") for n in self.catalog.plugins}
         self._service: dict[tuple[str, str], object] = {}  #: (plugin, kind) → ServiceTime
         self._payloads: dict[tuple, dict] = {}
         self._subscribe()
-        self.active: dict[int, dict] = {}
+        self.active: dict[int, RequestState] = {}
 
     # ------------------------------------------------------------------ wiring
     def _subscribe(self) -> None:
@@ -171,15 +201,16 @@ class Orchestrator:
         return payload
 
     # ------------------------------------------------------------------ faults
-    def failure_p(self, plugin: str, t: float) -> float:
-        p = self._failure_p[plugin]
+    def failure_at(self, plugin: str, t: float) -> tuple[float, str | None]:
+        """(probability that an attempt starting at ``t`` fails, the kind a fault imposes or None)."""
+        p, kind = self._failure_p[plugin], None
         for f in self.faults.get(plugin, ()):
             if f.start <= t < f.end:
                 if f.kind == "outage":
-                    return 1.0
-                if f.kind == "error_rate":
-                    p = max(p, f.value)
-        return p
+                    return 1.0, f.failure
+                if f.kind == "error_rate" and f.value >= p:
+                    p, kind = f.value, f.failure
+        return p, kind
 
     def slowdown(self, plugin: str, t: float) -> float:
         factor = 1.0
@@ -188,16 +219,30 @@ class Orchestrator:
                 factor *= f.value
         return factor
 
+    def _draw(self, plugin: str, t: float, model, duration: float | None, tokens: float | None
+              ) -> tuple[str, float]:
+        """How an attempt that starts now ends on the plugin, and how long the plugin works on it:
+        a failure (by the plugin's failure model, or a fault's kind) with its kind's latency, else
+        a success with a service time (``duration`` when the scenario runs plan durations)."""
+        faulted = plugin in self.faults
+        if faulted:
+            p, imposed = self.failure_at(plugin, t)
+        else:
+            p, imposed = self._failure_p[plugin], None
+        if p and self.rng_failure.random() < p:
+            fm = self._failure_model[plugin]
+            kind = imposed or fm.pick(self.rng_failure)
+            return kind, fm.duration(kind, self.rng_service)
+        service = duration if duration is not None else model.sample(self.rng_service, tokens)
+        if faulted:
+            service *= self.slowdown(plugin, t)
+        return SUCCESS, service
+
     # ------------------------------------------------------------------ one request
     def request(self, rid: int, text: str, budget: float, ctx: float, gen: float,
-                saga: str | None, plan: Plan | None = None) -> Generator:
-        env = self.env
-        arrival = env.now
-        info = {"arrival": arrival, "text": text, "budget": budget, "ctx": ctx, "gen": gen,
-                "saga": saga, "attempts": 0, "retries": 0, "fallbacks": 0, "cost": 0.0,
-                "plugins": [], "phases": 0, "primary": None, "est_cost": math.nan,
-                "est_duration": math.nan, "plan_cost": math.nan, "optimized": False,
-                "complexity": ""}
+                saga: str | None, plan: Plan | None = None) -> ProcessGenerator:
+        arrival = self.env.now
+        info = RequestState(rid, arrival, text, budget, ctx, gen, saga, arrival + self._deadline)
         self.active[rid] = info
         if self.retry_budget is not None:
             self.retry_budget.record_request(arrival)
@@ -209,21 +254,20 @@ class Orchestrator:
 
     def finish(self, rid: int, status: str, reason: str, end: float | None = None) -> None:
         info = self.active.pop(rid)
-        end = self.env.now if end is None else end
-        self._write_request(
-            rid, info["arrival"], end if status != "in_flight" else math.nan,
-            end - info["arrival"] if status != "in_flight" else math.nan, status, reason,
-            info["text"], info["complexity"], info["saga"] or "", info["primary"] or "",
-            ",".join(dict.fromkeys(info["plugins"])), info["phases"], info["attempts"],
-            info["retries"], info["fallbacks"], info["cost"], info["est_cost"],
-            info["est_duration"], info["plan_cost"], info["budget"], info["optimized"], info["ctx"],
-            info["gen"])
+        info.finish(status, reason, self.env.now if end is None else end)
+        self._write_request(info)
 
-    def _run_routed(self, rid: int, text: str, budget: float, info: dict,
-                    documented: Plan | None = None) -> Generator:
+    def flush(self) -> None:
+        """Write the rows of abandoned calls the plugins were still working on (end of run)."""
+        for call in self._pending.values():
+            self._write_attempt(call)
+        self._pending.clear()
+
+    def _run_routed(self, rid: int, text: str, budget: float, info: RequestState,
+                    documented: Plan | None = None) -> ProcessGenerator:
         env = self.env
         c = self.classify(text)
-        info["complexity"] = c.complexity
+        info.complexity = c.complexity
         excluded = self.open_breakers(env.now) if self.settings.route_around_open else _NONE
         route = self.route(text, excluded)
         if route.primary is None:
@@ -231,25 +275,25 @@ class Orchestrator:
                 else route.reason
             return "rejected", reason
         plan: Plan = route.plan if documented is None else self.documented(documented)
-        info["primary"] = route.primary
+        info.primary = route.primary
         original = self.plan_info(plan)
-        info["plan_cost"] = original[0]
+        info.plan_cost = original[0]
         if not math.isnan(budget) and original[0] > budget:
             opt = self.optimized(plan, budget)
             if opt.status == "rejected":
-                info["est_cost"], info["est_duration"] = original[:2]
+                info.est_cost, info.est_duration = original[:2]
                 return "rejected", "over budget"
-            plan, info["optimized"] = opt.plan, True
-        info["est_cost"], info["est_duration"], strategy, order = self.plan_info(plan)
+            plan, info.optimized = opt.plan, True
+        info.est_cost, info.est_duration, strategy, order = self.plan_info(plan)
         if self.bus.wanted:
             self.bus.publish("routing/decision", type="event", source=self.orchestrator_name,
                              correlation_id=rid, payload={
                                  "requestId": rid, "primaryPlugin": route.primary,
                                  "fallbacks": route.fallbacks, "strategy": strategy,
                                  "phases": tuple(p.name for p in plan.phases),
-                                 "estCost": info["est_cost"], "estDuration": info["est_duration"],
+                                 "estCost": info.est_cost, "estDuration": info.est_duration,
                                  "originalCost": original[0], "originalDuration": original[1]})
-        info["phases"] = len(plan)
+        info.phases = len(plan)
         results: dict[str, tuple[bool, int]] = {}
         if strategy in ("single", "sequential"):
             # a chain: run the phases in order in this process (no process or event per phase);
@@ -260,22 +304,24 @@ class Orchestrator:
                     break
             for phase in order:
                 results.setdefault(phase.name, (False, 0))
-            return self._outcome(results)
+            return self._outcome(results, info)
         done = {p.name: env.event() for p in plan.phases}
         for phase in plan.phases:
             env.process(self._phase_when_ready(rid, phase, done, results, info))
         yield env.all_of(list(done.values()))
-        return self._outcome(results)
+        return self._outcome(results, info)
 
     @staticmethod
-    def _outcome(results: dict[str, tuple[bool, int]]) -> tuple[str, str]:
+    def _outcome(results: dict[str, tuple[bool, int]], info: RequestState) -> tuple[str, str]:
         if not all(ok for ok, _ in results.values()):
+            if info.reason == DEADLINE:
+                return "failed", DEADLINE
             return "failed", "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
         if any(level > 0 for _, level in results.values()):
             return "degraded", ""
         return "succeeded", ""
 
-    def _phase_when_ready(self, rid, phase: Phase, done, results, info) -> Generator:
+    def _phase_when_ready(self, rid, phase: Phase, done, results, info) -> ProcessGenerator:
         preds = [done[d] for d in phase.predecessors]
         if preds:
             yield self.env.all_of(preds)
@@ -293,118 +339,264 @@ class Orchestrator:
             out = self._candidates[plugin] = list(dict.fromkeys(chain))
         return out
 
-    def _run_phase(self, rid: int, phase: Phase, info: dict) -> Generator:
+    def _run_phase(self, rid: int, phase: Phase, info: RequestState) -> ProcessGenerator:
         candidates = self.candidates(phase.plugin)
         for level, plugin in enumerate(candidates):
             if level:
-                info["fallbacks"] += 1
-            ok, rejected = yield from self._call(rid, plugin, phase, level, info,
-                                                 duration=phase.duration, kind=phase.kind)
-            if ok:
+                info.fallbacks += 1
+            outcome = yield from self._call(rid, plugin, phase, level, info, duration=phase.duration,
+                                            kind=phase.kind)
+            if outcome == SUCCESS:
                 if self.settings.share_state:
                     self.state.set(plugin, phase.name, {"request": rid, "phase": phase.name},
                                    correlation_id=rid)
                 return True, level
+            if outcome == DEADLINE:
+                info.reason = DEADLINE
+                break
             if level + 1 < len(candidates) and self.bus.wanted:
                 self.bus.publish("routing/fallback", type="event", source=self.orchestrator_name,
                                  correlation_id=rid, payload={
                                      "originalPlugin": plugin, "fallbackPlugin": candidates[level + 1],
-                                     "reason": "circuit_breaker_open" if rejected else "retries_exhausted"})
+                                     "reason": _FALLBACK_REASONS.get(outcome, "retries_exhausted")})
         return False, 0
 
-    def _call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: dict, *,
-              duration: float, kind: str, label: str | None = None, cost: float | None = None
-              ) -> Generator:
-        """Attempts on one plugin with retries. Returns (succeeded, rejected_by_breaker)."""
+    # ------------------------------------------------------------------ calls on one plugin
+    def _call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: RequestState, *,
+              duration: float, kind: str, label: str | None = None) -> ProcessGenerator:
+        """Attempts on one plugin, retried as the retry policy of each outcome says. Returns the
+        last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``)."""
         env = self.env
-        bus = self.bus
-        breaker = self.breakers.get(plugin)
-        server = self.servers[plugin]
-        retry = self.settings.retry
         label = label or (phase.name if phase else "")
-        if cost is None:
-            cost = self._attempt_cost(phase, info)
+        price = self._attempt_cost(phase, info)
         tier = phase.agents[0].tier if phase and phase.agents else ""
-        plan_service = self.settings.service == "plan"
         model = self._service.get((plugin, kind))
         if model is None:
             model = self._service[plugin, kind] = self.catalog.plugins[plugin].service_for(kind)
-        tokens = None if math.isnan(info["ctx"]) else info["ctx"] + info["gen"]
-        faulted = plugin in self.faults
-        base_p = self._failure_p[plugin]
-        previous_delay = None
-        for n in range(retry.max_retries + 1):
-            info["attempts"] += 1
-            if breaker is not None and not breaker.allow(env.now):
-                self._write_attempt(rid, label, plugin, level, n + 1, env.now, env.now, env.now, 0.0,
-                                    0.0, "rejected_open", 0.0, tier)
-                return False, True
-            if n:
-                info["retries"] += 1
-            if bus.wanted:
-                bus.publish(self._topics[plugin][0], type="request", source=self.orchestrator_name,
-                            correlation_id=rid, payload=self._payload("command", label, "attempt", n + 1))
-            queued = env.now
-            if not server.try_acquire():
-                yield server.wait()
-            start = env.now
-            if bus.wanted:
-                bus.publish("orchestration/task-start", type="event", source=plugin,
-                            correlation_id=rid, payload=self._payload("plugin", plugin, "status", "running"))
-            if plan_service:
-                service = duration
-            else:
-                service = model.sample(self.rng_service, tokens)
-            if faulted:
-                service *= self.slowdown(plugin, start)
-                failed = self.rng_failure.random() < self.failure_p(plugin, start)
-            else:
-                failed = self.rng_failure.random() < base_p
-            yield env.timeout(service)
-            server.release()
-            info["cost"] += cost
-            info["plugins"].append(plugin)
-            outcome = "failure" if failed else "success"
-            self._write_attempt(rid, label, plugin, level, n + 1, queued, start, env.now,
-                                start - queued, service, outcome, cost, tier)
-            if bus.wanted:
-                bus.publish(self._topics[plugin][1], type="response", source=plugin,
-                            correlation_id=rid,
-                            payload=self._payload("status", "error" if failed else "success"))
-            if breaker is not None:
-                (breaker.record_failure if failed else breaker.record_success)(env.now, service)
-            if not failed:
-                return True, False
-            if n == retry.max_retries:
-                break
+        plan_duration = duration if self.settings.service == "plan" else None
+        tokens = math.nan if math.isnan(info.context_tokens) else info.context_tokens + info.generated_tokens
+        retries: dict[RetryPolicy, int] = {}
+        previous: float | None = None
+        n = 0
+        while True:
+            n += 1
+            info.attempts += 1
+            call = Call(rid, label, plugin, level, n, env.now, tier, tokens, info._deadline, price)
+            outcome = yield from self._attempt(call, info, model, plan_duration)
+            if outcome == SUCCESS or outcome == DEADLINE:
+                return outcome
+            policy = self.settings.retry_for(outcome)
+            if policy is None:
+                return outcome
+            done = retries.get(policy, 0)
+            if done >= policy.max_retries:
+                return outcome
             if self.retry_budget is not None and not self.retry_budget.try_spend(env.now):
-                break
-            previous_delay = retry.delay(n + 1, self.rng_retry, previous_delay)
-            yield env.timeout(previous_delay)
-        return False, False
+                return outcome
+            previous = policy.delay(done + 1, self.rng_retry, previous)
+            wait = max(previous, call.retry_after)
+            if wait == math.inf:
+                return outcome
+            if env.now + wait >= info._deadline:
+                return DEADLINE  # the retry could not start before the deadline
+            retries[policy] = done + 1
+            info.retries += 1
+            yield env.timeout(wait)
 
-    def _attempt_cost(self, phase: Phase | None, info: dict) -> float:
+    def _attempt(self, call: Call, info: RequestState, model, duration: float | None) -> ProcessGenerator:
+        """One attempt: the plugin's guards, then the call itself (hedged when hedging is on);
+        the guards see its outcome, and it is recorded. Returns the outcome."""
+        env = self.env
+        now = env.now
+        guards = self._guards[call.plugin]
+        for i, guard in enumerate(guards):
+            refusal = guard.admit(call, now)
+            if refusal is not None:
+                call.refused(refusal.outcome, refusal.retry_after, now)
+                for g in reversed(guards[:i]):
+                    g.on_result(call, now)
+                self._write_attempt(call)
+                return call.outcome
+        if self.bus.wanted:
+            self.bus.publish(self._topics[call.plugin][0], type="request", source=self.orchestrator_name,
+                             correlation_id=call.request_id,
+                             payload=self._payload("command", call.phase, "attempt", call.attempt))
+        until = min(now + self._timeout[call.plugin], call.deadline)
+        if self._hedge is None:
+            yield from self._serve(call, until, model, duration)
+            result = call
+            if not call.abandoned:
+                self._write_attempt(call)
+            self._charge(call, info)
+        else:
+            result = yield from self._hedged(call, until, model, duration, info)
+        now = env.now
+        for guard in reversed(guards):
+            guard.on_result(result, now)
+        if self.bus.wanted:
+            self.bus.publish(self._topics[call.plugin][1], type="response", source=call.plugin,
+                             correlation_id=call.request_id,
+                             payload=self._payload("status", "success" if result.outcome == SUCCESS
+                                                   else "error"))
+        return result.outcome
+
+    def _serve(self, call: Call, until: float, model, duration: float | None) -> ProcessGenerator:
+        """Queue for a slot and be served, or give up at ``until`` (outcome ``timeout``): a caller
+        that gives up while queued leaves the ticket to be served for nobody (or withdraws it when
+        ``timeout.cancel_abandoned``); one that gives up in service leaves the plugin working
+        until its work ends. Fills in ``call``; records nothing."""
+        env = self.env
+        server = self.servers[call.plugin]
+        if not server.try_acquire():
+            ticket = call._ticket = server.wait()
+            if until == math.inf:
+                yield ticket.event
+            else:
+                yield ticket.event | env.timeout(max(until - env.now, 0.0))
+                if not ticket.event.triggered:
+                    self._give_up_queued(call, server, ticket, model, duration)
+                    return
+            call._ticket = None
+        now = env.now
+        call.started(now)
+        kind, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
+        if self.bus.wanted:
+            self.bus.publish("orchestration/task-start", type="event", source=call.plugin,
+                             correlation_id=call.request_id,
+                             payload=self._payload("plugin", call.plugin, "status", "running"))
+        remaining = until - now
+        if seconds <= remaining:
+            yield env.timeout(seconds)
+            server.release()
+            call.served(env.now)
+            call.end = env.now
+            call.outcome = kind
+            if kind == RATE_LIMITED or kind == NON_RETRYABLE:  # refused before any work: not billed
+                call.cost = 0.0
+                if kind == RATE_LIMITED:
+                    call.retry_after = self._failure_model[call.plugin].retry_after_s
+        else:  # the caller gives up at `until`; the plugin goes on working
+            yield env.timeout(remaining)
+            call.end = env.now
+            call.outcome = TIMEOUT
+            call.abandoned = True
+            self._pending[id(call)] = call
+            server.hold(seconds - remaining, lambda end: self._abandoned_done(call, end))
+
+    def _give_up_queued(self, call: Call, server, ticket, model, duration: float | None) -> None:
+        call.end = self.env.now
+        call.outcome = TIMEOUT
+        call._ticket = None
+        if self.settings.timeout.cancel_abandoned:
+            server.withdraw(ticket)
+            return
+        call.abandoned = True
+        self._pending[id(call)] = call
+
+        def work(start: float) -> float:
+            return self._draw(call.plugin, start, model, duration, call.tokens)[1]
+
+        def done(start: float, end: float) -> None:
+            call.start, call.queue_wait = start, start - call.queued
+            self._abandoned_done(call, end)
+
+        server.abandon(ticket, work, done)
+
+    def _abandoned_done(self, call: Call, end: float) -> None:
+        call.served(end)
+        del self._pending[id(call)]
+        self._write_attempt(call)
+
+    # ------------------------------------------------------------------ hedging
+    def _hedged(self, call: Call, until: float, model, duration: float | None,
+                info: RequestState) -> ProcessGenerator:
+        """Send ``call``, and another copy each ``hedge.delay`` seconds without an answer (up to
+        ``hedge.max_copies``); the first success wins and the other copies are cancelled. When
+        every copy sent has failed, the last failure is the result. Every copy that reached the
+        plugin is paid for."""
+        env = self.env
+        delay, most = self._hedge, self.settings.hedge.max_copies
+        copies = [call]
+        procs = [env.process(self._copy(call, until, model, duration))]
+        winner = None
+        while True:
+            pending = [p for p in procs if p.is_alive]
+            next_copy = call.queued + delay * len(copies)  # type: ignore[operator]
+            if pending and len(copies) < most and next_copy < until:
+                yield env.any_of([*pending, env.timeout(next_copy - env.now)])
+            elif pending:
+                yield env.any_of(pending)
+            finished = [c for c, p in zip(copies, procs, strict=True) if not p.is_alive]
+            winner = next((c for c in finished if c.outcome == SUCCESS), None)
+            if winner is not None:
+                break
+            if all(not p.is_alive for p in procs):
+                break
+            if len(copies) < most and env.now >= next_copy:
+                copy = call.copy(len(copies), env.now)
+                copies.append(copy)
+                procs.append(env.process(self._copy(copy, until, model, duration)))
+        for p in procs:
+            if p.is_alive:
+                p.interrupt("hedge lost")
+        for c in copies:
+            self._charge(c, info)
+        if winner is not None:
+            return winner
+        return max((c for c in copies if c.outcome), key=lambda c: c.end)
+
+    def _copy(self, call: Call, until: float, model, duration: float | None) -> ProcessGenerator:
+        """One copy of a hedged attempt, as a process that can be cancelled (interrupted)."""
+        server = self.servers[call.plugin]
+        try:
+            yield from self._serve(call, until, model, duration)
+        except simpy.Interrupt:
+            now = self.env.now
+            ticket = call._ticket
+            if ticket is not None:  # still queued: leave the line (or give back a slot just handed over)
+                if ticket.event.triggered:
+                    server.release()
+                else:
+                    server.withdraw(ticket)
+                call._ticket = None
+            else:  # in service: stop the work
+                server.release()
+                call.served(now)
+            call.end = now
+            call.outcome = CANCELLED
+        if not call.abandoned:
+            self._write_attempt(call)
+
+    @staticmethod
+    def _charge(call: Call, info: RequestState) -> None:
+        """A call the plugin started working on (while its caller waited) is paid for and counts
+        as the request using the plugin."""
+        if call.outcome not in REFUSALS and call.start == call.start:  # started (not NaN)
+            info.cost += call.cost
+            info._plugins.append(call.plugin)
+
+    def _attempt_cost(self, phase: Phase | None, info: RequestState) -> float:
         if phase is None:
             return 0.0
-        if math.isnan(info["ctx"]):
+        if math.isnan(info.context_tokens):
             return phase.cost
         total = 0.0
         for line in phase.agents:
             tier = self.catalog.tiers.get(line.tier)
-            priced = tier.token_cost(info["ctx"], info["gen"]) if tier else None
+            priced = tier.token_cost(info.context_tokens, info.generated_tokens) if tier else None
             total += line.cost if priced is None else priced
         return total
 
     # ------------------------------------------------------------------ sagas
-    def _run_saga(self, rid: int, saga: Saga, info: dict) -> Generator:
+    def _run_saga(self, rid: int, saga: Saga, info: RequestState) -> ProcessGenerator:
         env = self.env
-        info["primary"] = saga.steps[0].plugin
-        info["phases"] = len(saga.steps)
+        info.primary = saga.steps[0].plugin
+        info.phases = len(saga.steps)
         done = []
         for i, step in enumerate(saga.steps):
             start = env.now
-            ok, _ = yield from self._call(rid, step.plugin, None, 0, info, duration=step.duration,
-                                          kind="default", label=step.action)
+            ok = (yield from self._call(rid, step.plugin, None, 0, info, duration=step.duration,
+                                        kind="default", label=step.action)) == SUCCESS
             self._saga_row(rid, saga, i, step.action, step.argument, "forward", step.plugin, start,
                            "success" if ok else "failure", info)
             if not ok:
@@ -425,9 +617,9 @@ class Orchestrator:
         for compensation, step in rollback_plan([s for _, s in done]):
             i = saga.steps.index(step)
             start = env.now
-            ok, _ = yield from self._call(rid, step.plugin, None, 0, info,
-                                          duration=step.compensation_duration, kind="default",
-                                          label=compensation)
+            ok = (yield from self._call(rid, step.plugin, None, 0, info,
+                                        duration=step.compensation_duration, kind="default",
+                                        label=compensation)) == SUCCESS
             self._saga_row(rid, saga, i, compensation, step.argument, "compensate", step.plugin,
                            start, "success" if ok else "compensation_failed", info)
             if ok:
@@ -440,4 +632,4 @@ class Orchestrator:
 
     def _saga_row(self, rid, saga, i, action, argument, direction, plugin, start, outcome, info):
         self.rec.add(self.rec.sagas, rid, saga.name, i + 1, action, argument, direction, plugin,
-                     start, self.env.now, outcome, info["attempts"])
+                     start, self.env.now, outcome, info.attempts)

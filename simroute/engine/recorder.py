@@ -1,24 +1,23 @@
-"""Columnar recording: one list per column, each DataFrame built once at the end."""
+"""Columnar recording: one list per column, each DataFrame built once at the end.
+
+Attempts and requests arrive as named rows (:mod:`simroute.engine.records`) and are read by
+column name; the small tables (breakers, sagas) are written with :meth:`Recorder.add`, which
+refuses a row of the wrong length either way."""
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 
 from .bus import MESSAGE_COLUMNS
+from .records import ATTEMPT_COLUMNS, REQUEST_COLUMNS
 
 __all__ = ["Recorder", "REQUEST_COLUMNS", "ATTEMPT_COLUMNS", "BREAKER_COLUMNS", "SAGA_COLUMNS"]
 
-#: requests: one row per request (documented in simroute.results)
-REQUEST_COLUMNS = ("request_id", "arrival", "end", "latency", "status", "reason", "text",
-                   "complexity", "saga", "primary", "plugins_used", "phases", "attempts", "retries",
-                   "fallbacks", "cost", "est_cost", "est_duration", "plan_cost", "budget", "optimized",
-                   "context_tokens", "generated_tokens")
-ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt", "queued", "start",
-                   "end", "queue_wait", "service", "outcome", "cost", "tier")
 BREAKER_COLUMNS = ("plugin", "time", "from_state", "to_state")
 SAGA_COLUMNS = ("request_id", "saga", "step", "action", "argument", "direction", "plugin",
                 "start", "end", "outcome", "attempts")
@@ -30,8 +29,9 @@ TYPES = {
                  "attempts": "q", "retries": "q", "fallbacks": "q", "cost": "d", "est_cost": "d",
                  "est_duration": "d", "plan_cost": "d", "budget": "d", "optimized": "b",
                  "context_tokens": "d", "generated_tokens": "d"},
-    "attempts": {"request_id": "q", "fallback_level": "q", "attempt": "q", "queued": "d", "start": "d",
-                 "end": "d", "queue_wait": "d", "service": "d", "cost": "d"},
+    "attempts": {"request_id": "q", "fallback_level": "q", "attempt": "q", "hedge": "q", "queued": "d",
+                 "start": "d", "end": "d", "server_end": "d", "queue_wait": "d", "service": "d",
+                 "retry_after": "d", "abandoned": "b", "cost": "d"},
     "messages": {"message_id": "q", "published": "d", "delivered": "d"},
 }
 _NUMPY = {"d": np.float64, "q": np.int64, "b": np.int8}
@@ -51,16 +51,20 @@ class Recorder:
 
     @staticmethod
     def add(table: dict[str, list], *values) -> None:
+        if len(values) != len(table):
+            raise ValueError(f"a row of {len(values)} values for {len(table)} columns ({', '.join(table)})")
         for column, value in zip(table.values(), values, strict=True):
             column.append(value)
 
     @staticmethod
-    def writer(table: dict[str, list | array]) -> Callable[..., None]:
-        """A function appending one row to ``table`` (the hot path: bound appends, no lookups)."""
+    def writer(table: dict[str, list | array]) -> Callable[[object], None]:
+        """A function appending one named row (an object whose attributes are the columns) to
+        ``table`` — the hot path: one C-level attribute read of every column, bound appends."""
         appends = tuple(column.append for column in table.values())
+        row = attrgetter(*table)
 
-        def write(*values) -> None:
-            for append, value in zip(appends, values):  # noqa: B905 (a short row leaves ragged columns, which frame() refuses)
+        def write(record: object) -> None:
+            for append, value in zip(appends, row(record)):  # noqa: B905 (same names: same length)
                 append(value)
         return write
 

@@ -1,0 +1,216 @@
+"""Resilience guards: the checks an attempt passes before it reaches a plugin, one class each.
+
+Every guard has the same narrow interface::
+
+    admit(call, now) -> Refusal | None    # None: go on; a Refusal ends the attempt at once
+    on_result(call, now) -> None          # the attempt ended (call.outcome says how)
+
+A plugin's guards run in the order of :data:`GUARDS` (deadline → breaker → bulkhead → rate limit →
+shedding); ``on_result`` runs in reverse, and only on the guards that admitted the call (a call
+refused by the bulkhead gives the breaker's half-open trial slot back). Each guard is built per
+plugin by its ``build(plugin, settings, ctx)`` class method from the scenario's settings, or not at
+all when it is off (no work for guards that are off). The retry policy, timeouts and hedging act
+on the outcome in the orchestrator (:mod:`simroute.engine.orchestrator`).
+
+Adding a pattern is one class and one line in :data:`GUARDS`. For example, a guard that refuses
+every call to a plugin in maintenance windows::
+
+    class Maintenance(Guard):
+        name = "maintenance"
+
+        def __init__(self, windows):
+            self.windows = windows
+
+        @classmethod
+        def build(cls, plugin, settings, ctx):
+            windows = ctx.maintenance.get(plugin.name)
+            return cls(windows) if windows else None
+
+        def admit(self, call, now):
+            if any(a <= now < b for a, b in self.windows):
+                return Refusal("shed")
+            return None
+
+    GUARDS["maintenance"] = Maintenance
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+
+from ..breaker import CircuitBreaker
+from ..failure import DEADLINE, RATE_LIMITED, REJECTED_BULKHEAD, REJECTED_OPEN, SHED, SUCCESS
+from ..ratelimit import TokenBucket
+
+if TYPE_CHECKING:
+    from ..catalog import Plugin
+    from ..settings import Settings
+    from .records import Call
+
+__all__ = ["Guard", "Refusal", "GUARDS", "DeadlineGuard", "BreakerGuard", "BulkheadGuard",
+           "RateLimitGuard", "SheddingGuard", "build_guards"]
+
+
+class Refusal(NamedTuple):
+    """Why an attempt does not reach the plugin: its outcome, and a Retry-After in seconds."""
+
+    outcome: str
+    retry_after: float = 0.0
+
+
+class Guard:
+    """Base class: admits everything and ignores results (see the module docstring)."""
+
+    name: ClassVar[str] = "guard"
+
+    @classmethod
+    def build(cls, plugin: Plugin, settings: Settings, ctx: Any) -> Guard | None:
+        """The guard for ``plugin``, or None when it is off."""
+        raise NotImplementedError
+
+    def admit(self, call: Call, now: float) -> Refusal | None:
+        return None
+
+    def on_result(self, call: Call, now: float) -> None:
+        return None
+
+
+class DeadlineGuard(Guard):
+    """A request past its deadline stops trying (outcome ``deadline``)."""
+
+    name = "deadline"
+
+    @classmethod
+    def build(cls, plugin, settings, ctx):
+        return cls() if settings.timeout.deadline is not None else None
+
+    def admit(self, call, now):
+        return Refusal(DEADLINE) if now >= call.deadline else None
+
+
+class BreakerGuard(Guard):
+    """The plugin's circuit breaker: an open breaker refuses (``rejected_open``); outcomes in the
+    breaker's ``failure_kinds`` count as failures, successes as successes (with their duration,
+    for slow-call counting), anything else gives a half-open trial slot back."""
+
+    name = "breaker"
+
+    def __init__(self, breaker: CircuitBreaker, failure_kinds: tuple[str, ...]) -> None:
+        self.breaker = breaker
+        self.failure_kinds = frozenset(failure_kinds)
+
+    @classmethod
+    def build(cls, plugin, settings, ctx):
+        breaker = ctx.breakers.get(plugin.name)
+        return cls(breaker, settings.breaker.failure_kinds) if breaker is not None else None
+
+    def admit(self, call, now):
+        return None if self.breaker.allow(now) else Refusal(REJECTED_OPEN)
+
+    def on_result(self, call, now):
+        outcome = call.outcome
+        if outcome == SUCCESS:
+            self.breaker.record_success(now, now - call.queued)
+        elif outcome in self.failure_kinds:
+            self.breaker.record_failure(now, now - call.queued)
+        else:
+            self.breaker.release(now)
+
+
+class BulkheadGuard(Guard):
+    """At most ``max_concurrent`` calls outstanding on the plugin (``rejected_bulkhead``)."""
+
+    name = "bulkhead"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+
+    @classmethod
+    def build(cls, plugin, settings, ctx):
+        limit = settings.bulkhead.max_concurrent
+        return cls(limit) if limit is not None else None
+
+    def admit(self, call, now):
+        if self.in_flight >= self.limit:
+            return Refusal(REJECTED_BULKHEAD)
+        self.in_flight += 1
+        return None
+
+    def on_result(self, call, now):
+        self.in_flight -= 1
+
+
+class RateLimitGuard(Guard):
+    """The plugin's requests-per-minute and tokens-per-minute limits, as token buckets (burst = one
+    minute's worth). A call that does not fit is answered ``rate_limited`` with Retry-After = the
+    time until it would; a call larger than a minute's tokens can never pass (Retry-After ∞)."""
+
+    name = "rate_limit"
+
+    def __init__(self, rpm: float | None, tpm: float | None) -> None:
+        self.requests = TokenBucket(rpm) if rpm is not None else None
+        self.tokens = TokenBucket(tpm) if tpm is not None else None
+
+    @classmethod
+    def build(cls, plugin, settings, ctx):
+        return cls(plugin.rpm, plugin.tpm) if plugin.rpm is not None or plugin.tpm is not None else None
+
+    def admit(self, call, now):
+        tokens = call.tokens if self.tokens is not None and not math.isnan(call.tokens) else 0.0
+        wait = self.requests.wait(now) if self.requests is not None else 0.0
+        if tokens:
+            wait = max(wait, self.tokens.wait(now, tokens))  # type: ignore[union-attr]
+        if wait > 0:
+            return Refusal(RATE_LIMITED, wait)
+        if self.requests is not None:
+            self.requests.take(now)
+        if tokens:
+            self.tokens.take(now, tokens)  # type: ignore[union-attr]
+        return None
+
+
+class SheddingGuard(Guard):
+    """Load shedding: refuse (``shed``) when ``max_queue`` calls already wait for the plugin, or
+    when the expected wait (queue length / capacity × mean service time) exceeds ``max_wait``."""
+
+    name = "shedding"
+
+    def __init__(self, server: Any, max_queue: int | None, max_wait: float | None, mean: float) -> None:
+        self.server = server
+        self.max_queue = math.inf if max_queue is None else max_queue
+        self.max_wait = math.inf if max_wait is None else max_wait
+        self.per_waiter = mean / server.capacity
+
+    @classmethod
+    def build(cls, plugin, settings, ctx):
+        s = settings.shedding
+        if s.max_queue is None and s.max_wait is None:
+            return None
+        return cls(ctx.servers[plugin.name], s.max_queue, s.max_wait, plugin.service_for().expected())
+
+    def admit(self, call, now):
+        server = self.server
+        if server.busy < server.capacity:
+            return None  # a free slot: no queue, no wait
+        waiting = server.waiting
+        if waiting >= self.max_queue or (waiting + 1) * self.per_waiter > self.max_wait:
+            return Refusal(SHED)
+        return None
+
+
+#: the guards in the order they run; a new pattern is one class and one line here
+GUARDS: dict[str, type[Guard]] = {
+    "deadline": DeadlineGuard,
+    "breaker": BreakerGuard,
+    "bulkhead": BulkheadGuard,
+    "rate_limit": RateLimitGuard,
+    "shedding": SheddingGuard,
+}
+
+
+def build_guards(plugin: Plugin, settings: Settings, ctx: Any) -> tuple[Guard, ...]:
+    """The guards that are on for ``plugin``, in order."""
+    built = (cls.build(plugin, settings, ctx) for cls in GUARDS.values())
+    return tuple(g for g in built if g is not None)

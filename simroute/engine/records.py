@@ -1,0 +1,124 @@
+"""Named rows: one attempt (:class:`Call`) and one request (:class:`RequestState`).
+
+Each is a ``__slots__`` object whose public attributes are the columns of its table, in the
+table's order (``ATTEMPT_COLUMNS``, ``REQUEST_COLUMNS``); the recorder reads them by name, so a row
+can neither be shifted by one nor lose a value. Internal working state has a leading underscore
+and is not recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["Call", "RequestState", "ATTEMPT_COLUMNS", "REQUEST_COLUMNS"]
+
+NAN = math.nan
+
+#: the attempts table (documented in :mod:`simroute.results`)
+ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt", "hedge", "queued",
+                   "start", "end", "server_end", "queue_wait", "service", "outcome", "retry_after",
+                   "abandoned", "cost", "tier")
+#: the requests table (documented in :mod:`simroute.results`)
+REQUEST_COLUMNS = ("request_id", "arrival", "end", "latency", "status", "reason", "text",
+                   "complexity", "saga", "primary", "plugins_used", "phases", "attempts", "retries",
+                   "fallbacks", "cost", "est_cost", "est_duration", "plan_cost", "budget", "optimized",
+                   "context_tokens", "generated_tokens")
+
+
+class Call:
+    """One attempt of a phase (or saga step) on one plugin: a row of the attempts table, plus
+    ``tokens`` and ``deadline`` for the guards."""
+
+    __slots__ = (*ATTEMPT_COLUMNS, "tokens", "deadline", "_ticket", "_price")
+
+    def __init__(self, request_id: int, phase: str, plugin: str, fallback_level: int, attempt: int,
+                 now: float, tier: str, tokens: float, deadline: float, price: float) -> None:
+        self.request_id = request_id
+        self.phase = phase
+        self.plugin = plugin
+        self.fallback_level = fallback_level
+        self.attempt = attempt
+        self.hedge = 0  #: 0: the attempt itself; 1, 2 …: hedged copies
+        self.queued = now  #: sent (guards passed or refused)
+        self.start = NAN  #: the plugin started working on it
+        self.end = NAN  #: the caller had its answer, or gave up
+        self.server_end = NAN  #: the plugin stopped working on it
+        self.queue_wait = NAN
+        self.service = 0.0  #: seconds the plugin worked on it
+        self.outcome = ""
+        self.retry_after = 0.0
+        self.abandoned = False  #: the caller gave up while the plugin still had it
+        self.cost = 0.0
+        self.tier = tier
+        self.tokens = tokens  #: context + generated tokens (NaN: unknown)
+        self.deadline = deadline  #: the request's deadline (absolute seconds; inf: none)
+        self._ticket: Any = None  #: the plugin's queue ticket while it waits
+        self._price = price  #: dollars if the plugin works on it
+
+    def copy(self, hedge: int, now: float) -> Call:
+        """A hedged copy of this attempt, sent at ``now``."""
+        c = Call(self.request_id, self.phase, self.plugin, self.fallback_level, self.attempt, now,
+                 self.tier, self.tokens, self.deadline, self._price)
+        c.hedge = hedge
+        return c
+
+    def refused(self, outcome: str, retry_after: float, now: float) -> None:
+        """Ended before reaching the plugin: no work, no cost."""
+        self.outcome, self.retry_after = outcome, retry_after
+        self.start = self.end = self.server_end = now
+        self.queue_wait = 0.0
+
+    def started(self, now: float) -> None:
+        self.start = now
+        self.queue_wait = now - self.queued
+        self.cost = self._price
+
+    def served(self, end: float) -> None:
+        """The plugin stopped working on it at ``end``."""
+        self.server_end = end
+        self.service = end - self.start
+
+    def __repr__(self) -> str:
+        return (f"Call(request {self.request_id}, {self.phase!r} on {self.plugin}, attempt {self.attempt}"
+                f"{f' copy {self.hedge}' if self.hedge else ''}: {self.outcome or 'running'})")
+
+
+class RequestState:
+    """One request while it runs; at its end, a row of the requests table."""
+
+    __slots__ = (*REQUEST_COLUMNS, "_plugins", "_deadline")
+
+    def __init__(self, request_id: int, arrival: float, text: str, budget: float, ctx: float, gen: float,
+                 saga: str | None, deadline: float) -> None:
+        self.request_id = request_id
+        self.arrival = arrival
+        self.end = NAN
+        self.latency = NAN
+        self.status = ""
+        self.reason = ""
+        self.text = text
+        self.complexity = ""
+        self.saga = saga or ""
+        self.primary = ""
+        self.plugins_used = ""
+        self.phases = 0
+        self.attempts = 0
+        self.retries = 0
+        self.fallbacks = 0
+        self.cost = 0.0
+        self.est_cost = NAN
+        self.est_duration = NAN
+        self.plan_cost = NAN
+        self.budget = budget
+        self.optimized = False
+        self.context_tokens = ctx
+        self.generated_tokens = gen
+        self._plugins: list[str] = []
+        self._deadline = deadline
+
+    def finish(self, status: str, reason: str, end: float) -> None:
+        self.status, self.reason = status, reason
+        if status != "in_flight":
+            self.end, self.latency = end, end - self.arrival
+        self.plugins_used = ",".join(dict.fromkeys(self._plugins))

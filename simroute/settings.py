@@ -1,0 +1,134 @@
+"""A scenario's settings: one frozen value, every field declared once (see :mod:`simroute.schema`).
+
+The YAML ``settings:`` section, the sweep parameter paths (``timeout.attempt``,
+``retry_classes.timeout.max_retries`` …) and the reference table in ``docs/settings.md`` all come
+from these declarations. ``describe(Settings)`` lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .breaker import BreakerSettings
+from .retry import RETRYABLE, RetryPolicy
+from .schema import check, describe, setting
+from .scoring import ScoringWeights
+
+__all__ = ["Settings", "RetryBudgetSettings", "TimeoutSettings", "HedgeSettings", "BulkheadSettings",
+           "SheddingSettings", "settings_reference"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetryBudgetSettings:
+    """Retries allowed: ``ratio`` × requests + ``min_retries`` in a sliding window."""
+
+    ratio: float = setting(0.2, "retries allowed per request in the window", lo=0)
+    min_retries: int = setting(10, "retries always allowed in the window", unit="retries", lo=0)
+    window: float | None = setting(10.0, "sliding window (null: all time)", unit="s", lo=0, lo_open=True)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TimeoutSettings:
+    """How long a caller waits: per attempt and per request."""
+
+    attempt: float | None = setting(None, "the caller gives up on an attempt after this long, "
+                                    "queueing included (a plugin's timeout_s overrides it; null: "
+                                    "never)", unit="s", lo=0, lo_open=True)
+    deadline: float | None = setting(None, "a request stops trying this long after its arrival "
+                                     "(status failed, reason deadline; null: never)", unit="s",
+                                     lo=0, lo_open=True)
+    cancel_abandoned: bool = setting(False, "a timed-out call still queued is withdrawn from the "
+                                     "plugin's queue (deadline propagation); false: the plugin "
+                                     "serves it anyway, as wasted work")
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HedgeSettings:
+    """Hedged requests: a second copy after ``delay``; the first success wins, the rest are cancelled."""
+
+    delay: float | None = setting(None, "send another copy when an attempt has not answered after "
+                                  "this long (null: no hedging)", unit="s", lo=0, lo_open=True)
+    max_copies: int = setting(2, "copies of one attempt at most", unit="calls", lo=2)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BulkheadSettings:
+    """At most ``max_concurrent`` calls outstanding per plugin from the orchestrator."""
+
+    max_concurrent: int | None = setting(None, "calls in flight per plugin (queued or served) before "
+                                         "new ones are refused as rejected_bulkhead (null: no limit)",
+                                         unit="calls", lo=1)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SheddingSettings:
+    """Load shedding: refuse a call (``shed``) when the plugin's queue is too long."""
+
+    max_queue: int | None = setting(None, "refuse when this many calls already wait for the plugin "
+                                    "(null: no limit)", unit="calls", lo=0)
+    max_wait: float | None = setting(None, "refuse when the expected queue wait (queue length / "
+                                     "capacity × mean service time) exceeds this (null: no limit)",
+                                     unit="s", lo=0, lo_open=True)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settings:
+    """Every setting of a scenario (the YAML ``settings:`` section)."""
+
+    breaker: BreakerSettings = setting(doc="", factory=BreakerSettings)
+    retry: RetryPolicy = setting(doc="", factory=RetryPolicy)
+    retry_classes: Mapping[str, RetryPolicy] = setting(
+        doc="a retry policy per outcome kind (error, timeout, rate_limited, shed) overriding `retry` "
+            "for that kind", choices=RETRYABLE, factory=lambda: MappingProxyType({}))
+    retry_budget: RetryBudgetSettings | None = setting(None, "null: no retry budget")
+    timeout: TimeoutSettings = setting(doc="", factory=TimeoutSettings)
+    hedge: HedgeSettings = setting(doc="", factory=HedgeSettings)
+    bulkhead: BulkheadSettings = setting(doc="", factory=BulkheadSettings)
+    shedding: SheddingSettings = setting(doc="", factory=SheddingSettings)
+    weights: ScoringWeights = setting(doc="", factory=ScoringWeights)
+    bus_latency: float = setting(0.0, "message delivery latency", unit="s", lo=0)
+    record_messages: bool = setting(False, "keep every bus message in results.messages")
+    service: str = setting("plugin", "plugin: sample the plugin's service model; plan: the plan's "
+                           "phase durations", choices=("plugin", "plan"))
+    on_over_budget: str = setting("reject", "a plan over budget that cannot be optimized under it: "
+                                  "reject or flag", choices=("reject", "flag"))
+    max_fallbacks: int = setting(2, "fallbacks listed by a routing decision", unit="plugins", lo=0)
+    share_state: bool = setting(False, "a successful phase registers its result in the state store")
+    route_around_open: bool = setting(True, "routing leaves out plugins whose breaker is open (else "
+                                      "the breaker fails the call fast and the phase falls back)")
+
+    def __post_init__(self) -> None:
+        check(self)
+        object.__setattr__(self, "retry_classes", MappingProxyType(dict(self.retry_classes)))
+
+    def retry_for(self, kind: str) -> RetryPolicy | None:
+        """The retry policy for an attempt that ended ``kind``, or None when it is not retried."""
+        policy = self.retry_classes.get(kind)
+        if policy is not None:
+            return policy
+        return self.retry if kind in self.retry.retry_on else None
+
+
+def settings_reference() -> str:
+    """The settings reference as a Markdown table (``docs/settings.md``)."""
+    lines = ["| setting | type | default | unit | meaning |", "|---|---|---|---|---|"]
+    for row in describe(Settings):
+        lines.append(f"| `{row['path']}` | {row['type']} | {row['default']} | {row['unit']} | {row['doc']} |")
+    return "\n".join(lines) + "\n"
