@@ -208,7 +208,8 @@ class CircuitBreaker:
         elif self.state == CLOSED:
             self.failures = 0
             self._record_outcome(t, failed=False, slow=slow)
-            if slow and self._should_open(t):
+            # a rate is judged after every call: a success can bring the window to its minimum
+            if self.settings.window != "consecutive" and self._should_open(t):
                 self._move(t, OPEN)
 
     def record_failure(self, t: float, duration: float | None = None) -> None:

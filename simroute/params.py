@@ -16,6 +16,7 @@ returns a new scenario. Paths:
   plugin but the orchestrator), ``tiers.<tier>.<price|input_per_mtok|output_per_mtok>``;
 * workload: ``workload.<rate|requests|time_scale|mean_on|mean_off|amplitude|period>``, and
   ``workload.budget`` (every mix entry's budget; ``None``: no budget);
+* workload surges: ``workload.surges[<i>].<start|end|factor>``;
 * faults: ``faults[<i>].<start|end|value|failure>``; and ``horizon``.
 
 A path that names nothing raises :class:`~simroute.errors.InputError` naming the path.
@@ -47,6 +48,7 @@ TIER_FIELDS = ("price", "input_per_mtok", "output_per_mtok")
 WORKLOAD_FIELDS = ("rate", "requests", "time_scale", "mean_on", "mean_off", "amplitude", "period")
 FAULT_FIELDS = ("start", "end", "value", "failure")
 _SETTINGS_FIELDS = {f.name for f in fields(Settings)}
+_SURGE = re.compile(r"workload\.surges\[(\d+)\]\.(\w+)$")
 _FAULT = re.compile(r"faults\[(\d+)\]\.(\w+)$")
 
 
@@ -136,6 +138,17 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
         if parts[1] == "requests" and value is not None:
             value = int(value)
         return sc.replace(workload=replace(w, **{parts[1]: value}))
+    m = _SURGE.match(path)
+    if m:
+        i, attr = int(m[1]), m[2]
+        w = sc.workload
+        if i >= len(w.surges):
+            raise _bad(path, f"the workload has {len(w.surges)} surges")
+        if attr not in ("start", "end", "factor"):
+            raise _bad(path, "a surge parameter is one of start, end, factor")
+        surges = list(w.surges)
+        surges[i] = replace(surges[i], **{attr: check_value(float, value)})
+        return sc.replace(workload=replace(w, surges=tuple(surges)))
     m = _FAULT.match(path)
     if m:
         i, attr = int(m[1]), m[2]

@@ -47,7 +47,7 @@ from .plan import Plan
 from .saga import COMPENSATIONS, SAGAS, Saga, SagaStep
 from .schema import build
 from .settings import RetryBudgetSettings, Settings
-from .workload import MixEntry, Workload
+from .workload import MixEntry, Surge, Workload
 from .yamlio import Fields, load_yaml
 
 __all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"]
@@ -211,6 +211,7 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
             trace=str(_resolve(path, trace)) if trace else None,
             trace_format=w.str("trace_format", "simroute"), time_scale=w.number("time_scale", 1.0),
             times=tuple(float(t) for t in w.get("times", [], check=_numbers)),
+            surges=tuple(_surge(item, i, file, lines) for i, item in enumerate(w.get("surges", []))),
         )
     except InputError as exc:
         raise w.error(exc.field, exc.message) from None
@@ -235,6 +236,17 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
                         sagas=sagas)
     f.finish()
     return scenario
+
+
+def _surge(item: Any, i: int, file: str, lines: Any) -> Surge:
+    h = Fields(item, file=file, entry=f"workload.surges[{i}]", lines=lines, path=("workload", "surges", i))
+    try:
+        surge = Surge(start=h.number("start", lo=0), end=h.number("end", lo=0),
+                      factor=h.number("factor", lo=0, lo_open=True))
+    except InputError as exc:
+        raise h.error(exc.field, exc.message) from None
+    h.finish()
+    return surge
 
 
 def _numbers(value: Any) -> Any:

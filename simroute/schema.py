@@ -140,7 +140,7 @@ def check_value(tp: Any, value: Any, meta: Mapping[str, Any] | None = None, wher
             try:
                 out[str(k)] = check_value(value_type, v, {"lo": meta.get("lo"), "hi": meta.get("hi")})
             except InputError as exc:
-                raise exc.at(field=f"{k}.{exc.field}" if exc.field else str(k)) from None
+                raise InputError(exc.message, field=f"{k}.{exc.field}" if exc.field else str(k)) from None
             except ValueError as exc:
                 raise InputError(str(exc), field=str(k)) from None
         return out
@@ -163,16 +163,20 @@ def _service(value: Any) -> ServiceTime:
     for k in value:
         if k not in known:
             raise InputError("unknown field", field=str(k))
-    dist = check_value(str, value.get("dist", "exponential"), {"choices": DISTRIBUTIONS})
-    if "mean_min" in value:
-        mean = 60.0 * check_value(float, value["mean_min"], {"lo": 0})
-    else:
-        mean = check_value(float, value.get("mean_s", 1.0), {"lo": 0})
+    def get(name: str, tp: Any, default: Any, meta: dict[str, Any]) -> Any:
+        try:
+            return check_value(tp, value.get(name, default), meta)
+        except ValueError as exc:
+            raise InputError(str(exc), field=name) from None
+
+    dist = get("dist", str, "exponential", {"choices": DISTRIBUTIONS})
+    mean_key = "mean_min" if "mean_min" in value else "mean_s"
+    mean = get(mean_key, float, 1.0, {"lo": 0}) * (60.0 if mean_key == "mean_min" else 1.0)
     try:
-        return ServiceTime(dist=dist, mean=mean, cv=check_value(float, value.get("cv", 0.5), {"lo": 0}),
-                           per_token=check_value(float, value.get("per_token_s", 0.0), {"lo": 0}))
+        return ServiceTime(dist=dist, mean=mean, cv=get("cv", float, 0.5, {"lo": 0}),
+                           per_token=get("per_token_s", float, 0.0, {"lo": 0}))
     except ValueError as exc:
-        raise InputError(str(exc), field="mean_s") from None
+        raise InputError(str(exc), field=mean_key) from None
 
 
 def _error_field(exc: Exception) -> tuple[str | None, str]:

@@ -111,6 +111,9 @@ class Settings:
                                   "reject or flag", choices=("reject", "flag"))
     max_fallbacks: int = setting(2, "fallbacks listed by a routing decision", unit="plugins", lo=0)
     share_state: bool = setting(False, "a successful phase registers its result in the state store")
+    builtin_fallback: bool = setting(True, "the orchestrator's built-in path ends every fallback "
+                                     "chain (false: a phase fails when its plugin and its catalog "
+                                     "fallbacks have failed)")
     route_around_open: bool = setting(True, "routing leaves out plugins whose breaker is open (else "
                                       "the breaker fails the call fast and the phase falls back)")
 

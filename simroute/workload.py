@@ -6,6 +6,8 @@ A workload becomes a :class:`Requests` table (arrival time, request-mix entry, b
 * ``onoff`` — bursty: Poisson at ``rate`` during exponential "on" periods (mean ``mean_on`` s)
   separated by silent "off" periods (mean ``mean_off`` s), a two-state MMPP;
 * ``diurnal`` — rate ``rate × (1 + amplitude × sin(2πt / period))`` by thinning;
+* ``surges`` (with ``poisson``) — load spikes: inside each :class:`Surge` window the rate is
+  multiplied by its ``factor`` (by thinning);
 * ``schedule`` — arrivals at the listed ``times`` (seconds, non-decreasing): a documented sequence
   of requests, such as the seed's breaker timeline;
 * ``trace`` — a CSV: the project's format (``time,text,budget,context_tokens,generated_tokens``;
@@ -32,7 +34,8 @@ import numpy as np
 from .errors import InputError
 from .plan import Plan
 
-__all__ = ["MixEntry", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS", "TRACE_FORMATS"]
+__all__ = ["MixEntry", "Surge", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS",
+           "TRACE_FORMATS"]
 
 KINDS = ("poisson", "onoff", "diurnal", "trace", "schedule")
 TRACE_FORMATS = ("simroute", "azure")
@@ -45,6 +48,24 @@ class MixEntry:
     budget: float | None = None  #: dollars; None = no budget
     saga: str | None = None  #: run as this saga instead of a routed plan
     plan: Plan | None = None  #: run this documented plan instead of the router's (still routed)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Surge:
+    """A load spike: from ``start`` to ``end`` (seconds) the arrival rate is × ``factor``."""
+
+    start: float
+    end: float
+    factor: float
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end", "factor"):
+            if not math.isfinite(getattr(self, name)):
+                raise InputError(f"must be a finite number, got {getattr(self, name)!r}", field=name)
+        if not 0 <= self.start < self.end:
+            raise InputError(f"need 0 <= start < end, got {self.start}..{self.end}", field="start")
+        if self.factor <= 0:
+            raise InputError(f"must be > 0, got {self.factor}", field="factor")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -61,6 +82,7 @@ class Workload:
     trace_format: str = "simroute"
     time_scale: float = 1.0
     times: tuple[float, ...] = ()  #: ``schedule`` arrivals, seconds
+    surges: tuple[Surge, ...] = ()  #: load spikes (synthetic kinds)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -87,6 +109,8 @@ class Workload:
                 raise InputError("a schedule workload needs 'times' (seconds)", field="times")
             if any(t < 0 for t in self.times) or bool(np.any(np.diff(self.times) < 0)):
                 raise InputError("times must be >= 0 and non-decreasing", field="times")
+        if self.surges and self.kind != "poisson":
+            raise InputError("surges apply to poisson arrivals", field="surges")
         if self.trace_format not in TRACE_FORMATS:
             raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}", field="trace_format")
 
@@ -116,6 +140,8 @@ class Workload:
             times = np.array(self.times, float)
             times = times[times <= horizon] if horizon is not None else times
             times = times[:limit] if limit is not None else times
+        elif self.surges:
+            times = self._surged(rng, limit, horizon)
         else:
             times = self._arrivals(rng, limit, horizon)
         mix_idx = self._draw_mix(rng, len(times))
@@ -132,6 +158,26 @@ class Workload:
         if len(w) == 1:
             return np.zeros(n, int)
         return rng.choice(len(w), size=n, p=w / w.sum())
+
+    def _surged(self, rng: np.random.Generator, limit: int | None, horizon: float | None) -> np.ndarray:
+        """Poisson arrivals whose rate is × each surge's factor inside its window: a Poisson
+        process at the peak rate, thinned to ``rate × factor(t)``."""
+        peak = max(1.0, *(s.factor for s in self.surges))
+        out: list[float] = []
+        t = 0.0
+        end = math.inf if horizon is None else horizon
+        cap = math.inf if limit is None else limit
+        while len(out) < cap:
+            t += rng.exponential(1 / (self.rate * peak))
+            if t > end:
+                break
+            factor = 1.0
+            for s in self.surges:
+                if s.start <= t < s.end:
+                    factor *= s.factor
+            if rng.random() * peak <= factor:
+                out.append(t)
+        return np.asarray(out, float)
 
     def _arrivals(self, rng: np.random.Generator, limit: int | None, horizon: float | None) -> np.ndarray:
         out: list[float] = []

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 import simroute as sr
@@ -138,3 +139,41 @@ def test_routing_around_open_breakers_or_failing_fast():
     in_window = [7, 8]  # the requests at 30 s and 60 s, while the breaker is open
     assert list(fast.requests.primary[in_window]) == ["ahling-command-center"] * 2
     assert list(around.requests.primary[in_window]) == ["container-workflow"] * 2
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ("{rpm: 0}", "rpm", "must be within (0, inf]"),
+    ("{timeout_s: -3}", "timeout_s", "must be within (0, inf]"),
+    ("{failure: {kinds: {error: 0.5, timeout: 0.4}}}", "failure.kinds", "shares must sum to 1"),
+    ("{failure: {kinds: {melt: 1.0}}}", "failure.kinds", "unknown key 'melt'"),
+    ("{failure: {error_latency: {dist: lognormal, mean_s: .inf}}}", "failure.error_latency.mean_s", "finite"),
+])
+def test_bad_plugin_resilience_gets_one_line_and_exit_2(tmp_path, capsys, overrides, field, message):
+    from simroute.cli import main
+
+    path = _write(tmp_path, BASE + f"overrides:\n  fastapi-backend: {overrides}\n")
+    with pytest.raises(sr.InputError) as info:
+        sr.Scenario.from_yaml(path)
+    err = info.value
+    assert (err.file, err.entry, err.field) == (str(path), "overrides.fastapi-backend", field)
+    assert err.line == 8 and message in err.message
+    assert main(["validate", str(path)]) == 2
+    out = capsys.readouterr().err.strip().splitlines()
+    assert len(out) == 1 and field in out[0] and str(path) in out[0]
+
+
+def test_a_fault_names_the_kind_it_produces(tmp_path):
+    path = _write(tmp_path, BASE + "faults:\n  - {plugin: fastapi-backend, kind: outage, start: 0, end: 5, "
+                                   "failure: melt}\n")
+    with pytest.raises(sr.InputError, match="field 'failure'.*melt") as info:
+        sr.Scenario.from_yaml(path)
+    assert info.value.entry == "faults[0]" and info.value.line == 8
+
+
+def test_surges_are_load_spikes(tmp_path):
+    path = _write(tmp_path, BASE.replace("requests: 10", "requests: null")
+                  + "  surges: [{start: 100, end: 200, factor: 4}]\nhorizon: 400\n")
+    sc = sr.Scenario.from_yaml(path)
+    t = sc.workload.generate(np.random.default_rng(0), sc.horizon).time
+    inside, outside = ((t >= 100) & (t < 200)).sum() / 100, ((t < 100) | (t >= 200)).sum() / 300
+    assert inside / outside == pytest.approx(4, rel=0.25)

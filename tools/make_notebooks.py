@@ -236,11 +236,13 @@ NOTEBOOKS["03_tune_breakers.ipynb"] = [
     """md:
 # Tuning breakers and retries
 
-`data/scenarios/outage.yaml`: deployments at 0.5 per second on ahling-command-center, which is
-unreachable from 2,000 s to 4,000 s. Each failing attempt still occupies the plugin for its service
-time, so retries multiply the load on a plugin that cannot succeed: a **retry storm**. A circuit
-breaker stops calling it (fail fast, route around it); a retry budget caps retries at a share of
-requests.""",
+`data/scenarios/outage.yaml`: deployments at 0.5 per second on ahling-command-center, which hangs
+from 2,000 s to 4,000 s: a call is accepted and never answered. The caller gives up after 10 s
+(outcome `timeout`) and retries, but the plugin keeps the call — and one of its four slots — until
+its gateway cuts it two minutes later. Retries multiply the load on a plugin that cannot succeed:
+a **retry storm**. Without a breaker the hung calls outlive the outage, so requests keep falling
+back long after it ends. A circuit breaker that counts timeouts stops calling it (fail fast, route
+around it); a retry budget caps retries at a share of requests.""",
     """
 %matplotlib inline
 import matplotlib.pyplot as plt
@@ -264,9 +266,12 @@ rows = []
 for name, r in runs.items():
     s = r.summary().set_index(["metric", "key"]).value
     a = r.attempts[r.attempts.plugin == "ahling-command-center"]
-    rows.append({"case": name, "attempts on ahling during the outage": int(a.start.between(2000, 4000).sum()),
+    during = int(a.queued.between(2000, 4000).sum())
+    rows.append({"case": name, "attempts on ahling during the outage": during,
+                 "timed out": int((a.outcome == "timeout").sum()),
                  "attempts per request": s["attempts_per_request", ""],
-                 "p95 latency (s)": s["latency_p95", ""], "success rate": s["success_rate", ""]})
+                 "p95 latency (s)": s["latency_p95", ""],
+                 "served by a fallback": float((r.requests.status == "degraded").mean())})
 pd.DataFrame(rows).set_index("case").round(3)
 """,
     """md:
@@ -278,7 +283,7 @@ four attempts; the breaker cuts them to a few probes per open timeout.""",
 fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
 for name, r in runs.items():
     a = r.attempts[r.attempts.plugin == "ahling-command-center"]
-    per_minute = (a.start // 60).value_counts().sort_index()
+    per_minute = (a.queued // 60).value_counts().sort_index()
     ax.plot(per_minute.index, per_minute.values, label=name)
 ax.axvspan(2000 / 60, 4000 / 60, color="tab:red", alpha=0.1)
 ax.set_xlim(20, 80)
@@ -534,6 +539,116 @@ rep
 """,
     """
 rep.tables["capacity"][["load_factor", "latency_p95", "success_rate", "cost_per_request"]].round(2)
+""",
+]
+
+
+NOTEBOOKS["06_retry_storms_and_metastability.ipynb"] = [
+    """md:
+# Retry storms and metastable failures
+
+A system is **metastable** when a short trigger — a load spike, a pause — pushes it into a bad
+state that it does not leave when the trigger ends. `data/scenarios/metastable.yaml` has the
+classic recipe: one plugin with 4 slots and ~1 s calls at 70 % load, callers that give up after
+6 s and retry three times, and a plugin that does not know its caller has left, so a timed-out call
+stays in its queue and is served for nobody. From 600 s to 720 s the load doubles.""",
+    """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import simroute as sr
+from simroute.params import with_params
+
+scenario = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "metastable.yaml")
+spike = scenario.workload.surges[0]
+r = sr.run(scenario, seed=1)
+q, a = r.requests, r.attempts
+minute = lambda t: t // 60  # noqa: E731  (NaN, e.g. work never started, is left out)
+per_minute = pd.DataFrame({
+    "arrivals": q.groupby(minute(q.arrival)).size(),
+    "succeeded": q[q.status == "succeeded"].groupby(minute(q.end)).size(),
+    "attempts": a.groupby(minute(a.queued)).size(),
+    "abandoned work (s)": a[a.abandoned].groupby(minute(a.start)).service.sum(),
+}).fillna(0)
+per_minute.index = per_minute.index.astype(int)
+per_minute.loc[[5, 9, 11, 15, 30, 59]].round(0)
+""",
+    """md:
+Requests per minute that arrive and that succeed, and the calls the plugin receives. Before the
+spike every request succeeds. During it the queue outgrows the timeout; from then on every call
+times out, is retried, and leaves its abandoned copy in the queue. When the load is back to normal
+the plugin is still full — of work for callers who left — and goodput stays at zero.""",
+    """
+fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
+per_minute[["arrivals", "succeeded", "attempts"]].plot(ax=ax)
+ax.axvspan(spike.start / 60, spike.end / 60, color="tab:red", alpha=0.15, label="load spike")
+ax.set_xlabel("minute")
+ax.set_ylabel("per minute")
+ax.legend(fontsize=8)
+plt.show()
+""",
+    """md:
+## Which levers bring it back?
+
+Each lever is one setting (a sweep path). Goodput is the share of requests arriving from 20 minutes
+after the spike to the end of the hour that succeed, over 5 replications with a 95 % confidence
+interval. A retry budget without a floor, a breaker that counts timeouts, load shedding and not
+retrying at all recover; jittered backoff does not (the retries here are not synchronised), and
+neither does withdrawing timed-out calls from the queue while every caller still retries three
+times.""",
+    """
+levers = {
+    "as is (retries + timeouts)": {},
+    "retry budget 10 %": {"retry_budget": sr.RetryBudgetSettings(ratio=0.1, min_retries=0, window=60)},
+    "breaker (counts timeouts)": {"breaker.enabled": True},
+    "shed when 8 wait": {"shedding.max_queue": 8},
+    "jittered backoff": {"retry.jitter": "full"},
+    "cancel abandoned calls": {"timeout.cancel_abandoned": True},
+    "no retries": {"retry.max_retries": 0},
+}
+
+
+def goodput(run, t0, t1):
+    w = run.requests[(run.requests.arrival >= t0) & (run.requests.arrival < t1)]
+    return float((w.status == "succeeded").mean())
+
+
+rows = []
+for name, change in levers.items():
+    sc = with_params(scenario, change)
+    runs = [sr.run(sc, seed=1, replication=k) for k in range(5)]
+    values = [goodput(run, spike.end + 1200, scenario.horizon) for run in runs]
+    mean, sem = np.mean(values), stats.sem(values) if np.std(values) > 0 else 0.0
+    half = sem * stats.t.ppf(0.975, len(values) - 1)
+    rows.append({"lever": name, "goodput after the spike": mean, "ci_low": max(mean - half, 0.0),
+                 "ci_high": min(mean + half, 1.0)})
+table = pd.DataFrame(rows).set_index("lever")
+table.round(3)
+""",
+    """
+fig, ax = plt.subplots(figsize=(8, 3.2), layout="constrained")
+y = np.arange(len(table))
+ax.barh(y, table["goodput after the spike"], xerr=[table["goodput after the spike"] - table.ci_low,
+        table.ci_high - table["goodput after the spike"]], color="tab:blue", capsize=3)
+ax.set_yticks(y, table.index)
+ax.invert_yaxis()
+ax.set_xlabel("share of requests succeeding after the spike")
+ax.set_xlim(0, 1.05)
+plt.show()
+""",
+    """md:
+## Why the breaker works
+
+With the breaker on, the timeouts open it: calls fail fast instead of joining the queue, the queue
+of abandoned work drains, and the half-open probes find a healthy plugin again.""",
+    """
+rb = sr.run(with_params(scenario, {"breaker.enabled": True}), seed=1)
+ev = rb.breaker_events
+print(f"{(ev.to_state == 'open').sum()} openings, the last at {ev[ev.to_state == 'open'].time.max():.0f} s; "
+      f"closed for good at {ev[ev.to_state == 'closed'].time.max():.0f} s")
 """,
 ]
 

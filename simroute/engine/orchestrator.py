@@ -332,10 +332,13 @@ class Orchestrator:
         done[phase.name].succeed()
 
     def candidates(self, plugin: str) -> list[str]:
-        """The plugin, its catalog fallbacks, then the orchestrator (computed once per plugin)."""
+        """The plugin, its catalog fallbacks, then (``builtin_fallback``) the orchestrator
+        (computed once per plugin)."""
         out = self._candidates.get(plugin)
         if out is None:
-            chain = [plugin, *self.catalog.plugins[plugin].fallbacks, self.orchestrator_name]
+            chain = [plugin, *self.catalog.plugins[plugin].fallbacks]
+            if self.settings.builtin_fallback:
+                chain.append(self.orchestrator_name)
             out = self._candidates[plugin] = list(dict.fromkeys(chain))
         return out
 

@@ -1,0 +1,67 @@
+"""Settings declared once: the YAML parser, the parameter paths and the docs agree."""
+
+from pathlib import Path
+
+import pytest
+
+import simroute as sr
+from simroute.params import with_params
+from simroute.schema import describe
+from simroute.settings import Settings, settings_reference
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_settings_reference_in_the_docs_is_the_declared_one():
+    text = (ROOT / "docs" / "settings.md").read_text()
+    assert settings_reference() in text, "regenerate with: python tools/make_docs.py"
+
+
+@pytest.mark.parametrize("row", describe(Settings), ids=lambda r: r["path"])
+def test_every_declared_setting_is_a_sweep_path(row, catalog):
+    path = row["path"]
+    if "<kind>" in path:
+        path = path.replace("<kind>", "timeout") + ".max_retries"
+        value = 1
+    else:
+        sc = sr.Scenario(catalog=catalog)
+        value = _current(sc.settings, path.split("."))
+    scenario = with_params(sr.Scenario(catalog=catalog), {path: value})
+    if "<kind>" not in row["path"]:
+        assert _current(scenario.settings, path.split(".")) == value
+
+
+def _current(obj, parts):
+    for p in parts:
+        obj = obj if obj is None else getattr(obj, p, None)
+    if obj is None and parts[0] == "retry_budget":
+        return getattr(sr.RetryBudgetSettings(), parts[-1])
+    return obj
+
+
+def test_every_setting_is_documented():
+    missing = [r["path"] for r in describe(Settings) if not r["doc"] and not r["path"].startswith("weights.")]
+    assert not missing
+
+
+@pytest.mark.parametrize("yaml, field", [
+    ("timeout: {attempt: -1}", "timeout.attempt"),
+    ("timeout: {deadline: .inf}", "timeout.deadline"),
+    ("hedge: {delay: 0}", "hedge.delay"),
+    ("retry: {max_retries: 1.5}", "retry.max_retries"),
+    ("retry: {retry_on: [error, rejected_open]}", "retry.retry_on"),
+    ("retry_classes: {error: {max_retries: -2}}", "retry_classes.error.max_retries"),
+    ("retry_classes: {bogus: {max_retries: 1}}", "retry_classes"),
+    ("breaker: {failure_rate_threshold: .nan}", "breaker.failure_rate_threshold"),
+    ("breaker: {failure_kinds: [error, nope]}", "breaker.failure_kinds"),
+    ("bulkhead: {max_concurrent: 0}", "bulkhead.max_concurrent"),
+    ("shedding: {max_queue: {a: 1}}", "shedding.max_queue"),
+])
+def test_a_bad_setting_names_its_file_line_and_field(tmp_path, yaml, field):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: t\nsettings:\n  {yaml}\nworkload:\n  mix: [{{text: api}}]\n")
+    with pytest.raises(sr.InputError) as info:
+        sr.Scenario.from_yaml(path)
+    err = info.value
+    assert (err.file, err.line, err.entry, err.field) == (str(path), 3, "settings", field)
+    assert "\n" not in str(err)
