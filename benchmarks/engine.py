@@ -1,22 +1,35 @@
 """Engine throughput and memory: simroute against a minimal hand-written SimPy model.
 
-Usage: python benchmarks/engine.py [--requests 100000] [--seed 1]
+Usage: python benchmarks/engine.py [--requests 100000] [--seed 1] [--rounds 5] [--no-guards-on]
+                                  [--against DIR]
+
+``--against DIR`` adds another checkout's simroute (e.g. ``git worktree add /tmp/before HEAD~3``)
+as a contender, loaded in this process under another name, to show that a change made the engine
+no slower.
 
 Workload (both models): three sequential phases on three plugins (fastapi-backend →
 lobbi-platform-manager → ahling-command-center), capacity 4 each, exponential service mean 0.1 s,
 5 % failures per attempt, up to 3 retries with 1-2-4 s backoff, consecutive-failure breakers
 (threshold 5, 60 s), Poisson arrivals at 20 per second (utilization ≈ 0.5).
 
-Prints requests per simulated run-second for both, their ratio (target ≥ 0.75), peak traced
-memory of simroute with and without message recording (targets < 400 / < 150 MiB), and the cost
-of building the result tables per million rows (target ≤ 0.2 s).
+The contenders run in this process, interleaved (hand-written, simroute, simroute with every
+guard on, hand-written, …) for ``--rounds`` rounds; it prints each one's median requests per
+second, the median ratio to the hand-written model with its range (target ≥ 0.75 with the guards
+off), and the cost per request of turning every guard on (per-attempt timeout, deadline, retry
+classes, bulkhead, load shedding, rate limits and hedging, set so loose that they change no
+outcome: the cost is the mechanism's). Then peak traced memory of simroute with and without
+message recording (targets < 400 / < 150 MiB), and the cost of building the result tables per
+million rows (target ≤ 0.2 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import simpy
@@ -28,14 +41,50 @@ PLUGINS = ("fastapi-backend", "lobbi-platform-manager", "ahling-command-center")
 RATE, MEAN, FAIL, CAP = 20.0, 0.1, 0.05, 4
 
 
-def scenario(n: int, record: bool) -> sr.Scenario:
+def load_checkout(path: str, name: str = "simroute_before"):
+    """The ``simroute`` package of another checkout, imported as ``name``."""
+    pkg = Path(path) / "simroute"
+    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py",
+                                                  submodule_search_locations=[str(pkg)])
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"{path}: no simroute package there")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def scenario(n: int, record: bool, sr=sr) -> sr.Scenario:
     cat = sr.load_catalog()
-    for p in PLUGINS:
-        cat = cat.with_plugin(p, capacity=CAP, failure_p=FAIL,
-                              service={"default": sr.ServiceTime(dist="exponential", mean=MEAN)})
+    service = sr.ServiceTime(dist="exponential", mean=MEAN)
+    for p in PLUGINS:  # a failed call takes a service time too, as in the hand-written model
+        cat = cat.with_plugin(p, capacity=CAP, failure_p=FAIL, service={"default": service},
+                              **({"failure": sr.FailureModel(error_latency=service)}
+                                 if hasattr(sr, "FailureModel") else {}))
     return sr.Scenario(name="bench", catalog=cat,
                        settings=sr.Settings(record_messages=record),
                        workload=sr.Workload(rate=RATE, requests=n, mix=(sr.MixEntry(text=TEXT),)))
+
+
+#: each guard switched on, loose enough to change no outcome (the cost is the mechanism's)
+GUARDS_ON = {
+    "timeouts": {"timeout.attempt": 1e6, "timeout.deadline": 1e7,
+                 "retry_classes.timeout.max_retries": 1},
+    "bulkhead": {"bulkhead.max_concurrent": 10_000},
+    "shedding": {"shedding.max_queue": 10_000},
+    "rate limits": {f"plugins.{p}.rpm": 1e9 for p in PLUGINS},
+    "hedging": {"hedge.delay": 1e5},
+}
+
+
+def every_guard_on(sc: sr.Scenario, which: tuple[str, ...] = tuple(GUARDS_ON)) -> sr.Scenario:
+    """The same scenario with the ``which`` guards switched on."""
+    from simroute.params import with_params
+
+    params: dict = {}
+    for name in which:
+        params.update(GUARDS_ON[name])
+    return with_params(sc, params)
 
 
 def hand_written(n: int, seed: int) -> int:
@@ -104,14 +153,51 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--memory-requests", type=int, default=None,
                     help="requests for the memory runs (default: --requests)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (at least 3)")
+    ap.add_argument("--no-guards-on", action="store_true", help="leave out the every-guard-on contender")
+    ap.add_argument("--per-guard", action="store_true", help="also time each guard on its own")
+    ap.add_argument("--against", metavar="DIR", help="another checkout whose engine runs as a contender")
     args = ap.parse_args()
     n = args.requests
-    base_done, base_s = timed(hand_written, n, args.seed)
-    res, sim_s = timed(sr.run, scenario(n, False), args.seed)
-    assert len(res.requests) == n == base_done
-    print(f"hand-written SimPy: {n / base_s:10.0f} requests/s ({base_s:.1f} s)")
-    print(f"simroute:           {n / sim_s:10.0f} requests/s ({sim_s:.1f} s)")
-    print(f"ratio simroute / hand-written: {base_s / sim_s:.2f}  (target >= 0.75)")
+    off = scenario(n, False)
+    contenders = {"hand-written SimPy": lambda: hand_written(n, args.seed),
+                  "simroute, guards off": lambda: sr.run(off, args.seed)}
+    if args.against:
+        before = load_checkout(args.against)
+        old = scenario(n, False, before)
+        contenders[f"simroute at {args.against}"] = lambda: before.run(old, args.seed)
+    if not args.no_guards_on:
+        on = every_guard_on(off)
+        contenders["simroute, every guard on"] = lambda: sr.run(on, args.seed)
+    if args.per_guard:
+        for guard in GUARDS_ON:
+            one = every_guard_on(off, (guard,))
+            contenders[f"simroute, {guard} on"] = lambda one=one: sr.run(one, args.seed)
+    seconds: dict[str, list[float]] = {k: [] for k in contenders}
+    for _ in range(max(3, args.rounds)):
+        for name, fn in contenders.items():  # A B C A B C …
+            out, s = timed(fn)
+            seconds[name].append(s)
+            if name != "hand-written SimPy":
+                res = out
+                assert len(res.requests) == n
+    base = np.array(seconds["hand-written SimPy"])
+    if args.against:
+        ratio = np.array(seconds[f"simroute at {args.against}"]) / np.array(seconds["simroute, guards off"])
+        print(f"this engine (guards off) against {args.against}: median {np.median(ratio):.2f}× as fast, "
+              f"range {ratio.min():.2f}-{ratio.max():.2f}")
+    for name, s in seconds.items():
+        s = np.array(s)
+        print(f"{name:26} {n / np.median(s):10.0f} requests/s (median of {len(s)})")
+        if name != "hand-written SimPy":
+            ratio = base / s
+            print(f"    ratio to hand-written: median {np.median(ratio):.2f}, range {ratio.min():.2f}-"
+                  f"{ratio.max():.2f}" + ("  (target >= 0.75)" if name.endswith("off") else ""))
+    for name in seconds:
+        if name.endswith(" on"):
+            extra = np.array(seconds[name]) - np.array(seconds["simroute, guards off"])
+            print(f"{name.removeprefix('simroute, ')} costs {np.median(extra) / n * 1e6:.1f} µs per request "
+                  f"(range {extra.min() / n * 1e6:.1f}-{extra.max() / n * 1e6:.1f})")
     # table build alone: the recorder's columns (typed arrays and lists, as the engine fills them)
     # → DataFrame, timed without refilling them
     from array import array

@@ -125,6 +125,7 @@ class CircuitBreaker:
         )
         self.max_trials = half_open_max_calls or success_threshold
         self.on_transition = on_transition
+        self._plain = window == "consecutive" and slow_call_duration is None  #: no window, no slow calls
         self.state = CLOSED
         self.transitions: list[tuple[float, str, str]] = []
         self.opened_at: float | None = None
@@ -173,6 +174,9 @@ class CircuitBreaker:
     # -- calls
     def allow(self, t: float) -> bool:
         """May a call start at ``t``? Counts it as a trial when half-open."""
+        if self.state is CLOSED and t >= self._now:  # the common case, without the general path
+            self._now = t
+            return True
         self._advance(t)
         if self.state == OPEN and self.settings.lazy_half_open:
             if t >= self.opened_at + self.settings.open_timeout:  # type: ignore[operator]
@@ -194,6 +198,10 @@ class CircuitBreaker:
 
     def record_success(self, t: float, duration: float | None = None) -> None:
         """A call ended well at ``t`` (``duration`` seconds long, for slow-call counting)."""
+        if self.state is CLOSED and self._plain and t >= self._now:
+            self._now = t  # the common case: a success resets the count
+            self.failures = 0
+            return
         slow = self._is_slow(duration)
         if slow and (self.settings.window == "consecutive" or self.state != CLOSED):
             self.record_failure(t)

@@ -37,16 +37,16 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
     mix = scenario.workload.mix
 
     def source():
-        for i in range(len(reqs)):
-            t = reqs.time[i]
+        # plain Python values, converted once (indexing numpy arrays per request is slow)
+        columns = (reqs.time.tolist(), reqs.mix.tolist(), reqs.text.tolist(), reqs.budget.tolist(),
+                   reqs.context_tokens.tolist(), reqs.generated_tokens.tolist())
+        for i, (t, k, text, budget, ctx, gen) in enumerate(zip(*columns, strict=True)):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            k = reqs.mix[i]
-            text = reqs.text[i] if k < 0 else mix[k].text
-            saga = None if k < 0 else mix[k].saga
-            plan = None if k < 0 else mix[k].plan
-            env.process(orch.request(i, text, float(reqs.budget[i]), float(reqs.context_tokens[i]),
-                                     float(reqs.generated_tokens[i]), saga, plan))
+            entry = None if k < 0 else mix[k]
+            env.process(orch.request(i, text if entry is None else entry.text, budget, ctx, gen,
+                                     None if entry is None else entry.saga,
+                                     None if entry is None else entry.plan))
 
     env.process(source())
     env.run(until=scenario.horizon)
@@ -66,7 +66,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
                                                                            ignore_index=True)
     return Results(
         requests=requests,
-        attempts=Recorder.frame(rec.attempts, seed, replication, consume=True),
+        attempts=Recorder.attempts_frame(rec.attempts, seed, replication),
         breaker_events=Recorder.frame(rec.breakers, seed, replication),
         messages=Recorder.frame(rec.messages, seed, replication, consume=True),
         sagas=Recorder.frame(rec.sagas, seed, replication),

@@ -227,7 +227,9 @@ def test_named_rows_are_written_by_column_name():
     call = Call(7, "backend", "fastapi-backend", 0, 1, 3.0, "sonnet", 100.0, float("inf"), 0.5)
     call.refused("rejected_open", 0.0, 3.0)
     Recorder.writer(rec.attempts)(call)
-    row = Recorder.frame(rec.attempts, 0, 0).iloc[0]
-    assert list(rec.attempts) == list(ATTEMPT_COLUMNS)
+    frame = Recorder.attempts_frame(rec.attempts, 0, 0)
+    row = frame.iloc[0]
+    assert list(frame.columns) == [*ATTEMPT_COLUMNS, "seed", "replication"]
+    assert (row.queue_wait, row.service) == (0.0, 0.0)
     assert (row.request_id, row.plugin, row.outcome, row.queued, row.tier) == (
         7, "fastapi-backend", "rejected_open", 3.0, "sonnet")

@@ -224,19 +224,17 @@ class Orchestrator:
         """How an attempt that starts now ends on the plugin, and how long the plugin works on it:
         a failure (by the plugin's failure model, or a fault's kind) with its kind's latency, else
         a success with a service time (``duration`` when the scenario runs plan durations)."""
-        faulted = plugin in self.faults
-        if faulted:
+        if plugin in self.faults:
             p, imposed = self.failure_at(plugin, t)
+            factor = self.slowdown(plugin, t)
         else:
-            p, imposed = self._failure_p[plugin], None
+            p, imposed, factor = self._failure_p[plugin], None, 1.0
         if p and self.rng_failure.random() < p:
             fm = self._failure_model[plugin]
             kind = imposed or fm.pick(self.rng_failure)
             return kind, fm.duration(kind, self.rng_service)
         service = duration if duration is not None else model.sample(self.rng_service, tokens)
-        if faulted:
-            service *= self.slowdown(plugin, t)
-        return SUCCESS, service
+        return SUCCESS, service * factor
 
     # ------------------------------------------------------------------ one request
     def request(self, rid: int, text: str, budget: float, ctx: float, gen: float,
@@ -368,8 +366,14 @@ class Orchestrator:
     def _call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: RequestState, *,
               duration: float, kind: str, label: str | None = None) -> ProcessGenerator:
         """Attempts on one plugin, retried as the retry policy of each outcome says. Returns the
-        last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``)."""
+        last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``).
+
+        One attempt: the plugin's guards admit it (or refuse it: no call is made), the call
+        queues and is served — raced against the timeout, and hedged when hedging is on — and the
+        guards see the outcome in reverse order. Without a timeout or hedging the call runs
+        inline here (no timer, nothing to cancel)."""
         env = self.env
+        bus = self.bus
         label = label or (phase.name if phase else "")
         price = self._attempt_cost(phase, info)
         tier = phase.agents[0].tier if phase and phase.agents else ""
@@ -378,14 +382,57 @@ class Orchestrator:
             model = self._service[plugin, kind] = self.catalog.plugins[plugin].service_for(kind)
         plan_duration = duration if self.settings.service == "plan" else None
         tokens = math.nan if math.isnan(info.context_tokens) else info.context_tokens + info.generated_tokens
+        guards = self._guards[plugin]
+        server = self.servers[plugin]
+        timeout = self._timeout[plugin]
+        deadline = info._deadline
+        hedge = self._hedge
         retries: dict[RetryPolicy, int] = {}
         previous: float | None = None
         n = 0
         while True:
             n += 1
             info.attempts += 1
-            call = Call(rid, label, plugin, level, n, env.now, tier, tokens, info._deadline, price)
-            outcome = yield from self._attempt(call, info, model, plan_duration)
+            now = env.now
+            call = Call(rid, label, plugin, level, n, now, tier, tokens, deadline, price)
+            refusal = None
+            for i, guard in enumerate(guards):
+                refusal = guard.admit(call, now)
+                if refusal is not None:
+                    self._refuse(call, refusal, guards[:i], now)
+                    break
+            if refusal is not None:
+                result = call
+            else:
+                if bus.wanted:
+                    bus.publish(self._topics[plugin][0], type="request", source=self.orchestrator_name,
+                                correlation_id=rid, payload=self._payload("command", label, "attempt", n))
+                until = min(now + timeout, deadline)
+                if hedge is not None:
+                    result = yield from self._hedged(call, until, model, plan_duration, info)
+                else:
+                    if until == math.inf:  # the common case, inline
+                        if not server.try_acquire():
+                            yield server.wait().event
+                        yield env.timeout(self._begin(call, model, plan_duration))
+                        server.release()
+                        self._ended(call)
+                    else:
+                        yield from self._serve(call, until, model, plan_duration)
+                    if not call.abandoned:
+                        self._write_attempt(call)
+                    if call.start == call.start:  # the plugin started on it while we waited: paid
+                        info.cost += call.cost
+                        info._plugins.append(plugin)
+                    result = call
+                now = env.now
+                for guard in reversed(guards):
+                    guard.on_result(result, now)
+                if bus.wanted:
+                    bus.publish(self._topics[plugin][1], type="response", source=plugin, correlation_id=rid,
+                                payload=self._payload("status", "success" if result.outcome == SUCCESS
+                                                      else "error"))
+            outcome = result.outcome
             if outcome == SUCCESS or outcome == DEADLINE:
                 return outcome
             policy = self.settings.retry_for(outcome)
@@ -397,51 +444,42 @@ class Orchestrator:
             if self.retry_budget is not None and not self.retry_budget.try_spend(env.now):
                 return outcome
             previous = policy.delay(done + 1, self.rng_retry, previous)
-            wait = max(previous, call.retry_after)
+            wait = max(previous, result.retry_after)
             if wait == math.inf:
                 return outcome
-            if env.now + wait >= info._deadline:
+            if env.now + wait >= deadline:
                 return DEADLINE  # the retry could not start before the deadline
             retries[policy] = done + 1
             info.retries += 1
             yield env.timeout(wait)
 
-    def _attempt(self, call: Call, info: RequestState, model, duration: float | None) -> ProcessGenerator:
-        """One attempt: the plugin's guards, then the call itself (hedged when hedging is on);
-        the guards see its outcome, and it is recorded. Returns the outcome."""
-        env = self.env
-        now = env.now
-        guards = self._guards[call.plugin]
-        for i, guard in enumerate(guards):
-            refusal = guard.admit(call, now)
-            if refusal is not None:
-                call.refused(refusal.outcome, refusal.retry_after, now)
-                for g in reversed(guards[:i]):
-                    g.on_result(call, now)
-                self._write_attempt(call)
-                return call.outcome
+    def _refuse(self, call: Call, refusal, admitted: tuple, now: float) -> None:
+        """A guard refused ``call``: the guards that had admitted it see the outcome; recorded."""
+        call.refused(refusal.outcome, refusal.retry_after, now)
+        for g in reversed(admitted):
+            g.on_result(call, now)
+        self._write_attempt(call)
+
+    def _begin(self, call: Call, model, duration: float | None) -> float:
+        """The plugin starts on ``call`` now: draw how it ends; the seconds it will work on it."""
+        now = self.env.now
+        call.start = now
+        call.cost = call._price
+        call.outcome, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
         if self.bus.wanted:
-            self.bus.publish(self._topics[call.plugin][0], type="request", source=self.orchestrator_name,
+            self.bus.publish("orchestration/task-start", type="event", source=call.plugin,
                              correlation_id=call.request_id,
-                             payload=self._payload("command", call.phase, "attempt", call.attempt))
-        until = min(now + self._timeout[call.plugin], call.deadline)
-        if self._hedge is None:
-            yield from self._serve(call, until, model, duration)
-            result = call
-            if not call.abandoned:
-                self._write_attempt(call)
-            self._charge(call, info)
-        else:
-            result = yield from self._hedged(call, until, model, duration, info)
-        now = env.now
-        for guard in reversed(guards):
-            guard.on_result(result, now)
-        if self.bus.wanted:
-            self.bus.publish(self._topics[call.plugin][1], type="response", source=call.plugin,
-                             correlation_id=call.request_id,
-                             payload=self._payload("status", "success" if result.outcome == SUCCESS
-                                                   else "error"))
-        return result.outcome
+                             payload=self._payload("plugin", call.plugin, "status", "running"))
+        return seconds
+
+    def _ended(self, call: Call) -> None:
+        """The plugin answered the caller now, as drawn at :meth:`_begin`."""
+        call.end = call.server_end = self.env.now
+        kind = call.outcome
+        if kind == RATE_LIMITED or kind == NON_RETRYABLE:  # refused before any work: not billed
+            call.cost = 0.0
+            if kind == RATE_LIMITED:
+                call.retry_after = self._failure_model[call.plugin].retry_after_s
 
     def _serve(self, call: Call, until: float, model, duration: float | None) -> ProcessGenerator:
         """Queue for a slot and be served, or give up at ``until`` (outcome ``timeout``): a caller
@@ -460,24 +498,12 @@ class Orchestrator:
                     self._give_up_queued(call, server, ticket, model, duration)
                     return
             call._ticket = None
-        now = env.now
-        call.started(now)
-        kind, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
-        if self.bus.wanted:
-            self.bus.publish("orchestration/task-start", type="event", source=call.plugin,
-                             correlation_id=call.request_id,
-                             payload=self._payload("plugin", call.plugin, "status", "running"))
-        remaining = until - now
+        seconds = self._begin(call, model, duration)
+        remaining = until - env.now
         if seconds <= remaining:
             yield env.timeout(seconds)
             server.release()
-            call.served(env.now)
-            call.end = env.now
-            call.outcome = kind
-            if kind == RATE_LIMITED or kind == NON_RETRYABLE:  # refused before any work: not billed
-                call.cost = 0.0
-                if kind == RATE_LIMITED:
-                    call.retry_after = self._failure_model[call.plugin].retry_after_s
+            self._ended(call)
         else:  # the caller gives up at `until`; the plugin goes on working
             yield env.timeout(remaining)
             call.end = env.now
@@ -500,13 +526,13 @@ class Orchestrator:
             return self._draw(call.plugin, start, model, duration, call.tokens)[1]
 
         def done(start: float, end: float) -> None:
-            call.start, call.queue_wait = start, start - call.queued
+            call.start = start
             self._abandoned_done(call, end)
 
         server.abandon(ticket, work, done)
 
     def _abandoned_done(self, call: Call, end: float) -> None:
-        call.served(end)
+        call.server_end = end
         del self._pending[id(call)]
         self._write_attempt(call)
 
@@ -564,7 +590,7 @@ class Orchestrator:
                 call._ticket = None
             else:  # in service: stop the work
                 server.release()
-                call.served(now)
+                call.server_end = now
             call.end = now
             call.outcome = CANCELLED
         if not call.abandoned:

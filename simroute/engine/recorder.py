@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 
 from .bus import MESSAGE_COLUMNS
-from .records import ATTEMPT_COLUMNS, REQUEST_COLUMNS
+from .records import ATTEMPT_COLUMNS, DERIVED_ATTEMPT_COLUMNS, RECORDED_ATTEMPT_COLUMNS, REQUEST_COLUMNS
 
 __all__ = ["Recorder", "REQUEST_COLUMNS", "ATTEMPT_COLUMNS", "BREAKER_COLUMNS", "SAGA_COLUMNS"]
 
@@ -44,7 +43,7 @@ def _columns(names: tuple[str, ...], types: dict[str, str]) -> dict[str, list | 
 class Recorder:
     def __init__(self) -> None:
         self.requests = _columns(REQUEST_COLUMNS, TYPES["requests"])
-        self.attempts = _columns(ATTEMPT_COLUMNS, TYPES["attempts"])
+        self.attempts = _columns(RECORDED_ATTEMPT_COLUMNS, TYPES["attempts"])
         self.breakers: dict[str, list] = {k: [] for k in BREAKER_COLUMNS}
         self.sagas: dict[str, list] = {k: [] for k in SAGA_COLUMNS}
         self.messages = _columns(MESSAGE_COLUMNS, TYPES["messages"])
@@ -58,15 +57,27 @@ class Recorder:
 
     @staticmethod
     def writer(table: dict[str, list | array]) -> Callable[[object], None]:
-        """A function appending one named row (an object whose attributes are the columns) to
-        ``table`` — the hot path: one C-level attribute read of every column, bound appends."""
-        appends = tuple(column.append for column in table.values())
-        row = attrgetter(*table)
+        """A function appending one named row — an object whose attributes are the columns — to
+        ``table``. The hot path: the function is generated for the table (as
+        :func:`collections.namedtuple` generates its class), one bound ``append`` of one
+        attribute per column, with no loop, tuple or lookup by name at run time."""
+        names = list(table)
+        for name in names:
+            if not name.isidentifier():
+                raise ValueError(f"column {name!r} is not an attribute name")
+        body = "\n".join(f"    _{i}(row.{name})" for i, name in enumerate(names))
+        scope = {f"_{i}": column.append for i, column in enumerate(table.values())}
+        exec(f"def write(row):\n{body}\n", scope)  # noqa: S102 (names checked above)
+        return scope["write"]  # type: ignore[no-any-return]
 
-        def write(record: object) -> None:
-            for append, value in zip(appends, row(record)):  # noqa: B905 (same names: same length)
-                append(value)
-        return write
+    @staticmethod
+    def attempts_frame(table: dict[str, list | array], seed: int, replication: int) -> pd.DataFrame:
+        """The attempts table: the recorded columns, the derived ones (``queue_wait`` = start −
+        queued, ``service`` = server_end − start) computed at once, in ``ATTEMPT_COLUMNS`` order."""
+        df = Recorder.frame(table, seed, replication, consume=True)
+        for name, (a, b) in DERIVED_ATTEMPT_COLUMNS.items():
+            df[name] = (df[a] - df[b]) if len(df) else pd.Series(dtype=float)
+        return df[[*ATTEMPT_COLUMNS, "seed", "replication"]]
 
     @staticmethod
     def frame(table: dict[str, list], seed: int, replication: int, *, consume: bool = False) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["Call", "RequestState", "ATTEMPT_COLUMNS", "REQUEST_COLUMNS"]
+__all__ = ["Call", "RequestState", "ATTEMPT_COLUMNS", "RECORDED_ATTEMPT_COLUMNS",
+           "DERIVED_ATTEMPT_COLUMNS", "REQUEST_COLUMNS"]
 
 NAN = math.nan
 
@@ -19,6 +20,10 @@ NAN = math.nan
 ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt", "hedge", "queued",
                    "start", "end", "server_end", "queue_wait", "service", "outcome", "retry_after",
                    "abandoned", "cost", "tier")
+#: the columns derived when the table is built: name → (minuend, subtrahend)
+DERIVED_ATTEMPT_COLUMNS = {"queue_wait": ("start", "queued"), "service": ("server_end", "start")}
+#: the columns a :class:`Call` holds
+RECORDED_ATTEMPT_COLUMNS = tuple(c for c in ATTEMPT_COLUMNS if c not in DERIVED_ATTEMPT_COLUMNS)
 #: the requests table (documented in :mod:`simroute.results`)
 REQUEST_COLUMNS = ("request_id", "arrival", "end", "latency", "status", "reason", "text",
                    "complexity", "saga", "primary", "plugins_used", "phases", "attempts", "retries",
@@ -30,7 +35,7 @@ class Call:
     """One attempt of a phase (or saga step) on one plugin: a row of the attempts table, plus
     ``tokens`` and ``deadline`` for the guards."""
 
-    __slots__ = (*ATTEMPT_COLUMNS, "tokens", "deadline", "_ticket", "_price")
+    __slots__ = (*RECORDED_ATTEMPT_COLUMNS, "tokens", "deadline", "_ticket", "_price")
 
     def __init__(self, request_id: int, phase: str, plugin: str, fallback_level: int, attempt: int,
                  now: float, tier: str, tokens: float, deadline: float, price: float) -> None:
@@ -43,9 +48,7 @@ class Call:
         self.queued = now  #: sent (guards passed or refused)
         self.start = NAN  #: the plugin started working on it
         self.end = NAN  #: the caller had its answer, or gave up
-        self.server_end = NAN  #: the plugin stopped working on it
-        self.queue_wait = NAN
-        self.service = 0.0  #: seconds the plugin worked on it
+        self.server_end = NAN  #: the plugin stopped working on it (queue_wait and service derive)
         self.outcome = ""
         self.retry_after = 0.0
         self.abandoned = False  #: the caller gave up while the plugin still had it
@@ -67,17 +70,11 @@ class Call:
         """Ended before reaching the plugin: no work, no cost."""
         self.outcome, self.retry_after = outcome, retry_after
         self.start = self.end = self.server_end = now
-        self.queue_wait = 0.0
 
-    def started(self, now: float) -> None:
-        self.start = now
-        self.queue_wait = now - self.queued
-        self.cost = self._price
-
-    def served(self, end: float) -> None:
-        """The plugin stopped working on it at ``end``."""
-        self.server_end = end
-        self.service = end - self.start
+    @property
+    def service(self) -> float:
+        """Seconds the plugin worked on it (NaN: not started, or still working)."""
+        return self.server_end - self.start
 
     def __repr__(self) -> str:
         return (f"Call(request {self.request_id}, {self.phase!r} on {self.plugin}, attempt {self.attempt}"
