@@ -234,16 +234,16 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     path = Path(path) if path is not None else data_dir() / "catalog"
     if path.is_dir():
         sources = {s: load_yaml(path / f"{s}.yaml") + (str(path / f"{s}.yaml"), (s,)) for s in SECTIONS}
-        for section, (data, _lines, file, _) in sources.items():
-            if not isinstance(data, Mapping) or section not in data:
-                raise InputError(f"missing top-level key '{section}'", file=file, line=1)
+        for name, (data, _lines, file, _) in sources.items():
+            if not isinstance(data, Mapping) or name not in data:
+                raise InputError(f"missing top-level key '{name}'", file=file, line=1)
     else:
         data, lines = load_yaml(path)
         if not isinstance(data, Mapping):
             raise InputError("must be a mapping with keys " + ", ".join(SECTIONS), file=str(path))
-        for section in SECTIONS:
-            if section not in data:
-                raise InputError(f"missing top-level key '{section}'", file=str(path), line=1)
+        for name in SECTIONS:
+            if name not in data:
+                raise InputError(f"missing top-level key '{name}'", file=str(path), line=1)
         sources = {s: (data, lines, str(path), (s,)) for s in SECTIONS}
 
     def section(name: str) -> tuple[Any, Lines, str, tuple]:

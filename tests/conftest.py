@@ -33,3 +33,14 @@ def catalog_copy(tmp_path):
     dst = tmp_path / "catalog"
     shutil.copytree(ROOT / "data" / "catalog", dst)
     return dst
+
+
+def littles_law(requests):
+    """(time-average number of requests in the system, sampled at random instants; λ × W) from a
+    requests table: Little's law says they are equal."""
+    end = requests.end.max()
+    lam, w = len(requests) / end, requests.latency.mean()
+    t = np.random.default_rng(0).uniform(0, end, 20000)
+    arrivals, ends = np.sort(requests.arrival.to_numpy()), np.sort(requests.end.to_numpy())
+    in_system = np.searchsorted(arrivals, t, "right") - np.searchsorted(ends, t, "right")
+    return in_system.mean(), lam * w

@@ -8,6 +8,8 @@ import simroute as sr
 from simroute.breaker import CLOSED, HALF_OPEN, OPEN
 from simroute.engine.bus import topic_matches
 
+from .conftest import littles_law
+
 INFRA = "Terraform the AWS infrastructure"  # one phase on iac-golden-architect
 DEPLOY = "Deploy the service to kubernetes with helm"  # one phase on ahling-command-center
 
@@ -45,13 +47,8 @@ def test_littles_law_on_the_output_tables(catalog):
     r = sr.run(single_server(catalog, c=2, mean=1.0, rate=1.2, n=5000), seed=3)
     req = r.requests
     assert (req.status == "succeeded").all()
-    end = req.end.max()
-    lam, w = len(req) / end, req.latency.mean()
-    # time-average number in the system, by sampling the tables at random instants
-    t = np.random.default_rng(0).uniform(0, end, 20000)
-    arrivals, ends = np.sort(req.arrival.to_numpy()), np.sort(req.end.to_numpy())
-    in_system = np.searchsorted(arrivals, t, "right") - np.searchsorted(ends, t, "right")
-    assert in_system.mean() == pytest.approx(lam * w, rel=0.05)
+    in_system, lam_w = littles_law(req)  # the number in the system, sampled at random instants
+    assert in_system == pytest.approx(lam_w, rel=0.05)
     assert np.allclose(req.latency, req.end - req.arrival)
 
 

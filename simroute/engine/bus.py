@@ -7,7 +7,7 @@ published (0: at once). Subscriptions are matched per topic once and cached. Mes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import simpy
@@ -28,7 +28,7 @@ def topic_matches(pattern: str, topic: str) -> bool:
 
 class MessageBus:
     def __init__(self, env: simpy.Environment, *, latency: float = 0.0, record: bool = False,
-                 columns: dict[str, list] | None = None) -> None:
+                 columns: Mapping[str, Any] | None = None) -> None:
         self.env = env
         self.latency = latency
         self.record = record

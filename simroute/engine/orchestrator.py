@@ -26,7 +26,7 @@ open, or over budget); ``in_flight`` when the horizon cut it off.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,7 @@ from ..routing import decide_route
 from ..saga import Saga, rollback_plan
 from .bus import MessageBus
 from .guards import build_guards
+from .observers import BusObserver
 from .plugins import PluginServer
 from .recorder import Recorder
 from .records import Call, RequestState
@@ -81,7 +82,7 @@ def _optimize(plan: Plan, budget: float, catalog, on_over_budget: str):
 
 class Orchestrator:
     def __init__(self, env: simpy.Environment, scenario, rngs: dict[str, np.random.Generator],
-                 recorder: Recorder, sagas: dict[str, Saga]) -> None:
+                 recorder: Recorder, sagas: Mapping[str, Saga]) -> None:
         self.env = env
         self.scenario = scenario
         self.catalog = scenario.catalog
@@ -125,6 +126,7 @@ class Orchestrator:
         self._service: dict[tuple[str, str], object] = {}  #: (plugin, kind) → ServiceTime
         self._payloads: dict[tuple, dict] = {}
         self._subscribe()
+        self._watch = BusObserver(self.bus, self.orchestrator_name, self._payload, self._topics)  #: if wanted
         self.active: dict[int, RequestState] = {}
 
     # ------------------------------------------------------------------ wiring
@@ -405,8 +407,7 @@ class Orchestrator:
                 result = call
             else:
                 if bus.wanted:
-                    bus.publish(self._topics[plugin][0], type="request", source=self.orchestrator_name,
-                                correlation_id=rid, payload=self._payload("command", label, "attempt", n))
+                    self._watch.sent(call)
                 until = min(now + timeout, deadline)
                 if hedge is not None:
                     result = yield from self._hedged(call, until, model, plan_duration, info)
@@ -429,9 +430,7 @@ class Orchestrator:
                 for guard in reversed(guards):
                     guard.on_result(result, now)
                 if bus.wanted:
-                    bus.publish(self._topics[plugin][1], type="response", source=plugin, correlation_id=rid,
-                                payload=self._payload("status", "success" if result.outcome == SUCCESS
-                                                      else "error"))
+                    self._watch.answered(result)
             outcome = result.outcome
             if outcome == SUCCESS or outcome == DEADLINE:
                 return outcome
@@ -467,9 +466,7 @@ class Orchestrator:
         call.cost = call._price
         call.outcome, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
         if self.bus.wanted:
-            self.bus.publish("orchestration/task-start", type="event", source=call.plugin,
-                             correlation_id=call.request_id,
-                             payload=self._payload("plugin", call.plugin, "status", "running"))
+            self._watch.started(call)
         return seconds
 
     def _ended(self, call: Call) -> None:

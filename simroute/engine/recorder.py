@@ -7,7 +7,7 @@ refuses a row of the wrong length either way."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,8 @@ class Recorder:
         return df[[*ATTEMPT_COLUMNS, "seed", "replication"]]
 
     @staticmethod
-    def frame(table: dict[str, list], seed: int, replication: int, *, consume: bool = False) -> pd.DataFrame:
+    def frame(table: Mapping[str, list | array], seed: int, replication: int, *,
+              consume: bool = False) -> pd.DataFrame:
         """Build once: typed columns without a copy, numeric lists through numpy, string columns
         straight to pandas' string dtype (the dtypes ``pd.DataFrame(table)`` would infer, about
         three times faster). ``consume`` empties each list once converted, so that the lists and
