@@ -185,7 +185,12 @@ def _route(args: argparse.Namespace) -> int:
     print("plugin scores:")
     for s in route.scores[: args.top]:
         print(f"  {s!r}")
-    print(f"primary:        {route.primary}   fallbacks: {', '.join(route.fallbacks)}")
+    if route.matched:
+        print(f"primary:        {route.primary}   fallbacks: {', '.join(route.fallbacks)}")
+    elif route.primary is not None:
+        print(f"primary:        {route.primary} ({route.reason}: the orchestrator's built-in handling)")
+    else:
+        print(f"primary:        none ({route.reason})")
     print(f"collaboration:  {'REQUIRED' if route.collaboration else 'no'}  strategy: {route.strategy}")
     for p in route.plan.phases:
         deps = f"  after {', '.join(p.predecessors)}" if p.predecessors else ""

@@ -54,6 +54,9 @@ class Phase:
     after: tuple[str, ...] = ()  #: ordering-only predecessors
     agents: tuple[AgentLine, ...] = ()
     kind: str = "default"  #: task kind for the plugin's service-time model
+    fallbacks: tuple[str, ...] | None = None
+    """The plugins tried, in order, when this phase fails on its own plugin (set by the routing
+    decision; None: :func:`simroute.routing.fallback_chain` of the plugin)."""
     predecessors: tuple[str, ...] = field(init=False, repr=False, compare=False)
     """``depends_on`` then the ``after`` phases not already in it (computed once)."""
     cost: float = field(init=False, repr=False, compare=False)

@@ -48,7 +48,7 @@ from ..failure import (
 )
 from ..plan import Phase, Plan
 from ..retry import RetryBudget, RetryPolicy
-from ..routing import decide_route
+from ..routing import decide_route, fallback_chain
 from ..saga import Saga, rollback_plan
 from .bus import MessageBus
 from .guards import build_guards
@@ -113,7 +113,7 @@ class Orchestrator:
         self._classes: dict[str, object] = {}
         self._routes: dict[tuple, object] = {}
         self._plans: dict[tuple, tuple] = {}  #: per-plan facts (see _once)
-        self._candidates: dict[str, list[str]] = {}
+        self._candidates: dict[str, tuple[str, ...]] = {}
         self._failure_p = {n: p.failure_p for n, p in self.catalog.plugins.items()}
         self._failure_model = {n: p.failure for n, p in self.catalog.plugins.items()}
         self._timeout = {n: _first(p.timeout_s, s.timeout.attempt, math.inf)
@@ -163,7 +163,8 @@ class Orchestrator:
         if r is None:
             r = self._routes[key] = decide_route(self.classify(text), self.catalog,
                                                  self.settings.weights, exclude=excluded,
-                                                 max_fallbacks=self.settings.max_fallbacks)
+                                                 max_fallbacks=self.settings.max_fallbacks,
+                                                 builtin_fallback=self.settings.builtin_fallback)
         return r
 
     def _once(self, key: tuple, plan: Plan, compute, *args):
@@ -270,10 +271,8 @@ class Orchestrator:
         info.complexity = c.complexity
         excluded = self.open_breakers(env.now) if self.settings.route_around_open else _NONE
         route = self.route(text, excluded)
-        if route.primary is None:
-            reason = "all breakers open" if excluded and self.route(text, frozenset()).primary \
-                else route.reason
-            return "rejected", reason
+        if route.primary is None:  # no match and no built-in path
+            return "rejected", route.reason
         plan: Plan = route.plan if documented is None else self.documented(documented)
         info.primary = route.primary
         original = self.plan_info(plan)
@@ -291,6 +290,7 @@ class Orchestrator:
                                  "requestId": rid, "primaryPlugin": route.primary,
                                  "fallbacks": route.fallbacks, "strategy": strategy,
                                  "phases": tuple(p.name for p in plan.phases),
+                                 "phaseFallbacks": {p.name: self.candidates(p)[1:] for p in plan.phases},
                                  "estCost": info.est_cost, "estDuration": info.est_duration,
                                  "originalCost": original[0], "originalDuration": original[1]})
         info.phases = len(plan)
@@ -304,19 +304,22 @@ class Orchestrator:
                     break
             for phase in order:
                 results.setdefault(phase.name, (False, 0))
-            return self._outcome(results, info)
+            return self._outcome(results, info, route.matched, route.reason)
         done = {p.name: env.event() for p in plan.phases}
         for phase in plan.phases:
             env.process(self._phase_when_ready(rid, phase, done, results, info))
         yield env.all_of(list(done.values()))
-        return self._outcome(results, info)
+        return self._outcome(results, info, route.matched, route.reason)
 
     @staticmethod
-    def _outcome(results: dict[str, tuple[bool, int]], info: RequestState) -> tuple[str, str]:
+    def _outcome(results: dict[str, tuple[bool, int]], info: RequestState, matched: bool = True,
+                 why: str = "") -> tuple[str, str]:
         if not all(ok for ok, _ in results.values()):
             if info.reason == DEADLINE:
                 return "failed", DEADLINE
             return "failed", "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
+        if not matched:  # the orchestrator's built-in handling
+            return "degraded", why
         if any(level > 0 for _, level in results.values()):
             return "degraded", ""
         return "succeeded", ""
@@ -331,19 +334,20 @@ class Orchestrator:
             results[phase.name] = yield from self._run_phase(rid, phase, info)
         done[phase.name].succeed()
 
-    def candidates(self, plugin: str) -> list[str]:
-        """The plugin, its catalog fallbacks, then (``builtin_fallback``) the orchestrator
-        (computed once per plugin)."""
-        out = self._candidates.get(plugin)
+    def candidates(self, phase: Phase) -> tuple[str, ...]:
+        """The plugins a phase runs on, in order: its own, then the fallbacks the routing decision
+        gave it (a phase without them — a saga step, a hand-built plan — falls back down its
+        plugin's :func:`~simroute.routing.fallback_chain`, computed once per plugin)."""
+        if phase.fallbacks is not None:
+            return (phase.plugin, *phase.fallbacks)
+        out = self._candidates.get(phase.plugin)
         if out is None:
-            chain = [plugin, *self.catalog.plugins[plugin].fallbacks]
-            if self.settings.builtin_fallback:
-                chain.append(self.orchestrator_name)
-            out = self._candidates[plugin] = list(dict.fromkeys(chain))
+            chain = fallback_chain(self.catalog, phase.plugin, builtin=self.settings.builtin_fallback)
+            out = self._candidates[phase.plugin] = (phase.plugin, *chain)
         return out
 
     def _run_phase(self, rid: int, phase: Phase, info: RequestState) -> ProcessGenerator:
-        candidates = self.candidates(phase.plugin)
+        candidates = self.candidates(phase)
         for level, plugin in enumerate(candidates):
             if level:
                 info.fallbacks += 1
