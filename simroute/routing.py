@@ -5,9 +5,9 @@
 * **no match** — when no plugin scores (nothing in the request matches, or every capable plugin is
   excluded) the orchestrator handles the request on its built-in path: primary is the orchestrator,
   ``matched`` is False, and the plan is one phase on it with the classifier's estimated duration
-  and the price of one task at the orchestrator's default tier — the classification, the route, ``simroute route`` and
-  the engine (which ends such a request ``degraded``) agree. Without ``builtin_fallback`` there is
-  no primary and the engine rejects the request;
+  and the price of one task at the orchestrator's default tier — the classification, the route,
+  ``simroute route`` and the engine (which ends such a request ``degraded``) agree. Without
+  ``builtin_fallback`` there is no primary and the engine rejects the request;
 * **fallbacks** — where a phase goes when its plugin fails: :func:`fallback_chain`, the plugin's
   catalog fallbacks (up to ``max_fallbacks``, leaving out excluded plugins) then the orchestrator's
   built-in degradation path. The decision's ``fallbacks`` are the primary's chain (the seed:
