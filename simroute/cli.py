@@ -10,33 +10,63 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
+from .export import write_csv
 
 __all__ = ["main"]
 
 
-def _validate(args: argparse.Namespace) -> int:
-    """A trace (.csv, format from its header), a scenario (YAML with 'workload') or a catalog."""
-    from .catalog import load_catalog
-    from .scenario import Scenario
-    from .workload import read_trace, trace_format_of
+KINDS = ("catalog", "scenario", "plan", "trace")
+
+
+def kind_of(path: Path) -> tuple[str, str]:
+    """(kind, why) of an input file by a fixed rule: a ``.csv`` file is a trace; a directory is a
+    catalog; a YAML file with any catalog section (tiers, lexicon, plugins, agents) at the top is a
+    catalog, one with ``phases`` a plan, any other a scenario."""
+    from .catalog import SECTIONS
     from .yamlio import load_yaml
 
-    path = Path(args.file)
     if path.suffix.lower() == ".csv":
-        fmt = trace_format_of(path)
-        trace = read_trace(path, fmt)
-        print(f"ok: {fmt} trace, {len(trace['time'])} requests over "
-              f"{trace['time'][-1] - trace['time'][0]:.1f} s")
-        return 0
-    if path.is_file():
-        data, _ = load_yaml(path)
-        if isinstance(data, dict) and "workload" in data:
+        return "trace", "a .csv file"
+    if path.is_dir():
+        return "catalog", "a directory"
+    data, _ = load_yaml(path)
+    keys = set(data) if isinstance(data, dict) else set()
+    if keys & set(SECTIONS):
+        return "catalog", f"it has the catalog section {sorted(keys & set(SECTIONS))[0]!r}"
+    if "phases" in keys:
+        return "plan", "it has 'phases'"
+    return "scenario", "it has no catalog section and no 'phases'"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Check a catalog, scenario, plan or trace; the kind is ``--kind`` or :func:`kind_of`'s."""
+    from .catalog import load_catalog
+    from .plan import Plan
+    from .scenario import Scenario
+    from .workload import read_trace, trace_format_of
+
+    path = Path(args.file)
+    kind, why = (args.kind, "as --kind says") if args.kind else kind_of(path)
+    try:
+        if kind == "trace":
+            fmt = trace_format_of(path)
+            trace = read_trace(path, fmt)
+            summary = (f"{fmt} trace, {len(trace['time'])} requests over "
+                       f"{trace['time'][-1] - trace['time'][0]:.1f} s")
+        elif kind == "scenario":
             scenario = Scenario.from_yaml(path)
-            print(f"ok: scenario {scenario.name!r}: {scenario.workload.kind} workload, "
-                  f"{len(scenario.faults)} faults, {scenario.catalog!r}")
-            return 0
-    catalog = load_catalog(path)
-    print(f"ok: {catalog!r}")
+            summary = (f"scenario {scenario.name!r}: {scenario.workload.kind} workload, "
+                       f"{len(scenario.faults)} faults, {scenario.catalog!r}")
+        elif kind == "plan":
+            plan = Plan.from_yaml(path, prices=load_catalog().tiers)
+            summary = f"plan of {len(plan)} phases, {plan.duration / 60:g} min, ${plan.cost:.2f}"
+        else:
+            summary = repr(load_catalog(path))
+    except InputError as exc:
+        hint = "" if args.kind else "; --kind to say otherwise"
+        raise InputError(f"{exc.message} (read as a {kind}: {why}{hint})",
+                         file=exc.file, line=exc.line, entry=exc.entry, field=exc.field) from None
+    print(f"ok ({kind}): {summary}")
     return 0
 
 
@@ -57,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
             if args.format == "parquet":
                 df.to_parquet(out / f"{name}.parquet", index=False)
             else:
-                df.to_csv(out / f"{name}.csv", index=False)
+                write_csv(df, out / f"{name}.csv")
         print(f"wrote {len(tables)} tables to {out}/")
     print(repr(results))
     shown = summary[summary.key == ""][["metric", "value"]]
@@ -127,8 +157,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(out / "sweep.csv", index=False)
-        agg.to_csv(out / "aggregate.csv", index=False)
+        write_csv(frame, out / "sweep.csv")
+        write_csv(agg, out / "aggregate.csv")
         print(f"wrote sweep.csv ({len(frame)} rows) and aggregate.csv to {out}/")
     shown = agg[(agg.key == "") & agg.metric.isin(args.metrics.split(","))]
     table = shown.pivot_table(index=list(params), columns="metric", values=["mean", "half_width"])
@@ -206,8 +236,11 @@ def _route(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simroute", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check a catalog, scenario or trace and say what is wrong")
-    p.add_argument("file")
+    p = sub.add_parser("validate", help="check a catalog, scenario, plan or trace and say what is wrong")
+    p.add_argument("file", help="a catalog (directory or YAML), scenario or plan (YAML) or trace (CSV)")
+    p.add_argument("--kind", choices=KINDS,
+                   help="what the file is (default: a .csv is a trace; a directory or a YAML with catalog "
+                        "sections a catalog; a YAML with 'phases' a plan; any other YAML a scenario)")
     p.set_defaults(func=_validate)
     p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary")
     p.add_argument("scenario", nargs="?", help="scenario YAML (default: the bundled default)")

@@ -32,6 +32,7 @@ from .classify import classify
 from .cost import optimize_cost
 from .discovery import build_team, find_agents
 from .errors import InputError
+from .export import write_csv
 from .plan import Plan
 from .results import Results
 from .routing import decide_route
@@ -40,7 +41,7 @@ from .scenario import Scenario
 
 __all__ = ["FLOWS", "FlowReplay", "replay", "replay_flow", "STATUSES"]
 
-STATUSES = ("exact", "within tolerance", "seed inconsistent", "mismatch")
+STATUSES = ("exact", "within tolerance", "seed inconsistent", "assumption", "mismatch")
 COLUMNS = ["flow", "item", "documented", "simulated", "status", "note"]
 
 
@@ -91,14 +92,28 @@ class FlowReplay:
 
     def inconsistent(self, item: str, documented: Any, simulated: Any, derived: Any, reason: str) -> None:
         """The seed's number contradicts its parts; ``derived`` is what the parts give."""
+        self._explained(item, documented, simulated, derived, "seed inconsistent", reason,
+                        f"expected {_show(derived)} from the seed's parts. {reason}")
+
+    def assumption(self, item: str, documented: Any, simulated: Any, expected: Any, assumption: str,
+                   needs: str) -> None:
+        """The seed does not determine the value: the model makes ``assumption``, under which the
+        value is ``expected`` (stated from the catalog and the assumption, never from the model's
+        output); ``needs`` says what the seed would have to state to fix it."""
+        note = f"assumption: {assumption}; the seed would need {needs}"
+        self._explained(item, documented, simulated, expected, "assumption", note,
+                        f"{note} (expected {_show(expected)} under the assumption)")
+
+    def _explained(self, item: str, documented: Any, simulated: Any, expected: Any, status: str,
+                   note: str, mismatch_note: str) -> None:
+        """``exact`` when the model gives the seed's number, ``status`` when it gives ``expected``
+        (the explained value), else ``mismatch``."""
         if _same(documented, simulated):
-            status = "exact"
-        elif _same(derived, simulated):
-            status = "seed inconsistent"
+            self._add(item, documented, simulated, "exact", note)
+        elif _same(expected, simulated):
+            self._add(item, documented, simulated, status, note)
         else:
-            status = "mismatch"
-            reason = f"expected {_show(derived)} from the seed's parts. {reason}"
-        self._add(item, documented, simulated, status, reason)
+            self._add(item, documented, simulated, "mismatch", mismatch_note)
 
     # -------------------------------------------------------------- outputs
     def table(self) -> pd.DataFrame:
@@ -191,9 +206,10 @@ def _routing(fr: FlowReplay, seed: int) -> None:
              list(next(p for p in route.plan.phases if p.name == "deployment").depends_on))
     fr.exact("estimated total duration (min)", 45, d["estDuration"] / 60)
     fr.exact("simulated end-to-end latency (min)", 45, float(r.requests.latency.iloc[0]) / 60)
-    fr.inconsistent("estimated cost ($)", 0.25, d["estCost"], 0.40,
-                    "not derivable: the seed names no agents for this plan; at its own tier prices "
-                    "the lead agents cost opus 0.15 + sonnet 0.10 + opus 0.15 = 0.40")
+    fr.assumption("estimated cost ($)", 0.25, d["estCost"], 0.40,
+                  "each phase's cost is its lead agent's, one task at the seed's tier prices: "
+                  "opus 0.15 + sonnet 0.10 + opus 0.15 = 0.40",
+                  "the agents of each phase (0.25 is 0.15 + 0.10: two agents, not three phases)")
     fr.exact("circuit breakers armed on every plugin", sorted(set(cat.plugins) - {cat.orchestrator.name}),
              sorted(r.plugins.plugin[r.plugins.breaker]), "the orchestrator's built-in path has none")
     fr.exact("retry policy: max retries", 3, scenario.settings.retry.max_retries)
@@ -268,9 +284,10 @@ def _bus(fr: FlowReplay, seed: int) -> None:
              all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)))
     ahling = r.attempts[r.attempts.plugin == "ahling-command-center"]
     failures_before_open = int((ahling.outcome == "error").sum())
-    fr.inconsistent("errors before the breaker opens", 5, failures_before_open, 1,
-                    "the bus flow opens the breaker right after one error although the threshold is "
-                    "5 (flow 4); this scenario sets failure_threshold 1 to follow the diagram")
+    fr.assumption("errors before the breaker opens", 5, failures_before_open, 1,
+                  "the diagram opens the breaker right after one error, so this scenario sets "
+                  "failure_threshold 1 (flow 4's threshold is 5)",
+                  "how many errors the bus flow's deployment makes before circuit-breaker/open")
     opened = r.breaker_events[(r.breaker_events.to_state == "open")]
     fr.exact("circuit-breaker/open published", True,
              bool((published.topic == "circuit-breaker/open").any()) and len(opened) == 1)
@@ -304,10 +321,13 @@ def _discovery(fr: FlowReplay, seed: int) -> None:
     fr.exact("react-component-specialist success-rate multiplier", 0.95, rcs.multipliers["success_rate"])
     fr.inconsistent("react-component-specialist score", 85, rcs.raw, 65,
                     "its listed parts sum to 30+20+15 = 65 (then × 0.95 = 61.75)")
-    order_reason = ("not derivable: the seed lists no parts; with react-component-specialist at the 65 "
-                    "its parts give, 75 and 70 would rank above it, against the documented ranking")
     for name, documented in (("accessibility-auditor", 75), ("chakra-component-generator", 70)):
-        fr.inconsistent(f"{name} score", documented, by[name].raw, 65, order_reason)
+        fr.assumption(f"{name} score", documented, by[name].raw, 65,
+                      "the catalog gives it the same matching terms as react-component-specialist "
+                      "(domain frontend 30 + context react 20 + keyword component 15 = 65), so the "
+                      "documented ranking holds",
+                      f"the parts of its {documented}: at 75 and 70 with react-component-specialist at "
+                      "the 65 its parts give, the documented ranking could not hold")
     fr.exact("code-reviewer score", 40, by["code-reviewer"].raw,
              "the review weight (40); before × availability × success rate")
     fr.exact("ranking", ["react-component-specialist", "accessibility-auditor",
@@ -317,14 +337,18 @@ def _discovery(fr: FlowReplay, seed: int) -> None:
     fr.exact("team specialists", ["frontend-powerhouse::react-component-specialist",
                                   "frontend-powerhouse::accessibility-auditor",
                                   "jira-orchestrator::code-reviewer"], [a.id for a in team.specialists])
-    fr.inconsistent("team total cost ($)", 0.12, team.total_cost, 0.33,
-                    "not derivable from the listed agents: one task each at the seed's tier prices is "
-                    "haiku 0.03 + 3 × sonnet 0.10 = 0.33")
-    fr.inconsistent("team duration (min)", 18, team.duration / 60, 28,
-                    "not derivable: the specialists' average durations hand on in sequence, 10+8+10")
-    fr.inconsistent("team success probability", 0.92, round(team.success_probability, 4),
-                    round(0.99 * 0.95 * 0.93 * 0.96, 4),
-                    "not derivable: the product of member success rates is 0.99×0.95×0.93×0.96")
+    fr.assumption("team total cost ($)", 0.12, team.total_cost, 0.33,
+                  "each member does one task at its own tier's price: haiku 0.03 (coordinator) + "
+                  "3 × sonnet 0.10 = 0.33",
+                  "the members' tiers or task counts (0.12 is 4 × haiku 0.03: every member on haiku)")
+    fr.assumption("team duration (min)", 18, team.duration / 60, 28,
+                  "the specialists work in sequence, each for its catalog average: 10 + 8 + 10 min",
+                  "the members' durations and whether they overlap (18 could be 10 + 8 with the "
+                  "reviewer in parallel)")
+    fr.assumption("team success probability", 0.92, round(team.success_probability, 4), 0.8397,
+                  "every member must succeed: the product of their success rates, "
+                  "0.99 × 0.95 × 0.93 × 0.96 = 0.8397",
+                  "the members' success rates and how they combine (0.92 is none of their products)")
     d = _decision(r)
     fr.exact("request routed to", "frontend-powerhouse", d["primaryPlugin"], "the engine's run")
     fr.exact("outcome", "succeeded", r.requests.status.iloc[0])
@@ -519,7 +543,7 @@ def replay(flows: str | Iterable[str] | None = None, *, seed: int = 0,
     if out is not None:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        table.to_csv(folder / "conformance.csv", index=False)
+        write_csv(table, folder / "conformance.csv")
         for fr in replays:
-            fr.timeline().to_csv(folder / f"{fr.flow}_timeline.csv", index=False)
+            write_csv(fr.timeline(), folder / f"{fr.flow}_timeline.csv")
     return table

@@ -44,6 +44,7 @@ import pandas as pd
 from .catalog import data_dir
 from .errors import InputError
 from .executors import map_runs, progress_bar
+from .export import write_csv
 from .queueing import capacity_for_wait
 from .run import run
 from .scenario import Scenario
@@ -193,7 +194,7 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
                  replications=replications, slo_p95=slo, tables=tables, slo_breached_at=breached)
     t = time.perf_counter()
     for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False)
+        write_csv(frame, out / f"{name}.csv")
     page = _render(rep, wait_fraction, timings={"simulation": simulated})
     rep.timings = {"simulation": simulated, "rendering": time.perf_counter() - t}
     rep.timings["total"] = time.perf_counter() - started
@@ -260,11 +261,8 @@ def _tables(parts: dict[str, list[pd.DataFrame]], reference: float, replications
 
 # ---------------------------------------------------------------------- rendering
 def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -281,17 +279,16 @@ def _versions() -> str:
 
 def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
     """(section, title, caption, base64 PNG) for each figure, in page order."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # Figure objects, not pyplot: no global backend is switched (a notebook keeps its own)
+    from matplotlib.figure import Figure
 
     t = rep.tables
     cap, plug = t["capacity"], t["plugins"]
     top = (plug.groupby("plugin").utilization.max().sort_values(ascending=False).head(6).index)
     figs = []
 
-    fig, ax = plt.subplots(figsize=(7.5, 3.4), layout="constrained")
+    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
+    ax = fig.subplots()
     for q in ("latency_p50", "latency_p95", "latency_p99"):
         ax.plot(cap.load_factor, cap[q] / 60, marker="o", label=q.split("_")[1])
     ax.axhline(rep.slo_p95 / 60, color="black", ls="--", lw=1, label=f"SLO p95 {rep.slo_p95 / 60:.0f} min")
@@ -302,7 +299,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
                  "Percentiles of completed requests' latency, mean over "
                  "replications; the dashed line is the p95 SLO.", _png(fig)))
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
+    fig = Figure(figsize=(11, 3.4), layout="constrained")
+    (a, b) = fig.subplots(1, 2)
     for p in top:
         g = plug[plug.plugin == p]
         a.plot(g.load_factor, g.utilization, marker="o", label=p)
@@ -319,7 +317,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
     req = t["required_capacity"]
     pivot = req.pivot_table(index="plugin", columns="load_factor", values="required_capacity")
     pivot = pivot.loc[[p for p in top if p in pivot.index]]
-    fig, ax = plt.subplots(figsize=(7.5, 3.2), layout="constrained")
+    fig = Figure(figsize=(7.5, 3.2), layout="constrained")
+    ax = fig.subplots()
     width = 0.8 / max(1, len(pivot.columns))
     for k, lf in enumerate(pivot.columns):
         ax.bar(np.arange(len(pivot)) + k * width, pivot[lf], width, label=f"load {lf:g}")
@@ -334,7 +333,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
                  "the target fraction of its service time, at each load (bars), against today's capacity.",
                  _png(fig)))
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained")
+    fig = Figure(figsize=(11, 3.2), layout="constrained")
+    (a, b) = fig.subplots(1, 2)
     a.plot(cap.load_factor, cap.breaker_open_time / 60, marker="o")
     a.set_xlabel("load factor")
     a.set_ylabel("breaker open time, all plugins (min)")
@@ -346,7 +346,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
                  "Open time summed over plugins; calls made per "
                  "call needed (retry amplification).", _png(fig)))
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.2), layout="constrained")
+    fig = Figure(figsize=(13, 3.2), layout="constrained")
+    axes = fig.subplots(1, 3)
     for ax, (name, label) in zip(axes, (("cost_by_tier", "tier"), ("cost_by_plugin", "plugin"),
                                         ("cost_by_class", "request_class")), strict=True):
         d = t[name].set_index(label).cost_per_request.sort_values().tail(8)
@@ -359,7 +360,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
                  "attempts, retries included) and request class.", _png(fig)))
 
     sp = t["spend"]
-    fig, ax = plt.subplots(figsize=(9, 3), layout="constrained")
+    fig = Figure(figsize=(9, 3), layout="constrained")
+    ax = fig.subplots()
     for lf, g in sp.groupby("load_factor"):
         ax.plot(g.hour, g.cost, label=f"load {lf:g}", lw=1)
     ax.set_xlabel("hour of simulated time")
@@ -370,7 +372,8 @@ def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
 
     if "settings" in t:
         st = t["settings"]
-        fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
+        fig = Figure(figsize=(7, 3.4), layout="constrained")
+        ax = fig.subplots()
         ax.scatter(st.latency_p95 / 60, st.cost_per_request, color="tab:gray")
         f = st[st.on_frontier].sort_values("latency_p95")
         ax.plot(f.latency_p95 / 60, f.cost_per_request, "k--o", label="frontier")

@@ -27,6 +27,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -229,11 +230,25 @@ class Requests:
         return len(self.time)
 
 
-def _parse_azure_time(s: str) -> float:
-    # "2023-11-16 18:17:03.9799600": 7 fractional digits, more than datetime parses
+def _parse_azure_time(s: str) -> Decimal:
+    """Exact seconds since the epoch (UTC) of "2023-11-16 18:17:03.9799600" (7 fractional digits,
+    more than datetime parses, and more than a float of the epoch keeps)."""
     head, _, frac = s.strip().partition(".")
+    if frac and not frac.isdigit():
+        raise ValueError(f"bad fraction of a second {frac!r}")
     base = calendar.timegm(datetime.strptime(head, "%Y-%m-%d %H:%M:%S").timetuple())  # as UTC
-    return base + (float("0." + frac) if frac else 0.0)
+    return Decimal(base) + (Decimal("0." + frac) if frac else Decimal(0))
+
+
+def _seconds(raw: str) -> Decimal:
+    """Exact seconds from a decimal string (a float would round a large epoch time)."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {raw!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {raw!r}")
+    return value
 
 
 def trace_format_of(path: str | Path) -> str:
@@ -265,7 +280,10 @@ def _parsed(path: str, fmt: str, _mtime_ns: int, _size: int) -> dict[str, np.nda
 
 
 def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]:
-    """Columns time (s), text, budget, context_tokens, generated_tokens of a trace CSV."""
+    """Columns time (s), text, budget, context_tokens, generated_tokens of a trace CSV.
+
+    Times are seconds after the first row, computed exactly from the file's decimal timestamps
+    (so the Azure trace's 100 ns resolution survives: an epoch time as a float would not keep it)."""
     path = Path(path)
     if fmt not in TRACE_FORMATS:
         raise InputError(f"unknown trace format {fmt!r} (known: {', '.join(TRACE_FORMATS)})",
@@ -285,7 +303,8 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
             raise InputError(f"missing column {missing[0]!r} (header: {','.join(header)})",
                              file=str(path), line=1, field=missing[0])
         idx = {h: i for i, h in enumerate(header)}
-        last = -math.inf
+        last: Decimal | float = -math.inf
+        first: Decimal | None = None
         for lineno, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
                 continue
@@ -301,7 +320,7 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
                 except ValueError:
                     raise InputError(f"cannot parse {raw!r}", file=str(path), line=lineno,
                                      field=name) from None
-                if isinstance(value, float) and (math.isnan(value) or value < 0) and conv is not str:
+                if isinstance(value, float | Decimal) and (value != value or value < 0) and conv is not str:
                     raise InputError(f"must be >= 0, got {raw!r}", file=str(path), line=lineno,
                                      field=name)
                 return value
@@ -312,7 +331,7 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
                                           "", math.nan)
                 tname = "TIMESTAMP"
             else:
-                t = cell("time", float)
+                t = cell("time", _seconds)
                 text = cell("text", str, "")
                 budget = cell("budget", float, math.nan)
                 ctx = cell("context_tokens", float, math.nan)
@@ -322,7 +341,9 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
                 raise InputError(f"timestamps out of order ({t} after {last})", file=str(path),
                                  line=lineno, field=tname)
             last = t
-            for k, v in zip(cols, (t, text, budget, ctx, gen), strict=True):
+            if first is None:
+                first = t
+            for k, v in zip(cols, (float(t - first), text, budget, ctx, gen), strict=True):
                 cols[k].append(v)
     out = {k: np.asarray(v, dtype=object if k == "text" else float) for k, v in cols.items()}
     if len(out["time"]) == 0:

@@ -133,13 +133,14 @@ def test_single_file_catalog(tmp_path, catalog_copy):
 
 def test_cli_validate_ok_and_bad(catalog_copy, capsys):
     assert main(["validate", str(catalog_copy)]) == 0
-    assert capsys.readouterr().out.startswith("ok: Catalog(19 plugins")
+    assert capsys.readouterr().out.startswith("ok (catalog): Catalog(19 plugins")
     _edit(catalog_copy / "plugins.yaml", "    availability: 0.98\n", "    availability: 1.5\n")
     assert main(["validate", str(catalog_copy)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert re.match(r"simroute: .*plugins\.yaml:\d+: plugins\[1\] \(fastapi-backend\): "
-                    r"field 'availability': must be within \[0, 1\], got 1\.5$", err.strip())
+                    r"field 'availability': must be within \[0, 1\], got 1\.5 "
+                    r"\(read as a catalog: a directory; --kind to say otherwise\)$", err.strip())
     assert "Traceback" not in err
 
 

@@ -45,8 +45,16 @@ def _same_as_run(rep, scenario, factors):
 
 
 def test_default_report_matches_run_and_is_self_contained(tmp_path):
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")  # a user's own backend (a notebook's inline one, say)
     factors = (0.5, 1.0, 2.0)
-    rep = sr.report(out=tmp_path, load_factors=factors, replications=1, seed=3, executor="serial")
+    try:
+        rep = sr.report(out=tmp_path, load_factors=factors, replications=1, seed=3, executor="serial")
+        assert matplotlib.get_backend() == "svg"  # the report did not switch it
+    finally:
+        matplotlib.use(before)
     _check_page(rep)
     _same_as_run(rep, default_scenario(), factors)
     cap = rep.tables["capacity"]

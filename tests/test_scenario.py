@@ -75,7 +75,7 @@ def test_cli_validate_scenario_and_trace(tmp_path, capsys):
     bad = tmp_path / "t.csv"
     bad.write_text("time,text\n1,api\nx,api\n")
     assert main(["validate", str(bad)]) == 2
-    assert capsys.readouterr().err.strip().endswith("t.csv:3: field 'time': cannot parse 'x'")
+    assert "t.csv:3: field 'time': cannot parse 'x' (read as a trace" in capsys.readouterr().err
 
 
 def test_schedule_workload_arrives_at_the_listed_times(tmp_path):
@@ -177,3 +177,40 @@ def test_surges_are_load_spikes(tmp_path):
     t = sc.workload.generate(np.random.default_rng(0), sc.horizon).time
     inside, outside = ((t >= 100) & (t < 200)).sum() / 100, ((t < 100) | (t >= 200)).sum() / 300
     assert inside / outside == pytest.approx(4, rel=0.25)
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("name: x\nsettings: {}\n", "scenario"),
+    ("tiers: []\n", "catalog"),
+    ("phases: [{name: a}]\n", "plan"),
+])
+def test_validate_tells_the_kinds_apart_and_says_which_it_read(tmp_path, capsys, text, kind):
+    path = tmp_path / "f.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"(read as a {kind}:" in err and "--kind" in err and len(err.splitlines()) == 1
+    if kind == "scenario":
+        assert "field 'workload': missing" in err  # not "missing top-level key 'tiers'"
+
+
+def test_validate_takes_the_kind_it_is_told(capsys):
+    plan = str(ROOT / "data" / "plans" / "fullstack.yaml")
+    assert main(["validate", plan]) == 0
+    assert capsys.readouterr().out.startswith("ok (plan): plan of 3 phases")
+    assert main(["validate", "--kind", "scenario", plan]) == 2
+    assert "read as a scenario: as --kind says" in capsys.readouterr().err
+
+
+def test_csv_outputs_neutralize_spreadsheet_formulas(tmp_path):
+    trace = tmp_path / "t.csv"
+    trace.write_text('time,text\n0,"=HYPERLINK(""http://x"")"\n1,+cmd\n2,api\n')
+    path = _write(tmp_path, f"name: t\nworkload:\n  kind: trace\n  trace: {trace}\n  mix: [{{text: api}}]\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out)]) == 0
+    import pandas as pd
+    texts = list(pd.read_csv(out / "requests.csv").sort_values("request_id").text)
+    assert texts == ["'=HYPERLINK(\"http://x\")", "'+cmd", "api"]
+    # the DataFrame keeps the exact text
+    r = sr.run(sr.Scenario.from_yaml(path), seed=0)
+    assert r.requests.sort_values("request_id").text.iloc[0] == '=HYPERLINK("http://x")'

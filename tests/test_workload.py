@@ -69,3 +69,18 @@ def test_workload_validation():
         sr.Workload(rate=-1, mix=MIX)
     with pytest.raises(sr.InputError, match="at least one request"):
         sr.Workload(mix=())
+
+
+def test_azure_times_keep_their_100_ns_resolution(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                    "2023-11-16 18:17:03.9799600,10,1\n2023-11-16 18:17:03.9799601,10,1\n"
+                    "2023-11-16 18:17:04.0000000,10,1\n")
+    t = sr.read_trace(path, "azure")["time"]
+    assert list(t) == [0.0, 1e-7, 0.02004]  # relative to the first row, exactly
+
+
+def test_large_simroute_times_are_kept_relative_and_exact(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("time,text\n1700000000.0000001,api\n1700000000.0000002,api\n")
+    assert list(sr.read_trace(path)["time"]) == [0.0, 1e-7]
