@@ -161,7 +161,8 @@ def _sweep(args: argparse.Namespace) -> int:
         write_csv(agg, out / "aggregate.csv")
         print(f"wrote sweep.csv ({len(frame)} rows) and aggregate.csv to {out}/")
     shown = agg[(agg.key == "") & agg.metric.isin(args.metrics.split(","))]
-    table = shown.pivot_table(index=list(params), columns="metric", values=["mean", "half_width"])
+    table = shown.pivot_table(index=list(params), columns="metric", values=["mean", "half_width"],
+                              dropna=False)  # a point whose value is None (off) is a row too
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(f"{scenario.name}: {len(frame.point.unique())} points × {args.replications} replications "
               f"(mean and 95 % CI half-width)")

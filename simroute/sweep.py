@@ -99,7 +99,9 @@ def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 
     check_executor(executor)
     points = design(params, sampling, samples, seed)
     # every point must build: an unknown path or a refused value fails here, before any run
-    records = points.to_dict("records")
+    # a None value ("off", e.g. hedge.delay) is NaN in a numeric column of the design: back to None
+    records = [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in rec.items()}
+               for rec in points.to_dict("records")]
     for rec in records:
         with_params(scenario, rec)
     tasks = [(_summary_row, rec, seed, r, tuple(metrics) if metrics is not None else None)

@@ -152,3 +152,11 @@ def test_cli_sweep_writes_tables_and_rejects_bad_params(tmp_path, capsys):
     assert main(["sweep", "--param", "breaker.failure_threshold", "--executor", "serial"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("simroute: ") for line in err)
+
+
+def test_a_guard_can_be_swept_on_and_off(outage):
+    """None switches a guard off: the point with None runs without it (not with NaN)."""
+    frame = sr.sweep(outage, {"hedge.delay": [None, 2.0], "workload.requests": [60]}, replications=1,
+                     executor="serial", metrics=["retry_amplification"])
+    per_point = frame.groupby("point").value.first()
+    assert len(per_point) == 2 and per_point[1] > per_point[0]  # hedged copies are calls too

@@ -482,14 +482,16 @@ class Orchestrator:
             if kind == RATE_LIMITED:
                 call.retry_after = self._failure_model[call.plugin].retry_after_s
 
-    def _serve(self, call: Call, until: float, model, duration: float | None) -> ProcessGenerator:
+    def _serve(self, call: Call, until: float, model, duration: float | None,
+               seconds: float | None = None) -> ProcessGenerator:
         """Queue for a slot and be served, or give up at ``until`` (outcome ``timeout``): a caller
         that gives up while queued leaves the ticket to be served for nobody (or withdraws it when
         ``timeout.cancel_abandoned``); one that gives up in service leaves the plugin working
-        until its work ends. Fills in ``call``; records nothing."""
+        until its work ends. ``seconds``: the call already holds a slot and was begun (its work).
+        Fills in ``call``; records nothing."""
         env = self.env
         server = self.servers[call.plugin]
-        if not server.try_acquire():
+        if seconds is None and not server.try_acquire():
             ticket = call._ticket = server.wait()
             if until == math.inf:
                 yield ticket.event
@@ -499,7 +501,8 @@ class Orchestrator:
                     self._give_up_queued(call, server, ticket, model, duration)
                     return
             call._ticket = None
-        seconds = self._begin(call, model, duration)
+        if seconds is None:
+            seconds = self._begin(call, model, duration)
         remaining = until - env.now
         if seconds <= remaining:
             yield env.timeout(seconds)
@@ -546,8 +549,19 @@ class Orchestrator:
         plugin is paid for."""
         env = self.env
         delay, most = self._hedge, self.settings.hedge.max_copies
+        server = self.servers[call.plugin]
+        begun = None
+        if server.try_acquire():  # a free slot: if the answer comes before any copy, no process
+            begun = self._begin(call, model, duration)
+            if begun <= min(delay, until - env.now):  # type: ignore[type-var]
+                yield env.timeout(begun)
+                server.release()
+                self._ended(call)
+                self._write_attempt(call)
+                self._charge(call, info)
+                return call
         copies = [call]
-        procs = [env.process(self._copy(call, until, model, duration))]
+        procs = [env.process(self._copy(call, until, model, duration, begun))]
         winner = None
         while True:
             pending = [p for p in procs if p.is_alive]
@@ -575,11 +589,13 @@ class Orchestrator:
             return winner
         return max((c for c in copies if c.outcome), key=lambda c: c.end)
 
-    def _copy(self, call: Call, until: float, model, duration: float | None) -> ProcessGenerator:
-        """One copy of a hedged attempt, as a process that can be cancelled (interrupted)."""
+    def _copy(self, call: Call, until: float, model, duration: float | None,
+              seconds: float | None = None) -> ProcessGenerator:
+        """One copy of a hedged attempt, as a process that can be cancelled (interrupted);
+        ``seconds``: it already holds a slot and was begun."""
         server = self.servers[call.plugin]
         try:
-            yield from self._serve(call, until, model, duration)
+            yield from self._serve(call, until, model, duration, seconds)
         except simpy.Interrupt:
             now = self.env.now
             ticket = call._ticket
