@@ -290,7 +290,7 @@ class Orchestrator:
                                  "requestId": rid, "primaryPlugin": route.primary,
                                  "fallbacks": route.fallbacks, "strategy": strategy,
                                  "phases": tuple(p.name for p in plan.phases),
-                                 "phaseFallbacks": {p.name: self.candidates(p)[1:] for p in plan.phases},
+                                 "phaseFallbacks": self._once(("chains", id(plan)), plan, self._chains),
                                  "estCost": info.est_cost, "estDuration": info.est_duration,
                                  "originalCost": original[0], "originalDuration": original[1]})
         info.phases = len(plan)
@@ -333,6 +333,10 @@ class Orchestrator:
         else:
             results[phase.name] = yield from self._run_phase(rid, phase, info)
         done[phase.name].succeed()
+
+    def _chains(self, plan: Plan) -> dict[str, tuple[str, ...]]:
+        """Each phase's fallbacks (for the routing/decision message; one dict per plan, read-only)."""
+        return {p.name: self.candidates(p)[1:] for p in plan.phases}
 
     def candidates(self, phase: Phase) -> tuple[str, ...]:
         """The plugins a phase runs on, in order: its own, then the fallbacks the routing decision
