@@ -3,24 +3,32 @@
 classify → (breakers) → route → (budget: optimize) → publish the decision → execute the plan's
 phases as their dependencies complete: a chain (single or sequential plan) in the request's own
 process, phase after phase; any other plan with a process per phase that waits for its
-predecessors. A phase runs on its plugin, then down its fallbacks (the plugin's catalog fallbacks,
-ending with the orchestrator's built-in path):
+predecessors. A phase runs on its plugin, then down the fallbacks the routing decision gave it
+(:func:`~simroute.routing.fallback_chain`: the plugin's catalog fallbacks, then the orchestrator's
+built-in path). On each plugin, attempts follow one path (``_call``):
 
-* an open breaker rejects the call at once (``rejected_open``) and the phase moves to the next
-  candidate with a ``routing/fallback`` message; such a call is never retried on that plugin;
-* otherwise the call queues for a slot, is served, and fails with the plugin's failure
-  probability (or a fault's); a failure is retried after the retry policy's backoff while retries
-  (and the retry budget) last, then the next candidate is tried;
-* every attempt costs its phase's agent lines (per token when the request carries tokens and the
-  tier has token prices); rejected calls cost nothing.
+* the plugin's **guards** (:mod:`simroute.engine.guards`: deadline, breaker, bulkhead, rate limit,
+  shedding) admit the attempt or refuse it at once (no call, no cost);
+* the **call** queues for a slot on a cancellable ticket and is served; the plugin draws how it
+  ends (:mod:`simroute.failure`: success after a service time, or a failure kind after that kind's
+  latency). It races the per-attempt timeout and the request's deadline: a caller that gives up
+  leaves the plugin working (abandoned work). With hedging, copies race and the loser is
+  cancelled. Without a timeout or hedging the call runs inline (no timer, nothing to cancel);
+* the guards see the outcome (reverse order), the attempt is recorded as a named row and
+  observers (the bus) are told;
+* the **retry policy** of the outcome's class decides: retry here after a backoff (never before a
+  Retry-After, never past the deadline, while the retry budget allows), or move to the next
+  candidate (non-retryable errors, refusals by a breaker or a bulkhead, exhausted retries).
 
-Messages are only built when someone would see them (recording on, or a subscriber with a
-callback); equal payloads are shared. Per-plugin and per-plan facts (topics, service models,
-failure probabilities, plan cost, duration, strategy and order) are computed once per run.
+Costs: an attempt is paid when the plugin starts on it while its caller waits (not for 429s or
+non-retryable refusals, nor for refusals by a guard). Messages are only built when someone would
+see them (recording on, or a subscriber with a callback); equal payloads are shared. Per-plugin
+and per-plan facts are computed once per run.
 
-Terminal status: ``succeeded``; ``degraded`` (a phase ran on a fallback); ``failed``;
-``compensated`` (a saga rolled back); ``rejected`` (no capable plugin, every candidate's breaker
-open, or over budget); ``in_flight`` when the horizon cut it off.
+Terminal status: ``succeeded``; ``degraded`` (a phase ran on a fallback, or nothing matched and
+the orchestrator handled it); ``failed`` (a phase failed everywhere, or the deadline passed);
+``compensated`` (a saga rolled back); ``rejected`` (over budget, or no plugin matched and there is
+no built-in path); ``in_flight`` when the horizon cut it off.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from ..failure import (
     REFUSALS,
     REJECTED_BULKHEAD,
     REJECTED_OPEN,
+    SHED,
     SUCCESS,
     TIMEOUT,
 )
@@ -65,7 +74,7 @@ ProcessGenerator = Generator[simpy.Event, Any, Any]
 
 _NONE: frozenset = frozenset()
 _FALLBACK_REASONS = {REJECTED_OPEN: "circuit_breaker_open", REJECTED_BULKHEAD: "bulkhead_full",
-                     NON_RETRYABLE: "non_retryable", "shed": "shed"}
+                     NON_RETRYABLE: "non_retryable", SHED: "shed"}
 
 
 def _first(*values: float | None) -> float:
@@ -430,9 +439,7 @@ class Orchestrator:
                         yield from self._serve(call, until, model, plan_duration)
                     if not call.abandoned:
                         self._write_attempt(call)
-                    if call.start == call.start:  # the plugin started on it while we waited: paid
-                        info.cost += call.cost
-                        info._plugins.append(plugin)
+                    self._charge(call, info)
                     result = call
                 now = env.now
                 for guard in reversed(guards):
@@ -531,10 +538,10 @@ class Orchestrator:
         self._pending[id(call)] = call
 
         def work(start: float) -> float:
+            call.start = start  # for nobody: no cost
             return self._draw(call.plugin, start, model, duration, call.tokens)[1]
 
         def done(start: float, end: float) -> None:
-            call.start = start
             self._abandoned_done(call, end)
 
         server.abandon(ticket, work, done)
