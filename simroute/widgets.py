@@ -2,8 +2,8 @@
 
 * :class:`ScoringPanel` — scoring weights: the ranking of a request's candidate plugins and the
   routing shares of a small simulation change as the sliders move;
-* :class:`BreakerPanel` — breaker and retry settings under an outage: the breaker's timeline,
-  success rate, p95 latency and attempts per request;
+* :class:`BreakerPanel` — breaker, retry and timeout settings under an outage that refuses fast
+  or hangs: the breaker's timeline, success rate, p95 latency, attempts and timeouts per request;
 * :class:`BudgetPanel` — budget and model-tier prices: the optimized plan (cost, duration, what
   changed), and a small simulation's rejection rate and cost per request.
 
@@ -111,7 +111,8 @@ class ScoringPanel(_Panel):
 
 
 class BreakerPanel(_Panel):
-    """Breaker and retry settings → the breaker's timeline and the outcome under an outage."""
+    """Breaker, retry and timeout settings → the breaker's timeline and the outcome under an
+    outage, which refuses calls fast (``error``) or hangs them (``timeout``)."""
 
     def __init__(self, scenario: Scenario | None = None, *, plugin: str = "ahling-command-center",
                  requests: int = 1000, outage: tuple[float, float] | None = None, seed: int = 0) -> None:
@@ -125,15 +126,19 @@ class BreakerPanel(_Panel):
         self.scenario = base.replace(faults=(Fault(plugin=plugin, kind="outage", start=outage[0],
                                                    end=outage[1]),))
         b, rt = self.scenario.settings.breaker, self.scenario.settings.retry
+        timeout = self.scenario.settings.timeout.attempt or 3600.0
         self.sliders = {
             "breaker.failure_threshold": _slider("failure threshold", b.failure_threshold, 1, 20, 1, True),
             "breaker.open_timeout": _slider("open timeout (s)", b.open_timeout, 5, 600, 5),
             "breaker.success_threshold": _slider("success threshold", b.success_threshold, 1, 10, 1, True),
             "retry.max_retries": _slider("max retries", rt.max_retries, 0, 6, 1, True),
+            "timeout.attempt": _slider("attempt timeout (s)", timeout, 60, 7200, 60),
         }
+        self.kind = W.Dropdown(options=[("refuses fast (error)", "error"), ("hangs (timeout)", "timeout")],
+                               value="error", description="outage")
         self.enabled = W.Checkbox(value=b.enabled, description="breakers on")
         self.budget = W.Checkbox(value=False, description="retry budget (20 %)")
-        super().__init__([*self.sliders.values(), self.enabled, self.budget], seed)
+        super().__init__([*self.sliders.values(), self.kind, self.enabled, self.budget], seed)
 
     def update(self) -> dict[str, Any]:
         from .scenario import RetryBudgetSettings
@@ -141,6 +146,7 @@ class BreakerPanel(_Panel):
         params = {k: s.value for k, s in self.sliders.items()}
         params["breaker.enabled"] = self.enabled.value
         params["retry_budget"] = RetryBudgetSettings() if self.budget.value else None
+        params["faults[0].failure"] = self.kind.value
         r = run(with_params(self.scenario, params), seed=self.seed)
         s = r.summary().set_index(["metric", "key"]).value
         fig, ax = plt.subplots(figsize=(9, 2.8), layout="constrained")
@@ -153,6 +159,7 @@ class BreakerPanel(_Panel):
             "attempts_per_request": float(s[("attempts_per_request", "")]),
             "failed_attempts_per_request": float(s[("failed_attempts_per_request", "")]),
             "fast_fails_per_request": float(s[("fast_fails_per_request", "")]),
+            "timeouts_per_request": float(s[("timeouts_per_request", "")]),
             "breaker_trips": int((r.breaker_events.to_state == "open").sum()),
         }
         self._show({"success rate": f"{self.last['success_rate']:.1%}",
@@ -160,6 +167,7 @@ class BreakerPanel(_Panel):
                     "attempts / request": f"{self.last['attempts_per_request']:.2f}",
                     "failed attempts / request": f"{self.last['failed_attempts_per_request']:.3f}",
                     "fast fails / request": f"{self.last['fast_fails_per_request']:.3f}",
+                    "timeouts / request": f"{self.last['timeouts_per_request']:.3f}",
                     "breaker trips": self.last["breaker_trips"]})
         return self.last
 

@@ -43,3 +43,14 @@ def test_budget_panel_rejects_more_as_the_budget_shrinks_and_prices_rise():
     p.policy.value = "flag"  # run them anyway, flagged: spend rises
     assert p.last["rejection_rate"] == 0
     assert p.last["cost_per_request"] > roomy["cost_per_request"]
+
+
+def test_breaker_panel_outage_kind_and_attempt_timeout():
+    p = BreakerPanel(requests=400)
+    p.sliders["timeout.attempt"].value = 7200
+    assert p.last["timeouts_per_request"] == 0  # the outage refuses fast: errors, no timeouts
+    p.kind.value = "timeout"  # now it hangs: its calls end as timeouts
+    assert p.last["timeouts_per_request"] > 0
+    hanging = dict(p.last)
+    p.sliders["timeout.attempt"].value = 600  # shorter than the plugins' normal service times
+    assert p.last["success_rate"] < 0.5 < hanging["success_rate"]  # cuts healthy calls too

@@ -349,8 +349,10 @@ print(tuning.best_params)
     """md:
 ## Live
 
-Breaker and retry settings under the default scenario with a two-hour outage: the breaker's
-timeline and the outcome redraw on every change.""",
+Breaker, retry and timeout settings under the default scenario with a two-hour outage that refuses
+calls fast or hangs them: the breaker's timeline and the outcome redraw on every change. Try a
+hanging outage, then an attempt timeout shorter than the plugins' normal service times: it cuts
+healthy calls too.""",
     """
 # NBVAL_IGNORE_OUTPUT
 from simroute.widgets import BreakerPanel
