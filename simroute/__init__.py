@@ -5,6 +5,7 @@ The policy layer (pure, no SimPy): :func:`load_catalog`, :func:`classify`, :func
 :class:`RetryPolicy`, :func:`optimize_cost` and the saga definitions.
 """
 
+from . import traces
 from .breaker import BreakerSettings, CircuitBreaker
 from .catalog import Agent, Catalog, ModelTier, Plugin, load_catalog
 from .classify import Classification, classify
@@ -46,6 +47,6 @@ __all__ = [
     "RetryBudget", "RetryPolicy", "RouteDecision", "Saga", "SagaStep", "Score", "ScoringWeights",
     "ServiceTime", "SimrouteError", "Team", "build_team", "classify", "decide_route", "find_agents",
     "load_catalog", "optimize_cost", "rollback_plan", "score_agent", "score_plugin", "score_plugins",
-    "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES",
+    "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES", "traces",
     "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
 ]

@@ -1,6 +1,6 @@
 """The catalog: plugins, agents, model tiers and the classifier's lexicon, as frozen data.
 
-``load_catalog()`` reads the bundled YAML in ``data/catalog/`` (``plugins.yaml``, ``agents.yaml``,
+``load_catalog()`` reads the bundled YAML in ``simroute/data/catalog/`` (``plugins.yaml``, ``agents.yaml``,
 ``tiers.yaml``, ``lexicon.yaml``); ``load_catalog(path)`` reads another directory of the same four
 files, or one YAML file holding the four sections as top-level keys. Everything is validated once,
 here: a bad value raises :class:`~simroute.errors.InputError` naming the file, line, entry and
@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,10 @@ SECTIONS = ("tiers", "lexicon", "plugins", "agents")
 
 
 def data_dir() -> Path:
-    """The project's ``data/`` directory (``$SIMROUTE_DATA`` overrides it)."""
+    """The bundled data: ``simroute/data`` inside the installed package (catalog, scenarios,
+    plans, traces); ``$SIMROUTE_DATA`` points at another copy."""
     env = os.environ.get("SIMROUTE_DATA")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+    return Path(env) if env else Path(str(resources.files("simroute") / "data"))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

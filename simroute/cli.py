@@ -271,8 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
     p = sub.add_parser("report", help="capacity and cost report: index.html and CSV tables")
-    p.add_argument("scenario", nargs="?", help="scenario YAML (default: data/scenarios/report.yaml)")
-    p.add_argument("--trace", help="replay this trace (CSV) instead of the scenario's workload")
+    p.add_argument("scenario", nargs="?", help="scenario YAML (default: simroute/data/scenarios/report.yaml)")
+    p.add_argument("--trace", help="replay this trace instead of the scenario's workload: a CSV path or a "
+                                   "bundled name (azure-code-2023: the real one-hour Azure LLM trace; "
+                                   "sample; azure-like)")
     p.add_argument("--trace-format", choices=("simroute", "azure"), default=None,
                    help="default: from the file's header")
     p.add_argument("--load-factors", default="0.5,1,1.5,2,3", help="offered load multipliers")

@@ -1,6 +1,6 @@
 """Replay the seed's six documented flows through the engine and compare every number it states.
 
-Each flow is one or two scenarios in ``data/scenarios/flows/`` that :func:`~simroute.run.run`
+Each flow is one or two scenarios in ``simroute/data/scenarios/flows/`` that :func:`~simroute.run.run`
 simulates. :func:`replay_flow` runs a flow and compares what the simulation produced with each
 number and event of ``seed/routing-flow-diagrams.md``; :func:`replay` does it for all six and
 returns the conformance table:

@@ -1,6 +1,6 @@
 """Capacity and cost report: ``report(scenario, out=DIR)`` → ``DIR/index.html`` plus CSV tables.
 
-The scenario (default: ``data/scenarios/report.yaml``, the bundled trace) is simulated at each
+The scenario (default: ``simroute/data/scenarios/report.yaml``, the bundled trace) is simulated at each
 load factor — a trace's time scale divided by the factor, a synthetic workload's rate multiplied
 by it — with ``replications`` runs each (replication ``r`` uses ``SeedSequence(seed,
 spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``). The report then
@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import traces
 from .catalog import data_dir
 from .errors import InputError
 from .executors import map_runs, progress_bar
@@ -59,7 +60,7 @@ SETTINGS_COMPARED = {"retry.max_retries": [0, 1, 3], "breaker.failure_threshold"
 
 
 def default_scenario() -> Scenario:
-    """The scenario ``simroute report`` runs with no arguments (``data/scenarios/report.yaml``)."""
+    """The scenario ``simroute report`` runs with no arguments (``simroute/data/scenarios/report.yaml``)."""
     return Scenario.from_yaml(data_dir() / "scenarios" / "report.yaml")
 
 
@@ -130,6 +131,7 @@ class Report:
 def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str | None) -> Scenario:
     if trace is None:
         return scenario
+    trace = traces.resolve(trace)  # a bundled name (azure-code-2023) or a path
     fmt = trace_format or trace_format_of(trace)
     if fmt not in TRACE_FORMATS:
         raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}, got {fmt!r}", field="trace_format")

@@ -1,7 +1,7 @@
 """Scenarios: catalog (with overrides) + settings + workload + faults + horizon.
 
 ``Scenario.from_yaml(path)`` reads and validates one; ``Scenario(...)`` builds one in code;
-``Scenario.default()`` is the bundled ``data/scenarios/default.yaml``. YAML layout::
+``Scenario.default()`` is the bundled ``simroute/data/scenarios/default.yaml``. YAML layout::
 
     name: default
     catalog: null                 # a catalog path relative to this file; null: bundled
@@ -34,12 +34,12 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import traces
 from .catalog import Catalog, data_dir, load_catalog, parse_plugin_resilience, parse_service
 from .errors import InputError
 from .failure import FAILURE_KINDS
@@ -127,12 +127,12 @@ class Scenario:
 
     @classmethod
     def default(cls) -> Scenario:
-        """The bundled default scenario (``data/scenarios/default.yaml``)."""
+        """The bundled default scenario (``simroute/data/scenarios/default.yaml``)."""
         return cls.from_yaml(data_dir() / "scenarios" / "default.yaml")
 
     @classmethod
     def documented(cls, name: str) -> Scenario:
-        """One of the seed's documented flows (``data/scenarios/flows/NAME.yaml``), e.g.
+        """One of the seed's documented flows (``simroute/data/scenarios/flows/NAME.yaml``), e.g.
         ``"routing"``, ``"bus"``, ``"discovery"``, ``"breaker"``, ``"breaker-recovery-failure"``,
         ``"saga"``, ``"saga-rollback"``, ``"cost"``."""
         folder = data_dir() / "scenarios" / "flows"
@@ -283,9 +283,9 @@ def _parse_saga(name: str, spec: Any, file: str, lines: Any, catalog: Catalog) -
 
 
 def _resolve(scenario_path: Path, trace: str) -> Path:
-    """A trace path: absolute; ``$SIMROUTE_SHARED/…`` for ``shared:…``; else relative to the file."""
-    if trace.startswith("shared:"):
-        base = Path(os.environ.get("SIMROUTE_SHARED", data_dir().parent.parent / "shared"))
-        return base / trace.removeprefix("shared:")
+    """A trace: ``bundled:NAME`` (:mod:`simroute.traces`), an absolute path, or a path relative
+    to the scenario file."""
+    if trace.startswith(traces.PREFIX):
+        return traces.resolve(trace)
     p = Path(trace)
     return p if p.is_absolute() else scenario_path.parent / p

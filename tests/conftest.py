@@ -1,4 +1,3 @@
-import os
 import shutil
 from pathlib import Path
 
@@ -10,11 +9,6 @@ import simroute as sr
 ROOT = Path(__file__).resolve().parent.parent
 REQUEST_1 = "Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s"
 REQUEST_2 = "React component with accessibility"
-
-
-def shared_dir() -> Path:
-    """``$SIMROUTE_SHARED`` or ``../shared`` beside the project."""
-    return Path(os.environ.get("SIMROUTE_SHARED", ROOT.parent / "shared"))
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +25,7 @@ def rng():
 def catalog_copy(tmp_path):
     """A writable copy of the bundled catalog directory."""
     dst = tmp_path / "catalog"
-    shutil.copytree(ROOT / "data" / "catalog", dst)
+    shutil.copytree(sr.catalog.data_dir() / "catalog", dst)
     return dst
 
 

@@ -6,7 +6,7 @@ import pytest
 import simroute as sr
 from simroute.cli import main
 
-from .conftest import shared_dir
+from .conftest import ROOT
 
 SEED_PLUGINS = ["fastapi-backend", "lobbi-platform-manager", "ahling-command-center",
                 "jira-orchestrator", "frontend-powerhouse", "chakra-react-toolkit"]
@@ -37,9 +37,7 @@ def test_catalog_objects_are_frozen(catalog):
 
 
 def test_catalog_is_realistic_against_the_real_registry(catalog):
-    facts_path = shared_dir() / "catalog" / "plugin-ecosystem-facts.json"
-    if not facts_path.exists():
-        pytest.skip("../shared/catalog not present")
+    facts_path = ROOT / "data" / "sources" / "plugin-ecosystem-facts.json"  # the tools' input
     facts = json.loads(facts_path.read_text())
     assert {p["name"] for p in facts["plugins"]} == set(catalog.plugins)
     real = {(a["plugin"], a["name"]): a["model_tier"] for a in facts["agents"]}

@@ -1,4 +1,4 @@
-"""A retry storm that outlives its trigger (data/scenarios/metastable.yaml, notebook 06)."""
+"""A retry storm that outlives its trigger (simroute/data/scenarios/metastable.yaml, notebook 06)."""
 
 import pytest
 

@@ -49,3 +49,25 @@ def test_code_passes_the_linter():
     out = subprocess.run([sys.executable, "-m", "ruff", "check", "simroute", "tests", "tools", "notebooks",
                           "benchmarks"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_nothing_reads_the_team_workspace():
+    """The README, docs, package, tests, notebooks and tools never reach beside the checkout."""
+    needles = ("../" + "shared", "SIMROUTE_" + "SHARED")
+    places = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "simroute").rglob("*.py"),
+              *(ROOT / "simroute" / "data").rglob("*.yaml"), *(ROOT / "tests").rglob("*.py"),
+              *(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "tools").glob("*.py"), ROOT / ".ci" / "run"]
+    found = [f"{p.relative_to(ROOT)}: {n}" for p in places for n in needles if n in p.read_text()]
+    assert not found
+
+
+def test_the_bundled_data_is_package_data():
+    """Everything the package reads at run time is inside it, and the wheel takes all of it."""
+    import tomllib
+
+    data = ROOT / "simroute" / "data"
+    assert sr.catalog.data_dir().resolve() == data.resolve()
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    covered = {p for pattern in patterns["simroute"] for p in (ROOT / "simroute").glob(pattern)}
+    files = {p for p in data.rglob("*") if p.is_file()}
+    assert files and files <= covered, sorted(str(p) for p in files - covered)

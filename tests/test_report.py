@@ -11,8 +11,6 @@ import pytest
 import simroute as sr
 from simroute.report import at_load, default_scenario
 
-from .conftest import shared_dir
-
 report_module = importlib.import_module("simroute.report")  # sr.report is the function
 
 FIGURES = ["Latency against offered load", "Utilization and queue wait per plugin", "Capacity needed",
@@ -67,10 +65,8 @@ def test_default_report_matches_run_and_is_self_contained(tmp_path):
 
 
 def test_report_on_the_real_azure_trace(tmp_path):
-    trace = shared_dir() / "traces" / "AzureLLMInferenceTrace_code.csv"
-    if not trace.exists():
-        pytest.skip(f"the real trace is not at {trace} (set SIMROUTE_SHARED)")
-    rep = sr.report(default_scenario(), tmp_path, trace=trace, trace_format="azure", load_factors=(1.0, 2.0),
+    trace = sr.traces.azure_code_2023()
+    rep = sr.report(default_scenario(), tmp_path, trace="azure-code-2023", load_factors=(1.0, 2.0),
                     replications=1, seed=1)
     _check_page(rep)
     scenario = rep.scenario

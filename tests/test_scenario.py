@@ -4,8 +4,6 @@ import pytest
 import simroute as sr
 from simroute.cli import main
 
-from .conftest import ROOT
-
 
 def test_default_scenario_loads():
     s = sr.Scenario.default()
@@ -71,7 +69,7 @@ def test_cli_run_writes_tables_and_prints_summary(tmp_path, capsys):
 
 
 def test_cli_validate_scenario_and_trace(tmp_path, capsys):
-    assert main(["validate", str(ROOT / "data" / "scenarios" / "default.yaml")]) == 0
+    assert main(["validate", str(sr.catalog.data_dir() / "scenarios" / "default.yaml")]) == 0
     bad = tmp_path / "t.csv"
     bad.write_text("time,text\n1,api\nx,api\n")
     assert main(["validate", str(bad)]) == 2
@@ -91,7 +89,7 @@ def test_schedule_workload_arrives_at_the_listed_times(tmp_path):
 
 
 def test_a_documented_plan_is_run_instead_of_the_routers(tmp_path):
-    plan = ROOT / "data" / "plans" / "fullstack.yaml"
+    plan = sr.catalog.data_dir() / "plans" / "fullstack.yaml"
     path = _write(tmp_path, BASE.replace('{text: "api"}', f'{{text: "api", plan: {plan}}}')
                   .replace("rate: 1.0\n  requests: 10", "rate: 0.001\n  requests: 3"))
     r = sr.run(sr.Scenario.from_yaml(path), seed=1)
@@ -195,7 +193,7 @@ def test_validate_tells_the_kinds_apart_and_says_which_it_read(tmp_path, capsys,
 
 
 def test_validate_takes_the_kind_it_is_told(capsys):
-    plan = str(ROOT / "data" / "plans" / "fullstack.yaml")
+    plan = str(sr.catalog.data_dir() / "plans" / "fullstack.yaml")
     assert main(["validate", plan]) == 0
     assert capsys.readouterr().out.startswith("ok (plan): plan of 3 phases")
     assert main(["validate", "--kind", "scenario", plan]) == 2

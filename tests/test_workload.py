@@ -3,8 +3,6 @@ import pytest
 
 import simroute as sr
 
-from .conftest import ROOT, shared_dir
-
 MIX = (sr.MixEntry(text="api"),)
 
 
@@ -27,15 +25,19 @@ def test_poisson_rate_and_onoff_burstiness():
 
 
 def test_bundled_traces_load():
-    for name, fmt in (("sample.csv", "simroute"), ("azure_like.csv", "azure")):
-        t = sr.read_trace(ROOT / "data" / "traces" / name, fmt)
+    for name, fmt in (("sample", "simroute"), ("azure-like", "azure"), ("azure-code-2023", "azure")):
+        t = sr.read_trace(sr.traces.resolve(name), fmt)
         assert len(t["time"]) > 100 and np.all(np.diff(t["time"]) >= 0)
+    assert sr.traces.resolve("bundled:sample") == sr.traces.resolve("sample")
+    with pytest.raises(sr.InputError, match="unknown bundled trace 'nope'"):
+        sr.traces.resolve("bundled:nope")
 
 
-def test_real_azure_trace_matches_its_published_figures():
-    path = shared_dir() / "traces" / "AzureLLMInferenceTrace_code.csv"
-    if not path.exists():
-        pytest.skip("../shared/traces not present")
+def test_real_azure_trace_ships_with_its_licence_and_matches_its_published_figures():
+    path = sr.traces.azure_code_2023()
+    licence = (path.parent / "LICENSE").read_text(encoding="utf-8-sig")
+    assert licence.startswith("Attribution 4.0 International")
+    assert "CC BY 4.0" in (path.parent / "ATTRIBUTION.md").read_text()
     t = sr.read_trace(path, "azure")
     assert len(t["time"]) == 8819
     assert t["time"][-1] - t["time"][0] == pytest.approx(3435.948, abs=1e-3)

@@ -26,7 +26,7 @@ NOTEBOOKS["01_documented_flows.ipynb"] = [
 # The six documented flows, replayed
 
 The design document (`seed/routing-flow-diagrams.md`) walks through six flows with times, scores,
-costs and messages. Each is a scenario in `data/scenarios/flows/` that the engine **runs**; the
+costs and messages. Each is a scenario in `simroute/data/scenarios/flows/` that the engine **runs**; the
 replay then compares every number the seed states with what the simulation produced.
 
 Where the seed contradicts its own parts (a score whose listed components do not add up to it, a
@@ -236,7 +236,7 @@ NOTEBOOKS["03_tune_breakers.ipynb"] = [
     """md:
 # Tuning breakers and retries
 
-`data/scenarios/outage.yaml`: deployments at 0.5 per second on ahling-command-center, which hangs
+`simroute/data/scenarios/outage.yaml`: deployments at 0.5 per second on ahling-command-center, which hangs
 from 2,000 s to 4,000 s: a call is accepted and never answered. The caller gives up after 10 s
 (outcome `timeout`) and retries, but the plugin keeps the call — and one of its four slots — until
 its gateway cuts it two minutes later. Retries multiply the load on a plugin that cannot succeed:
@@ -456,7 +456,7 @@ import simroute as sr
 from simroute.queueing import capacity_for_wait
 from simroute.report import at_load, default_scenario
 
-scenario = default_scenario()   # data/scenarios/report.yaml: the bundled trace, time scale 600
+scenario = default_scenario()   # simroute/data/scenarios/report.yaml: the bundled trace, time scale 600
 w = scenario.workload
 print(scenario.name, w.kind, w.trace_format, "time scale", w.time_scale)
 """,
@@ -550,7 +550,7 @@ NOTEBOOKS["06_retry_storms_and_metastability.ipynb"] = [
 # Retry storms and metastable failures
 
 A system is **metastable** when a short trigger — a load spike, a pause — pushes it into a bad
-state that it does not leave when the trigger ends. `data/scenarios/metastable.yaml` has the
+state that it does not leave when the trigger ends. `simroute/data/scenarios/metastable.yaml` has the
 classic recipe: one plugin with 4 slots and ~1 s calls at 70 % load, callers that give up after
 6 s and retry three times, and a plugin that does not know its caller has left, so a timed-out call
 stays in its queue and is served for nobody. From 600 s to 720 s the load doubles.""",

@@ -1,6 +1,6 @@
-"""Write the small bundled traces in data/traces/, shaped after the real Azure code trace.
+"""Write the small bundled traces in simroute/data/traces/, shaped after the real Azure code trace.
 
-Usage: python tools/make_traces.py [TRACE.csv]   (default: ../shared/traces/AzureLLMInferenceTrace_code.csv)
+Usage: python tools/make_traces.py [TRACE.csv]   (default: the bundled azure-code-2023 trace)
 
 The real trace (one hour, 8,819 requests, CC BY 4.0) is bursty: 57 gaps over 5 s take 2,465 s of
 its 3,436 s. We fit a two-state on/off process to it — the mean rate inside bursts (gaps ≤ 5 s), the
@@ -58,13 +58,13 @@ def main(src: Path) -> None:
     ctx = np.maximum(1, np.round(rng.lognormal(*p["context_tokens"], 600))).astype(int)
     gen = np.maximum(1, np.round(rng.lognormal(*p["generated_tokens"], 600))).astype(int)
     start = datetime(2026, 1, 1, 12, 0, 0)
-    with open(ROOT / "data/traces/azure_like.csv", "w", newline="") as f:
+    with open(ROOT / "simroute/data/traces/azure_like.csv", "w", newline="") as f:
         f.write("TIMESTAMP,ContextTokens,GeneratedTokens\n")
         for ti, c, g in zip(times, ctx, gen, strict=True):
             stamp = (start + timedelta(seconds=ti)).strftime("%Y-%m-%d %H:%M:%S.%f") + "0"
             f.write(f"{stamp},{c},{g}\n")
     texts = rng.choice(len(TEXTS), 600)
-    with open(ROOT / "data/traces/sample.csv", "w", newline="") as f:
+    with open(ROOT / "simroute/data/traces/sample.csv", "w", newline="") as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(["time", "text", "budget", "context_tokens", "generated_tokens"])
         for ti, k, c, g in zip(times, texts, ctx, gen, strict=True):
@@ -74,4 +74,4 @@ def main(src: Path) -> None:
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else
-         ROOT.parent / "shared/traces/AzureLLMInferenceTrace_code.csv")
+         ROOT / "simroute/data/traces/azure-code-2023/AzureLLMInferenceTrace_code.csv")
