@@ -228,9 +228,9 @@ def _route(args: argparse.Namespace) -> int:
         agents = ", ".join(f"{a.agent} ({a.tier} ${a.cost:.2f})" for a in p.agents)
         print(f"  phase {p.name:<14} {p.plugin:<24} {p.duration / 60:5.1f} min  {agents}{deps}")
     print(f"estimate:       {route.est_duration / 60:g} min, ${route.est_cost:.2f}")
-    agents = find_agents(c, catalog)
-    if agents:
-        print(f"team:           {build_team(agents, c)!r}")
+    candidates = find_agents(c, catalog)
+    if candidates:
+        print(f"team:           {build_team(candidates, c)!r}")
     return 0
 
 

@@ -34,9 +34,10 @@ def check_executor(executor: Any) -> None:
         try:
             from distributed import Client
         except ImportError:
-            Client = None  # noqa: N806
-        if Client is not None and isinstance(executor, Client):
-            return
+            pass
+        else:
+            if isinstance(executor, Client):
+                return
     raise InputError(f"must be one of {', '.join(EXECUTORS)} or a distributed.Client, got {executor!r}",
                      field="executor")
 

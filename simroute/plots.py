@@ -79,7 +79,7 @@ def score_breakdown(scores: Sequence, *, top: int = 6, ax=None, title: str = "Sc
     s = list(scores)[:top]
     ax = _axes(ax, (8, 0.5 + 0.55 * len(s)))
     kinds = list(dict.fromkeys(k for x in s for k in x.breakdown))
-    colors = dict(zip(kinds, plt.cm.tab20.colors * 3, strict=False))
+    colors = dict(zip(kinds, [plt.get_cmap("tab20")(i % 20) for i in range(len(kinds))], strict=True))
     for y, x in enumerate(s):
         left = 0.0
         for k, v in x.breakdown.items():

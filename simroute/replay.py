@@ -197,10 +197,10 @@ def _routing(fr: FlowReplay, seed: int) -> None:
     documented = [("backend", "fastapi-backend", 0, 15), ("auth", "lobbi-platform-manager", 15, 27),
                   ("deployment", "ahling-command-center", 27, 45)]
     for i, (phase, plugin, start, end) in enumerate(documented, 1):
-        s, e, pl = times[phase]
+        began, ended, pl = times[phase]
         fr.exact(f"phase {i} ({phase}) plugin", plugin, pl)
-        fr.exact(f"phase {i} ({phase}) duration (min)", end - start, (e - s) / 60)
-        fr.exact(f"phase {i} ({phase}) starts at (min)", start, s / 60,
+        fr.exact(f"phase {i} ({phase}) duration (min)", end - start, (ended - began) / 60)
+        fr.exact(f"phase {i} ({phase}) starts at (min)", start, began / 60,
                  "after its dependencies" if i > 1 else "")
     fr.exact("phase 3 depends on", ["backend", "auth"],
              list(next(p for p in route.plan.phases if p.name == "deployment").depends_on))
@@ -388,9 +388,9 @@ def _breaker(fr: FlowReplay, seed: int) -> None:
     r2 = _run(fr, "breaker-recovery-failure", seed)
     ev = r2.breaker_events[r2.breaker_events.plugin == "ahling-command-center"]
     got = list(zip(ev.time, ev.from_state, ev.to_state, strict=True))
-    doc = [("opens", 15, "closed", "open"), ("half-opens", 75, "open", "half_open"),
-           ("reopens", 77, "half_open", "open"), ("half-opens again", 137, "open", "half_open")]
-    for i, (what, t, a, b) in enumerate(doc):
+    variant = [("opens", 15, "closed", "open"), ("half-opens", 75, "open", "half_open"),
+               ("reopens", 77, "half_open", "open"), ("half-opens again", 137, "open", "half_open")]
+    for i, (what, t, a, b) in enumerate(variant):
         fr.exact(f"variant: {what} ({a} → {b}) at (s)", t,
                  got[i][0] if i < len(got) and got[i][1:] == (a, b) else "missing")
     att2 = r2.attempts[r2.attempts.plugin == "ahling-command-center"]
@@ -408,7 +408,7 @@ def _saga(fr: FlowReplay, seed: int) -> None:
     fr.exact("happy path: outcome", "succeeded", r.requests.status.iloc[0])
     fr.exact("happy path: resources left", ["create_realm:acme-corp", "create_tenant_db:acme_corp",
                                             "deploy_namespace:acme-corp-prod"],
-             sorted(k for kv in r.final_state.values() for k in kv))
+             sorted(k for kv in (r.final_state or {}).values() for k in kv))
 
     r = _run(fr, "saga-rollback", seed)
     s = r.sagas

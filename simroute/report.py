@@ -404,7 +404,8 @@ def _render(rep: Report, wait_fraction: float, timings: dict[str, float]) -> str
     t = rep.tables
     sc = rep.scenario
     w = sc.workload
-    workload = (f"trace {html.escape(Path(w.trace).name)} ({w.trace_format}), time scale {w.time_scale:g}"
+    trace_name = html.escape(Path(w.trace or "").name)
+    workload = (f"trace {trace_name} ({w.trace_format}), time scale {w.time_scale:g}"
                 if w.kind == "trace" else f"{w.kind}, rate {w.rate:g}/s, {w.requests} requests")
     breach = (f"p95 latency first exceeds the SLO at load factor <b>{rep.slo_breached_at:g}</b>."
               if rep.slo_breached_at is not None else "p95 latency stays within the SLO at every load tried.")

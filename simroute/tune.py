@@ -112,7 +112,7 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, trials // 3)))
     study = optuna.create_study(direction="minimize", sampler=sampler)
-    rows = []
+    rows: list[dict[str, Any]] = []
     with progress_bar(trials * replications, progress, f"tune {scenario.name}") as bar:
         while len(rows) < trials:
             asked = [study.ask() for _ in range(min(batch, trials - len(rows)))]

@@ -51,6 +51,10 @@ class _Panel:
                               W.VBox([self.numbers, self.out])])
         self.last: dict[str, Any] = {}
 
+    def update(self) -> dict[str, Any]:
+        """Re-run the small simulation and redraw; the numbers drawn (each panel says which)."""
+        raise NotImplementedError
+
     def _ipython_display_(self) -> None:
         self.update()
         display(self.widget)

@@ -7,6 +7,7 @@ or field, not just the file.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ class Fields:
         return self.get(name, default, check)
 
     def number(
-        self, name: str, default: Any = ..., *, lo: float | None = None, hi: float | None = None,
+        self, name: builtins.str, default: Any = ..., *, lo: float | None = None, hi: float | None = None,
         integer: bool = False, lo_open: bool = False,
     ) -> Any:
         def check(v: Any) -> float | int:
@@ -140,8 +141,8 @@ class Fields:
 
         return self.get(name, default, check)
 
-    def strings(self, name: str, default: Any = ...) -> Any:
-        def check(v: Any) -> tuple[str, ...]:
+    def strings(self, name: builtins.str, default: Any = ...) -> Any:
+        def check(v: Any) -> tuple[builtins.str, ...]:
             if isinstance(v, str) or not isinstance(v, list):
                 raise ValueError(f"must be a list of strings, got {v!r}")
             for item in v:
@@ -151,7 +152,7 @@ class Fields:
 
         return self.get(name, default, check)
 
-    def boolean(self, name: str, default: Any = ...) -> Any:
+    def boolean(self, name: builtins.str, default: Any = ...) -> Any:
         def check(v: Any) -> bool:
             if not isinstance(v, bool):
                 raise ValueError(f"must be true or false, got {v!r}")
@@ -159,7 +160,7 @@ class Fields:
 
         return self.get(name, default, check)
 
-    def mapping(self, name: str, default: Any = ...) -> Any:
+    def mapping(self, name: builtins.str, default: Any = ...) -> Any:
         def check(v: Any) -> Mapping:
             if not isinstance(v, Mapping):
                 raise ValueError(f"must be a mapping, got {v!r}")

@@ -71,3 +71,11 @@ def test_the_bundled_data_is_package_data():
     covered = {p for pattern in patterns["simroute"] for p in (ROOT / "simroute").glob(pattern)}
     files = {p for p in data.rglob("*") if p.is_file()}
     assert files and files <= covered, sorted(str(p) for p in files - covered)
+
+
+def test_the_package_type_checks():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -8,6 +8,7 @@ published (0: at once). Subscriptions are matched per topic once and cached. Mes
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import simpy
@@ -63,10 +64,13 @@ class MessageBus:
                "published": self.env.now}
         for name, cb in subs:
             if self.latency > 0:
-                self.env.timeout(self.latency).callbacks.append(
-                    lambda _ev, n=name, c=cb: self._deliver(msg, n, c))
+                self.env.timeout(self.latency).callbacks.append(partial(self._deliver_later, msg, name, cb))
             else:
                 self._deliver(msg, name, cb)
+
+    def _deliver_later(self, msg: dict, subscriber: str, callback: Callable[[dict], Any] | None,
+                       _event: simpy.Event) -> None:
+        self._deliver(msg, subscriber, callback)
 
     def _deliver(self, msg: dict, subscriber: str, callback: Callable[[dict], Any] | None) -> None:
         if self.record:
