@@ -79,3 +79,18 @@ def test_the_package_type_checks():
 
     out = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_notebook_is_its_source_executed():
+    """Each executed notebook holds exactly the cells of its Jupytext source (no drift)."""
+    import json
+
+    import jupytext
+
+    sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    executed = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [p.stem for p in sources] == [p.stem for p in executed]
+    for source in sources:
+        cells = [(c.cell_type, c.source) for c in jupytext.read(source).cells]
+        nb = json.loads(source.with_suffix(".ipynb").read_text())
+        assert [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == cells, source.name
