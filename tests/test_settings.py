@@ -17,6 +17,22 @@ def test_the_settings_reference_in_the_docs_is_the_declared_one():
     assert settings_reference() in text, "regenerate with: python tools/make_docs.py"
 
 
+@pytest.mark.parametrize("page", ["settings.md", "cli.md", "api.md"])
+def test_generated_doc_pages_are_up_to_date(page):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_docs", ROOT / "tools" / "make_docs.py")
+    make_docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_docs)
+    assert (ROOT / "docs" / page).read_text() == make_docs.PAGES[page](), "run: python tools/make_docs.py"
+
+
+def test_every_public_name_is_in_the_api_reference():
+    text = (ROOT / "docs" / "api.md").read_text()
+    missing = [n for n in sr.__all__ if n != "__version__" and f"::: simroute.{n}\n" not in text]
+    assert not missing
+
+
 @pytest.mark.parametrize("row", describe(Settings), ids=lambda r: r["path"])
 def test_every_declared_setting_is_a_sweep_path(row, catalog):
     path = row["path"]
