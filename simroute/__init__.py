@@ -1,9 +1,40 @@
 """simroute — what happens to cost, latency and success if we change how requests are routed?
 
-The policy layer (pure, no SimPy): :func:`load_catalog`, :func:`classify`, :func:`score_plugins`,
-:func:`decide_route`, :func:`find_agents`, :func:`build_team`, :class:`CircuitBreaker`,
-:class:`RetryPolicy`, :func:`optimize_cost` and the saga definitions.
+A discrete-event model of an AI plugin orchestrator, with pandas tables for notebooks, what-if
+sweeps, tuning and reports. The public API:
+
+* **Catalog and routing policies** (pure, no SimPy): :func:`load_catalog` (:class:`Catalog`,
+  :class:`Plugin`, :class:`Agent`, :class:`ModelTier`), :func:`classify`
+  (:class:`Classification`), :func:`score_plugins`, :func:`score_plugin`, :func:`scores_frame`
+  (:class:`Score`, :class:`ScoringWeights`), :func:`decide_route` (:class:`RouteDecision`,
+  :class:`Plan`, :class:`Phase`, :class:`AgentLine`), :func:`find_agents`, :func:`score_agent`,
+  :func:`build_team` (:class:`Team`), :func:`optimize_cost` (:class:`Optimization`,
+  :class:`Change`).
+* **Resilience policies**: :class:`CircuitBreaker` (:class:`BreakerSettings`),
+  :class:`RetryPolicy`, :class:`RetryBudget`, :class:`FailureModel` and :data:`OUTCOMES`, sagas
+  (:class:`Saga`, :class:`SagaStep`, :func:`rollback_plan`, :func:`tenant_provisioning`,
+  :data:`COMPENSATIONS`).
+* **Scenarios**: :class:`Scenario`, :class:`Settings` (:class:`TimeoutSettings`,
+  :class:`HedgeSettings`, :class:`BulkheadSettings`, :class:`SheddingSettings`,
+  :class:`RetryBudgetSettings`), :class:`Workload`, :class:`MixEntry`, :class:`Fault`,
+  :class:`ServiceTime`, :func:`read_trace` and the bundled :mod:`traces`.
+* **Running and analysing**: :func:`run` (:class:`Results`), :func:`replay`, :func:`replay_flow`
+  (:class:`FlowReplay`), :func:`sweep`, :func:`aggregate`, :func:`tune` (:class:`Tuning`),
+  :func:`report` (:class:`Report`).
+* **Errors**: :class:`InputError` (bad input, one line naming file, line, entry and field),
+  :class:`SimrouteError`.
+
+The run-and-analyse layer (pandas, SimPy, Optuna …) is imported on first use, so that
+``import simroute`` stays quick.
 """
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
 from . import traces
 from .breaker import BreakerSettings, CircuitBreaker
@@ -15,28 +46,69 @@ from .distributions import ServiceTime
 from .errors import InputError, SimrouteError
 from .failure import OUTCOMES, FailureModel
 from .plan import AgentLine, Phase, Plan
-from .replay import FlowReplay, replay, replay_flow
-from .report import Report, report
-from .results import Results
 from .retry import RetryBudget, RetryPolicy
 from .routing import RouteDecision, decide_route
-from .run import run
 from .saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
 from .scenario import Fault, Scenario
 from .scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
 from .settings import (
-                       BulkheadSettings,
-                       HedgeSettings,
-                       RetryBudgetSettings,
-                       Settings,
-                       SheddingSettings,
-                       TimeoutSettings,
+    BulkheadSettings,
+    HedgeSettings,
+    RetryBudgetSettings,
+    Settings,
+    SheddingSettings,
+    TimeoutSettings,
 )
-from .sweep import aggregate, sweep
-from .tune import Tuning, tune
 from .workload import MixEntry, Workload, read_trace
 
+if TYPE_CHECKING:
+    from .replay import FlowReplay, replay, replay_flow
+    from .report import Report, report
+    from .results import Results
+    from .run import run
+    from .sweep import aggregate, sweep
+    from .tune import Tuning, tune
+
 __version__ = "0.1.0"
+
+#: names imported on first use: name → module
+_LAZY = {
+    "run": ".run", "Results": ".results", "replay": ".replay", "replay_flow": ".replay",
+    "FlowReplay": ".replay", "report": ".report", "Report": ".report", "sweep": ".sweep",
+    "aggregate": ".sweep", "tune": ".tune", "Tuning": ".tune",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A lazy public name, or a submodule (``sr.params``, ``sr.plots`` …) on first use."""
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module, __name__), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'simroute' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """``simroute`` itself. Importing a submodule sets the package attribute of its name; where
+    that name is a public function (``report``, ``replay``, ``run``, ``sweep``, ``tune``), the
+    function keeps it."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Agent", "AgentLine", "Fault", "MixEntry", "Results", "Scenario", "Settings", "Workload",

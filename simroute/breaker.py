@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .failure import FAILURE_KINDS
-from .schema import setting
+from .schema import documented, setting
 
 __all__ = ["CircuitBreaker", "BreakerSettings", "CLOSED", "OPEN", "HALF_OPEN", "WINDOWS"]
 
@@ -40,6 +40,7 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 WINDOWS = ("consecutive", "count", "time")
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class BreakerSettings:
     """The options of :class:`CircuitBreaker`, as one frozen value (for scenarios and sweeps)."""
@@ -98,7 +99,26 @@ class BreakerSettings:
 
 class CircuitBreaker:
     """See the module docstring. ``allow(t)`` before a call; ``record_success(t)`` or
-    ``record_failure(t)`` after it."""
+    ``record_failure(t)`` after it.
+
+    Parameters:
+        failure_threshold: consecutive failures that open it (``window="consecutive"``).
+        open_timeout: seconds open before half-open.
+        success_threshold: trial successes that close it.
+        half_open_max_calls: trial calls admitted at a time when half-open (None: success_threshold).
+        lazy_half_open: half-open only when the next call arrives.
+        window: ``consecutive``, ``count`` (the last ``window_size`` calls) or ``time`` (the last
+            ``window_size`` seconds).
+        window_size: the count or time window's size.
+        failure_rate_threshold: the failure rate that opens a count or time breaker.
+        minimum_calls: calls in the window before a rate is judged.
+        slow_call_duration: seconds from which a call is slow (None: off).
+        slow_call_rate_threshold: the slow-call rate that opens a count or time breaker.
+        on_transition: called with ``(t, from_state, to_state)`` on every transition.
+
+    Raises:
+        ValueError: settings out of range (as :class:`BreakerSettings`).
+    """
 
     def __init__(
         self,

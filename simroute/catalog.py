@@ -41,7 +41,16 @@ def data_dir() -> Path:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ModelTier:
     """A model tier and its price. ``price`` is dollars per agent task (the seed's unit); the
-    optional per-million-token prices are used for trace-driven requests that carry tokens."""
+    optional per-million-token prices are used for trace-driven requests that carry tokens.
+
+    Parameters:
+        name: the tier's name (opus, sonnet, haiku, cached …).
+        rank: 0 is the most capable; downgrading moves to rank + 1.
+        price: dollars per agent task.
+        input_per_mtok: dollars per million input tokens (None: priced per task only).
+        output_per_mtok: dollars per million output tokens (None: priced per task only).
+        cached: a cache hit rather than a model (a flat price that effort does not scale).
+    """
 
     name: str
     rank: int  #: 0 = most capable; downgrading moves to rank + 1
@@ -63,6 +72,29 @@ class ModelTier:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Plugin:
+    """A plugin of the catalog: what it serves, its capacity, speed and failure behaviour.
+
+    Parameters:
+        name: unique plugin name.
+        description: one line about what it does.
+        role: ``plugin``, or ``orchestrator`` for the built-in degradation path (exactly one).
+        domains: domains it serves (scored).
+        contexts: technologies it knows (scored).
+        patterns: patterns it implements (scored).
+        keywords: its registry keywords.
+        priority: 0–100; the score is multiplied by priority / 100.
+        availability: 0–1; the score is multiplied by it.
+        capacity: concurrent tasks (slots).
+        service: task kind → service-time model (``default`` required).
+        failure_p: probability that an attempt fails.
+        fallbacks: the plugins its phases fall back to, in order.
+        default_tier: the model tier of its agents whose tier is ``inherit``.
+        subscribes: bus topic patterns it listens to besides its own requests.
+        failure: how an attempt fails (:class:`~simroute.failure.FailureModel`).
+        timeout_s: the caller's per-attempt timeout on this plugin, in seconds (None: the setting's).
+        rpm: requests-per-minute limit (None: none).
+        tpm: tokens-per-minute limit, counting each call's context and generated tokens (None: none).
+    """
     name: str
     description: str = ""
     role: str = "plugin"  #: "plugin", or "orchestrator" for the built-in degradation path
@@ -92,6 +124,20 @@ class Plugin:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Agent:
+    """An agent of a plugin: a specialist (or coordinator) with capabilities and a model tier.
+
+    Parameters:
+        plugin: the plugin the agent belongs to.
+        name: its name, unique within the plugin (``id`` is ``plugin::name``).
+        category: what kind of work it does (the registry's category).
+        capabilities: capability tags matched against a request's domains and patterns.
+        keywords: words matched against a request's keywords.
+        model_tier: the model tier it runs on, or ``inherit`` (the plugin's default tier).
+        success_rate: probability that its task succeeds (0–1).
+        availability: fraction of time it is available (0–1).
+        avg_duration: mean duration of its task, in seconds.
+        role: ``specialist`` or ``coordinator``.
+    """
     plugin: str
     name: str
     category: str
@@ -153,7 +199,15 @@ class Lexicon:
 
 @dataclass(frozen=True, kw_only=True)
 class Catalog:
-    """Plugins, agents, model tiers and lexicon. Immutable; derive variants with :meth:`replace`."""
+    """Plugins, agents, model tiers and lexicon. Immutable; derive variants with :meth:`replace`.
+
+    Parameters:
+        plugins: plugin name → :class:`Plugin`.
+        agents: every agent of every plugin.
+        tiers: tier name → :class:`ModelTier`.
+        lexicon: the classifier's terms, domains and phase templates.
+        source: where it was read from (for error messages).
+    """
 
     plugins: Mapping[str, Plugin]
     agents: tuple[Agent, ...]
@@ -232,7 +286,19 @@ class Catalog:
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Load and validate a catalog (see the module docstring for the layouts)."""
+    """Load and validate a catalog (see the module docstring for the layouts).
+
+    Parameters:
+        path: a directory of the four YAML files, or one YAML file with the four sections (None: the
+            bundled catalog).
+
+    Returns:
+        The validated :class:`Catalog`.
+
+    Raises:
+        InputError: a file that cannot be read or parsed, or a value that does not validate (the
+            message names the file, line, entry and field).
+    """
     path = Path(path) if path is not None else data_dir() / "catalog"
     if path.is_dir():
         sources = {s: load_yaml(path / f"{s}.yaml") + (str(path / f"{s}.yaml"), (s,)) for s in SECTIONS}

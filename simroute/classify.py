@@ -33,6 +33,20 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Classification:
+    """What a request is about, as the classifier read it.
+
+    Parameters:
+        text: the request.
+        domains: domains found (canonical names).
+        contexts: contexts found, including those implied by others.
+        query_contexts: contexts the request names itself.
+        patterns: patterns found.
+        keywords: keywords found.
+        complexity: ``simple``, ``moderate`` or ``complex``.
+        urgency: 0–10.
+        est_duration: estimated seconds.
+        words: the words the lexicon knew.
+    """
     text: str
     domains: tuple[str, ...]
     contexts: tuple[str, ...]
@@ -69,7 +83,15 @@ def _add(seq: list[str], items: tuple[str, ...]) -> None:
 
 
 def classify(text: str, catalog: Catalog) -> Classification:
-    """Classify ``text`` with ``catalog``'s lexicon (pure and deterministic)."""
+    """Classify ``text`` with ``catalog``'s lexicon (pure and deterministic).
+
+    Parameters:
+        text: the request.
+        catalog: whose lexicon to use.
+
+    Returns:
+        The :class:`Classification`.
+    """
     lex = catalog.lexicon
     domains: list[str] = []
     contexts: list[str] = []

@@ -245,15 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_validate)
     p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary")
     p.add_argument("scenario", nargs="?", help="scenario YAML (default: the bundled default)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--replication", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the run's seed (same seed, same tables; default 0)")
+    p.add_argument("--replication", type=int, default=0,
+                   help="replication number: another independent run of the same seed (default 0)")
     p.add_argument("--out", help="directory for the result tables")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="table format (parquet needs pyarrow; default csv)")
     p.set_defaults(func=_run)
     p = sub.add_parser("replay", help="replay the seed's documented flows; print the conformance table")
     p.add_argument("--flow", choices=("routing", "bus", "discovery", "breaker", "saga", "cost"),
                    help="replay only this flow")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the runs' seed (default 0)")
     p.add_argument("--out", default="simroute-replay",
                    help="directory for conformance.csv and the timelines ('' to skip)")
     p.set_defaults(func=_replay)
@@ -261,10 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", help="scenario YAML (default: the bundled default)")
     p.add_argument("--param", action="append", default=[], metavar="PATH=V1,V2",
                    help="a parameter and its values, e.g. breaker.failure_threshold=3,5,8 (repeatable)")
-    p.add_argument("--replications", type=int, default=5)
+    p.add_argument("--replications", type=int, default=5, help="runs per point (default 5)")
     p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
-    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                   help="where the runs go; every executor gives the same results (default processes)")
+    p.add_argument("--workers", type=int, default=None, help="pool or cluster size (default: the cores)")
     p.add_argument("--metrics", default="success_rate,latency_p95,cost_per_request,attempts_per_request",
                    help="summary metrics to print (all are written)")
     p.add_argument("--out", help="directory for sweep.csv and aggregate.csv")
@@ -280,15 +283,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--load-factors", default="0.5,1,1.5,2,3", help="offered load multipliers")
     p.add_argument("--slo-p95", type=float, default=None,
                    help="p95 latency goal in seconds (default: 1.25 × the p95 at load factor 1)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--replications", type=int, default=2)
-    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
-    p.add_argument("--out", default="simroute-report")
+    p.add_argument("--seed", type=int, default=0, help="the runs' seed (default 0)")
+    p.add_argument("--replications", type=int, default=2, help="runs per load factor (default 2)")
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                   help="where the runs go; every executor gives the same results (default processes)")
+    p.add_argument("--out", default="simroute-report", help="directory for index.html and the tables' CSV "
+                                                           "(default simroute-report)")
     p.add_argument("--pdf", action="store_true", help="also render report.pdf with headless Chromium")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_report)
     p = sub.add_parser("route", help="classify, score and route one request with the catalog")
-    p.add_argument("text", nargs="?",
+    p.add_argument("text", nargs="?", help="the request (default: the seed's example request)",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")
     p.add_argument("--catalog", default=None, help="catalog directory or file (default: bundled)")
     p.add_argument("--top", type=int, default=5, help="how many plugin scores to show")

@@ -36,6 +36,16 @@ STRATEGIES = ("cheaper_models", "cache", "parallelize", "simplify")
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """One change the cost optimizer made to a plan.
+
+    Parameters:
+        strategy: ``cheaper_models``, ``cache``, ``parallelize`` or ``simplify``.
+        phase: the phase changed.
+        target: the agent, or the dependency dropped by ``parallelize``.
+        description: what changed, in words.
+        delta_cost: dollars (negative: saved).
+        delta_duration: seconds of critical path (negative: saved).
+    """
     strategy: str
     phase: str
     target: str  #: the agent, or the dropped edge for parallelize
@@ -46,6 +56,16 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Optimization:
+    """The result of :func:`optimize_cost`.
+
+    Parameters:
+        original: the plan before.
+        plan: the plan after.
+        budget: dollars.
+        changes: what changed, in order.
+        status: ``within_budget``, ``over_budget`` (flagged) or ``rejected``.
+        reason: why, when not within budget.
+    """
     original: Plan
     plan: Plan
     budget: float
@@ -113,7 +133,22 @@ def optimize_cost(
     stop_at_budget: bool = False,
     on_over_budget: str = "reject",
 ) -> Optimization:
-    """Fit ``plan`` to ``budget`` dollars (see the module docstring)."""
+    """Fit ``plan`` to ``budget`` dollars (see the module docstring).
+
+    Parameters:
+        plan: the plan to fit.
+        budget: dollars.
+        catalog: prices and tiers.
+        strategies: the strategies to apply, in order.
+        stop_at_budget: stop as soon as the plan fits (else apply every strategy that saves).
+        on_over_budget: ``reject`` or ``flag`` a plan that cannot fit.
+
+    Returns:
+        The :class:`Optimization`: the new plan, its changes and its status.
+
+    Raises:
+        InputError: a negative budget or an unknown strategy.
+    """
     if not budget >= 0:
         raise InputError(f"must be >= 0 dollars, got {budget!r}", field="budget")
     if on_over_budget not in ("reject", "flag"):

@@ -52,7 +52,16 @@ class Ranking(list):
 
 
 def score_agent(agent: Agent, c: Classification, weights: ScoringWeights = ScoringWeights()) -> Score:
-    """Score one agent with its breakdown (see the module docstring)."""
+    """Score one agent with its breakdown (see the module docstring).
+
+    Parameters:
+        agent: the agent.
+        c: the request's classification.
+        weights: points per matched term.
+
+    Returns:
+        Its :class:`~simroute.scoring.Score` with the breakdown.
+    """
     breakdown: dict[str, float] = {}
     raw = 0.0
     if agent.category in c.domains and weights.domain:
@@ -90,6 +99,19 @@ def find_agents(
 
     ``plugins``: the plugins to search (default: the ``max_plugins`` best for ``c`` plus the
     orchestrator; ``"all"``: every plugin). ``exclude``: plugins not to search (breaker open).
+
+    Parameters:
+        c: the request's classification.
+        catalog: where the agents are.
+        weights: points per matched term.
+        plugins: the plugins to search (None: the ``max_plugins`` best for ``c`` and the orchestrator;
+            ``"all"``: every plugin).
+        max_plugins: how many of the best plugins to search.
+        exclude: plugins not to search (breaker open).
+        limit: return at most this many.
+
+    Returns:
+        The matching agents' scores, best first.
     """
     excluded = set(exclude)
     if plugins is None:
@@ -108,6 +130,16 @@ def find_agents(
 
 @dataclass(frozen=True, slots=True)
 class Team:
+    """A team for a request: a coordinator and specialists.
+
+    Parameters:
+        coordinator: the agent that coordinates.
+        specialists: the specialists, in rank order.
+        total_cost: dollars, one task each.
+        duration: seconds.
+        success_probability: that every member succeeds.
+        skipped: ranked agents left out because they added no coverage.
+    """
     coordinator: Agent
     specialists: tuple[Agent, ...]
     total_cost: float  #: dollars
@@ -133,7 +165,17 @@ def build_team(
     catalog: Catalog | None = None,
     max_specialists: int = 4,
 ) -> Team:
-    """A coordinator plus specialists from ranked ``agents`` (see the module docstring)."""
+    """A coordinator plus specialists from ranked ``agents`` (see the module docstring).
+
+    Parameters:
+        agents: ranked agent scores (:func:`find_agents`).
+        c: the request's classification.
+        catalog: for tier prices (None: the bundled catalog).
+        max_specialists: the most specialists to take.
+
+    Returns:
+        The :class:`Team`: coordinator, specialists, cost, duration, success probability.
+    """
     catalog = catalog if catalog is not None else getattr(agents, "catalog", None)
     if catalog is None:
         raise ValueError("build_team needs the catalog: pass catalog=, or agents from find_agents")

@@ -25,6 +25,14 @@ DISTRIBUTIONS = ("deterministic", "exponential", "lognormal", "tokens")
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ServiceTime:
+    """How long a plugin takes for one task (see the module docstring).
+
+    Parameters:
+        dist: ``deterministic``, ``exponential``, ``lognormal`` or ``tokens``.
+        mean: seconds.
+        cv: coefficient of variation (``lognormal``).
+        per_token: seconds per token (``tokens``).
+    """
     dist: str = "exponential"
     mean: float = 1.0  #: seconds
     cv: float = 0.5  #: coefficient of variation (lognormal only)

@@ -17,6 +17,13 @@ class InputError(SimrouteError, ValueError):
     """Bad input: a catalog, scenario, trace or argument that does not validate.
 
     ``str(err)`` is one line: ``FILE:LINE: ENTRY: field 'F': MESSAGE`` with the parts that are known.
+
+    Parameters:
+        message: what is wrong.
+        file: the file (None: not from a file).
+        line: the 1-based line (None: unknown).
+        entry: the entry (``plugins[3] (fastapi-backend)``, ``settings`` …).
+        field: the field, as a dotted path.
     """
 
     def __init__(

@@ -39,7 +39,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .distributions import ServiceTime
-from .schema import setting
+from .schema import documented, setting
 
 __all__ = [
     "FailureModel", "FAILURE_KINDS", "OUTCOMES", "REFUSALS", "SUCCESS", "ERROR", "TIMEOUT",
@@ -59,6 +59,7 @@ REFUSALS = (REJECTED_OPEN, REJECTED_BULKHEAD, SHED, DEADLINE)
 OUTCOMES = (SUCCESS, *FAILURE_KINDS, *REFUSALS, CANCELLED)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FailureModel:
     """How a plugin fails, when it fails.

@@ -27,7 +27,19 @@ __all__ = ["AgentLine", "Phase", "Plan"]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AgentLine:
-    """One agent's task in a phase: its tier, cost and duration, and what the optimizer may do."""
+    """One agent's task in a phase: its tier, cost and duration, and what the optimizer may do.
+
+    Parameters:
+        agent: the agent (``plugin::name`` or a name).
+        tier: its model tier.
+        cost: dollars for its task.
+        duration: seconds of its task.
+        effort: relative size of the task (scales a tier's price).
+        critical: the optimizer may not downgrade or drop it.
+        optional: the optimizer may drop it.
+        cacheable: the optimizer may answer it from the cache tier.
+        simplify_by: seconds the optimizer may save by simplifying it.
+    """
 
     agent: str
     tier: str
@@ -45,6 +57,20 @@ class AgentLine:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Phase:
+    """One phase of a plan: a unit of work on one plugin, with its agents and dependencies.
+
+    Parameters:
+        name: the phase's name, unique in its plan.
+        plugin: the plugin it runs on.
+        duration: planned seconds.
+        title: a readable title.
+        tasks: what it does.
+        depends_on: phases whose output it needs.
+        after: phases it is only scheduled after.
+        agents: its agent lines.
+        kind: the task kind for the plugin's service-time model.
+        fallbacks: the plugins tried, in order, when it fails on its own (None: the plugin's chain).
+    """
     name: str
     plugin: str
     duration: float  #: seconds
@@ -70,6 +96,11 @@ class Phase:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """Plan
+
+    Parameters:
+        phases: the phases; their dependencies form a DAG.
+    """
     phases: tuple[Phase, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:

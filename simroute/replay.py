@@ -63,7 +63,15 @@ def _show(v: Any) -> str:
 
 @dataclass
 class FlowReplay:
-    """One flow's runs (scenario name → :class:`Results`), its conformance rows and timeline."""
+    """One flow's runs (scenario name → :class:`Results`), its conformance rows and timeline.
+
+    Parameters:
+        flow: the flow's name (one of :data:`FLOWS`).
+        title: its title.
+        results: scenario name → the run's :class:`Results`.
+        rows: the conformance rows so far.
+        extras: policy objects for plots (route, team …).
+    """
 
     flow: str
     title: str
@@ -519,7 +527,18 @@ FLOWS: dict[str, tuple[str, Callable[[FlowReplay, int], None]]] = {
 
 
 def replay_flow(flow: str, seed: int = 0) -> FlowReplay:
-    """Run one documented flow (a name of :data:`FLOWS`) and compare it with the seed."""
+    """Run one documented flow (a name of :data:`FLOWS`) and compare it with the seed.
+
+    Parameters:
+        flow: the flow's name (routing, bus, discovery, breaker, saga, cost).
+        seed: the runs' seed.
+
+    Returns:
+        The flow's :class:`FlowReplay` (runs, rows, timeline).
+
+    Raises:
+        InputError: an unknown flow name.
+    """
     if flow not in FLOWS:
         raise InputError(f"unknown flow {flow!r} (known: {', '.join(FLOWS)})", field="flow")
     title, compare = FLOWS[flow]
@@ -533,6 +552,17 @@ def replay(flows: str | Iterable[str] | None = None, *, seed: int = 0,
     """Replay the documented flows (all by default) and return the conformance table.
 
     With ``out``, also writes ``conformance.csv`` and each flow's ``<flow>_timeline.csv`` there.
+
+    Parameters:
+        flows: a flow name, several, or None for all.
+        seed: the runs' seed.
+        out: a folder for the CSV outputs (None: none written).
+
+    Returns:
+        The conformance table: ``flow, item, documented, simulated, status, note``.
+
+    Raises:
+        InputError: an unknown flow name.
     """
     if flows is None:
         names: Sequence[str] = list(FLOWS)

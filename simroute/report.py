@@ -111,6 +111,20 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int) -> 
 # ---------------------------------------------------------------------- the report
 @dataclass
 class Report:
+    """A written capacity and cost report: where it is, its tables and figures.
+
+    Parameters:
+        path: the page (``index.html``).
+        scenario: the scenario reported on (with its trace).
+        load_factors: the loads simulated.
+        seed: the runs' seed.
+        replications: runs per load.
+        slo_p95: the p95 latency target, in seconds.
+        tables: the report's tables by name (also written as CSV).
+        figures: the figures' titles, in the page's order.
+        timings: seconds spent: simulation, rendering, total.
+        slo_breached_at: the first load factor whose mean p95 exceeds the SLO (None: none).
+    """
     path: Path  #: the index.html
     scenario: Scenario
     load_factors: tuple[float, ...]
@@ -148,7 +162,30 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
            slo_p95: float | None = None, seed: int = 0, replications: int = 2,
            executor: Any = "processes", workers: int | None = None, wait_fraction: float = 0.1,
            compare_settings: bool = True, pdf: bool = False, progress: bool | None = None) -> Report:
-    """Simulate, tabulate and render the capacity and cost report (see the module docstring)."""
+    """Simulate, tabulate and render the capacity and cost report (see the module docstring).
+
+    Parameters:
+        scenario: the scenario (None: the bundled report scenario).
+        out: the folder to write.
+        trace: a trace to replay instead of the scenario's workload (a path or a bundled name).
+        trace_format: ``simroute`` or ``azure`` (None: from the header).
+        load_factors: the loads to simulate.
+        slo_p95: the p95 latency target, in seconds (None: the documented default).
+        seed: the runs' seed.
+        replications: runs per load.
+        executor: where the runs go.
+        workers: pool or cluster size.
+        wait_fraction: the queue wait allowed, as a fraction of the service time, for capacity needed.
+        compare_settings: also compare breaker and retry settings on a cost–latency frontier.
+        pdf: also print the page to ``report.pdf`` with headless Chromium.
+        progress: show a progress bar.
+
+    Returns:
+        The written :class:`Report`.
+
+    Raises:
+        InputError: a bad scenario, trace or option (before any simulation).
+    """
     started = time.perf_counter()
     factors = tuple(float(f) for f in load_factors)
     if not factors:

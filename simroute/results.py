@@ -45,6 +45,21 @@ STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_fl
 
 @dataclass
 class Results:
+    """The tables of one run (see the module docstring), its summary and its timeline.
+
+    Parameters:
+        requests: one row per request (columns in the module docstring).
+        attempts: one row per call.
+        breaker_events: every breaker transition.
+        messages: every bus delivery (when messages are recorded).
+        sagas: every saga step and compensation.
+        plugins: capacity, busy time, utilization and breaker open time per plugin.
+        seed: the run's seed.
+        replication: the run's replication number.
+        end_time: simulated seconds at the end of the run.
+        scenario_name: the scenario's name.
+        final_state: the state store at the end: ``{plugin: {key: value}}``.
+    """
     requests: pd.DataFrame
     attempts: pd.DataFrame
     breaker_events: pd.DataFrame

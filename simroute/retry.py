@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .schema import setting
+from .schema import documented, setting
 
 __all__ = ["RetryPolicy", "RetryBudget", "JITTERS", "RETRYABLE"]
 
@@ -29,6 +29,7 @@ JITTERS = ("none", "full", "equal", "decorrelated")
 RETRYABLE = ("error", "timeout", "rate_limited", "shed")
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RetryPolicy:
     max_retries: int = setting(3, "retries after the first attempt (3: at most 4 attempts)",
@@ -84,7 +85,13 @@ class RetryPolicy:
 
 
 class RetryBudget:
-    """Allow a retry only while retries ≤ ratio × requests + min_retries (in the window)."""
+    """Allow a retry only while retries ≤ ratio × requests + min_retries (in the window).
+
+    Parameters:
+        ratio: retries allowed per request in the window.
+        min_retries: retries always allowed in the window.
+        window: the sliding window, in seconds (None: all time).
+    """
 
     def __init__(self, ratio: float = 0.2, min_retries: int = 10, window: float | None = 10.0) -> None:
         if ratio < 0 or min_retries < 0 or (window is not None and window <= 0):

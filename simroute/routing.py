@@ -53,6 +53,17 @@ def fallback_chain(catalog: Catalog, plugin: str, *, builtin: bool = True, max_f
 
 @dataclass(frozen=True, slots=True)
 class RouteDecision:
+    """RouteDecision
+
+    Parameters:
+        classification: the request's classification.
+        primary: the primary plugin (None: nothing matched and there is no built-in path).
+        fallbacks: the primary's fallback chain.
+        plan: the phases to run, each with its fallbacks.
+        scores: the candidates' scores, best first.
+        reason: why no plugin matched.
+        matched: False for the orchestrator's built-in handling.
+    """
     classification: Classification
     primary: str | None
     fallbacks: tuple[str, ...]
@@ -115,7 +126,19 @@ def decide_route(
     builtin_fallback: bool = True,
 ) -> RouteDecision:
     """Decide primary, fallbacks and plan for ``c`` (see the module docstring); without
-    ``builtin_fallback`` no chain ends in the orchestrator."""
+    ``builtin_fallback`` no chain ends in the orchestrator.
+
+    Parameters:
+        c: the request's classification.
+        catalog: plugins and lexicon.
+        weights: points per matched term.
+        exclude: plugins that may not be candidates (breaker open, down).
+        max_fallbacks: catalog fallbacks per chain.
+        builtin_fallback: chains end with the orchestrator.
+
+    Returns:
+        The :class:`RouteDecision`.
+    """
     exclude = tuple(exclude)
     scores = score_plugins(c, catalog, weights, exclude=exclude)
     orchestrator = catalog.orchestrator.name

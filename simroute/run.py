@@ -26,7 +26,21 @@ def _streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
 
 
 def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
-    """Simulate ``scenario`` and return its :class:`~simroute.results.Results`."""
+    """Simulate ``scenario`` and return its :class:`~simroute.results.Results`.
+
+    Parameters:
+        scenario: what to simulate.
+        seed: a non-negative integer; the same seed and replication give the same tables.
+        replication: the replication number (its random streams are
+            ``SeedSequence(seed, spawn_key=(replication,))``).
+
+    Returns:
+        The run's :class:`~simroute.results.Results`.
+
+    Raises:
+        ValueError: a seed that is not a non-negative integer.
+        InputError: a workload that cannot be generated (a trace that does not parse …).
+    """
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     rngs = _streams(int(seed), replication)

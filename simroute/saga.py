@@ -29,6 +29,16 @@ COMPENSATIONS: Mapping[str, str] = {
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SagaStep:
+    """One step of a saga and how it is undone.
+
+    Parameters:
+        action: the forward action (it must have a compensation).
+        plugin: the plugin that runs it.
+        argument: what it acts on (a tenant, a realm …).
+        duration: seconds.
+        compensation_duration: seconds of its compensation.
+        state_key: the state-store key it registers (default: ``action:argument``).
+    """
     action: str
     plugin: str
     argument: str = ""  #: e.g. the tenant, realm or namespace the action works on
@@ -54,6 +64,14 @@ class SagaStep:
 
 @dataclass(frozen=True, slots=True)
 class Saga:
+    """A sequence of steps compensated in reverse order when one fails.
+
+    Parameters:
+        name: the saga's name.
+        steps: the steps, in order.
+        detection_delay: seconds between a failure and the rollback's start.
+        rollback_delay: seconds before the compensations run.
+    """
     name: str
     steps: tuple[SagaStep, ...] = field(default_factory=tuple)
     detection_delay: float = 0.0  #: seconds from a step's failure until the orchestrator notices
@@ -75,12 +93,27 @@ class Saga:
 
 
 def rollback_plan(completed: Sequence[SagaStep]) -> list[tuple[str, SagaStep]]:
-    """``(compensation, step)`` for each completed step, last completed first."""
+    """``(compensation, step)`` for each completed step, last completed first.
+
+    Parameters:
+        completed: the steps completed, in order.
+
+    Returns:
+        ``(compensation, step)`` pairs, last completed first.
+    """
     return [(s.compensation, s) for s in reversed(completed)]
 
 
 def tenant_provisioning(tenant: str = "acme_corp", realm: str = "acme-corp") -> Saga:
-    """The seed's multi-tenant provisioning saga across lobbi-platform-manager and ahling."""
+    """The seed's multi-tenant provisioning saga across lobbi-platform-manager and ahling.
+
+    Parameters:
+        tenant: the tenant database's name.
+        realm: the realm's and namespace's name.
+
+    Returns:
+        The :class:`Saga`.
+    """
     return Saga("tenant-provisioning", (
         SagaStep(action="create_tenant_db", plugin="lobbi-platform-manager", argument=tenant,
                  duration=5.0, compensation_duration=3.0),

@@ -62,7 +62,16 @@ class Fault:
     """A fault window on one plugin: ``outage`` (every attempt fails), ``error_rate`` (attempts
     fail with probability ``value``) or ``latency`` (service times × ``value``). A failing attempt
     fails as ``failure`` says: ``error`` (refused fast, after the plugin's error latency),
-    ``timeout`` (the call hangs), ``rate_limited`` (429s) or ``non_retryable``."""
+    ``timeout`` (the call hangs), ``rate_limited`` (429s) or ``non_retryable``.
+
+    Parameters:
+        plugin: the plugin it hits.
+        kind: ``outage``, ``error_rate`` or ``latency``.
+        start: when it begins, in seconds.
+        end: when it ends, in seconds.
+        value: ``error_rate``: the failure probability; ``latency``: the service-time multiplier.
+        failure: the kind of its failures: ``error``, ``timeout``, ``rate_limited`` or ``non_retryable``.
+    """
 
     plugin: str
     kind: str
@@ -90,6 +99,19 @@ class Fault:
 
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
+    """What to simulate: catalog, settings, workload, faults and horizon (see the module docstring).
+
+    Parameters:
+        name: the scenario's name (in results and reports).
+        catalog: plugins, agents, tiers and lexicon, with the scenario's overrides applied.
+        settings: breaker, retry, timeout, guard, scoring and engine settings.
+        workload: arrivals and their request mix.
+        faults: fault windows (outages, error rates, slowdowns).
+        horizon: seconds after which the run stops (None: when the last request ends); requests still
+            running end ``in_flight``.
+        source: the file it was read from (for error messages).
+        sagas: saga name → definition, for mix entries that name a saga.
+    """
     name: str = "scenario"
     catalog: Catalog = field(default_factory=load_catalog)
     settings: Settings = field(default_factory=Settings)

@@ -26,7 +26,7 @@ from typing import Any
 from .distributions import DISTRIBUTIONS, ServiceTime
 from .errors import InputError
 
-__all__ = ["setting", "build", "set_path", "describe", "check_value", "check"]
+__all__ = ["setting", "build", "set_path", "describe", "check_value", "check", "documented"]
 
 
 def setting(default: Any = dataclasses.MISSING, doc: str = "", *, unit: str = "",
@@ -326,3 +326,23 @@ def check(obj: Any) -> None:
             raise InputError(str(exc), field=f.name) from None
         if isinstance(checked, tuple) and checked != value:
             object.__setattr__(obj, f.name, checked)
+
+
+def documented(cls: type) -> type:
+    """Class decorator: append a ``Parameters:`` section to ``cls.__doc__`` from its declared
+    fields (the same table as :func:`describe`), so the reference documents every field once."""
+    rows = []
+    for f in dataclasses.fields(cls):
+        meta = f.metadata
+        unit = f" ({meta['unit']})" if meta.get("unit") else ""
+        if f.default is not dataclasses.MISSING:
+            default = _show(f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
+            default = type(value).__name__ + "()" if dataclasses.is_dataclass(value) else _show(value)
+        else:
+            default = "required"
+        doc = meta.get("doc") or f"see {getattr(_hints(cls)[f.name], '__name__', f.name)}"
+        rows.append(f"    {f.name}: {doc}{unit}; default {default}.")
+    cls.__doc__ = (cls.__doc__ or cls.__name__).rstrip() + "\n\nParameters:\n" + "\n".join(rows) + "\n"
+    return cls

@@ -18,24 +18,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .catalog import Catalog, Plugin
 from .classify import Classification
+from .schema import documented, setting
 
 __all__ = ["ScoringWeights", "Score", "score_plugins", "score_plugin", "scores_frame"]
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ScoringWeights:
     """Points per matched term (the seed: domain 30, context 20, pattern 15, keyword 15)."""
 
-    domain: float = 30.0
-    context: float = 20.0
-    pattern: float = 15.0
-    keyword: float = 15.0  #: agent keywords
-    plugin_keyword: float = 0.0  #: plugin keywords (off: the seed's plugin scores have none)
-    review: float = 40.0  #: an agent with the code-review capability, for a request producing code
+    domain: float = setting(30.0, "points per matched domain", unit="points", lo=0)
+    context: float = setting(20.0, "points per matched context", unit="points", lo=0)
+    pattern: float = setting(15.0, "points per matched pattern", unit="points", lo=0)
+    keyword: float = setting(15.0, "points per matched agent keyword", unit="points", lo=0)
+    plugin_keyword: float = setting(0.0, "points per matched plugin keyword (off: the seed's plugin "
+                                    "scores have none)", unit="points", lo=0)
+    review: float = setting(40.0, "points for an agent with the code-review capability, for a request "
+                            "producing code", unit="points", lo=0)
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -45,7 +52,16 @@ class ScoringWeights:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """A scored candidate (plugin or agent): ``score = raw × multipliers``."""
+    """A scored candidate (plugin or agent): ``score = raw × multipliers``.
+
+    Parameters:
+        name: the plugin (or agent id).
+        score: the final score.
+        raw: the points before the multipliers.
+        breakdown: ``"kind:term"`` → points.
+        multipliers: ``"priority"``, ``"availability"`` … → factor.
+        agent: the :class:`~simroute.catalog.Agent`, for agent scores.
+    """
 
     name: str
     score: float
@@ -77,7 +93,16 @@ def _match(points: float, kind: str, have: Iterable[str], want: Sequence[str],
 
 
 def score_plugin(plugin: Plugin, c: Classification, weights: ScoringWeights = ScoringWeights()) -> Score:
-    """Score one plugin with its breakdown (see the module docstring)."""
+    """Score one plugin with its breakdown (see the module docstring).
+
+    Parameters:
+        plugin: the plugin.
+        c: the request's classification.
+        weights: points per matched term.
+
+    Returns:
+        Its :class:`Score` with the breakdown.
+    """
     breakdown: dict[str, float] = {}
     raw = (_match(weights.domain, "domain", plugin.domains, c.domains, breakdown)
            + _match(weights.context, "context", plugin.contexts, c.contexts, breakdown)
@@ -100,6 +125,16 @@ def score_plugins(
 
     ``exclude`` names plugins that may not be candidates (breaker open, down); the orchestrator
     (the built-in degradation path) is left out unless ``include_orchestrator``.
+
+    Parameters:
+        c: the request's classification.
+        catalog: the plugins.
+        weights: points per matched term.
+        exclude: plugins that may not be candidates.
+        include_orchestrator: score the orchestrator too.
+
+    Returns:
+        The matching plugins' scores, best first.
     """
     excluded = set(exclude)
     out = []
@@ -113,8 +148,15 @@ def score_plugins(
     return out
 
 
-def scores_frame(scores: Sequence[Score]):
-    """A long DataFrame of breakdowns: name, rank, component, term, points, raw, score."""
+def scores_frame(scores: Sequence[Score]) -> pd.DataFrame:
+    """A long DataFrame of breakdowns: name, rank, component, term, points, raw, score.
+
+    Parameters:
+        scores: scores (plugins or agents).
+
+    Returns:
+        A DataFrame: one row per score component.
+    """
     import pandas as pd
 
     rows = []

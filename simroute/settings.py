@@ -13,13 +13,14 @@ from types import MappingProxyType
 
 from .breaker import BreakerSettings
 from .retry import RETRYABLE, RetryPolicy
-from .schema import check, describe, setting
+from .schema import check, describe, documented, setting
 from .scoring import ScoringWeights
 
 __all__ = ["Settings", "RetryBudgetSettings", "TimeoutSettings", "HedgeSettings", "BulkheadSettings",
            "SheddingSettings", "settings_reference"]
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RetryBudgetSettings:
     """Retries allowed: ``ratio`` × requests + ``min_retries`` in a sliding window."""
@@ -32,6 +33,7 @@ class RetryBudgetSettings:
         check(self)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TimeoutSettings:
     """How long a caller waits: per attempt and per request."""
@@ -50,6 +52,7 @@ class TimeoutSettings:
         check(self)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HedgeSettings:
     """Hedged requests: a second copy after ``delay``; the first success wins, the rest are cancelled."""
@@ -62,6 +65,7 @@ class HedgeSettings:
         check(self)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class BulkheadSettings:
     """At most ``max_concurrent`` calls outstanding per plugin from the orchestrator."""
@@ -74,6 +78,7 @@ class BulkheadSettings:
         check(self)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SheddingSettings:
     """Load shedding: refuse a call (``shed``) when the plugin's queue is too long."""
@@ -88,6 +93,7 @@ class SheddingSettings:
         check(self)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Settings:
     """Every setting of a scenario (the YAML ``settings:`` section)."""

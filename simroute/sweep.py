@@ -91,6 +91,25 @@ def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 
 
     ``metrics`` keeps only these summary metrics (default: all); ``progress`` shows a progress bar
     (default: when there are 20 runs or more); ``workers`` sets the pool or cluster size.
+
+    Parameters:
+        scenario: the scenario to vary.
+        params: parameter path → a list of values (a grid), or ``(low, high)`` with ``sampling``.
+        replications: runs per point.
+        seed: the base seed; replication r runs with ``SeedSequence(seed, spawn_key=(r,))``.
+        executor: ``serial``, ``processes``, ``dask`` or a ``distributed.Client`` (same results).
+        sampling: ``grid``, ``random`` or ``lhs``.
+        samples: points to draw with ``random`` or ``lhs``.
+        metrics: summary metrics to keep (None: all).
+        workers: pool or cluster size.
+        progress: show a progress bar (None: for 20 runs or more).
+
+    Returns:
+        One row per point, replication and summary metric: ``point, <params>, replication, seed,
+        metric, key, value``.
+
+    Raises:
+        InputError: an unknown parameter path or a value it refuses, before any run.
     """
     if not isinstance(replications, int) or replications < 1:
         raise InputError(f"must be an integer >= 1, got {replications!r}", field="replications")
@@ -125,6 +144,14 @@ def aggregate(frame: pd.DataFrame, *, confidence: float = 0.95,
     """Mean, standard deviation, n and a Student-t confidence interval per point and metric.
 
     Columns: ``point, <params>, metric, key, mean, std, n, ci_low, ci_high, half_width``.
+
+    Parameters:
+        frame: a :func:`sweep` result.
+        confidence: the interval's confidence level.
+        params: the parameter columns (default: those the sweep recorded).
+
+    Returns:
+        One row per point and metric with the mean, std, n and interval.
     """
     params = list(params if params is not None else frame.attrs.get("params", []))
     keys = ["point", *params, "metric", "key"]

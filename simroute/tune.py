@@ -36,6 +36,14 @@ OPS = ("<=", ">=")  #: a goal: (op, bound) — the metric at most / at least the
 
 @dataclass
 class Tuning:
+    """The trials of :func:`tune`, the best feasible one and the frontier.
+
+    Parameters:
+        trials: one row per trial: its parameters, each metric's mean and interval, feasibility.
+        params: the tuned parameter paths.
+        objective: the minimized metric.
+        constraints: metric → (``<=`` or ``>=``, bound).
+    """
     trials: pd.DataFrame  #: trial, <params>, <metric>_mean/_low/_high …, feasible, violation
     params: list[str]
     objective: str
@@ -95,6 +103,26 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
 
     ``batch`` trials are proposed at a time and their runs spread over the executor (default:
     1 for ``"serial"``, else 4); the same seed, space and batch give the same trials.
+
+    Parameters:
+        scenario: the scenario to tune.
+        space: parameter path → a list of choices or a ``(low, high)`` range.
+        objective: the summary metric to minimize.
+        constraints: metric → (``<=`` or ``>=``, bound), judged on the safe end of its interval.
+        trials: how many settings to try.
+        replications: runs per trial.
+        seed: the sampler's and the runs' seed.
+        executor: where the runs go (as for :func:`~simroute.sweep.sweep`).
+        batch: trials proposed at a time.
+        workers: pool or cluster size.
+        confidence: the intervals' confidence level.
+        progress: show a progress bar.
+
+    Returns:
+        A :class:`Tuning`.
+
+    Raises:
+        InputError: an unknown parameter path, metric or constraint.
     """
     import optuna
 

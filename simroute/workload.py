@@ -44,6 +44,15 @@ TRACE_FORMATS = ("simroute", "azure")
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MixEntry:
+    """One kind of request in a workload's mix.
+
+    Parameters:
+        text: the request's text (classified and routed).
+        weight: its share of arrivals, relative to the other entries.
+        budget: dollars per request (None: no budget).
+        saga: run as this saga instead of a routed plan.
+        plan: run this documented plan instead of the router's (still routed).
+    """
     text: str
     weight: float = 1.0
     budget: float | None = None  #: dollars; None = no budget
@@ -53,7 +62,13 @@ class MixEntry:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Surge:
-    """A load spike: from ``start`` to ``end`` (seconds) the arrival rate is × ``factor``."""
+    """A load spike: from ``start`` to ``end`` (seconds) the arrival rate is × ``factor``.
+
+    Parameters:
+        start: when the spike begins, in seconds.
+        end: when it ends, in seconds.
+        factor: the arrival rate's multiplier inside the window.
+    """
 
     start: float
     end: float
@@ -71,6 +86,23 @@ class Surge:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Workload:
+    """Arrivals and their request mix: synthetic, a trace replay or a documented schedule.
+
+    Parameters:
+        kind: ``poisson``, ``onoff``, ``diurnal``, ``trace`` or ``schedule`` (see the module docstring).
+        rate: requests per second (the mean rate while "on").
+        requests: how many arrivals (None: until the horizon, or a whole trace).
+        mix: the kinds of request and their shares.
+        mean_on: ``onoff``: mean burst length, in seconds.
+        mean_off: ``onoff``: mean silence, in seconds.
+        amplitude: ``diurnal``: relative swing of the rate (0–1).
+        period: ``diurnal``: seconds per cycle.
+        trace: ``trace``: the CSV file.
+        trace_format: ``trace``: ``simroute`` or ``azure``.
+        time_scale: ``trace``: multiplies the trace's times.
+        times: ``schedule``: arrival times, in seconds.
+        surges: load spikes (``poisson``).
+    """
     kind: str = "poisson"
     rate: float = 1.0  #: requests per second (mean rate while "on")
     requests: int | None = 1000  #: how many arrivals (None: until the horizon)
@@ -283,7 +315,21 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
     """Columns time (s), text, budget, context_tokens, generated_tokens of a trace CSV.
 
     Times are seconds after the first row, computed exactly from the file's decimal timestamps
-    (so the Azure trace's 100 ns resolution survives: an epoch time as a float would not keep it)."""
+    (so the Azure trace's 100 ns resolution survives: an epoch time as a float would not keep it).
+
+    Parameters:
+        path: the CSV file.
+        fmt: ``simroute`` (``time,text,budget,context_tokens,generated_tokens``) or ``azure``
+            (``TIMESTAMP,ContextTokens,GeneratedTokens``).
+
+    Returns:
+        Arrays ``time`` (seconds after the first row), ``text``, ``budget``, ``context_tokens`` and
+        ``generated_tokens``.
+
+    Raises:
+        InputError: an unreadable file, a missing column, a value that does not parse, or times out
+            of order (naming the file, line and field).
+    """
     path = Path(path)
     if fmt not in TRACE_FORMATS:
         raise InputError(f"unknown trace format {fmt!r} (known: {', '.join(TRACE_FORMATS)})",

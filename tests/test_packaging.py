@@ -94,3 +94,59 @@ def test_every_notebook_is_its_source_executed():
         cells = [(c.cell_type, c.source) for c in jupytext.read(source).cells]
         nb = json.loads(source.with_suffix(".ipynb").read_text())
         assert [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == cells, source.name
+
+
+def _public_callables():
+    import inspect
+
+    for name in sr.__all__:
+        obj = getattr(sr, name)
+        if callable(obj) and not inspect.ismodule(obj):
+            yield name, obj
+
+
+def test_every_public_callable_documents_its_parameters_and_returns():
+    """Each documents every parameter (a ``Parameters:`` line ``name: …``) and, for a function
+    that returns something, what it returns (``Returns:``)."""
+    import inspect
+    import re
+
+    problems = []
+    for name, obj in _public_callables():
+        doc = inspect.getdoc(obj) or ""
+        try:
+            params = [p for p in inspect.signature(obj).parameters if p not in ("self", "args", "kwargs")]
+        except (TypeError, ValueError):
+            params = []
+        section = doc.split("Parameters:", 1)[1] if "Parameters:" in doc else ""
+        lacking = [p for p in params if not re.search(rf"^\s+{p}( \([^)]*\))?:", section, flags=re.M)]
+        if lacking:
+            problems.append(f"{name}: {lacking}")
+        if inspect.isfunction(obj) and inspect.signature(obj).return_annotation not in ("None", None) \
+                and "Returns:" not in doc:
+            problems.append(f"{name}: no Returns")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_command_line_option_has_help():
+    import argparse
+
+    from simroute.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    bare = [f"{name} {a.option_strings or a.dest}" for name, command in sub.choices.items()
+            for a in command._actions if not a.help and not isinstance(a, argparse._HelpAction)]
+    assert not bare
+
+
+def test_public_functions_keep_their_names_after_their_modules_are_imported():
+    """``simroute.report`` is the function even once ``simroute.report`` the module is imported
+    (the run-and-analyse layer is imported on first use)."""
+    import importlib
+    import inspect
+
+    for name in ("run", "replay", "report", "sweep", "tune"):
+        importlib.import_module(f"simroute.{name}")
+        assert inspect.isfunction(getattr(sr, name)), name
+    assert inspect.ismodule(sr.params) and callable(sr.params.with_params)
