@@ -17,15 +17,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .distributions import DISTRIBUTIONS, ServiceTime
+from .distributions import ServiceTime
 from .errors import InputError
 from .failure import FailureModel
-from .schema import build
+from .schema import build, check_value, service_time
 from .yamlio import Fields, Lines, load_yaml
 
 __all__ = [
     "ModelTier", "Plugin", "Agent", "Term", "PhaseTemplate", "Lexicon", "Catalog",
-    "load_catalog", "data_dir", "SECTIONS", "parse_plugin_resilience",
+    "load_catalog", "data_dir", "SECTIONS", "parse_plugin_resilience", "PLUGIN_NUMBERS",
+    "check_plugin_number",
 ]
 
 SECTIONS = ("tiers", "lexicon", "plugins", "agents")
@@ -436,18 +437,39 @@ def parse_service(g: Fields) -> dict[str, ServiceTime]:
     for kind, spec in raw.items():
         h = Fields(spec, file=g.file, entry=f"{g.entry} service.{kind}", lines=g.lines,
                    path=g.path + ("service", kind))
-        dist = h.str("dist", "exponential")
-        if dist not in DISTRIBUTIONS:
-            raise h.error("dist", f"must be one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
-        out[str(kind)] = ServiceTime(
-            dist=dist, mean=60.0 * h.number("mean_min", lo=0, lo_open=dist != "deterministic")
-            if h.has("mean_min") else h.number("mean_s", lo=0, lo_open=dist != "deterministic"),
-            cv=h.number("cv", 0.5, lo=0), per_token=h.number("per_token_s", 0.0, lo=0),
-        )
-        h.finish()
+        try:
+            out[str(kind)] = service_time(spec)
+        except InputError as exc:
+            raise h.error(exc.field, exc.message) from None
     if "default" not in out:
         raise g.error("service", "needs a 'default' task kind")
     return out
+
+
+#: a plugin's numeric fields and their bounds (``Fields.number`` keywords), checked alike by the
+#: catalog, scenario overrides and parameter paths; ``None`` (off) is allowed where ``optional``
+PLUGIN_NUMBERS: dict[str, dict[str, Any]] = {
+    "priority": {"lo": 0, "hi": 100},
+    "availability": {"lo": 0, "hi": 1},
+    "capacity": {"lo": 1, "integer": True},
+    "failure_p": {"lo": 0, "hi": 1},
+    "timeout_s": {"lo": 0, "lo_open": True, "optional": True},
+    "rpm": {"lo": 0, "lo_open": True, "optional": True},
+    "tpm": {"lo": 0, "lo_open": True, "optional": True},
+}
+
+
+def plugin_number(g: Fields, name: str, default: Any = ...) -> Any:
+    """Plugin field ``name`` of entry ``g``, checked by :data:`PLUGIN_NUMBERS`."""
+    bounds = {k: v for k, v in PLUGIN_NUMBERS[name].items() if k != "optional"}
+    return g.number(name, None if PLUGIN_NUMBERS[name].get("optional") else default, **bounds)
+
+
+def check_plugin_number(name: str, value: Any) -> Any:
+    """``value`` for plugin field ``name``, checked by :data:`PLUGIN_NUMBERS` (``ValueError``)."""
+    spec = PLUGIN_NUMBERS[name]
+    tp: Any = int if spec.get("integer") else float
+    return check_value(tp | None if spec.get("optional") else tp, value, spec)
 
 
 def parse_plugin_resilience(g: Fields, base: Plugin | None = None) -> dict[str, Any]:
@@ -467,9 +489,7 @@ def parse_plugin_resilience(g: Fields, base: Plugin | None = None) -> dict[str, 
         out["failure"] = model
     for name in ("timeout_s", "rpm", "tpm"):
         if g.has(name):
-            out[name] = g.number(name, None, lo=0, lo_open=True)
-            if out[name] is not None and out[name] == float("inf"):
-                raise g.error(name, "must be a finite number")
+            out[name] = plugin_number(g, name)
     return out
 
 
@@ -490,10 +510,10 @@ def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Le
         plugins[name] = Plugin(
             name=name, description=f.str("description", ""), role=role, domains=domains,
             contexts=f.strings("contexts", ()), patterns=f.strings("patterns", ()),
-            keywords=f.strings("keywords", ()), priority=f.number("priority", lo=0, hi=100),
-            availability=f.number("availability", lo=0, hi=1),
-            capacity=f.number("capacity", lo=1, integer=True), service=parse_service(f),
-            failure_p=f.number("failure_p", 0.0, lo=0, hi=1), fallbacks=f.strings("fallbacks", ()),
+            keywords=f.strings("keywords", ()), priority=plugin_number(f, "priority"),
+            availability=plugin_number(f, "availability"),
+            capacity=plugin_number(f, "capacity"), service=parse_service(f),
+            failure_p=plugin_number(f, "failure_p", 0.0), fallbacks=f.strings("fallbacks", ()),
             default_tier=f.str("default_tier", "sonnet"), subscribes=f.strings("subscribes", ()),
             **parse_plugin_resilience(f),
         )

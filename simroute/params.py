@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any
 
+from .catalog import PLUGIN_NUMBERS, check_plugin_number
 from .errors import InputError
 from .scenario import Scenario
 from .schema import check_value, set_path
@@ -36,14 +37,7 @@ from .settings import Settings
 
 __all__ = ["with_params", "check_space", "PLUGIN_FIELDS", "TIER_FIELDS", "WORKLOAD_FIELDS"]
 
-PLUGIN_FIELDS = ("capacity", "failure_p", "availability", "priority", "timeout_s", "rpm", "tpm")
-#: checks of the plugin fields a parameter can set (the catalog's own checks, as declarations)
-_PLUGIN_CHECKS: dict[str, tuple[Any, dict[str, Any]]] = {
-    "capacity": (int, {"lo": 1}), "failure_p": (float, {"lo": 0, "hi": 1}),
-    "availability": (float, {"lo": 0, "hi": 1}), "priority": (float, {"lo": 0, "hi": 100}),
-    "timeout_s": (float | None, {"lo": 0, "lo_open": True}),
-    "rpm": (float | None, {"lo": 0, "lo_open": True}), "tpm": (float | None, {"lo": 0, "lo_open": True}),
-}
+PLUGIN_FIELDS = tuple(PLUGIN_NUMBERS)
 TIER_FIELDS = ("price", "input_per_mtok", "output_per_mtok")
 WORKLOAD_FIELDS = ("rate", "requests", "time_scale", "mean_on", "mean_off", "amplitude", "period")
 FAULT_FIELDS = ("start", "end", "value", "failure")
@@ -111,8 +105,7 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
             elif attr == "failure":
                 new = set_path(cat.plugins[n].failure, parts[3:], value)
             else:
-                tp, meta = _PLUGIN_CHECKS[attr]
-                new = check_value(tp, value, meta)
+                new = check_plugin_number(attr, value)
             cat = cat.with_plugin(n, **{attr: new})
         return sc.replace(catalog=cat)
     if head == "tiers" and len(parts) == 3:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from . import traces
-from .catalog import Catalog, data_dir, load_catalog, parse_plugin_resilience, parse_service
+from .catalog import Catalog, data_dir, load_catalog, parse_plugin_resilience, parse_service, plugin_number
 from .errors import InputError
 from .failure import FAILURE_KINDS
 from .plan import Plan
@@ -199,8 +199,12 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
             if k not in OVERRIDABLE:
                 raise f.error(f"overrides.{plugin}.{k}",
                               f"cannot be overridden ({', '.join(OVERRIDABLE)})")
-        fixed = {k: tuple(v) if k == "fallbacks" else v for k, v in changes.items()}
+        # the same checks as the catalog's own entries
         h = Fields(changes, file=file, entry=f"overrides.{plugin}", lines=lines, path=("overrides", plugin))
+        fixed: dict[str, Any] = {k: plugin_number(h, k) for k in ("priority", "availability", "capacity",
+                                                                    "failure_p") if k in changes}
+        if "fallbacks" in changes:
+            fixed["fallbacks"] = h.strings("fallbacks")
         if "service" in changes:
             fixed["service"] = parse_service(h)  # replaces every task kind's model
         fixed.update(parse_plugin_resilience(h, catalog.plugins[plugin]))

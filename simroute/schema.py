@@ -26,7 +26,7 @@ from typing import Any
 from .distributions import DISTRIBUTIONS, ServiceTime
 from .errors import InputError
 
-__all__ = ["setting", "build", "set_path", "describe", "check_value", "check", "documented"]
+__all__ = ["setting", "build", "set_path", "describe", "check_value", "check", "documented", "service_time"]
 
 
 def setting(default: Any = dataclasses.MISSING, doc: str = "", *, unit: str = "",
@@ -145,7 +145,7 @@ def check_value(tp: Any, value: Any, meta: Mapping[str, Any] | None = None, wher
                 raise InputError(str(exc), field=str(k)) from None
         return out
     if inner is ServiceTime:
-        return _service(value)
+        return service_time(value)
     if dataclasses.is_dataclass(inner):
         if not isinstance(value, Mapping):
             raise ValueError(f"must be a mapping, got {value!r}")
@@ -153,8 +153,10 @@ def check_value(tp: Any, value: Any, meta: Mapping[str, Any] | None = None, wher
     raise TypeError(f"schema: unsupported field type {tp!r}")
 
 
-def _service(value: Any) -> ServiceTime:
-    """A latency distribution: ``{dist, mean_s (or mean_min), cv, per_token_s}``."""
+def service_time(value: Any) -> ServiceTime:
+    """A service-time or latency distribution from its YAML spec ``{dist, mean_s (or mean_min), cv,
+    per_token_s}`` (the one rule, for plugins' service models and failure latencies): the mean is
+    required, > 0 unless ``deterministic``; errors name the field."""
     if isinstance(value, ServiceTime):
         return value
     if not isinstance(value, Mapping):
@@ -171,7 +173,10 @@ def _service(value: Any) -> ServiceTime:
 
     dist = get("dist", str, "exponential", {"choices": DISTRIBUTIONS})
     mean_key = "mean_min" if "mean_min" in value else "mean_s"
-    mean = get(mean_key, float, 1.0, {"lo": 0}) * (60.0 if mean_key == "mean_min" else 1.0)
+    if value.get(mean_key) is None:
+        raise InputError("missing", field=mean_key)
+    mean = get(mean_key, float, None, {"lo": 0, "lo_open": dist != "deterministic"})
+    mean *= 60.0 if mean_key == "mean_min" else 1.0
     try:
         return ServiceTime(dist=dist, mean=mean, cv=get("cv", float, 0.5, {"lo": 0}),
                            per_token=get("per_token_s", float, 0.0, {"lo": 0}))

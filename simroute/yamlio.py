@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError
+from .schema import check_value
 
 __all__ = ["Lines", "load_yaml", "Fields"]
 
@@ -127,19 +128,10 @@ class Fields:
         self, name: builtins.str, default: Any = ..., *, lo: float | None = None, hi: float | None = None,
         integer: bool = False, lo_open: bool = False,
     ) -> Any:
-        def check(v: Any) -> float | int:
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ValueError(f"must be a number, got {v!r}")
-            if integer and not float(v).is_integer():
-                raise ValueError(f"must be a whole number, got {v!r}")
-            bad_lo = lo is not None and (v <= lo if lo_open else v < lo)
-            if bad_lo or (hi is not None and v > hi):
-                lo_s = "-inf" if lo is None else lo
-                hi_s = "inf" if hi is None else hi
-                raise ValueError(f"must be within {'(' if lo_open else '['}{lo_s}, {hi_s}], got {v!r}")
-            return int(v) if integer else float(v)
-
-        return self.get(name, default, check)
+        """A finite number (a whole one when ``integer``) within the bounds — the same rule as every
+        declared setting (:func:`simroute.schema.check_value`)."""
+        meta = {"lo": lo, "hi": hi, "lo_open": lo_open}
+        return self.get(name, default, lambda v: check_value(int if integer else float, v, meta))
 
     def strings(self, name: builtins.str, default: Any = ...) -> Any:
         def check(v: Any) -> tuple[builtins.str, ...]:

@@ -92,6 +92,24 @@ def test_no_documented_value_comes_from_the_simulation():
     assert list(a.documented) == list(b.documented)
 
 
+def test_documented_values_stay_when_the_model_changes(tmp_path, monkeypatch):
+    """Change the model (the routing flow's scoring weights) and the simulated scores move while
+    every documented value stays: none is computed from the simulation."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(sr.catalog.data_dir(), data)
+    flow = data / "scenarios" / "flows" / "routing.yaml"
+    text = flow.read_text().replace("  service: plan\n", "  service: plan\n  weights: {domain: 41}\n")
+    flow.write_text(text)
+    before = sr.replay_flow("routing").table()
+    monkeypatch.setenv("SIMROUTE_DATA", str(data))
+    after = sr.replay_flow("routing").table()
+    assert list(after.documented) == list(before.documented)
+    moved = after.simulated != before.simulated
+    assert moved.any() and "fastapi-backend score" in set(after[moved]["item"])
+
+
 def test_bus_messages_follow_the_seeds_sequence(table):
     bus = table[table.flow == "bus"]
     messages = bus[bus["item"].str.match(r"t\d ")]

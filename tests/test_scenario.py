@@ -145,6 +145,9 @@ def test_routing_around_open_breakers_or_failing_fast():
     ("{failure: {kinds: {error: 0.5, timeout: 0.4}}}", "failure.kinds", "shares must sum to 1"),
     ("{failure: {kinds: {melt: 1.0}}}", "failure.kinds", "unknown key 'melt'"),
     ("{failure: {error_latency: {dist: lognormal, mean_s: .inf}}}", "failure.error_latency.mean_s", "finite"),
+    ("{capacity: 0}", "capacity", "must be within [1, inf]"),
+    ("{failure_p: .nan}", "failure_p", "finite"),
+    ("{fallbacks: nope}", "fallbacks", "list of strings"),
 ])
 def test_bad_plugin_resilience_gets_one_line_and_exit_2(tmp_path, capsys, overrides, field, message):
     from simroute.cli import main

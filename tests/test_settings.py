@@ -35,6 +35,7 @@ def test_every_public_name_is_in_the_api_reference():
 
 @pytest.mark.parametrize("row", describe(Settings), ids=lambda r: r["path"])
 def test_every_declared_setting_is_a_sweep_path(row, catalog):
+    """Each declared setting is reachable by its path: set to another valid value, it changes."""
     path = row["path"]
     if "<kind>" in path:
         path = path.replace("<kind>", "timeout") + ".max_retries"
@@ -45,6 +46,35 @@ def test_every_declared_setting_is_a_sweep_path(row, catalog):
     scenario = with_params(sr.Scenario(catalog=catalog), {path: value})
     if "<kind>" not in row["path"]:
         assert _current(scenario.settings, path.split(".")) == value
+        other = _another(path, value)
+        changed = with_params(sr.Scenario(catalog=catalog), {path: other})
+        assert _current(changed.settings, path.split(".")) == other != value
+    else:
+        assert scenario.settings.retry_classes["timeout"].max_retries == 1
+
+
+def _another(path, value):
+    """A valid value other than ``value`` for the setting at ``path``, from its declaration."""
+    import dataclasses
+    import typing
+
+    obj, cls = sr.Settings(), sr.Settings
+    *head, last = path.split(".")
+    for part in head:
+        hints = typing.get_type_hints(cls)
+        cls = typing.get_args(hints[part])[0] if typing.get_args(hints[part]) else hints[part]
+        obj = getattr(obj, part, None)
+    meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[last]
+    if isinstance(value, bool):
+        return not value
+    if meta.get("choices") and isinstance(value, str):
+        return next(c for c in meta["choices"] if c != value)
+    if isinstance(value, tuple):
+        return tuple(value[:-1]) if len(value) > 1 else tuple(meta["choices"][:1])
+    lo, hi = meta.get("lo") or 0, meta.get("hi")
+    if hi is not None:
+        return (lo + hi) / 2 if value != (lo + hi) / 2 else hi
+    return (value or lo or 1) + 1
 
 
 def _current(obj, parts):

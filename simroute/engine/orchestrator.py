@@ -48,7 +48,6 @@ from ..failure import (
     DEADLINE,
     NON_RETRYABLE,
     RATE_LIMITED,
-    REFUSALS,
     REJECTED_BULKHEAD,
     REJECTED_OPEN,
     SHED,
@@ -429,7 +428,8 @@ class Orchestrator:
                 if hedge is not None:
                     result = yield from self._hedged(call, until, model, plan_duration, info)
                 else:
-                    if until == math.inf:  # the common case, inline
+                    if until == math.inf:  # the common case, inline: what _serve does without a
+                        # timer (through _serve it is ~4 % slower, measured by benchmarks/engine.py)
                         if not server.try_acquire():
                             yield server.wait().event
                         yield env.timeout(self._begin(call, model, plan_duration))
@@ -565,9 +565,7 @@ class Orchestrator:
         if server.try_acquire():  # a free slot: if the answer comes before any copy, no process
             begun = self._begin(call, model, duration)
             if begun <= min(delay, until - env.now):  # type: ignore[type-var]
-                yield env.timeout(begun)
-                server.release()
-                self._ended(call)
+                yield from self._serve(call, until, model, duration, begun)
                 self._write_attempt(call)
                 self._charge(call, info)
                 return call
@@ -627,8 +625,8 @@ class Orchestrator:
     @staticmethod
     def _charge(call: Call, info: RequestState) -> None:
         """A call the plugin started working on (while its caller waited) is paid for and counts
-        as the request using the plugin."""
-        if call.outcome not in REFUSALS and call.start == call.start:  # started (not NaN)
+        as the request using the plugin (refused calls never come here)."""
+        if call.start == call.start:  # started (not NaN)
             info.cost += call.cost
             info._plugins.append(call.plugin)
 
