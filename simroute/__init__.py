@@ -16,9 +16,10 @@ sweeps, tuning and reports. The public API:
   :data:`COMPENSATIONS`).
 * **Scenarios**: :class:`Scenario`, :class:`Settings` (:class:`TimeoutSettings`,
   :class:`HedgeSettings`, :class:`BulkheadSettings`, :class:`SheddingSettings`,
-  :class:`RetryBudgetSettings`), :class:`Workload`, :class:`MixEntry`, :class:`Fault`,
+  :class:`RetryBudgetSettings`, :class:`SloSettings`, :class:`WarmupSettings`), :class:`Workload`, :class:`MixEntry`, :class:`Fault`,
   :class:`ServiceTime`, :func:`read_trace` and the bundled :mod:`traces`.
-* **Running and analysing**: :func:`run` (:class:`Results`), :func:`replay`, :func:`replay_flow`
+* **Running and analysing**: :func:`run` (:class:`Results`; its summary's metrics are
+  :data:`METRICS`, also as :func:`metrics_table`), :func:`replay`, :func:`replay_flow`
   (:class:`FlowReplay`), :func:`sweep`, :func:`aggregate`, :func:`tune` (:class:`Tuning`),
   :func:`report` (:class:`Report`).
 * **Errors**: :class:`InputError` (bad input, one line naming file, line, entry and field),
@@ -57,13 +58,16 @@ from .settings import (
     RetryBudgetSettings,
     Settings,
     SheddingSettings,
+    SloSettings,
     TimeoutSettings,
+    WarmupSettings,
 )
 from .workload import MixEntry, Workload, read_trace
 
 if TYPE_CHECKING:
     from .replay import FlowReplay, replay, replay_flow
     from .report import Report, report
+    from .metrics import METRICS, metrics_table
     from .results import Results
     from .run import run
     from .sweep import aggregate, sweep
@@ -75,7 +79,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "run": ".run", "Results": ".results", "replay": ".replay", "replay_flow": ".replay",
     "FlowReplay": ".replay", "report": ".report", "Report": ".report", "sweep": ".sweep",
-    "aggregate": ".sweep", "tune": ".tune", "Tuning": ".tune",
+    "aggregate": ".sweep", "tune": ".tune", "Tuning": ".tune", "METRICS": ".metrics",
+    "metrics_table": ".metrics",
 }
 
 
@@ -121,4 +126,5 @@ __all__ = [
     "load_catalog", "optimize_cost", "rollback_plan", "score_agent", "score_plugin", "score_plugins",
     "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES", "traces",
     "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
+    "SloSettings", "WarmupSettings", "METRICS", "metrics_table",
 ]

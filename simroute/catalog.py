@@ -95,6 +95,8 @@ class Plugin:
         timeout_s: the caller's per-attempt timeout on this plugin, in seconds (None: the setting's).
         rpm: requests-per-minute limit (None: none).
         tpm: tokens-per-minute limit, counting each call's context and generated tokens (None: none).
+        slot_price: dollars per slot-hour: what one unit of capacity costs to run (the report's
+            capacity plan prices the slots it recommends with it).
     """
     name: str
     description: str = ""
@@ -115,6 +117,7 @@ class Plugin:
     timeout_s: float | None = None  #: the caller's per-attempt timeout here (None: the setting's)
     rpm: float | None = None  #: requests-per-minute limit (None: none)
     tpm: float | None = None  #: tokens-per-minute limit (a call's context + generated tokens)
+    slot_price: float = 0.5  #: dollars per slot-hour (capacity cost)
 
     def service_for(self, kind: str | None = None) -> ServiceTime:
         """The service-time model for a task kind, falling back to ``default``."""
@@ -456,6 +459,7 @@ PLUGIN_NUMBERS: dict[str, dict[str, Any]] = {
     "timeout_s": {"lo": 0, "lo_open": True, "optional": True},
     "rpm": {"lo": 0, "lo_open": True, "optional": True},
     "tpm": {"lo": 0, "lo_open": True, "optional": True},
+    "slot_price": {"lo": 0},
 }
 
 
@@ -513,7 +517,8 @@ def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Le
             keywords=f.strings("keywords", ()), priority=plugin_number(f, "priority"),
             availability=plugin_number(f, "availability"),
             capacity=plugin_number(f, "capacity"), service=parse_service(f),
-            failure_p=plugin_number(f, "failure_p", 0.0), fallbacks=f.strings("fallbacks", ()),
+            failure_p=plugin_number(f, "failure_p", 0.0), slot_price=plugin_number(f, "slot_price", 0.5),
+            fallbacks=f.strings("fallbacks", ()),
             default_tier=f.str("default_tier", "sonnet"), subscribes=f.strings("subscribes", ()),
             **parse_plugin_resilience(f),
         )

@@ -31,12 +31,13 @@ capacity, breaker (whether it has one), busy_time, utilization, breaker_open_tim
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .failure import FAILURE_KINDS, REFUSALS
+from .failure import REFUSALS
 
 __all__ = ["Results", "STATUSES"]
 
@@ -59,6 +60,10 @@ class Results:
         end_time: simulated seconds at the end of the run.
         scenario_name: the scenario's name.
         final_state: the state store at the end: ``{plugin: {key: value}}``.
+        warmup: simulated seconds the default summary leaves out: requests arriving before it are
+            the warm-up (from the scenario's ``warmup`` settings).
+        slo_latency: the latency target of ``slo_attainment`` (the scenario's ``slo.latency``), in s.
+        fault_windows: ``(label, start, end)`` for each of the scenario's faults.
     """
     requests: pd.DataFrame
     attempts: pd.DataFrame
@@ -71,6 +76,9 @@ class Results:
     end_time: float  #: simulated seconds at the end of the run
     scenario_name: str = ""
     final_state: dict | None = None  #: the state store at the end: {plugin: {key: value}}
+    warmup: float = 0.0  #: simulated seconds the default summary leaves out (the warm-up's end)
+    slo_latency: float = math.inf  #: the latency target of slo_attainment, in seconds
+    fault_windows: tuple[tuple[str, float, float], ...] = ()  #: (label, start, end) per fault
 
     def __repr__(self) -> str:
         counts = self.requests.status.value_counts().to_dict()
@@ -109,48 +117,66 @@ class Results:
         out = out.sort_values(["time", "_rank"], kind="stable").drop(columns="_rank")
         return out.reset_index(drop=True)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per metric: ``metric``, ``key`` (plugin, tier … or ""), ``value``."""
-        r, a = self.requests, self.attempts
-        rows: list[tuple[str, str, float]] = []
-        n = len(r)
-        rows.append(("requests", "", float(n)))
-        done = r.latency.dropna()
-        for q in (0.5, 0.95, 0.99):
-            rows.append((f"latency_p{int(q * 100)}", "", float(done.quantile(q)) if len(done) else np.nan))
-        rows.append(("latency_mean", "", float(done.mean()) if len(done) else np.nan))
-        for status in STATUSES:
-            rows.append((f"rate_{status}", "", float((r.status == status).mean()) if n else np.nan))
-        rows.append(("success_rate", "", float(r.status.isin(["succeeded", "degraded"]).mean())
-                     if n else np.nan))
-        rows.append(("cost_total", "", float(r.cost.sum())))
-        rows.append(("cost_per_request", "", float(r.cost.mean()) if n else np.nan))
-        for tier, cost in a.groupby("tier").cost.sum().items():
-            if tier:
-                rows.append(("cost_by_tier", str(tier), float(cost)))
-        for plugin, cost in a.groupby("plugin").cost.sum().items():
-            rows.append(("cost_by_plugin", str(plugin), float(cost)))
-        rows.append(("attempts_per_request", "", float(r.attempts.mean()) if n else np.nan))
-        calls_needed = r.phases.sum()  # one call per phase (or saga step) if nothing failed
-        sent = ~a.outcome.isin(REFUSALS)
-        rows.append(("retry_amplification", "", float(sent.sum() / calls_needed)
-                     if calls_needed else np.nan))
-        rows.append(("failed_attempts_per_request", "", float(a.outcome.isin(FAILURE_KINDS).sum() / n)
-                     if n else np.nan))
-        rows.append(("fast_fails_per_request", "", float(a.outcome.isin(REFUSALS).sum() / n)
-                     if n else np.nan))
-        rows.append(("timeouts_per_request", "", float((a.outcome == "timeout").sum() / n)
-                     if n else np.nan))
-        rows.append(("abandoned_work", "", float(a.service[a.abandoned].sum())))
-        rows.append(("fallback_rate", "", float((r.fallbacks > 0).mean()) if n else np.nan))
-        served = a[sent & a.start.notna()]
-        waits = served.groupby("plugin").queue_wait.mean()
-        for _, p in self.plugins.iterrows():
-            rows.append(("utilization", p.plugin, float(p.utilization)))
-            rows.append(("breaker_open_time", p.plugin, float(p.breaker_open_time)))
-            if p.plugin in waits.index:
-                rows.append(("queue_wait_mean", p.plugin, float(waits[p.plugin])))
+    def summary(self, window: tuple[float, float] | None = None, by: str | None = None) -> pd.DataFrame:
+        """One row per metric (:data:`simroute.metrics.METRICS`): ``metric``, ``key``, ``value``.
+
+        The default window runs from the end of the warm-up (:attr:`warmup`) to the end of the run:
+        request metrics cover the requests that arrived in it, time metrics its length.
+
+        Parameters:
+            window: ``(start, end)`` in simulated seconds: the requests that arrived in
+                ``[start, end)`` and the time between (the warm-up is not applied on top).
+            by: ``"fault"``: one summary per fault window (``faults[i] PLUGIN KIND``) and one for
+                the rest of the run after the warm-up (``outside``), in a ``window`` column.
+
+        Returns:
+            ``metric, key, value, seed, replication`` (and ``window`` first with ``by``).
+
+        Raises:
+            InputError: a window that is not ``(start, end)`` with start < end, or an unknown ``by``.
+        """
+        from .errors import InputError
+
+        if by is not None:
+            if by != "fault":
+                raise InputError(f"must be 'fault' or None, got {by!r}", field="by")
+            if window is not None:
+                raise InputError("give window or by, not both", field="by")
+            frames = []
+            for label, a, b in self.fault_windows:
+                frames.append(self._summary([(a, b)]).assign(window=label))
+            outside = _complement([(a, b) for _, a, b in self.fault_windows], self.warmup, self.end_time)
+            frames.append(self._summary(outside).assign(window="outside"))
+            out = pd.concat(frames, ignore_index=True)
+            return out[["window", *out.columns[:-1]]]
+        if window is None:
+            return self._summary([(self.warmup, self.end_time)])
+        if (not isinstance(window, tuple | list) or len(window) != 2
+                or not all(isinstance(v, int | float) for v in window) or not window[0] < window[1]):
+            raise InputError(f"must be (start, end) seconds with start < end, got {window!r}",
+                             field="window")
+        return self._summary([(float(window[0]), float(window[1]))])
+
+    def _summary(self, intervals: list[tuple[float, float]]) -> pd.DataFrame:
+        from .metrics import compute
+
+        # a window that reaches the end of the run takes in a request arriving at its last instant
+        intervals = [(a, math.inf if b >= self.end_time else b) for a, b in intervals]
+        rows = compute(self.requests, self.attempts, self.breaker_events, self.plugins, intervals,
+                       self.end_time, self.slo_latency)
         df = pd.DataFrame(rows, columns=["metric", "key", "value"])
         df["seed"] = self.seed
         df["replication"] = self.replication
         return df
+
+
+def _complement(windows: list[tuple[float, float]], start: float, end: float) -> list[tuple[float, float]]:
+    """[start, end) minus the windows, as intervals."""
+    out, t = [], start
+    for a, b in sorted(windows):
+        if a > t:
+            out.append((t, min(a, end)))
+        t = max(t, b)
+    if t < end:
+        out.append((t, math.inf))
+    return [(a, b) for a, b in out if b > a]

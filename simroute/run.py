@@ -86,4 +86,17 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
         sagas=Recorder.frame(rec.sagas, seed, replication),
         plugins=plugins.assign(seed=seed, replication=replication),
         seed=int(seed), replication=replication, end_time=end, scenario_name=scenario.name,
-        final_state=orch.state.snapshot())
+        final_state=orch.state.snapshot(), warmup=_warmup_end(scenario, reqs.time),
+        slo_latency=scenario.settings.slo.latency,
+        fault_windows=tuple((f"faults[{i}] {f.plugin} {f.kind}", f.start, f.end)
+                            for i, f in enumerate(scenario.faults)))
+
+
+def _warmup_end(scenario: Scenario, arrivals: np.ndarray) -> float:
+    """When the warm-up ends: ``warmup.seconds``, or the arrival of request ``warmup.requests`` if
+    later (past the last request: the end of time)."""
+    w = scenario.settings.warmup
+    by_count = 0.0
+    if w.requests:
+        by_count = float(arrivals[w.requests]) if w.requests < len(arrivals) else np.inf
+    return max(float(w.seconds), by_count)

@@ -53,8 +53,9 @@ from .yamlio import Fields, load_yaml
 __all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"]
 
 FAULT_KINDS = ("outage", "error_rate", "latency")
+DEFAULT_REQUESTS = 1000  #: arrivals of a synthetic workload that does not say (a trace runs every row)
 OVERRIDABLE = ("capacity", "failure_p", "availability", "priority", "fallbacks", "service", "failure",
-               "timeout_s", "rpm", "tpm")
+               "timeout_s", "rpm", "tpm", "slot_price")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -115,7 +116,8 @@ class Scenario:
     name: str = "scenario"
     catalog: Catalog = field(default_factory=load_catalog)
     settings: Settings = field(default_factory=Settings)
-    workload: Workload = field(default_factory=lambda: Workload(mix=(MixEntry(text="api"),)))
+    workload: Workload = field(default_factory=lambda: Workload(mix=(MixEntry(text="api"),),
+                                                                         requests=DEFAULT_REQUESTS))
     faults: tuple[Fault, ...] = ()
     horizon: float | None = None
     source: str = "<code>"
@@ -202,7 +204,8 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
         # the same checks as the catalog's own entries
         h = Fields(changes, file=file, entry=f"overrides.{plugin}", lines=lines, path=("overrides", plugin))
         fixed: dict[str, Any] = {k: plugin_number(h, k) for k in ("priority", "availability", "capacity",
-                                                                    "failure_p") if k in changes}
+                                                                    "failure_p", "slot_price")
+                                 if k in changes}
         if "fallbacks" in changes:
             fixed["fallbacks"] = h.strings("fallbacks")
         if "service" in changes:
@@ -228,10 +231,11 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
         h.finish()
     trace = w.get("trace", None)
     try:
+        kind = w.str("kind", "poisson")
         workload = Workload(
-            kind=w.str("kind", "poisson"), rate=w.number("rate", 1.0),
-            requests=w.number("requests", 1000, lo=0, integer=True)
-            if w.raw.get("requests", 1000) is not None else w.get("requests", None),
+            kind=kind, rate=w.number("rate", 1.0),
+            requests=w.number("requests", None if kind in ("trace", "schedule") else DEFAULT_REQUESTS,
+                              lo=0, integer=True) if w.raw.get("requests", 0) is not None else w.get("requests", None),
             mix=tuple(mix), mean_on=w.number("mean_on", 30.0), mean_off=w.number("mean_off", 60.0),
             amplitude=w.number("amplitude", 0.5), period=w.number("period", 86400.0),
             trace=str(_resolve(path, trace)) if trace else None,

@@ -17,7 +17,7 @@ from .schema import check, describe, documented, setting
 from .scoring import ScoringWeights
 
 __all__ = ["Settings", "RetryBudgetSettings", "TimeoutSettings", "HedgeSettings", "BulkheadSettings",
-           "SheddingSettings", "settings_reference"]
+           "SheddingSettings", "SloSettings", "WarmupSettings", "settings_reference"]
 
 
 @documented
@@ -95,6 +95,32 @@ class SheddingSettings:
 
 @documented
 @dataclass(frozen=True, kw_only=True, slots=True)
+class SloSettings:
+    """The service-level objective that summaries and reports judge latency against."""
+
+    latency: float = setting(3600.0, "latency target: slo_attainment counts the requests that "
+                             "succeed within it; the report's p95 SLO unless --slo-p95 says otherwise",
+                             unit="s", lo=0, lo_open=True)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@documented
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WarmupSettings:
+    """The start of a run that summaries leave out (the empty system is not steady state): the
+    warm-up ends at ``seconds`` or at the arrival of request number ``requests``, whichever is later."""
+
+    seconds: float = setting(0.0, "leave out the requests arriving before this time", unit="s", lo=0)
+    requests: int = setting(0, "leave out the first this-many requests", unit="requests", lo=0)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@documented
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Settings:
     """Every setting of a scenario (the YAML ``settings:`` section)."""
 
@@ -109,6 +135,8 @@ class Settings:
     bulkhead: BulkheadSettings = setting(doc="", factory=BulkheadSettings)
     shedding: SheddingSettings = setting(doc="", factory=SheddingSettings)
     weights: ScoringWeights = setting(doc="", factory=ScoringWeights)
+    slo: SloSettings = setting(doc="", factory=SloSettings)
+    warmup: WarmupSettings = setting(doc="", factory=WarmupSettings)
     bus_latency: float = setting(0.0, "message delivery latency", unit="s", lo=0)
     record_messages: bool = setting(False, "keep every bus message in results.messages")
     service: str = setting("plugin", "plugin: sample the plugin's service model; plan: the plan's "

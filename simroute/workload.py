@@ -91,7 +91,8 @@ class Workload:
     Parameters:
         kind: ``poisson``, ``onoff``, ``diurnal``, ``trace`` or ``schedule`` (see the module docstring).
         rate: requests per second (the mean rate while "on").
-        requests: how many arrivals (None: until the horizon, or a whole trace).
+        requests: how many arrivals (None, the default: until the horizon; a trace or a schedule
+            runs every row). A scenario file's synthetic workload without ``requests`` has 1,000.
         mix: the kinds of request and their shares.
         mean_on: ``onoff``: mean burst length, in seconds.
         mean_off: ``onoff``: mean silence, in seconds.
@@ -105,7 +106,7 @@ class Workload:
     """
     kind: str = "poisson"
     rate: float = 1.0  #: requests per second (mean rate while "on")
-    requests: int | None = 1000  #: how many arrivals (None: until the horizon)
+    requests: int | None = None  #: how many arrivals (None: until the horizon, or every trace row)
     mix: tuple[MixEntry, ...] = ()
     mean_on: float = 30.0
     mean_off: float = 60.0

@@ -7,6 +7,7 @@ import pytest
 import simroute as sr
 from simroute.breaker import CLOSED, HALF_OPEN, OPEN
 from simroute.engine.bus import topic_matches
+from simroute.metrics import STATUS_RATES
 
 from .conftest import littles_law
 
@@ -144,7 +145,8 @@ def test_conservation_and_costs_add_up():
     per_request = r.attempts.groupby("request_id").cost.sum()
     assert np.allclose(r.requests.set_index("request_id").cost.loc[per_request.index], per_request)
     summary = r.summary().set_index(["metric", "key"]).value
-    rates = sum(summary[(f"rate_{s}", "")] for s in sr.results.STATUSES)
+    assert set(STATUS_RATES) == set(sr.results.STATUSES)
+    rates = sum(summary[(STATUS_RATES[s], "")] for s in sr.results.STATUSES)
     assert rates == pytest.approx(1.0)
 
 

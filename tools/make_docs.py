@@ -3,6 +3,7 @@
     python tools/make_docs.py
 
 * ``docs/settings.md`` — every setting, from its declaration (:mod:`simroute.settings`);
+* ``docs/metrics.md`` — every summary metric, from :data:`simroute.metrics.METRICS`;
 * ``docs/cli.md`` — every command and option, from the command line's own parser;
 * ``docs/api.md`` — every public name of ``simroute.__all__``, rendered by mkdocstrings.
 """
@@ -30,6 +31,29 @@ def settings_page() -> str:
     from simroute.settings import settings_reference
 
     return SETTINGS_HEADER + settings_reference()
+
+
+METRICS_HEADER = """# Metrics reference
+
+Every metric of `Results.summary()`, sweeps, tuning and the report, generated from
+`simroute.metrics.METRICS` by `python tools/make_docs.py` (the command line's help lists the same
+names). `key` says what the `key` column holds for per-plugin or per-tier metrics; `better` says
+which direction is better, where one is.
+
+A summary covers a window. By default it starts when the warm-up ends (`warmup.seconds`, or the
+arrival of request number `warmup.requests`, whichever is later) and ends with the run.
+`Results.summary(window=(t0, t1))` takes the requests that arrived in `[t0, t1)`.
+`Results.summary(by="fault")` gives one summary per fault window and one for the rest of the run
+(`outside`). Request metrics count the window's requests, with their attempts and cost. The
+time-based metrics (`goodput`, `utilization`, `breaker_open_time`) use the window's length.
+
+"""
+
+
+def metrics_page() -> str:
+    from simroute.metrics import metrics_reference
+
+    return METRICS_HEADER + metrics_reference()
 
 
 def cli_page() -> str:
@@ -66,7 +90,7 @@ def api_page() -> str:
     return "\n".join(lines)
 
 
-PAGES = {"settings.md": settings_page, "cli.md": cli_page, "api.md": api_page}
+PAGES = {"settings.md": settings_page, "metrics.md": metrics_page, "cli.md": cli_page, "api.md": api_page}
 
 
 def main() -> None:
