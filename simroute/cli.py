@@ -70,11 +70,32 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    from .run import run
+def _scenario(arg: str | None, default: str = "default"):
+    """A scenario file, or the name of a bundled scenario (``default``, ``outage``, ``report``,
+    ``metastable``)."""
+    from .catalog import data_dir
     from .scenario import Scenario
 
-    scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario.default()
+    folder = data_dir() / "scenarios"
+    if arg is None:
+        return Scenario.from_yaml(folder / f"{default}.yaml")
+    path = Path(arg)
+    if not path.exists() and path.suffix == "" and (folder / f"{arg}.yaml").is_file():
+        return Scenario.from_yaml(folder / f"{arg}.yaml")
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        raise InputError(f"no such file, and not a bundled scenario ({known})", file=arg, field="scenario")
+    return Scenario.from_yaml(path)
+
+
+SCENARIO_HELP = ("scenario YAML, or a bundled scenario's name: default, outage, report, metastable "
+                 "(default: {})")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .run import run
+
+    scenario = _scenario(args.scenario)
     results = run(scenario, seed=args.seed, replication=args.replication)
     summary = results.summary()
     if args.out:
@@ -144,10 +165,9 @@ def _parse_param(text: str) -> tuple[str, list]:
 def _sweep(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .scenario import Scenario
     from .sweep import aggregate, sweep
 
-    scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario.default()
+    scenario = _scenario(args.scenario)
     params = dict(_parse_param(p) for p in args.param)
     if not params:
         raise InputError("give at least one --param PATH=V1,V2,…", field="param")
@@ -170,6 +190,78 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_range(text: str) -> tuple[str, object]:
+    """``path=LOW:HIGH`` → (path, (low, high)); ``path=V1,V2,…`` → (path, [values])."""
+    path, sep, values = text.partition("=")
+    if sep and ":" in values and "," not in values:
+        lo, _, hi = values.partition(":")
+        bounds = []
+        for v in (lo, hi):
+            try:
+                bounds.append(int(v) if v.strip().lstrip("-").isdigit() else float(v))
+            except ValueError:
+                raise InputError(f"expected PATH=LOW:HIGH with numbers, got {text!r}", entry="--param",
+                                 field="param") from None
+        return path.strip(), (bounds[0], bounds[1])
+    return _parse_param(text)
+
+
+def _parse_goal(text: str) -> tuple[str, tuple[str, float]]:
+    """``metric<=bound`` or ``metric>=bound``."""
+    from .metrics import metric
+
+    for op in ("<=", ">="):
+        name, sep, bound = text.partition(op)
+        if sep:
+            metric(name.strip(), field="constraint")
+            try:
+                return name.strip(), (op, float(bound))
+            except ValueError:
+                break
+    raise InputError(f"expected METRIC<=BOUND or METRIC>=BOUND, got {text!r}", entry="--constraint",
+                     field="constraint")
+
+
+def _tune(args: argparse.Namespace) -> int:
+    import warnings
+
+    import pandas as pd
+
+    from .metrics import metric
+    from .tune import tune
+
+    scenario = _scenario(args.scenario)
+    space = dict(_parse_range(p) for p in args.param)
+    if not space:
+        raise InputError("give at least one --param PATH=LOW:HIGH or PATH=V1,V2,…", field="param")
+    goals = dict(_parse_goal(c) for c in args.constraint)
+    metric(args.minimize, field="minimize")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        tuning = tune(scenario, space, objective=args.minimize, constraints=goals, trials=args.trials,
+                      replications=args.replications, seed=args.seed, executor=args.executor,
+                      workers=args.workers, progress=not args.quiet)
+    for w in caught:
+        print(f"simroute: warning: {w.message}", file=sys.stderr)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        write_csv(tuning.trials, out / "trials.csv")
+        print(f"wrote trials.csv ({len(tuning.trials)} trials) to {out}/")
+    best = tuning.best
+    assert best is not None  # trials >= 1
+    shown = [args.minimize, *goals]
+    lines = [f"  {m} = {best[f'{m}_mean']:.4g} {metric(m).unit} (95 % CI {best[f'{m}_low']:.4g} – "
+             f"{best[f'{m}_high']:.4g})" for m in dict.fromkeys(shown)]
+    head = "best feasible trial" if tuning.feasible else "no feasible trial; the least infeasible"
+    with pd.option_context("display.width", 200):
+        print(f"{scenario.name}: {len(tuning.trials)} trials × {args.replications} replications, "
+              f"{int(tuning.trials.feasible.sum())} feasible")
+        print(f"{head}: trial {int(best['trial'])}: {tuning.best_params}")
+        print("\n".join(lines))
+    return 0 if tuning.feasible else 1
+
+
 def _floats(text: str, field: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in text.split(","))
@@ -178,10 +270,9 @@ def _floats(text: str, field: str) -> tuple[float, ...]:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import default_scenario, report
-    from .scenario import Scenario
+    from .report import report
 
-    scenario = Scenario.from_yaml(args.scenario) if args.scenario else default_scenario()
+    scenario = _scenario(args.scenario, "report")
     rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
                  load_factors=_floats(args.load_factors, "load_factors"), slo_p95=args.slo_p95,
                  seed=args.seed, replications=args.replications, executor=args.executor,
@@ -235,6 +326,8 @@ def _route(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .metrics import metrics_help
+
     parser = argparse.ArgumentParser(prog="simroute", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a catalog, scenario, plan or trace and say what is wrong")
@@ -243,8 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the file is (default: a .csv is a trace; a directory or a YAML with catalog "
                         "sections a catalog; a YAML with 'phases' a plan; any other YAML a scenario)")
     p.set_defaults(func=_validate)
-    p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary")
-    p.add_argument("scenario", nargs="?", help="scenario YAML (default: the bundled default)")
+    p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
     p.add_argument("--seed", type=int, default=0, help="the run's seed (same seed, same tables; default 0)")
     p.add_argument("--replication", type=int, default=0,
                    help="replication number: another independent run of the same seed (default 0)")
@@ -259,8 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="simroute-replay",
                    help="directory for conformance.csv and the timelines ('' to skip)")
     p.set_defaults(func=_replay)
-    p = sub.add_parser("sweep", help="run a scenario over a grid of parameter values, with replications")
-    p.add_argument("scenario", nargs="?", help="scenario YAML (default: the bundled default)")
+    p = sub.add_parser("sweep", help="run a scenario over a grid of parameter values, with replications",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
     p.add_argument("--param", action="append", default=[], metavar="PATH=V1,V2",
                    help="a parameter and its values, e.g. breaker.failure_threshold=3,5,8 (repeatable)")
     p.add_argument("--replications", type=int, default=5, help="runs per point (default 5)")
@@ -268,13 +363,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                    help="where the runs go; every executor gives the same results (default processes)")
     p.add_argument("--workers", type=int, default=None, help="pool or cluster size (default: the cores)")
-    p.add_argument("--metrics", default="success_rate,latency_p95,cost_per_request,attempts_per_request",
+    p.add_argument("--metrics", default="success_rate,latency_p95,cost_per_success,attempts_per_request",
                    help="summary metrics to print (all are written)")
     p.add_argument("--out", help="directory for sweep.csv and aggregate.csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
-    p = sub.add_parser("report", help="capacity and cost report: index.html and CSV tables")
-    p.add_argument("scenario", nargs="?", help="scenario YAML (default: simroute/data/scenarios/report.yaml)")
+    p = sub.add_parser("tune", help="search settings that minimize a metric subject to goals (Optuna TPE)",
+                       description="Search settings that minimize a metric subject to goals (Optuna "
+                                   "TPE). Exit code 1 when no trial meets every goal: the least "
+                                   "infeasible trial is printed and each goal no trial met is named.",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
+    p.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH|PATH=V1,V2",
+                   help="a parameter and its range (LOW:HIGH; integers if both are) or choices "
+                        "(V1,V2,…), e.g. breaker.failure_threshold=2:10 (repeatable)")
+    p.add_argument("--constraint", action="append", default=[], metavar="METRIC<=BOUND|METRIC>=BOUND",
+                   help="a goal judged on the safe end of the metric's 95 %% interval, in the metric's "
+                        "unit, e.g. latency_p95<=900 (seconds) or success_rate>=0.99 (repeatable)")
+    p.add_argument("--minimize", default="cost_per_request", metavar="METRIC",
+                   help="the metric to minimize (default cost_per_request)")
+    p.add_argument("--trials", type=int, default=30, help="settings to try (default 30)")
+    p.add_argument("--replications", type=int, default=3, help="runs per trial (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="the sampler's and the runs' seed (default 0)")
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                   help="where the runs go; every executor gives the same results (default processes)")
+    p.add_argument("--workers", type=int, default=None, help="pool or cluster size (default: the cores)")
+    p.add_argument("--out", help="directory for trials.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_tune)
+    p = sub.add_parser("report", help="capacity and cost report: index.html and CSV tables",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("report"))
     p.add_argument("--trace", help="replay this trace instead of the scenario's workload: a CSV path or a "
                                    "bundled name (azure-code-2023: the real one-hour Azure LLM trace; "
                                    "sample; azure-like)")

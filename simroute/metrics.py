@@ -15,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .errors import InputError
 from .failure import FAILURE_KINDS, REFUSALS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Metric", "METRICS", "STATUS_RATES", "metric", "metrics_table", "metrics_reference", "compute"]
 
@@ -53,10 +57,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("latency_growth", "ratio", "mean latency of the last third of the window's arrivals ÷ that "
            "of the first third (well above 1: latency grows with the horizon, a sign of saturation)",
            better="lower"),
-    Metric("success_rate", "share", "requests that succeeded (a fallback plugin's answer counts; the "
-           "orchestrator's built-in degradation does not)", better="higher"),
-    Metric("degraded_rate", "share", "requests answered by the orchestrator's built-in degradation "
-           "path (status degraded)", better="lower"),
+    Metric("success_rate", "share", "requests that succeeded: every phase answered by the plugin it "
+           "was routed to, no fallback (status succeeded)", better="higher"),
+    Metric("degraded_rate", "share", "requests answered, but some phase by a fallback, or by the "
+           "orchestrator's built-in handling when nothing matched (status degraded)", better="lower"),
     Metric("failed_rate", "share", "requests that failed (status failed)", better="lower"),
     Metric("compensated_rate", "share", "saga requests rolled back (status compensated)", better="lower"),
     Metric("rejected_rate", "share", "requests refused before any call (status rejected, e.g. over "
@@ -123,6 +127,8 @@ def metrics_table() -> pd.DataFrame:
     Returns:
         The table (the same as ``docs/metrics.md`` and the command line's help).
     """
+    import pandas as pd
+
     return pd.DataFrame([(m.name, m.key, m.unit, m.better, m.definition) for m in METRICS],
                         columns=["metric", "key", "unit", "better", "definition"])
 
@@ -166,6 +172,8 @@ def _overlap(starts: np.ndarray, ends: np.ndarray, intervals: Intervals) -> np.n
 
 def _open_spans(events: pd.DataFrame, end_time: float) -> pd.DataFrame:
     """Every span a breaker was open: plugin, start, end."""
+    import pandas as pd
+
     rows = []
     for plugin, g in events.sort_values("time", kind="stable").groupby("plugin", sort=False):
         since = None
@@ -197,6 +205,8 @@ def compute(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.D
     Returns:
         One ``(metric, key, value)`` per row, in :data:`METRICS` order.
     """
+    import pandas as pd
+
     r = requests[_inside(requests.arrival, intervals)]
     intervals = [(max(0.0, a), min(b, end_time)) for a, b in intervals if min(b, end_time) > max(0.0, a)]
     span = sum(b - a for a, b in intervals)

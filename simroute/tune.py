@@ -10,12 +10,18 @@ only if the lower end is above it.
 
 Space: a ``(low, high)`` tuple is a range (integers if both ends are ints), a list is a set of
 choices. The result, :class:`Tuning`, has every trial as a row, the best feasible one, and the
-cost–latency frontier (the trials no other trial beats on both cost and p95 latency).
+cost–latency frontier (see :func:`frontier`: a trade-off is kept only when the intervals show it).
+
+When no trial meets every goal, :func:`tune` warns (a ``UserWarning`` naming each goal no trial
+met and the best value any trial reached) and :attr:`Tuning.best` is the *least infeasible* trial:
+the smallest sum of the goals' violations, each relative to its bound. ``Tuning.feasible`` says
+which case it is.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +31,7 @@ import pandas as pd
 
 from .errors import InputError
 from .executors import check_executor, map_runs, progress_bar
+from .metrics import metric
 from .params import check_space, with_params
 from .scenario import Scenario
 from .sweep import _summary_row, aggregate
@@ -50,40 +57,107 @@ class Tuning:
     constraints: dict[str, tuple[str, float]]
 
     @property
+    def feasible(self) -> bool:
+        """Whether any trial met every goal."""
+        return bool(self.trials.feasible.any())
+
+    @property
     def best(self) -> pd.Series | None:
-        """The feasible trial with the lowest objective (None if no trial met the goals)."""
+        """The feasible trial with the lowest objective; when none is feasible, the least infeasible
+        trial (its ``feasible`` is False); None only without trials."""
+        if self.trials.empty:
+            return None
         ok = self.trials[self.trials.feasible]
         if ok.empty:
-            return None
+            return self.trials.sort_values(["violation", f"{self.objective}_mean", "trial"]).iloc[0]
         return ok.sort_values([f"{self.objective}_mean", "trial"]).iloc[0]
 
     @property
     def best_params(self) -> dict[str, Any] | None:
+        """The parameters of :attr:`best` (None only without trials)."""
         b = self.best
         return None if b is None else {p: _plain(b[p]) for p in self.params}
 
     def frontier(self, x: str = "latency_p95", y: str | None = None) -> pd.DataFrame:
-        """Trials on the trade-off frontier of ``x`` and the objective (both minimized)."""
+        """Trials on the trade-off frontier of ``x`` and the objective (both minimized), with ties.
+
+        Parameters:
+            x: the metric on the x axis.
+            y: the metric on the y axis (default: the objective).
+
+        Returns:
+            The frontier's trials (see :func:`frontier`), indexed as :attr:`trials`.
+        """
         return frontier(self.trials, f"{x}_mean", f"{y or self.objective}_mean")
 
     def __repr__(self) -> str:
-        return (f"Tuning({len(self.trials)} trials, {int(self.trials.feasible.sum())} feasible, "
-                f"best={self.best_params})")
+        n_ok = int(self.trials.feasible.sum())
+        which = "best" if self.feasible else "no feasible trial; least infeasible"
+        return f"Tuning({len(self.trials)} trials, {n_ok} feasible, {which}={self.best_params})"
 
 
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _interval(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ``_low`` and ``_high`` columns of a ``_mean`` column (the mean itself when absent)."""
+    base = column.removesuffix("_mean")
+    mean = frame[column].to_numpy(float)
+    if column.endswith("_mean") and f"{base}_low" in frame and f"{base}_high" in frame:
+        return frame[f"{base}_low"].to_numpy(float), frame[f"{base}_high"].to_numpy(float)
+    return mean, mean
+
+
 def frontier(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
-    """Rows not dominated on (x, y), both minimized, sorted by x."""
+    """The trade-off frontier of ``x`` and ``y`` (both minimized), judged with confidence intervals.
+
+    The candidates are the rows no other row beats on both means, in order of ``x``. Walking along
+    them, a row that gives up some ``x`` for a lower ``y`` is kept only when its ``y`` interval lies
+    wholly below the last kept row's: otherwise the gain is within the noise and the row is a
+    *tie* of the kept one. Any other row whose intervals overlap a kept row's on both axes is a tie
+    of it too. Intervals are the columns ``<metric>_low`` / ``<metric>_high`` beside
+    ``<metric>_mean`` (without them, the means alone decide and there are no ties).
+
+    Parameters:
+        frame: one row per setting, with the mean (and interval) columns.
+        x: the column on the x axis (e.g. ``latency_p95_mean``).
+        y: the column on the y axis (e.g. ``cost_per_request_mean``).
+
+    Returns:
+        The kept rows, sorted by ``x``, with a ``ties`` column: the index labels of the rows
+        indistinguishable from each (a tuple; empty when none).
+    """
     rows = frame.dropna(subset=[x, y]).sort_values([x, y])
-    keep, best_y = [], math.inf
-    for i, v in zip(rows.index, rows[y], strict=True):
+    xl, xh = _interval(rows, x)
+    yl, yh = _interval(rows, y)
+    pos = {label: k for k, label in enumerate(rows.index)}
+    candidates, best_y = [], math.inf
+    for label, v in zip(rows.index, rows[y], strict=True):
         if v < best_y:
-            keep.append(i)
+            candidates.append(label)
             best_y = v
-    return rows.loc[keep]
+    kept: list[Any] = []
+    ties: dict[Any, list[Any]] = {}
+    for label in candidates:
+        k = pos[label]
+        if kept and not yh[k] < yl[pos[kept[-1]]]:
+            ties[kept[-1]].append(label)
+            continue
+        kept.append(label)
+        ties[label] = []
+    for label in rows.index:
+        k = pos[label]
+        if label in ties or any(label in t for t in ties.values()):
+            continue
+        for keeper in kept:
+            j = pos[keeper]
+            if xl[k] <= xh[j] and xl[j] <= xh[k] and yl[k] <= yh[j] and yl[j] <= yh[k]:
+                ties[keeper].append(label)
+                break
+    out = rows.loc[kept].copy()
+    out["ties"] = [tuple(ties[label]) for label in kept]
+    return out
 
 
 def _suggest(trial, path: str, values: Any) -> Any:
@@ -128,9 +202,12 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
 
     constraints = dict(constraints or {})
     check_space(space, ranges=True)
-    for metric, (op, _) in constraints.items():
-        if op not in OPS:
-            raise InputError(f"a goal is ('<=' or '>=', bound), got {op!r}", entry=metric,
+    metric(objective, field="objective")
+    for name, goal in constraints.items():
+        metric(name, field="constraints")
+        if (not isinstance(goal, tuple | list) or len(goal) != 2 or goal[0] not in OPS
+                or not isinstance(goal[1], int | float) or not math.isfinite(goal[1])):
+            raise InputError(f"a goal is ('<=' or '>=', a finite bound), got {goal!r}", entry=name,
                              field="constraints")
     if trials < 1 or replications < 1:
         raise InputError("trials and replications must be >= 1", field="trials")
@@ -159,15 +236,44 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
                     half = float(mine.half_width.get(m, math.nan))
                     half = 0.0 if math.isnan(half) else half  # one replication: no interval
                     row[f"{m}_mean"], row[f"{m}_low"], row[f"{m}_high"] = mean, mean - half, mean + half
-                viol = []
-                for m, (op, bound) in constraints.items():
-                    gap = row[f"{m}_high"] - bound if op == "<=" else bound - row[f"{m}_low"]
-                    viol.append(gap if not math.isnan(gap) else math.inf)
-                    trial.set_constraint(m, viol[-1])
-                row["violation"] = max([0.0, *viol])
+                viol = [_violation(row, m, op, bound) for m, (op, bound) in constraints.items()]
+                for m, v in zip(constraints, viol, strict=True):
+                    trial.set_constraint(m, v)
+                row["violation"] = sum(max(0.0, v) for v in viol)
                 row["feasible"] = all(v <= 0 for v in viol)
                 value = row[f"{objective}_mean"]
                 study.tell(trial, value if not math.isnan(value) else math.inf)
                 rows.append(row)
-    return Tuning(trials=pd.DataFrame(rows), params=list(space), objective=objective,
-                  constraints=constraints)
+    result = Tuning(trials=pd.DataFrame(rows), params=list(space), objective=objective,
+                    constraints=constraints)
+    if constraints and not result.feasible:
+        warnings.warn(_unmet(result), UserWarning, stacklevel=2)
+    return result
+
+
+def _violation(row: dict[str, Any], name: str, op: str, bound: float) -> float:
+    """How far a trial misses a goal, relative to the bound (<= 0: met), judged on the interval's
+    safe end; a metric that could not be measured misses by infinity."""
+    gap = row[f"{name}_high"] - bound if op == "<=" else bound - row[f"{name}_low"]
+    return gap / max(abs(bound), 1e-12) if not math.isnan(gap) else math.inf
+
+
+def _unmet(result: Tuning) -> str:
+    """The warning of a tuning run without a feasible trial: each goal no trial met, and the best
+    value reached."""
+    t = result.trials
+    parts = []
+    for name, (op, bound) in result.constraints.items():
+        judged = t[f"{name}_high"] if op == "<=" else t[f"{name}_low"]
+        met = (judged <= bound) if op == "<=" else (judged >= bound)
+        if not met.any():
+            best = judged.min() if op == "<=" else judged.max()
+            side = "upper" if op == "<=" else "lower"
+            parts.append(f"{name} {op} {bound:g} (no trial met it; best {side} 95 % bound reached: "
+                         f"{best:.4g} {metric(name).unit})")
+    if not parts:
+        parts.append("each goal was met by some trial, never all at once")
+    b = result.best
+    return (f"tune: no trial of {len(t)} met every goal: " + "; ".join(parts) +
+            f". Returning the least infeasible trial {int(b['trial'])}: {result.best_params}. Widen the "
+            "space, relax a goal or raise trials.") if b is not None else "tune: no trials"

@@ -108,7 +108,7 @@ class ScoringPanel(_Panel):
         b.set_title(f"Primary plugin, {len(routed)} simulated requests")
         self._draw(fig)
         self.last = {"ranking": [s.name for s in ranking[:5]], "shares": shares.round(4).to_dict(),
-                     "success_rate": float(r.requests.status.isin(["succeeded", "degraded"]).mean())}
+                     "success_rate": float(r.summary().set_index("metric").value["success_rate"])}
         self._show({"top plugin": self.last["ranking"][0] if ranking else "—",
                     "success rate": f"{self.last['success_rate']:.1%}"})
         return self.last

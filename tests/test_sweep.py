@@ -1,6 +1,8 @@
 """Sweeps, parameter paths, tuning: direction of effects, honest intervals, identical executors."""
 
+import math
 import numpy as np
+import pandas as pd
 import pytest
 
 import simroute as sr
@@ -139,6 +141,62 @@ def test_tune_rejects_a_bad_space(outage):
         sr.tune(outage, {"breaker.nope": (1, 3)}, trials=2, executor="serial")
     with pytest.raises(sr.InputError):
         sr.tune(outage, {"breaker.failure_threshold": (5, 1)}, trials=2, executor="serial")
+    with pytest.raises(sr.InputError, match="unknown metric 'p95'"):
+        sr.tune(outage, {"retry.max_retries": [0, 1]}, constraints={"p95": ("<=", 1)}, executor="serial")
+    with pytest.raises(sr.InputError, match="finite bound"):
+        sr.tune(outage, {"retry.max_retries": [0, 1]}, constraints={"latency_p95": ("<=", math.nan)},
+                executor="serial")
+
+
+def test_impossible_goals_warn_and_return_the_least_infeasible_trial(outage):
+    goals = {"success_rate": (">=", 0.9999), "latency_p95": ("<=", 1000.0)}
+    with pytest.warns(UserWarning, match=r"success_rate >= 0.9999 \(no trial met it; best lower 95 % bound "
+                                         r"reached: 0\.\d+ share\)") as caught:
+        t = sr.tune(outage, {"retry.max_retries": [0, 1, 3]}, constraints=goals, trials=3, replications=2,
+                    executor="serial")
+    assert "latency_p95" not in str(caught[0].message)  # every trial met that one
+    assert not t.feasible and not t.best["feasible"]
+    assert t.best["violation"] == t.trials.violation.min() > 0
+    assert "least infeasible" in repr(t)
+
+
+def test_the_readme_goals_are_met_on_the_bundled_outage():
+    outage = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "outage.yaml")
+    space = {"breaker.failure_threshold": (2, 10), "breaker.open_timeout": (60, 1200),
+             "retry.max_retries": [0, 1, 2, 3]}
+    goals = {"latency_p95": ("<=", 30), "success_rate": (">=", 0.99)}
+    t = sr.tune(outage, space, objective="cost_per_success", constraints=goals, trials=16, replications=3,
+                seed=1, executor="serial", batch=4)  # the README's processes propose 4 at a time
+    assert t.feasible and t.best["feasible"] and t.best["success_rate_low"] >= 0.99
+
+
+def test_the_frontier_keeps_a_trade_off_only_when_the_intervals_show_it():
+    frame = pd.DataFrame({
+        "x_mean": [1.0, 2.0, 3.0, 2.5, 5.0], "x_low": [0.9, 1.9, 2.9, 2.4, 4.9], "x_high": [1.1, 2.1, 3.1, 2.6, 5.1],
+        "y_mean": [10.0, 9.99, 5.0, 10.5, 4.0], "y_low": [9.9, 9.89, 4.9, 10.4, 3.0],
+        "y_high": [10.1, 10.09, 5.1, 10.6, 5.0]}, index=["a", "b", "c", "d", "e"])
+    front = sr.tune.__globals__["frontier"](frame, "x_mean", "y_mean")
+    # b saves $0.01 within the noise: a tie of a; c is a real trade-off; e's saving overlaps c's
+    assert list(front.index) == ["a", "c"]
+    assert front.ties.to_dict() == {"a": ("b",), "c": ("e",)}
+    plain = sr.tune.__globals__["frontier"](frame[["x_mean", "y_mean"]], "x_mean", "y_mean")
+    assert list(plain.index) == ["a", "b", "c", "e"]  # means alone: every gain counts
+
+
+def test_cli_tune_finds_settings_and_says_when_none_is_feasible(tmp_path, capsys):
+    from simroute.cli import main
+
+    args = ["tune", "outage", "--param", "retry.max_retries=0,1", "--param", "breaker.open_timeout=60:600",
+            "--trials", "3", "--replications", "2", "--executor", "serial", "--quiet"]
+    assert main([*args, "--constraint", "latency_p95<=100", "--out", str(tmp_path)]) == 0
+    assert "best feasible trial" in capsys.readouterr().out
+    assert (tmp_path / "trials.csv").is_file()
+    assert main([*args, "--constraint", "success_rate>=0.9999"]) == 1
+    out, err = capsys.readouterr()
+    assert "no feasible trial; the least infeasible" in out and "success_rate >= 0.9999" in err
+    assert main([*args, "--constraint", "success<=1"]) == 2
+    assert "unknown metric 'success'" in capsys.readouterr().err
+    assert main([*args, "--constraint", "success_rate=1"]) == 2
 
 
 def test_cli_sweep_writes_tables_and_rejects_bad_params(tmp_path, capsys):
