@@ -16,7 +16,8 @@ sweeps, tuning and reports. The public API:
   :data:`COMPENSATIONS`).
 * **Scenarios**: :class:`Scenario`, :class:`Settings` (:class:`TimeoutSettings`,
   :class:`HedgeSettings`, :class:`BulkheadSettings`, :class:`SheddingSettings`,
-  :class:`RetryBudgetSettings`, :class:`SloSettings`, :class:`WarmupSettings`), :class:`Workload`, :class:`MixEntry`, :class:`Fault`,
+  :class:`RetryBudgetSettings`, :class:`SloSettings`, :class:`WarmupSettings`), :class:`Workload`,
+  :class:`MixEntry`, :class:`Fault`,
   :class:`ServiceTime`, :func:`read_trace` and the bundled :mod:`traces`.
 * **Running and analysing**: :func:`run` (:class:`Results`; its summary's metrics are
   :data:`METRICS`, also as :func:`metrics_table`), :func:`replay`, :func:`replay_flow`
@@ -65,9 +66,9 @@ from .settings import (
 from .workload import MixEntry, Workload, read_trace
 
 if TYPE_CHECKING:
+    from .metrics import METRICS, metrics_table
     from .replay import FlowReplay, replay, replay_flow
     from .report import Report, report
-    from .metrics import METRICS, metrics_table
     from .results import Results
     from .run import run
     from .sweep import aggregate, sweep

@@ -281,10 +281,23 @@ def _report(args: argparse.Namespace) -> int:
     print(f"wrote {rep.path} and {len(rep.tables)} tables ({', '.join(rep.tables)}) to {args.out}/")
     print(f"{len(rep.figures)} figures; wall time {t['total']:.1f} s: simulation {t['simulation']:.1f} s, "
           f"rendering {t['rendering']:.1f} s")
-    breach = (f"p95 exceeds the SLO ({rep.slo_p95:.0f} s) from load factor {rep.slo_breached_at:g}"
-              if rep.slo_breached_at is not None
-              else f"p95 within the SLO ({rep.slo_p95:.0f} s) at every load")
-    print(breach)
+    slo = f"p95 <= {rep.slo_p95:g} s ({rep.slo_source})"
+    if rep.highest_load_within_slo is not None:
+        print(f"SLO {slo}: today's capacity meets it up to load factor {rep.highest_load_within_slo:g}")
+    else:
+        print(f"SLO {slo}: today's capacity misses it even at load factor {min(rep.load_factors):g}")
+    for f, why in rep.saturated.items():
+        print(f"load factor {f:g} is saturated: {why}")
+    check = rep.tables["plan_check"].set_index("load_factor")
+    plan = rep.tables["capacity_plan"]
+    for f in rep.load_factors:
+        added = plan[(plan.load_factor == f) & (plan.added > 0)]
+        if len(added):
+            verdict = "meets the SLO" if check.meets_slo[f] else "still misses the SLO"
+            print(f"load factor {f:g}: add {', '.join(f'{r.plugin} +{r.added}' for r in added.itertuples())} "
+                  f"(${check.capacity_cost_per_month[f]:,.0f}/month of capacity; re-simulated: {verdict})")
+    if rep.recommended is not None:
+        print(f"recommended settings: {rep.recommended['settings']}")
     if args.pdf:
         from .report import to_pdf
 
@@ -401,9 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: from the file's header")
     p.add_argument("--load-factors", default="0.5,1,1.5,2,3", help="offered load multipliers")
     p.add_argument("--slo-p95", type=float, default=None,
-                   help="p95 latency goal in seconds (default: 1.25 × the p95 at load factor 1)")
+                   help="p95 latency goal in seconds (default: the scenario's slo.latency setting, "
+                        "itself 3600 s when the scenario does not set it)")
     p.add_argument("--seed", type=int, default=0, help="the runs' seed (default 0)")
-    p.add_argument("--replications", type=int, default=2, help="runs per load factor (default 2)")
+    p.add_argument("--replications", type=int, default=5,
+                   help="runs per load factor, for 95 %% intervals (default 5)")
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                    help="where the runs go; every executor gives the same results (default processes)")
     p.add_argument("--out", default="simroute-report", help="directory for index.html and the tables' CSV "

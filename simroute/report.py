@@ -1,40 +1,46 @@
 """Capacity and cost report: ``report(scenario, out=DIR)`` → ``DIR/index.html`` plus CSV tables.
 
-The scenario (default: ``simroute/data/scenarios/report.yaml``, the bundled trace) is simulated at each
-load factor — a trace's time scale divided by the factor, a synthetic workload's rate multiplied
-by it — with ``replications`` runs each (replication ``r`` uses ``SeedSequence(seed,
-spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``). The report then
-answers two questions:
+The report is a decision document. It answers four questions, each with 95 % intervals over
+``replications`` runs per load (default 5; replication ``r`` uses ``SeedSequence(seed,
+spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``):
 
-*Capacity* — latency percentiles, utilization and mean queue wait per plugin against offered load;
-the SLO (p95 latency; default 1.25 × the p95 at load factor 1) and the first load factor that misses
-it; the capacity each plugin needs at each load so that its M/M/c mean queue wait stays within
-``wait_fraction`` of its mean service time (Erlang C, from the simulated arrival rate and service
-time of its attempts); breaker trips and retry amplification as load grows.
+1. *How much load does today's capacity carry within the SLO?* The scenario is simulated at each
+   load factor: a trace's time scale divided by the factor, a synthetic workload's rate multiplied
+   by it. The SLO is a p95 latency target: ``slo_p95`` if given, else the scenario's
+   ``slo.latency`` setting (default 3600 s). A load meets it when the upper end of its p95
+   interval is within the SLO. A load is *saturated* when a plugin's utilization reaches
+   :data:`SATURATED_UTILIZATION` or latency grows with the horizon (``latency_growth`` of at least
+   :data:`SATURATED_GROWTH`: the last third of the arrivals waits that much longer than the first).
+2. *What capacity to buy at each load, and what it costs.* For a load that misses the SLO or is
+   saturated, the plan starts from the M/M/c capacity that keeps each plugin's mean queue wait
+   within ``wait_fraction`` of its service time (Erlang C, from the simulated arrival rate and
+   service time of its attempts). It then re-runs the model at that capacity and adds slots to the
+   plugins that still queue (+25 %, at least one) until the SLO is met, for at most
+   :data:`PLAN_ROUNDS` rounds. The plan is priced with each plugin's ``slot_price`` (dollars per
+   slot-hour) and the model spend at that capacity, both per month of 730 hours at the simulated
+   rate.
+3. *Which breaker and retry settings to run.* The retries × failure-threshold grid of
+   :data:`SETTINGS_COMPARED` is run at the reference load (1, or the lowest). Among the settings
+   that meet the SLO, the recommendation is the lowest cost per success; settings whose interval
+   overlaps it are named as ties.
+4. *Where the money goes.* Cost per request by model tier, plugin and request class; spend over
+   time; budgets: when no budget ever binds, the page says so.
 
-*Cost* — cost per request by model tier, plugin and request class (the classifier's complexity) at
-load factor 1; spend over time; budgets: requests with one, optimized, rejected, over budget, and
-what the optimizer saved; and the cost–latency frontier of the breaker and retry settings it
-compared (retries × failure threshold, at load factor 1).
-
-Tables (CSV, all in ``out``): ``runs`` (every run's summary rows, long), ``capacity``, ``plugins``,
-``required_capacity``, ``cost_by_tier``, ``cost_by_plugin``, ``cost_by_class``, ``spend``,
-``budgets``, ``settings``. ``index.html`` is self-contained: figures are inline PNGs, no link
-leaves the file.
+The page uses one time unit, chosen from the SLO's magnitude, on every axis and column header.
+Tables (CSV, all in ``out``, in the metrics' own units: seconds, shares, dollars): ``runs`` (every
+run's summary rows, long), ``outcomes`` (per load and metric: mean and interval), ``plugins``,
+``saturation``, ``capacity_plan``, ``plan_check``, ``cost_by_tier``, ``cost_by_plugin``,
+``cost_by_class``, ``spend``, ``budgets``, ``settings``. ``index.html`` is self-contained: figures
+are inline PNGs, no link leaves the file.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import math
-import platform
 import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +52,7 @@ from .catalog import data_dir
 from .errors import InputError
 from .executors import map_runs, progress_bar
 from .export import write_csv
+from .metrics import metric
 from .queueing import capacity_for_wait
 from .run import run
 from .scenario import Scenario
@@ -57,15 +64,38 @@ __all__ = ["report", "Report", "at_load", "default_scenario", "DEFAULT_LOAD_FACT
 
 DEFAULT_LOAD_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0)
 SETTINGS_COMPARED = {"retry.max_retries": [0, 1, 3], "breaker.failure_threshold": [2, 5, 10]}
+SATURATED_UTILIZATION = 0.95  #: a plugin this busy (mean over the window) saturates its load
+SATURATED_GROWTH = 1.5  #: latency_growth at least this: latency grows with the horizon
+PLAN_ROUNDS = 4  #: re-simulations of a capacity plan at most
+HOURS_PER_MONTH = 730.0
+#: the summary metrics the outcome table shows, in order
+OUTCOME_METRICS = ("latency_p50", "latency_p95", "latency_p99", "success_rate", "degraded_rate",
+                   "failed_rate", "slo_attainment", "goodput", "cost_per_success", "cost_per_request",
+                   "attempts_per_request", "retry_amplification", "latency_growth")
 
 
 def default_scenario() -> Scenario:
-    """The scenario ``simroute report`` runs with no arguments (``simroute/data/scenarios/report.yaml``)."""
+    """The scenario ``simroute report`` runs with no arguments (``simroute/data/scenarios/report.yaml``).
+
+    Returns:
+        The bundled report scenario.
+    """
     return Scenario.from_yaml(data_dir() / "scenarios" / "report.yaml")
 
 
 def at_load(scenario: Scenario, factor: float) -> Scenario:
-    """``scenario`` with its offered load multiplied by ``factor``."""
+    """``scenario`` with its offered load multiplied by ``factor``.
+
+    Parameters:
+        scenario: the scenario.
+        factor: the load multiplier (> 0).
+
+    Returns:
+        The scenario at that load.
+
+    Raises:
+        InputError: a factor that is not > 0.
+    """
     if not factor > 0:
         raise InputError(f"a load factor must be > 0, got {factor!r}", field="load_factors")
     w = scenario.workload
@@ -76,18 +106,34 @@ def at_load(scenario: Scenario, factor: float) -> Scenario:
     return scenario.replace(workload=replace(w, rate=w.rate * factor))
 
 
+def with_capacity(scenario: Scenario, capacity: dict[str, int]) -> Scenario:
+    """``scenario`` with these plugins' capacities."""
+    catalog = scenario.catalog
+    for plugin, slots in capacity.items():
+        catalog = catalog.with_plugin(plugin, capacity=int(slots))
+    return scenario.replace(catalog=catalog)
+
+
 # ---------------------------------------------------------------------- one run, measured
-def _measure(scenario: Scenario, factor: float, seed: int, replication: int) -> dict[str, pd.DataFrame]:
+def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
+             capacity: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
     """Everything the report needs from one run (small frames, cheap to send between processes)."""
-    r = run(at_load(scenario, factor), seed=seed, replication=replication)
+    s = at_load(scenario, factor)
+    r = run(with_capacity(s, capacity) if capacity else s, seed=seed, replication=replication)
     req, att = r.requests, r.attempts
+    start = min(r.warmup, r.end_time)
+    req = req[req.arrival >= start]
+    att = att[att.request_id.isin(req.request_id)]
     summary = r.summary().drop(columns=["seed", "replication"])
-    served = att[att.outcome != "rejected_open"]
-    span = max(r.end_time, 1e-9)
-    per_plugin = served.groupby("plugin").agg(attempts=("service", "size"), service_mean=("service", "mean"),
-                                              queue_wait_mean=("queue_wait", "mean"))
-    plugins = r.plugins.set_index("plugin")[["capacity", "utilization", "breaker_open_time"]].join(per_plugin)
+    served = att[att.start.notna() & (att.outcome != "rejected_open")]
+    span = max(r.end_time - start, 1e-9)
+    per_plugin = served.groupby("plugin").agg(attempts=("service", "size"), service_mean=("service", "mean"))
+    plugins = r.plugins.set_index("plugin")[["capacity"]].join(per_plugin)
+    plugins["slot_price"] = [s.catalog.plugins[p].slot_price for p in plugins.index]
     plugins["arrival_rate"] = plugins.attempts.fillna(0) / span
+    by_key = summary.set_index(["metric", "key"]).value
+    plugins["utilization"] = [by_key.get(("utilization", p), np.nan) for p in plugins.index]
+    plugins["queue_wait_mean"] = [by_key.get(("queue_wait_mean", p), np.nan) for p in plugins.index]
     plugins = plugins.reset_index()
     classes = req.assign(request_class=req.complexity.where(req.complexity != "", "saga"))
     by_class = classes.groupby("request_class").agg(requests=("cost", "size"), cost=("cost", "sum"),
@@ -104,14 +150,52 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int) -> 
         "planned_cost_after": float(optimized.est_cost.sum()),
         "saved_by_optimizer": float((optimized.plan_cost - optimized.est_cost).sum()),
     }])
+    window = pd.DataFrame([{"hours": span / 3600, "cost": float(req.cost.sum())}])
     return {"summary": summary, "plugins": plugins, "by_class": by_class, "spend": spend,
-            "budgets": budgets}
+            "budgets": budgets, "window": window}
+
+
+# ---------------------------------------------------------------------- intervals
+def interval(values: pd.Series, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean, low and high end of the Student-t interval, and n (one value: no interval, NaN ends)."""
+    from scipy.stats import t as student_t
+
+    v = values.dropna().to_numpy(float)
+    n = len(v)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(v.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, n
+    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * float(v.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half, n
+
+
+def _intervals(frame: pd.DataFrame, by: list[str], value: str = "value") -> pd.DataFrame:
+    rows = []
+    for keys, g in frame.groupby(by, sort=True):
+        mean, low, high, n = interval(g[value])
+        rows.append((*(keys if isinstance(keys, tuple) else (keys,)), mean, low, high, n))
+    return pd.DataFrame(rows, columns=[*by, "mean", "ci_low", "ci_high", "n"])
+
+
+def _clip_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Intervals of shares (rates, attainment) clipped to [0, 1]; others of counts and times to >= 0."""
+    out = frame.copy()
+    for col in ("ci_low", "ci_high"):
+        share = out.metric.map(lambda m: metric(m).unit == "share")
+        out[col] = np.where(share, out[col].clip(0.0, 1.0), out[col].clip(lower=0.0))
+    return out
+
+
+def _upper(low: float, mean: float, high: float) -> float:
+    return high if not math.isnan(high) else mean
 
 
 # ---------------------------------------------------------------------- the report
 @dataclass
 class Report:
-    """A written capacity and cost report: where it is, its tables and figures.
+    """A written capacity and cost report: where it is, its answers, tables and figures.
 
     Parameters:
         path: the page (``index.html``).
@@ -120,10 +204,16 @@ class Report:
         seed: the runs' seed.
         replications: runs per load.
         slo_p95: the p95 latency target, in seconds.
+        slo_source: where the SLO came from (``--slo-p95`` or the scenario's ``slo.latency``).
         tables: the report's tables by name (also written as CSV).
         figures: the figures' titles, in the page's order.
         timings: seconds spent: simulation, rendering, total.
-        slo_breached_at: the first load factor whose mean p95 exceeds the SLO (None: none).
+        slo_breached_at: the first load factor that misses the SLO (None: none).
+        highest_load_within_slo: the highest load factor tried up to which every load meets the SLO
+            with today's capacity (None: not even the lowest).
+        saturated: load factor → why it is saturated, for the saturated loads.
+        recommended: the recommended breaker and retry settings (None: not compared).
+        time_unit: the page's time unit (``s``, ``min`` or ``h``).
     """
     path: Path  #: the index.html
     scenario: Scenario
@@ -131,15 +221,32 @@ class Report:
     seed: int
     replications: int
     slo_p95: float
+    slo_source: str = ""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)  #: figure titles, in the page's order
     timings: dict[str, float] = field(default_factory=dict)  #: seconds: simulation, rendering, total
-    slo_breached_at: float | None = None  #: the first load factor whose mean p95 exceeds the SLO
+    slo_breached_at: float | None = None
+    highest_load_within_slo: float | None = None
+    saturated: dict[float, str] = field(default_factory=dict)
+    recommended: dict[str, Any] | None = None
+    time_unit: str = "s"
 
     def __repr__(self) -> str:
         t = self.timings
         return (f"Report({str(self.path)!r}, {len(self.figures)} figures, {len(self.tables)} tables, "
                 f"simulation {t.get('simulation', 0):.1f} s, rendering {t.get('rendering', 0):.1f} s)")
+
+    def outcome(self, metric: str) -> pd.DataFrame:
+        """One metric of the outcome table: ``load_factor, mean, ci_low, ci_high, n``.
+
+        Parameters:
+            metric: a summary metric (see ``docs/metrics.md``).
+
+        Returns:
+            One row per load factor, in the metric's own unit.
+        """
+        o = self.tables["outcomes"]
+        return o[o.metric == metric].drop(columns="metric").reset_index(drop=True)
 
 
 def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str | None) -> Scenario:
@@ -156,10 +263,19 @@ def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str 
                                              requests=None, time_scale=time_scale))
 
 
+def time_unit(seconds: float) -> tuple[str, float]:
+    """The page's time unit for a typical duration: (name, seconds per unit)."""
+    if seconds < 180:
+        return "s", 1.0
+    if seconds < 3 * 3600:
+        return "min", 60.0
+    return "h", 3600.0
+
+
 def report(scenario: Scenario | None = None, out: str | Path = "simroute-report", *,
            trace: str | Path | None = None, trace_format: str | None = None,
            load_factors: tuple[float, ...] | list[float] = DEFAULT_LOAD_FACTORS,
-           slo_p95: float | None = None, seed: int = 0, replications: int = 2,
+           slo_p95: float | None = None, seed: int = 0, replications: int = 5,
            executor: Any = "processes", workers: int | None = None, wait_fraction: float = 0.1,
            compare_settings: bool = True, pdf: bool = False, progress: bool | None = None) -> Report:
     """Simulate, tabulate and render the capacity and cost report (see the module docstring).
@@ -170,13 +286,14 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
         trace: a trace to replay instead of the scenario's workload (a path or a bundled name).
         trace_format: ``simroute`` or ``azure`` (None: from the header).
         load_factors: the loads to simulate.
-        slo_p95: the p95 latency target, in seconds (None: the documented default).
+        slo_p95: the p95 latency target, in seconds (None: the scenario's ``slo.latency``).
         seed: the runs' seed.
-        replications: runs per load.
+        replications: runs per load (at least 2 for intervals; default 5).
         executor: where the runs go.
         workers: pool or cluster size.
-        wait_fraction: the queue wait allowed, as a fraction of the service time, for capacity needed.
-        compare_settings: also compare breaker and retry settings on a cost–latency frontier.
+        wait_fraction: the queue wait allowed, as a fraction of the service time, for the M/M/c
+            starting point of a capacity plan.
+        compare_settings: also compare breaker and retry settings and recommend one.
         pdf: also print the page to ``report.pdf`` with headless Chromium.
         progress: show a progress bar.
 
@@ -186,6 +303,8 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     Raises:
         InputError: a bad scenario, trace or option (before any simulation).
     """
+    from .report_page import render
+
     started = time.perf_counter()
     factors = tuple(float(f) for f in load_factors)
     if not factors:
@@ -193,48 +312,54 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     for f in factors:
         if not f > 0 or math.isinf(f):
             raise InputError(f"a load factor must be > 0, got {f:g}", field="load_factors")
-    if slo_p95 is not None and not slo_p95 > 0:
+    if len(set(factors)) != len(factors):
+        raise InputError("each load factor once", field="load_factors")
+    if slo_p95 is not None and (not slo_p95 > 0 or math.isinf(slo_p95)):
         raise InputError(f"must be > 0 seconds, got {slo_p95}", field="slo_p95")
     if not isinstance(replications, int) or replications < 1:
         raise InputError(f"must be an integer >= 1, got {replications!r}", field="replications")
+    if not 0 < wait_fraction <= 10:
+        raise InputError(f"must be within (0, 10], got {wait_fraction}", field="wait_fraction")
     scenario = _with_trace(scenario or default_scenario(), trace, trace_format)
+    factors = tuple(sorted(factors))
+    slo = float(slo_p95) if slo_p95 is not None else scenario.settings.slo.latency
+    source = "--slo-p95" if slo_p95 is not None else "the scenario's slo.latency setting"
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
 
     tasks = [(_measure, f, seed, r) for f in factors for r in range(replications)]
-    with progress_bar(len(tasks), progress, "report") as bar:
+    with progress_bar(len(tasks), progress, "report: loads") as bar:
         measured = map_runs(tasks, scenario, executor, workers, bar)
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for (_, f, _, r), m in zip(tasks, measured, strict=True):
-        for name, frame in m.items():
-            parts.setdefault(name, []).append(frame.assign(load_factor=f, replication=r, seed=seed))
-    reference = _reference_load(factors)
-    tables = _tables(parts, reference, replications, wait_fraction)
-    settings = None
+    parts = _collect(tasks, measured, seed)
+    tables = _tables(parts, _reference_load(factors))
+    saturated = _saturation(tables)
+    judged = _judge(tables["outcomes"], slo, saturated)
+    tables["saturation"] = tables["saturation"].merge(judged[["load_factor", "meets_slo"]], on="load_factor")
+    plan, check = _plan_capacity(scenario, tables, judged, slo, seed, replications, executor, workers,
+                                 wait_fraction, progress)
+    tables["capacity_plan"], tables["plan_check"] = plan, check
+    recommended = None
     if compare_settings:
-        base = at_load(scenario, 1.0)
-        frame = sweep(base, SETTINGS_COMPARED, replications=replications, seed=seed, executor=executor,
-                      workers=workers, progress=False,
-                      metrics=["cost_per_request", "latency_p95", "success_rate"])
-        agg = aggregate(frame)
-        settings = agg[agg.key == ""].pivot_table(index=["point", *SETTINGS_COMPARED], columns="metric",
-                                                  values="mean").reset_index()
-        on = frontier(settings, "latency_p95", "cost_per_request").index
-        settings["on_frontier"] = settings.index.isin(on)
-        tables["settings"] = settings
+        tables["settings"], recommended = _compare_settings(scenario, _reference_load(factors), slo, seed,
+                                                            replications, executor, workers)
     simulated = time.perf_counter() - started
 
-    cap = tables["capacity"]
-    at_reference = cap[cap.load_factor == reference].latency_p95.iloc[0]
-    slo = slo_p95 if slo_p95 is not None else float(1.25 * at_reference)
-    over = cap[cap.latency_p95 > slo]
-    breached = float(over.load_factor.min()) if len(over) else None
+    unmet = judged[~judged.meets_slo]
+    within = None
+    for f, ok in zip(judged.load_factor, judged.meets_slo, strict=True):
+        if not ok:
+            break
+        within = f
+    unit = time_unit(slo)[0]
     rep = Report(path=out / "index.html", scenario=scenario, load_factors=factors, seed=seed,
-                 replications=replications, slo_p95=slo, tables=tables, slo_breached_at=breached)
+                 replications=replications, slo_p95=slo, slo_source=source, tables=tables,
+                 slo_breached_at=float(unmet.load_factor.min()) if len(unmet) else None,
+                 highest_load_within_slo=within, saturated=saturated, recommended=recommended,
+                 time_unit=unit)
     t = time.perf_counter()
     for name, frame in tables.items():
         write_csv(frame, out / f"{name}.csv")
-    page = _render(rep, wait_fraction, timings={"simulation": simulated})
+    page = render(rep, timings={"simulation": simulated})
     rep.timings = {"simulation": simulated, "rendering": time.perf_counter() - t}
     rep.timings["total"] = time.perf_counter() - started
     rep.path.write_text(page.replace("{{RENDER}}", f"{rep.timings['rendering']:.1f}")
@@ -245,270 +370,230 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
 
 
 def _reference_load(factors: tuple[float, ...]) -> float:
-    """The load factor the cost tables and the default SLO refer to: 1 if run, else the lowest."""
+    """The load factor the cost tables and the settings refer to: 1 if run, else the lowest."""
     return next((f for f in factors if math.isclose(f, 1.0)), min(factors))
 
 
-def _tables(parts: dict[str, list[pd.DataFrame]], reference: float, replications: int,
-            wait_fraction: float) -> dict[str, pd.DataFrame]:
-    runs = pd.concat(parts["summary"], ignore_index=True)
-    runs = runs[["load_factor", "replication", "seed", "metric", "key", "value"]]
-    overall = runs[runs.key == ""].groupby(["load_factor", "metric"]).value.mean().unstack()
-    cols = ["latency_p50", "latency_p95", "latency_p99", "latency_mean", "success_rate", "rate_rejected",
-            "cost_per_request", "attempts_per_request", "retry_amplification", "fast_fails_per_request",
-            "fallback_rate"]
-    capacity = overall[cols].reset_index()
-    capacity.columns.name = None
-    trips = runs[runs.metric == "breaker_open_time"].groupby("load_factor").value.sum() / replications
-    capacity["breaker_open_time"] = capacity.load_factor.map(trips).fillna(0.0)
+def _collect(tasks: list[tuple], measured: list[dict[str, pd.DataFrame]],
+             seed: int) -> dict[str, pd.DataFrame]:
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for (_, f, _, r, *_), m in zip(tasks, measured, strict=True):
+        for name, frame in m.items():
+            parts.setdefault(name, []).append(frame.assign(load_factor=f, replication=r, seed=seed))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
-    plugins = pd.concat(parts["plugins"], ignore_index=True)
-    plug = plugins.groupby(["load_factor", "plugin"]).agg(
-        capacity=("capacity", "first"), utilization=("utilization", "mean"),
-        queue_wait_mean=("queue_wait_mean", "mean"), arrival_rate=("arrival_rate", "mean"),
-        service_mean=("service_mean", "mean"), breaker_open_time=("breaker_open_time", "mean")).reset_index()
-    used = plug[plug.arrival_rate > 0].copy()
-    used["required_capacity"] = [
-        capacity_for_wait(lam, s, wait_fraction * s) for lam, s in zip(used.arrival_rate, used.service_mean,
-                                                                       strict=True)]
-    used["meets_target"] = used.required_capacity <= used.capacity
-    required = used[["load_factor", "plugin", "capacity", "required_capacity", "meets_target",
-                     "utilization", "arrival_rate", "service_mean"]]
+
+def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.DataFrame]:
+    runs = parts["summary"][["load_factor", "replication", "seed", "metric", "key", "value"]]
+    overall = runs[(runs.key == "") & runs.metric.isin(OUTCOME_METRICS)]
+    outcomes = _intervals(overall, ["load_factor", "metric"])
+    open_time = runs[runs.metric == "breaker_open_time"].groupby(["load_factor", "replication"]).value.sum()
+    trips = _intervals(open_time.reset_index().assign(metric="breaker_open_time"), ["load_factor", "metric"])
+    outcomes = _clip_shares(pd.concat([outcomes, trips], ignore_index=True))
+
+    p = parts["plugins"]
+    plugins = []
+    for (lf, plugin), g in p.groupby(["load_factor", "plugin"], sort=True):
+        u, u_low, u_high, _ = interval(g.utilization)
+        plugins.append({"load_factor": lf, "plugin": plugin, "capacity": int(g.capacity.iloc[0]),
+                        "slot_price": float(g.slot_price.iloc[0]), "utilization": u,
+                        "utilization_low": max(u_low, 0.0), "utilization_high": min(u_high, 1.0),
+                        "queue_wait_mean": float(g.queue_wait_mean.mean()),
+                        "arrival_rate": float(g.arrival_rate.mean()),
+                        "service_mean": float(g.service_mean.mean())})
+    plug = pd.DataFrame(plugins)
 
     one = runs[runs.load_factor == reference]
-    n_req = one[one.metric == "requests"].groupby("replication").value.first()
+    n_req = one[one.metric == "requests"].set_index("replication").value
 
     def per_request(metric: str, label: str) -> pd.DataFrame:
-        rows = one[one.metric == metric].merge(n_req.rename("n"), left_on="replication", right_index=True)
-        rows = rows.assign(per_request=rows.value / rows.n)
-        return (rows.groupby("key").agg(cost=("value", "mean"), cost_per_request=("per_request", "mean"))
-                .reset_index().rename(columns={"key": label}).sort_values("cost", ascending=False))
+        rows = one[one.metric == metric]
+        rows = rows.assign(value=rows.value / rows.replication.map(n_req))
+        table = _intervals(rows, ["key"]).rename(columns={"key": label, "mean": "cost_per_request"})
+        return table.sort_values("cost_per_request", ascending=False, ignore_index=True)
 
-    by_class = pd.concat(parts["by_class"], ignore_index=True)
-    by_class = by_class[by_class.load_factor == reference].groupby("request_class").agg(
-        requests=("requests", "mean"), cost=("cost", "mean"),
-        cost_per_request=("cost_per_request", "mean")).reset_index()
-    spend = pd.concat(parts["spend"], ignore_index=True)
-    spend = spend.groupby(["load_factor", "hour"]).cost.sum().div(replications).reset_index()
-    budgets = pd.concat(parts["budgets"], ignore_index=True).groupby("load_factor").mean(
-        numeric_only=True).drop(columns=["replication", "seed"]).reset_index()
-    return {"runs": runs, "capacity": capacity, "plugins": plug, "required_capacity": required,
+    cls = parts["by_class"]
+    cls = cls[cls.load_factor == reference]
+    by_class = _intervals(cls.rename(columns={"cost_per_request": "value"}), ["request_class"]).rename(
+        columns={"mean": "cost_per_request"})
+    by_class.insert(1, "requests", cls.groupby("request_class").requests.mean().reindex(
+        by_class.request_class).to_numpy())
+    spend = parts["spend"].groupby(["load_factor", "hour"]).cost.sum().div(
+        parts["spend"].replication.nunique()).reset_index()
+    budgets = parts["budgets"].groupby("load_factor").mean(numeric_only=True).drop(
+        columns=["replication", "seed"]).reset_index()
+    window = parts["window"].groupby("load_factor").agg(hours=("hours", "mean"), cost=("cost", "mean"))
+    window["spend_per_month"] = window.cost / window.hours * HOURS_PER_MONTH
+    growth = outcomes[outcomes.metric == "latency_growth"].set_index("load_factor")["mean"]
+    top = plug.sort_values("utilization", ascending=False).groupby("load_factor").first()
+    saturation = pd.DataFrame({"load_factor": top.index, "busiest_plugin": top.plugin.to_numpy(),
+                               "utilization": top.utilization.to_numpy(),
+                               "latency_growth": growth.reindex(top.index).to_numpy()})
+    return {"runs": runs, "outcomes": outcomes, "plugins": plug, "saturation": saturation,
             "cost_by_tier": per_request("cost_by_tier", "tier"),
             "cost_by_plugin": per_request("cost_by_plugin", "plugin"),
-            "cost_by_class": by_class, "spend": spend, "budgets": budgets}
+            "cost_by_class": by_class, "spend": spend, "budgets": budgets,
+            "spend_per_month": window.reset_index()}
 
 
-# ---------------------------------------------------------------------- rendering
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+def _saturation(tables: dict[str, pd.DataFrame]) -> dict[float, str]:
+    """Load factor → why it is saturated, in words (only the saturated loads)."""
+    s = tables["saturation"]
+    why: dict[float, str] = {}
+    reasons = []
+    for row in s.itertuples():
+        parts = []
+        if row.utilization >= SATURATED_UTILIZATION:
+            parts.append(f"{row.busiest_plugin} is busy {row.utilization:.0%} of the time")
+        if row.latency_growth >= SATURATED_GROWTH:
+            parts.append(f"latency grows with the horizon (the last third of the arrivals waits "
+                         f"{row.latency_growth:.1f}× as long as the first)")
+        reasons.append("; ".join(parts))
+        if parts:
+            why[float(row.load_factor)] = reasons[-1]
+    s["saturated"] = [bool(r) for r in reasons]
+    s["why"] = reasons
+    return why
 
 
-def _versions() -> str:
-    names = ("simroute", "simpy", "pandas", "numpy", "matplotlib", "scipy")
-    found = []
-    for n in names:
-        try:
-            found.append(f"{n} {metadata.version(n)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{n} ?")
-    return f"Python {platform.python_version()}; " + ", ".join(found)
+def _judge(outcomes: pd.DataFrame, slo: float, saturated: dict[float, str]) -> pd.DataFrame:
+    """Per load: the p95 interval and whether it meets the SLO (its upper end within it, not saturated)."""
+    p95 = outcomes[outcomes.metric == "latency_p95"].reset_index(drop=True)
+    upper = [_upper(lo, m, hi) for lo, m, hi in zip(p95.ci_low, p95["mean"], p95.ci_high, strict=True)]
+    meets = [u <= slo and float(f) not in saturated for u, f in zip(upper, p95.load_factor, strict=True)]
+    return p95.assign(meets_slo=meets)
 
 
-def _figures(rep: Report) -> list[tuple[str, str, str, str]]:
-    """(section, title, caption, base64 PNG) for each figure, in page order."""
-    # Figure objects, not pyplot: no global backend is switched (a notebook keeps its own)
-    from matplotlib.figure import Figure
-
-    t = rep.tables
-    cap, plug = t["capacity"], t["plugins"]
-    top = (plug.groupby("plugin").utilization.max().sort_values(ascending=False).head(6).index)
-    figs = []
-
-    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
-    ax = fig.subplots()
-    for q in ("latency_p50", "latency_p95", "latency_p99"):
-        ax.plot(cap.load_factor, cap[q] / 60, marker="o", label=q.split("_")[1])
-    ax.axhline(rep.slo_p95 / 60, color="black", ls="--", lw=1, label=f"SLO p95 {rep.slo_p95 / 60:.0f} min")
-    ax.set_xlabel("load factor")
-    ax.set_ylabel("latency (min)")
-    ax.legend(fontsize=8)
-    figs.append(("capacity", "Latency against offered load",
-                 "Percentiles of completed requests' latency, mean over "
-                 "replications; the dashed line is the p95 SLO.", _png(fig)))
-
-    fig = Figure(figsize=(11, 3.4), layout="constrained")
-    (a, b) = fig.subplots(1, 2)
-    for p in top:
-        g = plug[plug.plugin == p]
-        a.plot(g.load_factor, g.utilization, marker="o", label=p)
-        b.plot(g.load_factor, g.queue_wait_mean / 60, marker="o", label=p)
-    a.axhline(1.0, color="black", lw=0.8)
-    a.set_xlabel("load factor")
-    a.set_ylabel("utilization")
-    b.set_xlabel("load factor")
-    b.set_ylabel("mean queue wait (min)")
-    a.legend(fontsize=7)
-    figs.append(("capacity", "Utilization and queue wait per plugin",
-                 "The six busiest plugins.", _png(fig)))
-
-    req = t["required_capacity"]
-    pivot = req.pivot_table(index="plugin", columns="load_factor", values="required_capacity")
-    pivot = pivot.loc[[p for p in top if p in pivot.index]]
-    fig = Figure(figsize=(7.5, 3.2), layout="constrained")
-    ax = fig.subplots()
-    width = 0.8 / max(1, len(pivot.columns))
-    for k, lf in enumerate(pivot.columns):
-        ax.bar(np.arange(len(pivot)) + k * width, pivot[lf], width, label=f"load {lf:g}")
-    current = req.groupby("plugin").capacity.first().reindex(pivot.index)
-    ax.scatter(np.arange(len(pivot)) + 0.4 - width / 2, current, color="black", marker="_", s=400,
-               label="current capacity", zorder=3)
-    ax.set_xticks(np.arange(len(pivot)) + 0.4 - width / 2, pivot.index, rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("slots")
-    ax.legend(fontsize=7)
-    figs.append(("capacity", "Capacity needed",
-                 "Slots each plugin needs for its M/M/c mean queue wait to stay within "
-                 "the target fraction of its service time, at each load (bars), against today's capacity.",
-                 _png(fig)))
-
-    fig = Figure(figsize=(11, 3.2), layout="constrained")
-    (a, b) = fig.subplots(1, 2)
-    a.plot(cap.load_factor, cap.breaker_open_time / 60, marker="o")
-    a.set_xlabel("load factor")
-    a.set_ylabel("breaker open time, all plugins (min)")
-    b.plot(cap.load_factor, cap.retry_amplification, marker="o", label="retry amplification")
-    b.plot(cap.load_factor, cap.attempts_per_request, marker="o", label="attempts per request")
-    b.set_xlabel("load factor")
-    b.legend(fontsize=8)
-    figs.append(("capacity", "Breakers and retries as load grows",
-                 "Open time summed over plugins; calls made per "
-                 "call needed (retry amplification).", _png(fig)))
-
-    fig = Figure(figsize=(13, 3.2), layout="constrained")
-    axes = fig.subplots(1, 3)
-    for ax, (name, label) in zip(axes, (("cost_by_tier", "tier"), ("cost_by_plugin", "plugin"),
-                                        ("cost_by_class", "request_class")), strict=True):
-        d = t[name].set_index(label).cost_per_request.sort_values().tail(8)
-        d.plot.barh(ax=ax)
-        ax.set_xlabel("$ per request")
-        ax.set_ylabel("")
-        ax.set_title(label.replace("_", " "))
-    figs.append(("cost", "Cost per request",
-                 "At load factor 1 (or the lowest): by model tier, plugin (all "
-                 "attempts, retries included) and request class.", _png(fig)))
-
-    sp = t["spend"]
-    fig = Figure(figsize=(9, 3), layout="constrained")
-    ax = fig.subplots()
-    for lf, g in sp.groupby("load_factor"):
-        ax.plot(g.hour, g.cost, label=f"load {lf:g}", lw=1)
-    ax.set_xlabel("hour of simulated time")
-    ax.set_ylabel("$ per hour")
-    ax.legend(fontsize=7)
-    figs.append(("cost", "Spend over time",
-                 "Dollars per simulated hour, mean over replications.", _png(fig)))
-
-    if "settings" in t:
-        st = t["settings"]
-        fig = Figure(figsize=(7, 3.4), layout="constrained")
-        ax = fig.subplots()
-        ax.scatter(st.latency_p95 / 60, st.cost_per_request, color="tab:gray")
-        f = st[st.on_frontier].sort_values("latency_p95")
-        ax.plot(f.latency_p95 / 60, f.cost_per_request, "k--o", label="frontier")
-        for _, row in st.iterrows():
-            ax.annotate(f"r{int(row['retry.max_retries'])} t{int(row['breaker.failure_threshold'])}",
-                        (row.latency_p95 / 60, row.cost_per_request), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")
-        ax.set_xlabel("p95 latency (min)")
-        ax.set_ylabel("$ per request")
-        ax.legend(fontsize=8)
-        figs.append(("cost", "Cost–latency frontier",
-                     "Settings compared at load factor 1: rN = max retries, tN = "
-                     "breaker failure threshold; the dashed line joins those no other beats on both.",
-                     _png(fig)))
-    return figs
+def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: pd.DataFrame, slo: float,
+                   seed: int, replications: int, executor: Any, workers: int | None, wait_fraction: float,
+                   progress: bool | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The slots each plugin needs at each load, verified by re-running the model at that capacity."""
+    plug = tables["plugins"]
+    spend = tables["spend_per_month"].set_index("load_factor").spend_per_month
+    plans: dict[float, dict[str, int]] = {}
+    today = {row.plugin: int(row.capacity) for row in plug.drop_duplicates("plugin").itertuples()}
+    check: dict[float, dict[str, Any]] = {}
+    for row in judged.itertuples():
+        f = float(row.load_factor)
+        if row.meets_slo:  # today's capacity, already simulated
+            plans[f] = dict(today)
+            check[f] = {"load_factor": f, "rounds": 0, "latency_p95": row.mean, "latency_p95_low": row.ci_low,
+                        "latency_p95_high": row.ci_high, "meets_slo": True, "verified": True,
+                        "model_spend_per_month": float(spend[f])}
+            continue
+        mine = plug[plug.load_factor == f]
+        plan = dict(today)
+        for p in mine.itertuples():
+            if p.arrival_rate > 0 and p.service_mean > 0:
+                try:
+                    need = capacity_for_wait(p.arrival_rate, p.service_mean, wait_fraction * p.service_mean)
+                except ValueError:
+                    need = p.capacity
+                plan[p.plugin] = max(int(p.capacity), need)
+        plans[f] = plan
+    pending = [f for f in plans if f not in check]
+    rounds = 0
+    with progress_bar(len(pending) * replications * PLAN_ROUNDS, progress, "report: capacity plan") as bar:
+        while pending and rounds < PLAN_ROUNDS:
+            rounds += 1
+            tasks = [(_measure, f, seed, r, plans[f]) for f in pending for r in range(replications)]
+            results = map_runs(tasks, scenario, executor, workers, bar)
+            parts = _collect(tasks, results, seed)
+            runs = parts["summary"]
+            still = []
+            for f in pending:
+                mine = runs[(runs.load_factor == f) & (runs.key == "")]
+                p95 = interval(mine[mine.metric == "latency_p95"].value)
+                growth = interval(mine[mine.metric == "latency_growth"].value)[0]
+                pl = parts["plugins"][parts["plugins"].load_factor == f].groupby("plugin").mean(
+                    numeric_only=True)
+                busy = pl.utilization.max() if len(pl) else 0.0
+                ok = (_upper(p95[1], p95[0], p95[2]) <= slo and busy < SATURATED_UTILIZATION
+                      and not growth >= SATURATED_GROWTH)
+                w = parts["window"][parts["window"].load_factor == f]
+                check[f] = {"load_factor": f, "rounds": rounds, "latency_p95": p95[0],
+                            "latency_p95_low": p95[1], "latency_p95_high": p95[2], "meets_slo": ok,
+                            "verified": True,
+                            "model_spend_per_month": float((w.cost / w.hours).mean() * HOURS_PER_MONTH)}
+                if ok:
+                    continue
+                queueing = pl[(pl.queue_wait_mean > wait_fraction * pl.service_mean)
+                              | (pl.utilization >= 0.8)]
+                if queueing.empty:  # capacity is not what is missing
+                    continue
+                for plugin in queueing.index:
+                    plans[f][plugin] += max(1, math.ceil(0.25 * plans[f][plugin]))
+                still.append(f)
+            pending = still
+    rows = []
+    for f, plan in plans.items():
+        for plugin, slots in sorted(plan.items()):
+            price = float(plug[plug.plugin == plugin].slot_price.iloc[0])
+            rows.append({"load_factor": f, "plugin": plugin, "capacity_today": today[plugin],
+                         "capacity_needed": slots, "added": slots - today[plugin], "slot_price": price,
+                         "capacity_cost_per_month": slots * price * HOURS_PER_MONTH})
+    plan_table = pd.DataFrame(rows)
+    cost = plan_table.groupby("load_factor").capacity_cost_per_month.sum()
+    check_table = pd.DataFrame([check[f] for f in sorted(check)])
+    check_table["capacity_cost_per_month"] = check_table.load_factor.map(cost)
+    return plan_table, check_table
 
 
-def _table_html(frame: pd.DataFrame, digits: int = 3) -> str:
-    table = frame.round(digits).to_html(index=False, border=0, classes="t", na_rep="—")
-    return f'<div class="wide">{table}</div>'
+def _compare_settings(scenario: Scenario, reference: float, slo: float, seed: int, replications: int,
+                      executor: Any, workers: int | None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The settings grid at the reference load, with intervals; the recommendation and its ties."""
+    metrics = ["cost_per_success", "latency_p95", "success_rate", "slo_attainment"]
+    frame = sweep(at_load(scenario, reference), SETTINGS_COMPARED, replications=replications, seed=seed,
+                  executor=executor, workers=workers, progress=False, metrics=metrics)
+    agg = aggregate(frame)
+    agg = agg[agg.key == ""]
+    wide = agg.pivot_table(index=["point", *SETTINGS_COMPARED], columns="metric",
+                           values=["mean", "ci_low", "ci_high"]).reset_index()
+    table = wide[["point", *SETTINGS_COMPARED]].copy()
+    table.columns = ["point", *SETTINGS_COMPARED]
+    for m in metrics:
+        mean = wide[("mean", m)].to_numpy(float)
+        low = wide[("ci_low", m)].to_numpy(float) if ("ci_low", m) in wide else np.full(len(wide), np.nan)
+        high = wide[("ci_high", m)].to_numpy(float) if ("ci_high", m) in wide else np.full(len(wide), np.nan)
+        table[f"{m}_mean"] = mean
+        top = 1.0 if metric(m).unit == "share" else np.inf
+        table[f"{m}_low"] = np.clip(np.where(np.isnan(low), mean, low), 0.0, top)
+        table[f"{m}_high"] = np.clip(np.where(np.isnan(high), mean, high), 0.0, top)
+    table["meets_slo"] = table.latency_p95_high <= slo
+    front = frontier(table, "latency_p95_mean", "cost_per_success_mean")
+    table["on_frontier"] = table.index.isin(front.index)
+    table["ties"] = ""
+    for label, ties in zip(front.index, front.ties, strict=True):
+        table.loc[label, "ties"] = ", ".join(_setting_name(table.loc[t]) for t in ties)
+    ok = table[table.meets_slo]
+    if ok.empty:
+        best = table.sort_values(["latency_p95_mean", "point"]).iloc[0]
+        tied: list[str] = []
+    else:
+        best = ok.sort_values(["cost_per_success_mean", "point"]).iloc[0]
+        tied = [_setting_name(r) for _, r in ok.iterrows() if r.point != best.point
+                and r.cost_per_success_low <= best.cost_per_success_high
+                and best.cost_per_success_low <= r.cost_per_success_high]
+    table["recommended"] = table.point == best.point
+    recommended = {"settings": {p: int(best[p]) for p in SETTINGS_COMPARED},
+                   "meets_slo": bool(best.meets_slo),
+                   "ties": tied, **{f"{m}_{k}": float(best[f"{m}_{k}"]) for m in metrics
+                                    for k in ("mean", "low", "high")}}
+    return table, recommended
 
 
-def _render(rep: Report, wait_fraction: float, timings: dict[str, float]) -> str:
-    figs = _figures(rep)
-    rep.figures = [title for _, title, _, _ in figs]
-    t = rep.tables
-    sc = rep.scenario
-    w = sc.workload
-    trace_name = html.escape(Path(w.trace or "").name)
-    workload = (f"trace {trace_name} ({w.trace_format}), time scale {w.time_scale:g}"
-                if w.kind == "trace" else f"{w.kind}, rate {w.rate:g}/s, {w.requests} requests")
-    breach = (f"p95 latency first exceeds the SLO at load factor <b>{rep.slo_breached_at:g}</b>."
-              if rep.slo_breached_at is not None else "p95 latency stays within the SLO at every load tried.")
-    capacity_figs, cost_figs = (
-        "".join(f'<figure><h3>{html.escape(title)}</h3><img alt="{html.escape(title)}" '
-                f'src="data:image/png;base64,{png}"><figcaption>{html.escape(cap)}</figcaption></figure>'
-                for sec, title, cap, png in figs if sec == section)
-        for section in ("capacity", "cost"))
-    need = t["required_capacity"]
-    short = need[~need.meets_target]
-    settings = t.get("settings")
-    best = ""
-    if settings is not None and len(settings):
-        b = settings.sort_values("cost_per_request").iloc[0]
-        best = (f"<p>Cheapest settings compared: max retries {int(b['retry.max_retries'])}, failure "
-                f"threshold {int(b['breaker.failure_threshold'])} — ${b.cost_per_request:.3f} per request, "
-                f"p95 {b.latency_p95 / 60:.1f} min.</p>")
-    css = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-           "table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}"
-           "table.t td,table.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
-           "figure{margin:1.5em 0}img{max-width:100%}header{background:#f4f4f4;padding:.8em 1em}"
-           "figcaption{font-size:12px;color:#555}.wide{overflow-x:auto}")
-    script = ("window.addEventListener('load',function(){var i=document.images,ok=0;"
-              "for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)ok++;}"
-              "document.body.setAttribute('data-images-loaded',ok+'/'+i.length);});")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>simroute report: {html.escape(sc.name)}</title>
-<style>{css}</style><script>{script}</script></head>
-<body>
-<header>
-<h1>Capacity and cost: {html.escape(sc.name)}</h1>
-<p>Scenario <code>{html.escape(sc.source)}</code>; workload: {workload}; load factors
-{", ".join(f"{f:g}" for f in rep.load_factors)}; seed {rep.seed}, {rep.replications} replications per
-load factor (replication r: SeedSequence({rep.seed}, spawn_key=(r,))).</p>
-<p>{html.escape(_versions())}.</p>
-<p>Wall time {{{{TOTAL}}}} s: simulation {timings['simulation']:.1f} s, rendering {{{{RENDER}}}} s.</p>
-</header>
-
-<h2>Capacity</h2>
-<p>SLO: p95 latency ≤ {rep.slo_p95 / 60:.1f} min. {breach}
-{len(short)} plugin × load combinations need more slots than they have for a mean queue wait within
-{wait_fraction:.0%} of service time.</p>
-{capacity_figs}
-<h3>By load factor</h3>
-{_table_html(t["capacity"])}
-<h3>Capacity needed (plugins short of it)</h3>
-{_table_html(short) if len(short) else "<p>None: every plugin meets the target at every load.</p>"}
-
-<h2>Cost</h2>
-{best}
-{cost_figs}
-<h3>By model tier</h3>
-{_table_html(t["cost_by_tier"], 4)}
-<h3>By request class</h3>
-{_table_html(t["cost_by_class"], 4)}
-<h3>Budgets</h3>
-{_table_html(t["budgets"], 4)}
-{_table_html(settings, 4) if settings is not None else ""}
-<p>Tables as CSV beside this page: {", ".join(f"{n}.csv" for n in t)}.</p>
-</body></html>
-"""
+def _setting_name(row: pd.Series) -> str:
+    n = int(row["retry.max_retries"])
+    return f"{n} {'retry' if n == 1 else 'retries'}, threshold {int(row['breaker.failure_threshold'])}"
 
 
 # ---------------------------------------------------------------------- PDF
 def chromium() -> str | None:
-    """The path of a Chromium (or Chrome) binary, or None."""
+    """The path of a Chromium (or Chrome) binary, or None.
+
+    Returns:
+        The executable's path, or None when none is installed.
+    """
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         found = shutil.which(name)
         if found:
@@ -521,7 +606,18 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 def to_pdf(page: Path, pdf: Path) -> Path:
-    """Render ``page`` to ``pdf`` with headless Chromium."""
+    """Render ``page`` to ``pdf`` with headless Chromium.
+
+    Parameters:
+        page: the HTML page.
+        pdf: the PDF to write.
+
+    Returns:
+        ``pdf``.
+
+    Raises:
+        InputError: Chromium is not installed (the message says how to install it).
+    """
     exe = chromium()
     if exe is None:
         raise InputError("--pdf needs Chromium, which is not installed: on Debian or Ubuntu "

@@ -235,7 +235,8 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
         workload = Workload(
             kind=kind, rate=w.number("rate", 1.0),
             requests=w.number("requests", None if kind in ("trace", "schedule") else DEFAULT_REQUESTS,
-                              lo=0, integer=True) if w.raw.get("requests", 0) is not None else w.get("requests", None),
+                              lo=0, integer=True)
+            if w.raw.get("requests", 0) is not None else w.get("requests", None),
             mix=tuple(mix), mean_on=w.number("mean_on", 30.0), mean_off=w.number("mean_off", 60.0),
             amplitude=w.number("amplitude", 0.5), period=w.number("period", 86400.0),
             trace=str(_resolve(path, trace)) if trace else None,

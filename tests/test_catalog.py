@@ -66,7 +66,8 @@ def _line_of(path, needle):
 @pytest.mark.parametrize("file, old, new, entry, field, message", [
     ("plugins.yaml", "    availability: 0.98\n", "    availability: 1.5\n",
      "plugins[1] (fastapi-backend)", "availability", "within [0, 1]"),
-    ("plugins.yaml", "    capacity: 4\n    slot_price: 0.6\n    service:\n      default: {dist: lognormal, mean_min: 15",
+    ("plugins.yaml",
+     "    capacity: 4\n    slot_price: 0.6\n    service:\n      default: {dist: lognormal, mean_min: 15",
      "    service:\n      default: {dist: lognormal, mean_min: 15",
      "plugins[1] (fastapi-backend)", "capacity", "missing"),
     ("plugins.yaml", "fallbacks: [lobbi-platform-manager, ahling-command-center, jira-orchestrator]",

@@ -1,34 +1,40 @@
-"""The capacity and cost report: content equal to sr.run, every figure, no external link, errors."""
+"""The capacity and cost report: a decision document equal to sr.run, with units, intervals, a
+verified capacity plan, saturation said in words, legible figures and no external link."""
 
 import importlib
 import re
 import shutil
 import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import simroute as sr
-from simroute.report import at_load, default_scenario
+from simroute.report import at_load, default_scenario, with_capacity
+from simroute.report_page import figures, text_overlaps
 
 report_module = importlib.import_module("simroute.report")  # sr.report is the function
 
 FIGURES = ["Latency against offered load", "Utilization and queue wait per plugin", "Capacity needed",
-           "Breakers and retries as load grows", "Cost per request", "Spend over time",
-           "Cost–latency frontier"]
-TABLES = ["runs", "capacity", "plugins", "required_capacity", "cost_by_tier", "cost_by_plugin",
-          "cost_by_class", "spend", "budgets", "settings"]
+           "Breakers and retries as load grows", "Breaker and retry settings compared", "Cost per request",
+           "Spend over time"]
+TABLES = ["runs", "outcomes", "plugins", "saturation", "capacity_plan", "plan_check", "cost_by_tier",
+          "cost_by_plugin", "cost_by_class", "spend", "budgets", "settings"]
+UNIT = re.compile(r"\([^()]+\)")  # "(min)", "($/month)", "(share)" …
 
 
-def _check_page(rep):
+def _check_page(rep, figures=FIGURES):
     page = rep.path.read_text(encoding="utf-8")
-    assert rep.figures == FIGURES
-    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == len(FIGURES)
+    assert rep.figures == figures
+    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == len(figures)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing loads from elsewhere
     assert "http://" not in page and "https://" not in page
-    for name in TABLES:
+    for name in TABLES if "Breaker and retry settings compared" in figures else TABLES[:-1]:
         assert (rep.path.parent / f"{name}.csv").exists()
     assert "Wall time" in page and "simulation" in page and "pandas" in page
+    headers = re.findall(r"<th>(.*?)</th>", page, flags=re.S)
+    assert headers and all(UNIT.search(h) for h in headers), [h for h in headers if not UNIT.search(h)]
     return page
 
 
@@ -42,33 +48,115 @@ def _same_as_run(rep, scenario, factors):
             assert got.value.to_numpy() == pytest.approx(want.value.to_numpy(), nan_ok=True, rel=1e-12)
 
 
-def test_default_report_matches_run_and_is_self_contained(tmp_path):
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory):
     import matplotlib
 
     before = matplotlib.get_backend()
     matplotlib.use("svg")  # a user's own backend (a notebook's inline one, say)
-    factors = (0.5, 1.0, 2.0)
     try:
-        rep = sr.report(out=tmp_path, load_factors=factors, replications=1, seed=3, executor="serial")
+        rep = sr.report(out=tmp_path_factory.mktemp("report"), load_factors=(0.5, 1.0, 2.0), replications=3,
+                        seed=3, executor="serial", progress=False)
         assert matplotlib.get_backend() == "svg"  # the report did not switch it
     finally:
         matplotlib.use(before)
-    _check_page(rep)
-    _same_as_run(rep, default_scenario(), factors)
-    cap = rep.tables["capacity"]
-    assert list(cap.load_factor) == list(factors)
-    assert cap.latency_p95.is_monotonic_increasing  # more load, longer tail
-    tier = rep.tables["cost_by_tier"]
-    one = sr.run(at_load(default_scenario(), 1.0), seed=3).attempts
-    assert tier.set_index("tier").cost.sort_index().to_dict() == pytest.approx(
-        one[one.tier != ""].groupby("tier").cost.sum().sort_index().to_dict())
+    return rep
+
+
+def test_default_report_matches_run_and_is_self_contained(default_report):
+    rep = default_report
+    page = _check_page(rep)
+    _same_as_run(rep, default_scenario(), (0.5, 1.0, 2.0))
+    p95 = rep.outcome("latency_p95")
+    assert list(p95.load_factor) == [0.5, 1.0, 2.0] and (p95.n == 3).all()
+    assert p95["mean"].is_monotonic_increasing  # more load, longer tail
+    assert ((p95.ci_low < p95["mean"]) & (p95["mean"] < p95.ci_high)).all()  # every estimate has its interval
+    tier = rep.tables["cost_by_tier"].set_index("tier").cost_per_request
+    by_run = []
+    for r in range(3):
+        one = sr.run(at_load(default_scenario(), 1.0), seed=3, replication=r)
+        by_run.append(one.attempts[one.attempts.tier != ""].groupby("tier").cost.sum() / len(one.requests))
+    assert tier.sort_index().to_dict() == pytest.approx(pd.concat(by_run, axis=1).mean(axis=1).to_dict())
+    # the decision, in words: the SLO and where it comes from, the highest load within it
+    assert "p95 latency ≤ 90.0 min (from the scenario&#x27;s slo.latency setting" in page
+    assert rep.slo_p95 == 5400 and rep.time_unit == "min"
+    assert f"meets the SLO up to load factor <b>{rep.highest_load_within_slo:g}</b>" in page
+    assert "saturated" not in page and not rep.saturated  # the bundled scenario is not
+
+
+def test_the_capacity_plan_is_verified_by_simulation(default_report):
+    """Where today's capacity misses the SLO, the planned capacity, re-simulated with other seeds,
+    meets it; the page prices the slots per month."""
+    rep = default_report
+    plan, check = rep.tables["capacity_plan"], rep.tables["plan_check"].set_index("load_factor")
+    short = [f for f in rep.load_factors if (plan[plan.load_factor == f].added > 0).any()]
+    assert short, "the bundled scenario should need capacity at its highest load"
+    for f in short:
+        assert check.meets_slo[f] and check.rounds[f] >= 1
+        slots = plan[plan.load_factor == f].set_index("plugin").capacity_needed.to_dict()
+        scenario = with_capacity(at_load(default_scenario(), f), slots)
+        p95 = [sr.run(scenario, seed=99, replication=r).summary().set_index("metric").value["latency_p95"]
+               for r in range(3)]
+        assert np.mean(p95) <= rep.slo_p95
+        price = plan[plan.load_factor == f]
+        assert check.capacity_cost_per_month[f] == pytest.approx(
+            (price.capacity_needed * price.slot_price).sum() * 730)
+
+
+def test_a_saturated_load_is_said_in_words(tmp_path):
+    catalog = sr.load_catalog().with_plugin(
+        "iac-golden-architect", capacity=1, failure_p=0.0,
+        service={"default": sr.ServiceTime(dist="exponential", mean=1.0)})
+    scenario = sr.Scenario(name="overloaded", catalog=catalog,
+                           settings=sr.Settings(slo=sr.SloSettings(latency=30)),
+                           workload=sr.Workload(kind="poisson", rate=0.7, requests=3000,
+                                                mix=(sr.MixEntry(text="Terraform the AWS infrastructure"),)))
+    rep = sr.report(scenario, tmp_path, load_factors=(1.0, 1.6), replications=2, executor="serial",
+                    compare_settings=False, progress=False)
+    page = _check_page(rep, [f for f in FIGURES if f != "Breaker and retry settings compared"])
+    assert list(rep.saturated) == [1.6] and "iac-golden-architect is busy" in rep.saturated[1.6]
+    assert "<b>Load factor 1.6 is saturated</b>" in page
+    assert rep.highest_load_within_slo == 1.0 and rep.slo_breached_at == 1.6
+    plan = rep.tables["capacity_plan"].set_index(["load_factor", "plugin"])
+    assert plan.capacity_needed[(1.6, "iac-golden-architect")] >= 2
+    assert rep.tables["plan_check"].set_index("load_factor").meets_slo[1.6]
+
+
+def test_every_figure_is_legible_with_units_on_its_axes(default_report):
+    for _, title, _, fig in figures(default_report):
+        assert text_overlaps(fig) == [], title
+        for ax in fig.axes:
+            labels = [lab for lab in (ax.get_xlabel(), ax.get_ylabel()) if lab]
+            assert labels and all(UNIT.search(lab) for lab in labels), (title, labels)
+
+
+def test_the_legibility_check_finds_overlapping_labels():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.subplots()
+    ax.annotate("first label", (0.5, 0.5))
+    ax.annotate("second label", (0.52, 0.5))
+    assert ("first label", "second label") in text_overlaps(fig)
+
+
+@pytest.mark.parametrize(("seconds", "unit"), [(30, "s"), (5400, "min"), (4 * 86400, "h")])
+def test_one_time_unit_by_magnitude(seconds, unit):
+    assert report_module.time_unit(seconds)[0] == unit
+
+
+def test_no_budget_binds_is_said_instead_of_a_table_of_zeros(default_report):
+    page = default_report.path.read_text(encoding="utf-8")
+    b = default_report.tables["budgets"]
+    assert (b[["optimized", "rejected_over_budget", "spent_over_budget"]].to_numpy() == 0).all()
+    assert "No budget ever binds" in page
 
 
 def test_report_on_the_real_azure_trace(tmp_path):
     trace = sr.traces.azure_code_2023()
-    rep = sr.report(default_scenario(), tmp_path, trace="azure-code-2023", load_factors=(1.0, 2.0),
-                    replications=1, seed=1)
-    _check_page(rep)
+    rep = sr.report(default_scenario(), tmp_path, trace="azure-code-2023", load_factors=(1.0,),
+                    replications=2, seed=1, compare_settings=False, progress=False)
+    _check_page(rep, [f for f in FIGURES if f != "Breaker and retry settings compared"])
     scenario = rep.scenario
     assert scenario.workload.trace == str(trace) and scenario.workload.trace_format == "azure"
     _same_as_run(rep, scenario, (1.0,))
@@ -115,7 +203,7 @@ def test_pdf_without_chromium_says_how_to_install_it(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(report_module.chromium() is None, reason="Chromium is not installed")
 def test_report_renders_in_headless_chromium_with_its_images(tmp_path):
-    rep = sr.report(out=tmp_path, load_factors=(1.0, 2.0), replications=1, executor="serial")
+    rep = sr.report(out=tmp_path, load_factors=(1.0, 2.0), replications=2, executor="serial", progress=False)
     exe = report_module.chromium()
     done = subprocess.run([exe, *report_module.CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
                            "--virtual-time-budget=5000", "--dump-dom", rep.path.as_uri()],

@@ -1,6 +1,7 @@
 """Sweeps, parameter paths, tuning: direction of effects, honest intervals, identical executors."""
 
 import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,7 +173,8 @@ def test_the_readme_goals_are_met_on_the_bundled_outage():
 
 def test_the_frontier_keeps_a_trade_off_only_when_the_intervals_show_it():
     frame = pd.DataFrame({
-        "x_mean": [1.0, 2.0, 3.0, 2.5, 5.0], "x_low": [0.9, 1.9, 2.9, 2.4, 4.9], "x_high": [1.1, 2.1, 3.1, 2.6, 5.1],
+        "x_mean": [1.0, 2.0, 3.0, 2.5, 5.0], "x_low": [0.9, 1.9, 2.9, 2.4, 4.9],
+        "x_high": [1.1, 2.1, 3.1, 2.6, 5.1],
         "y_mean": [10.0, 9.99, 5.0, 10.5, 4.0], "y_low": [9.9, 9.89, 4.9, 10.4, 3.0],
         "y_high": [10.1, 10.09, 5.1, 10.6, 5.0]}, index=["a", "b", "c", "d", "e"])
     front = sr.tune.__globals__["frontier"](frame, "x_mean", "y_mean")
