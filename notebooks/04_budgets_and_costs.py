@@ -54,12 +54,12 @@ plt.show()
 # NBVAL_IGNORE_OUTPUT
 scenario = with_params(sr.Scenario.default(), {"workload.requests": 1000})
 frame = sr.sweep(scenario, {"workload.budget": [None, 0.45, 0.35, 0.25, 0.15]}, replications=3, seed=1,
-                 progress=False, metrics=["cost_per_request", "rate_rejected", "latency_p95"])
+                 progress=False, metrics=["cost_per_request", "rejected_rate", "latency_p95"])
 agg = sr.aggregate(frame)
 
 # %%
 table = pd.DataFrame({m: pivot(agg, m).set_index("workload.budget")["mean"]
-                      for m in ["cost_per_request", "rate_rejected", "latency_p95"]})
+                      for m in ["cost_per_request", "rejected_rate", "latency_p95"]})
 table.index = table.index.map(lambda b: "none" if pd.isna(b) else f"${b:.2f}")
 table.plot(subplots=True, layout=(1, 3), figsize=(12, 3), marker="o", legend=False,
            title=list(table.columns))

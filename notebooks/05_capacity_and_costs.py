@@ -14,94 +14,110 @@
 # ---
 
 # %% [markdown]
-# # Capacity and costs, step by step
+# # Capacity and costs: the report's decisions, step by step
 #
-# `simroute report` answers two questions in one page: how much load can the orchestrator take, and
-# what will it cost. This notebook runs the same analysis with `sr.report` and walks through its
-# tables one by one, so that each step can be changed and looked at: the workload, the load factors,
-# the SLO, the capacity target. Times are in seconds unless a column or axis says minutes.
+# `simroute report` is a decision document: the SLO, the highest load today's capacity carries
+# within it, which loads are saturated, the slots to buy at each load with their monthly price
+# (verified by re-running the model at that capacity), the breaker and retry settings to run, and
+# where the money goes. This notebook calls the same function, `sr.report`, and reads its answers and
+# tables, so that each input can be changed and the decision looked at again: the workload, the
+# load factors, the SLO, the replications. The tables are in the metrics' own units (seconds,
+# shares, dollars; see the metrics reference); the figures use the report's one time unit.
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import display
 
 import simroute as sr
 from simroute.report import default_scenario
+from simroute.report_page import figures
 
-scenario = default_scenario()   # simroute/data/scenarios/report.yaml: the bundled trace, time scale 600
+scenario = default_scenario()   # simroute/data/scenarios/report.yaml: the bundled trace, time scale 3600
 w = scenario.workload
-print(scenario.name, w.kind, w.trace_format, "time scale", w.time_scale)
+print(scenario.name, w.kind, w.trace_format, "time scale", w.time_scale,
+      "| SLO: p95 <=", scenario.settings.slo.latency, "s")
 
 # %% [markdown]
-# ## 1. Offered load
+# ## 1. Run the report
 #
-# A load factor scales the trace's time axis (a factor of 2 compresses it to half the time). The
-# report runs each factor with replications and averages them; the SLO is its p95 target.
+# A load factor scales the trace's time axis (a factor of 2 compresses it to half the time). Each
+# load runs 5 replications (common seeds), so every estimate has a 95 % interval.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-factors = [0.5, 1, 2, 3]
-rep = sr.report(scenario, "simroute-report", load_factors=factors, replications=2, seed=1, progress=False)
+rep = sr.report(scenario, "simroute-report", load_factors=[0.5, 1, 2, 3], replications=5, seed=1,
+                progress=False)
 rep
 
-# %%
-cap = rep.tables["capacity"].set_index("load_factor")
-(cap[["latency_p50", "latency_p95", "latency_p99"]] / 60).round(1)   # minutes
+# %% [markdown]
+# ## 2. The decision
+#
+# The highest load that today's capacity carries within the SLO, the saturated loads (in words),
+# and for each load the slots to add, their price per month, the model spend per month, and the p95
+# latency the model gives when re-run at that capacity.
 
 # %%
-ax = (cap[["latency_p50", "latency_p95", "latency_p99"]] / 60).plot(marker="o", figsize=(7, 3),
-                                                                     ylabel="minutes", xlabel="load factor")
-ax.axhline(rep.slo_p95 / 60, color="black", ls="--", label="SLO (p95)")
-ax.legend()
-plt.show()
-print("first load factor over the SLO:", rep.slo_breached_at)
+print("SLO: p95 <=", rep.slo_p95, "s, from", rep.slo_source)
+print("today's capacity meets it up to load factor", rep.highest_load_within_slo)
+print("saturated loads:", rep.saturated or "none")
+check = rep.tables["plan_check"].set_index("load_factor")
+check[["rounds", "latency_p95", "latency_p95_low", "latency_p95_high", "meets_slo",
+       "capacity_cost_per_month", "model_spend_per_month"]].round(1)
+
+# %%
+plan = rep.tables["capacity_plan"]
+plan[plan.added > 0].pivot(index="plugin", columns="load_factor", values="added").fillna(0).astype(int)
 
 # %% [markdown]
-# ## 2. Where the queues form
+# ## 3. Outcomes against load, with intervals
 #
-# Utilization and mean queue wait per plugin. A plugin near utilization 1 is where the latency comes
-# from.
+# `rep.outcome(metric)` gives any summary metric per load with its interval; here the p95 latency
+# (seconds), the success rate and the cost per success.
 
 # %%
-plugins = rep.tables["plugins"]
-busiest = plugins.groupby("plugin").utilization.max().nlargest(4).index
-plugins[plugins.plugin.isin(busiest)].pivot(index="load_factor", columns="plugin",
-                                            values="utilization").round(3)
+pd.concat({m: rep.outcome(m).set_index("load_factor")[["mean", "ci_low", "ci_high"]]
+           for m in ["latency_p95", "success_rate", "cost_per_success"]}, axis=1).round(4)
 
 # %% [markdown]
-# ## 3. Capacity needed
+# ## 4. The report's figures
 #
-# For each plugin and load, the smallest number of slots whose M/M/c mean queue wait (Erlang C) stays
-# within 10 % of the plugin's mean service time, from the simulated arrival rate and service time.
+# The same figures as the page, with a unit on every axis and interval bands on the line figures.
 
 # %%
-need = rep.tables["required_capacity"]
-need[need.plugin.isin(busiest)].pivot(index="plugin", columns="load_factor", values="required_capacity")
+for _, title, caption, fig in figures(rep):
+    print(title, "—", caption)
+    display(fig)
 
 # %% [markdown]
-# ## 4. What it costs
+# ## 5. Breaker and retry settings
 #
-# Cost by model tier, by plugin and by request class (dollars), and spend per simulated hour at load
-# factor 1. Trace requests carry token counts, so they are priced per token.
+# The retries × failure-threshold grid at load factor 1, each with its interval; the recommendation
+# is the lowest cost per success that meets the SLO, and the settings within its interval are ties.
 
 # %%
-t = rep.tables
-fig, axes = plt.subplots(1, 3, figsize=(13, 3), layout="constrained")
-t["cost_by_tier"].set_index("tier").cost.sort_values().plot.barh(ax=axes[0], title="by tier ($)")
-by_plugin = t["cost_by_plugin"].set_index("plugin").cost.sort_values()
-by_plugin.tail(6).plot.barh(ax=axes[1], title="by plugin ($)")
-t["cost_by_class"].set_index("request_class").cost_per_request.plot.barh(ax=axes[2],
-                                                                          title="per request, by class ($)")
-plt.show()
-spend = t["spend"][t["spend"].load_factor == 1].set_index("hour").cost
-spend.plot(figsize=(9, 2.5), xlabel="hour", ylabel="$ per hour")
-plt.show()
+print(rep.recommended["settings"], "ties:", rep.recommended["ties"])
+rep.tables["settings"][["retry.max_retries", "breaker.failure_threshold", "cost_per_success_mean",
+                        "cost_per_success_low", "cost_per_success_high", "latency_p95_mean", "meets_slo",
+                        "recommended"]].round(4)
 
 # %% [markdown]
-# ## 5. The whole page
+# ## 6. Where the money goes
 #
-# The same tables, the breaker and retry settings compared on a cost–latency frontier, and every
-# figure, in one self-contained page (`simroute-report/index.html`) with its tables as CSV.
+# Cost per request by model tier and by request class at load factor 1 (dollars per request, with
+# intervals). Trace requests carry token counts, so they are priced per token.
 
 # %%
-cap[["latency_p95", "success_rate", "cost_per_request"]].round(2)
+rep.tables["cost_by_tier"].round(4)
+
+# %%
+rep.tables["cost_by_class"].round(4)
+
+# %% [markdown]
+# ## 7. The whole page
+#
+# Everything above, in one self-contained page (`simroute-report/index.html`) with its tables as CSV:
+# open it in a browser, or print it to PDF with `sr.report(..., pdf=True)`.
+
+# %%
+sorted(p.name for p in rep.path.parent.glob("*.csv"))
