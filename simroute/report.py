@@ -188,6 +188,10 @@ def _clip_shares(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _nonnegative(values: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(v if math.isnan(v) else max(v, 0.0) for v in values)
+
+
 def _upper(low: float, mean: float, high: float) -> float:
     return high if not math.isnan(high) else mean
 
@@ -398,7 +402,8 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
         plugins.append({"load_factor": lf, "plugin": plugin, "capacity": int(g.capacity.iloc[0]),
                         "slot_price": float(g.slot_price.iloc[0]), "utilization": u,
                         "utilization_low": max(u_low, 0.0), "utilization_high": min(u_high, 1.0),
-                        "queue_wait_mean": float(g.queue_wait_mean.mean()),
+                        **dict(zip(("queue_wait_mean", "queue_wait_low", "queue_wait_high"),
+                                   _nonnegative(interval(g.queue_wait_mean)[:3]), strict=True)),
                         "arrival_rate": float(g.arrival_rate.mean()),
                         "service_mean": float(g.service_mean.mean())})
     plug = pd.DataFrame(plugins)
@@ -418,8 +423,14 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
         columns={"mean": "cost_per_request"})
     by_class.insert(1, "requests", cls.groupby("request_class").requests.mean().reindex(
         by_class.request_class).to_numpy())
-    spend = parts["spend"].groupby(["load_factor", "hour"]).cost.sum().div(
-        parts["spend"].replication.nunique()).reset_index()
+    sp = parts["spend"]
+    reps = sp.replication.nunique()
+    # every replication's spend in every hour, an hour without spend counting as $0
+    full = sp.pivot_table(index=["load_factor", "hour"], columns="replication", values="cost",
+                          aggfunc="sum", fill_value=0.0).reindex(columns=range(reps), fill_value=0.0)
+    rows = [(lf, hour, *_nonnegative(interval(pd.Series(v))[:3]))
+            for (lf, hour), v in zip(full.index, full.to_numpy(), strict=True)]
+    spend = pd.DataFrame(rows, columns=["load_factor", "hour", "cost", "ci_low", "ci_high"])
     budgets = parts["budgets"].groupby("load_factor").mean(numeric_only=True).drop(
         columns=["replication", "seed"]).reset_index()
     window = parts["window"].groupby("load_factor").agg(hours=("hours", "mean"), cost=("cost", "mean"))

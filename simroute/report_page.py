@@ -146,7 +146,8 @@ def figures(rep: Report) -> list[tuple[str, str, str, Figure]]:
     for p in top:
         g = plug[plug.plugin == p]
         _band(a, g.load_factor, g.utilization, g.utilization_low, g.utilization_high, p)
-        b.plot(g.load_factor, g.queue_wait_mean / scale, marker="o", label=p)
+        _band(b, g.load_factor, g.queue_wait_mean / scale, g.queue_wait_low / scale,
+              g.queue_wait_high / scale, p)
     a.axhline(SATURATED_UTILIZATION, color="black", ls="--", lw=0.8)
     a.set_xlabel("load factor (× today's load)")
     a.set_ylabel("utilization (share of slots busy)")
@@ -236,11 +237,14 @@ def figures(rep: Report) -> list[tuple[str, str, str, Figure]]:
     fig = Figure(figsize=(9, 3.2), layout="constrained")
     ax = fig.subplots()
     for lf, g in sp.groupby("load_factor"):
-        ax.plot(g.hour, g.cost, label=f"load {lf:g}", lw=1)
+        line, = ax.plot(g.hour, g.cost, label=f"load {lf:g}", lw=1)
+        if g.ci_low.notna().any():
+            ax.fill_between(g.hour, g.ci_low, g.ci_high, color=line.get_color(), alpha=0.15, lw=0)
     ax.set_xlabel("simulated time (h)")
     ax.set_ylabel("spend ($ per hour)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    out.append(("cost", "Spend over time", "Dollars per simulated hour, mean over replications.", fig))
+    out.append(("cost", "Spend over time", "Dollars per simulated hour, mean over replications with 95 % "
+                "interval bands.", fig))
     return out
 
 
