@@ -120,4 +120,4 @@ rep.tables["cost_by_class"].round(4)
 # open it in a browser, or print it to PDF with `sr.report(..., pdf=True)`.
 
 # %%
-sorted(p.name for p in rep.path.parent.glob("*.csv"))
+print(rep.path.name, "and", ", ".join(f"{name}.csv" for name in rep.tables))

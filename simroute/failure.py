@@ -11,8 +11,12 @@ outcome                   meaning
                           The plugin keeps working on the call until its own work ends
 ``rate_limited``          a 429: refused at once (by the plugin's failure model, or by its
                           requests/tokens-per-minute limits) with a Retry-After
-``non_retryable``         an error that a retry on the same plugin cannot fix (context length,
-                          content filter): answered after an error latency; the phase moves on
+``non_retryable``         an error that a retry on the same plugin cannot fix (a bad request):
+                          answered after an error latency; the phase moves on
+``context_window``        a non-retryable error: the request is longer than the model's context
+                          window (a router can send it down a context-window fallback chain)
+``content_policy``        a non-retryable error: the provider's content filter refused the request
+                          (a router can send it down a content-policy fallback chain)
 ``rejected_open``         refused by the plugin's open circuit breaker (no call was made)
 ``rejected_bulkhead``     refused: the orchestrator already has the bulkhead's limit of calls
                           outstanding on the plugin
@@ -26,7 +30,7 @@ A :class:`FailureModel` says how a plugin fails *when* an attempt fails (the plu
 or a fault window's): which kind, with which shares, and how long each kind takes. Fault windows
 pick one kind (:attr:`~simroute.scenario.Fault.failure`): an outage can refuse fast (``error``) or
 hang (``timeout``). A failed attempt's duration comes from its kind, never from the success
-service time: ``error``, ``rate_limited`` and ``non_retryable`` answer after ``error_latency``;
+service time: every kind but ``timeout`` answers after ``error_latency``;
 a hanging call (``timeout``) holds the plugin for ``hang_s`` unless the caller cuts it first.
 """
 
@@ -43,17 +47,20 @@ from .schema import documented, setting
 
 __all__ = [
     "FailureModel", "FAILURE_KINDS", "OUTCOMES", "REFUSALS", "SUCCESS", "ERROR", "TIMEOUT",
-    "RATE_LIMITED", "NON_RETRYABLE", "REJECTED_OPEN", "REJECTED_BULKHEAD", "SHED", "DEADLINE",
-    "CANCELLED",
+    "RATE_LIMITED", "NON_RETRYABLE", "CONTEXT_WINDOW", "CONTENT_POLICY", "NOT_BILLED",
+    "REJECTED_OPEN", "REJECTED_BULKHEAD", "SHED", "DEADLINE", "CANCELLED",
 ]
 
 SUCCESS, ERROR, TIMEOUT, RATE_LIMITED, NON_RETRYABLE = (
     "success", "error", "timeout", "rate_limited", "non_retryable")
+CONTEXT_WINDOW, CONTENT_POLICY = "context_window", "content_policy"
 REJECTED_OPEN, REJECTED_BULKHEAD, SHED, DEADLINE, CANCELLED = (
     "rejected_open", "rejected_bulkhead", "shed", "deadline", "cancelled")
 
 #: the kinds a plugin's failure model (or a fault) can produce
-FAILURE_KINDS = (ERROR, TIMEOUT, RATE_LIMITED, NON_RETRYABLE)
+FAILURE_KINDS = (ERROR, TIMEOUT, RATE_LIMITED, NON_RETRYABLE, CONTEXT_WINDOW, CONTENT_POLICY)
+#: failures refused before any work: the provider does not bill them
+NOT_BILLED = (RATE_LIMITED, NON_RETRYABLE, CONTEXT_WINDOW, CONTENT_POLICY)
 #: outcomes decided before any call reaches the plugin (no work, no cost)
 REFUSALS = (REJECTED_OPEN, REJECTED_BULKHEAD, SHED, DEADLINE)
 OUTCOMES = (SUCCESS, *FAILURE_KINDS, *REFUSALS, CANCELLED)
@@ -73,8 +80,8 @@ class FailureModel:
     kinds: Mapping[str, float] = setting(doc="share of each failure kind among failures (sum 1)",
                                          lo=0, hi=1, choices=FAILURE_KINDS,
                                          factory=lambda: MappingProxyType({ERROR: 1.0}))
-    error_latency: ServiceTime = setting(doc="latency of a fast failure (error, rate_limited, "
-                                         "non_retryable)", unit="s",
+    error_latency: ServiceTime = setting(doc="latency of a fast failure (every kind but timeout)",
+                                         unit="s",
                                          factory=lambda: ServiceTime(dist="lognormal", mean=1.0, cv=0.5))
     hang_s: float = setting(600.0, "how long a hanging call holds the plugin (its own limit)",
                             unit="s", lo=0, lo_open=True)

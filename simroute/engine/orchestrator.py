@@ -45,8 +45,11 @@ from ..classify import classify
 from ..cost import optimize_cost
 from ..failure import (
     CANCELLED,
+    CONTENT_POLICY,
+    CONTEXT_WINDOW,
     DEADLINE,
     NON_RETRYABLE,
+    NOT_BILLED,
     RATE_LIMITED,
     REJECTED_BULKHEAD,
     REJECTED_OPEN,
@@ -73,7 +76,8 @@ ProcessGenerator = Generator[simpy.Event, Any, Any]
 
 _NONE: frozenset = frozenset()
 _FALLBACK_REASONS = {REJECTED_OPEN: "circuit_breaker_open", REJECTED_BULKHEAD: "bulkhead_full",
-                     NON_RETRYABLE: "non_retryable", SHED: "shed"}
+                     NON_RETRYABLE: "non_retryable", SHED: "shed", CONTEXT_WINDOW: "context_window",
+                     CONTENT_POLICY: "content_policy"}
 
 
 def _first(*values: float | None) -> float:
@@ -384,14 +388,8 @@ class Orchestrator:
     def _call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: RequestState, *,
               duration: float, kind: str, label: str | None = None) -> ProcessGenerator:
         """Attempts on one plugin, retried as the retry policy of each outcome says. Returns the
-        last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``).
-
-        One attempt: the plugin's guards admit it (or refuse it: no call is made), the call
-        queues and is served — raced against the timeout, and hedged when hedging is on — and the
-        guards see the outcome in reverse order. Without a timeout or hedging the call runs
-        inline here (no timer, nothing to cancel)."""
+        last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``)."""
         env = self.env
-        bus = self.bus
         label = label or (phase.name if phase else "")
         price = self._attempt_cost(phase, info)
         tier = phase.agents[0].tier if phase and phase.agents else ""
@@ -401,51 +399,16 @@ class Orchestrator:
         plan_duration = duration if self.settings.service == "plan" else None
         tokens = math.nan if math.isnan(info.context_tokens) else info.context_tokens + info.generated_tokens
         guards = self._guards[plugin]
-        server = self.servers[plugin]
         timeout = self._timeout[plugin]
         deadline = info._deadline
-        hedge = self._hedge
         retries: dict[RetryPolicy, int] = {}
         previous: float | None = None
         n = 0
         while True:
             n += 1
             info.attempts += 1
-            now = env.now
-            call = Call(rid, label, plugin, level, n, now, tier, tokens, deadline, price)
-            refusal = None
-            for i, guard in enumerate(guards):
-                refusal = guard.admit(call, now)
-                if refusal is not None:
-                    self._refuse(call, refusal, guards[:i], now)
-                    break
-            if refusal is not None:
-                result = call
-            else:
-                if bus.wanted:
-                    self._watch.sent(call)
-                until = min(now + timeout, deadline)
-                if hedge is not None:
-                    result = yield from self._hedged(call, until, model, plan_duration, info)
-                else:
-                    if until == math.inf:  # the common case, inline: what _serve does without a
-                        # timer (through _serve it is ~4 % slower, measured by benchmarks/engine.py)
-                        if not server.try_acquire():
-                            yield server.wait().event
-                        yield env.timeout(self._begin(call, model, plan_duration))
-                        server.release()
-                        self._ended(call)
-                    else:
-                        yield from self._serve(call, until, model, plan_duration)
-                    if not call.abandoned:
-                        self._write_attempt(call)
-                    self._charge(call, info)
-                    result = call
-                now = env.now
-                for guard in reversed(guards):
-                    guard.on_result(result, now)
-                if bus.wanted:
-                    self._watch.answered(result)
+            call = Call(rid, label, plugin, level, n, env.now, tier, tokens, deadline, price)
+            result = yield from self.attempt(call, info, guards, model, plan_duration, timeout)
             outcome = result.outcome
             if outcome == SUCCESS or outcome == DEADLINE:
                 return outcome
@@ -466,6 +429,47 @@ class Orchestrator:
             retries[policy] = done + 1
             info.retries += 1
             yield env.timeout(wait)
+
+    def attempt(self, call: Call, info: RequestState, guards: tuple, model, plan_duration: float | None,
+                timeout: float) -> ProcessGenerator:
+        """One attempt: the plugin's guards admit ``call`` (or one refuses it: no call is made),
+        the call queues and is served — raced against ``timeout`` and the request's deadline, and
+        hedged when hedging is on — and the guards see the outcome in reverse order. Returns the
+        call that ended the attempt (a hedged copy may win). Without a timeout or hedging the call
+        runs inline here (no timer, nothing to cancel)."""
+        env = self.env
+        now = env.now
+        for i, guard in enumerate(guards):
+            refusal = guard.admit(call, now)
+            if refusal is not None:
+                self._refuse(call, refusal, guards[:i], now)
+                return call
+        bus = self.bus
+        if bus.wanted:
+            self._watch.sent(call)
+        until = min(now + timeout, call.deadline)
+        if self._hedge is not None:
+            result = yield from self._hedged(call, until, model, plan_duration, info)
+        else:
+            if until == math.inf:  # the common case, inline: what _serve does without a timer
+                server = self.servers[call.plugin]
+                if not server.try_acquire():
+                    yield server.wait().event
+                yield env.timeout(self._begin(call, model, plan_duration))
+                server.release()
+                self._ended(call)
+            else:
+                yield from self._serve(call, until, model, plan_duration)
+            if not call.abandoned:
+                self._write_attempt(call)
+            self._charge(call, info)
+            result = call
+        now = env.now
+        for guard in reversed(guards):
+            guard.on_result(result, now)
+        if bus.wanted:
+            self._watch.answered(result)
+        return result
 
     def _refuse(self, call: Call, refusal, admitted: tuple, now: float) -> None:
         """A guard refused ``call``: the guards that had admitted it see the outcome; recorded."""
@@ -488,7 +492,7 @@ class Orchestrator:
         """The plugin answered the caller now, as drawn at :meth:`_begin`."""
         call.end = call.server_end = self.env.now
         kind = call.outcome
-        if kind == RATE_LIMITED or kind == NON_RETRYABLE:  # refused before any work: not billed
+        if kind in NOT_BILLED:  # refused before any work: not billed
             call.cost = 0.0
             if kind == RATE_LIMITED:
                 call.retry_after = self._failure_model[call.plugin].retry_after_s
