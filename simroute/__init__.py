@@ -18,7 +18,9 @@ sweeps, tuning and reports. The public API:
   :class:`HedgeSettings`, :class:`BulkheadSettings`, :class:`SheddingSettings`,
   :class:`RetryBudgetSettings`, :class:`SloSettings`, :class:`WarmupSettings`), :class:`Workload`,
   :class:`MixEntry`, :class:`Fault`,
-  :class:`ServiceTime`, :func:`read_trace` and the bundled :mod:`traces`.
+  :class:`ServiceTime`, :func:`read_trace` and the bundled :mod:`traces`; an LLM router's
+  :class:`ModelGroups` (:class:`RouterSettings`), imported from a LiteLLM config by
+  :func:`import_litellm` or :meth:`Scenario.from_litellm`.
 * **Running and analysing**: :func:`run` (:class:`Results`; its summary's metrics are
   :data:`METRICS`, also as :func:`metrics_table`), :func:`replay`, :func:`replay_flow`
   (:class:`FlowReplay`), :func:`sweep`, :func:`aggregate`, :func:`tune` (:class:`Tuning`),
@@ -47,6 +49,8 @@ from .discovery import Team, build_team, find_agents, score_agent
 from .distributions import ServiceTime
 from .errors import InputError, SimrouteError
 from .failure import OUTCOMES, FailureModel
+from .litellm import import_litellm
+from .modelgroups import ModelGroups
 from .plan import AgentLine, Phase, Plan
 from .retry import RetryBudget, RetryPolicy
 from .routing import RouteDecision, decide_route
@@ -57,6 +61,7 @@ from .settings import (
     BulkheadSettings,
     HedgeSettings,
     RetryBudgetSettings,
+    RouterSettings,
     Settings,
     SheddingSettings,
     SloSettings,
@@ -127,5 +132,6 @@ __all__ = [
     "load_catalog", "optimize_cost", "rollback_plan", "score_agent", "score_plugin", "score_plugins",
     "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES", "traces",
     "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
-    "SloSettings", "WarmupSettings", "METRICS", "metrics_table",
+    "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "RouterSettings", "ModelGroups",
+    "import_litellm",
 ]

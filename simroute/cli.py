@@ -262,6 +262,38 @@ def _tune(args: argparse.Namespace) -> int:
     return 0 if tuning.feasible else 1
 
 
+def _import(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    from .litellm import import_litellm
+    from .scenario import Scenario
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise InputError("exists; give --overwrite to replace it", file=str(out), field="out")
+    imported = import_litellm(args.config, rate=args.rate, requests=args.requests, group=args.group,
+                              context_tokens=args.context_tokens, generated_tokens=args.generated_tokens,
+                              name=args.name)
+    for line in imported.warnings:
+        print(f"simroute: warning: {line}", file=sys.stderr)
+    text = imported.to_yaml(args.config)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        scenario = Scenario.from_yaml(tmp)  # what was written loads (the same checks as validate)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    groups = scenario.model_groups.groups
+    print(f"wrote {out}: {len(scenario.model_groups.deployments)} deployments in {len(groups)} model groups "
+          f"({', '.join(groups)}); {len(imported.warnings)} keys not modelled")
+    return 0
+
+
 def _floats(text: str, field: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in text.split(","))
@@ -426,6 +458,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also render report.pdf with headless Chromium")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_report)
+    p = sub.add_parser("import", help="write a scenario from another tool's configuration (a LiteLLM "
+                                      "Router config)")
+    p.add_argument("tool", choices=("litellm",), help="whose configuration: litellm (a proxy config.yaml)")
+    p.add_argument("config", help="the configuration file")
+    p.add_argument("--out", required=True, help="the scenario YAML to write")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--rate", type=float, default=0.5,
+                   help="requests per second of the workload (default 0.5)")
+    p.add_argument("--requests", type=int, default=1000, help="how many requests (default 1000)")
+    p.add_argument("--group", default=None, help="the model group requests name (default: the first)")
+    p.add_argument("--context-tokens", type=float, default=1000.0,
+                   help="input tokens per request, for per-token prices (default 1000)")
+    p.add_argument("--generated-tokens", type=float, default=300.0,
+                   help="output tokens per request (default 300)")
+    p.add_argument("--name", default=None, help="the scenario's name (default: the config's file name)")
+    p.set_defaults(func=_import)
     p = sub.add_parser("route", help="classify, score and route one request with the catalog")
     p.add_argument("text", nargs="?", help="the request (default: the seed's example request)",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")

@@ -57,10 +57,14 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
         for i, (t, k, text, budget, ctx, gen) in enumerate(zip(*columns, strict=True)):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            entry = None if k < 0 else mix[k]
-            env.process(orch.request(i, text if entry is None else entry.text, budget, ctx, gen,
-                                     None if entry is None else entry.saga,
-                                     None if entry is None else entry.plan))
+            if k < 0:  # a trace row naming its request
+                env.process(orch.request(i, text, budget, ctx, gen, None))
+                continue
+            entry = mix[k]
+            if ctx != ctx and entry.context_tokens is not None:  # no tokens of its own (NaN)
+                ctx, gen = entry.context_tokens, entry.generated_tokens or 0.0
+            env.process(orch.request(i, entry.text, budget, ctx, gen, entry.saga, entry.plan, entry.group,
+                                     entry.stream))
 
     env.process(source())
     env.run(until=scenario.horizon)
@@ -74,8 +78,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
         "plugin": list(cap), "capacity": list(cap.values()), "breaker": [n in orch.breakers for n in cap],
         "busy_time": list(busy.values()),
         "utilization": [busy[n] / (cap[n] * end) if end > 0 else 0.0 for n in cap],
-        "breaker_open_time": [orch.breakers[n].open_time(end) if n in orch.breakers else 0.0
-                              for n in cap]})
+        "breaker_open_time": [_open_time(orch, n, end) for n in cap]})
     requests = Recorder.frame(rec.requests, seed, replication, consume=True).sort_values("request_id",
                                                                            ignore_index=True)
     return Results(
@@ -90,6 +93,15 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
         slo_latency=scenario.settings.slo.latency,
         fault_windows=tuple((f"faults[{i}] {f.plugin} {f.kind}", f.start, f.end)
                             for i, f in enumerate(scenario.faults)))
+
+
+def _open_time(orch: Orchestrator, plugin: str, end: float) -> float:
+    """Seconds the plugin's breaker was open, or its deployment cooling down."""
+    if plugin in orch.breakers:
+        return orch.breakers[plugin].open_time(end)
+    if orch.group_router is not None and plugin in orch.group_router.cooldowns:
+        return orch.group_router.cooldowns[plugin].open_time(end)
+    return 0.0
 
 
 def _warmup_end(scenario: Scenario, arrivals: np.ndarray) -> float:

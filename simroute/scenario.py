@@ -43,6 +43,7 @@ from . import traces
 from .catalog import Catalog, data_dir, load_catalog, parse_plugin_resilience, parse_service, plugin_number
 from .errors import InputError
 from .failure import FAILURE_KINDS
+from .modelgroups import ModelGroups, parse_model_groups
 from .plan import Plan
 from .saga import COMPENSATIONS, SAGAS, Saga, SagaStep
 from .schema import build
@@ -112,6 +113,8 @@ class Scenario:
             running end ``in_flight``.
         source: the file it was read from (for error messages).
         sagas: saga name → definition, for mix entries that name a saga.
+        model_groups: an LLM router's deployments, model groups and fallbacks, for mix entries that
+            name a group (:mod:`simroute.modelgroups`; empty: none).
     """
     name: str = "scenario"
     catalog: Catalog = field(default_factory=load_catalog)
@@ -122,9 +125,14 @@ class Scenario:
     horizon: float | None = None
     source: str = "<code>"
     sagas: Mapping[str, Saga] = field(default_factory=lambda: dict(SAGAS))  #: name → saga
+    model_groups: ModelGroups = field(default_factory=ModelGroups)
 
     def __post_init__(self) -> None:
         for i, m in enumerate(self.workload.mix):
+            if m.group is not None and m.group not in self.model_groups.groups:
+                known = ", ".join(self.model_groups.groups) or "none: the scenario has no model_groups"
+                raise InputError(f"unknown model group {m.group!r} (known: {known})",
+                                 file=self.source, entry=f"workload.mix[{i}]", field="group")
             if m.saga is not None and m.saga not in self.sagas:
                 raise InputError(f"unknown saga {m.saga!r} (known: {', '.join(self.sagas)})",
                                  file=self.source, entry=f"workload.mix[{i}]", field="saga")
@@ -168,14 +176,72 @@ class Scenario:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
+        """A scenario file (``simroute/data/scenarios/*.yaml`` are examples).
+
+        Parameters:
+            path: the YAML file.
+
+        Returns:
+            The validated scenario.
+
+        Raises:
+            InputError: a bad value (the message names the file, line, entry and field).
+        """
         path = Path(path)
         raw, lines = load_yaml(path)
-        file = str(path)
-        f = Fields(raw, file=file, entry="scenario", lines=lines)
+        return cls.from_dict(raw, source=str(path), lines=lines)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "<dict>", lines: Any = None,
+                  base: str | Path | None = None) -> Scenario:
+        """A scenario from the mapping a scenario file holds.
+
+        Parameters:
+            data: the mapping.
+            source: where it came from (errors name it).
+            lines: line numbers of its nodes (:func:`~simroute.yamlio.load_yaml`'s), if any.
+            base: the folder relative paths (catalog, trace, plans) start from (None: the source
+                file's folder, else the working directory).
+
+        Returns:
+            The validated scenario.
+
+        Raises:
+            InputError: a bad value (the message names the source, line, entry and field).
+        """
+        path = Path(base) / "scenario.yaml" if base is not None else Path(source)
+        f = Fields(data, file=source, entry="scenario", lines=lines)
         try:
-            return _parse(f, path, lines)
+            return _parse(f, path, lines, source)
         except InputError as exc:
-            raise exc.at(file=file) from None
+            raise exc.at(file=source) from None
+
+    @classmethod
+    def from_litellm(cls, config: str | Path | Mapping[str, Any], **options: Any) -> Scenario:
+        """A scenario from a LiteLLM Router config (:func:`simroute.litellm.import_litellm`); each key
+        that is not modelled is one ``UserWarning``.
+
+        Parameters:
+            config: a proxy ``config.yaml``, or a mapping with ``model_list`` and ``router_settings``.
+            options: the workload's options (``rate``, ``requests``, ``group``, ``context_tokens``,
+                ``generated_tokens``, ``name``).
+
+        Returns:
+            The scenario.
+
+        Raises:
+            InputError: a malformed config (one line naming the file, line and key).
+        """
+        import warnings
+
+        from .litellm import import_litellm
+
+        imported = import_litellm(config, **options)
+        for line in imported.warnings:
+            warnings.warn(line, UserWarning, stacklevel=2)
+        source = str(config) if not isinstance(config, Mapping) else "<litellm config>"
+        base = Path(config).parent if not isinstance(config, Mapping) else None
+        return cls.from_dict(imported.scenario, source=source, base=base)
 
 
 def _settings(raw: Any, file: str, lines: Any) -> Settings:
@@ -188,10 +254,13 @@ def _settings(raw: Any, file: str, lines: Any) -> Settings:
         raise InputError(exc.message, file=file, line=line, entry="settings", field=exc.field) from None
 
 
-def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
-    file = str(path)
+def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scenario:
+    file = source or str(path)
     cat_path = f.get("catalog", None)
     catalog = load_catalog(path.parent / cat_path) if cat_path else load_catalog()
+    groups = ModelGroups()
+    if f.has("model_groups"):
+        catalog, groups = parse_model_groups(f.get("model_groups"), catalog, file=file, lines=lines)
     for plugin, changes in f.mapping("overrides", {}).items():
         if plugin not in catalog.plugins:
             raise f.error("overrides", f"unknown plugin {plugin!r}")
@@ -224,10 +293,15 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
     for i, m in enumerate(w.get("mix")):
         h = Fields(m, file=file, entry=f"workload.mix[{i}]", lines=lines, path=("workload", "mix", i))
         plan_path = h.str("plan", None)
-        mix.append(MixEntry(text=h.str("text"), weight=h.number("weight", 1.0, lo=0, lo_open=True),
+        group = h.str("group", None)
+        mix.append(MixEntry(text=h.str("text", group if group is not None else ...),
+                            weight=h.number("weight", 1.0, lo=0, lo_open=True),
                             budget=h.number("budget", None, lo=0), saga=h.str("saga", None),
                             plan=(Plan.from_yaml(_resolve(path, plan_path), prices=catalog.tiers)
-                                  if plan_path else None)))
+                                  if plan_path else None),
+                            group=group, stream=h.boolean("stream", False),
+                            context_tokens=h.number("context_tokens", None, lo=0),
+                            generated_tokens=h.number("generated_tokens", None, lo=0)))
         h.finish()
     trace = w.get("trace", None)
     try:
@@ -264,7 +338,7 @@ def _parse(f: Fields, path: Path, lines: Any) -> Scenario:
     scenario = Scenario(name=f.str("name", path.stem), catalog=catalog, settings=settings,
                         workload=workload, faults=tuple(faults),
                         horizon=f.number("horizon", None, lo=0, lo_open=True), source=file,
-                        sagas=sagas)
+                        sagas=sagas, model_groups=groups)
     f.finish()
     return scenario
 

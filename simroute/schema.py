@@ -268,7 +268,7 @@ def set_path(obj: Any, parts: list[str] | tuple[str, ...], value: Any) -> Any:
 
 def describe(cls: type, prefix: str = "") -> list[dict[str, str]]:
     """One row per leaf field of ``cls``: ``path, type, default, unit, doc`` (nested classes
-    are expanded; mappings of classes as ``path.<key>.*``)."""
+    are expanded; mappings as ``path.<kind>``)."""
     rows = []
     hints = _hints(cls)
     for f in dataclasses.fields(cls):
@@ -281,10 +281,12 @@ def describe(cls: type, prefix: str = "") -> list[dict[str, str]]:
             continue
         if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
             value_type = typing.get_args(inner)[1]
-            if dataclasses.is_dataclass(value_type):
-                rows.append({"path": f"{path}.<kind>", "type": f"mapping of {_type_name(value_type)}",
-                             "default": "{}", "unit": "", "doc": f.metadata.get("doc", "")})
-                continue
+            scalar = not dataclasses.is_dataclass(value_type)
+            rows.append({"path": f"{path}.<kind>",
+                         "type": _type_name(value_type) if scalar else f"mapping of {_type_name(value_type)}",
+                         "default": "{}", "unit": f.metadata.get("unit", "") if scalar else "",
+                         "doc": f.metadata.get("doc", "")})
+            continue
         if f.default is not dataclasses.MISSING:
             default = f.default
         elif f.default_factory is not dataclasses.MISSING:

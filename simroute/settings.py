@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .breaker import BreakerSettings
+from .failure import FAILURE_KINDS
 from .retry import RETRYABLE, RetryPolicy
 from .schema import check, describe, documented, setting
 from .scoring import ScoringWeights
 
 __all__ = ["Settings", "RetryBudgetSettings", "TimeoutSettings", "HedgeSettings", "BulkheadSettings",
-           "SheddingSettings", "SloSettings", "WarmupSettings", "settings_reference"]
+           "SheddingSettings", "SloSettings", "WarmupSettings", "RouterSettings", "settings_reference"]
 
 
 @documented
@@ -95,6 +96,39 @@ class SheddingSettings:
 
 @documented
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RouterSettings:
+    """LiteLLM-style routing of requests to model groups (scenarios with ``model_groups``, such as
+    those ``simroute import litellm`` writes): retries, fallbacks and deployment cooldowns with
+    the LiteLLM Router's semantics and defaults (see ``docs/litellm.md``)."""
+
+    num_retries: int = setting(2, "retries of a model group after its first attempt (LiteLLM's "
+                               "num_retries; its default is the OpenAI SDK's 2)", unit="retries", lo=0)
+    retry_after: float = setting(0.0, "least wait before a retry when the router backs off (LiteLLM's "
+                                 "retry_after)", unit="s", lo=0)
+    retry_policy: Mapping[str, int] = setting(
+        doc="retries per failure kind of the group's first failure, instead of num_retries "
+            "(LiteLLM's retry_policy: timeout, rate_limited, content_policy, non_retryable and "
+            "context_window ← its Timeout, RateLimit, ContentPolicyViolation and BadRequest counts)",
+        choices=FAILURE_KINDS, lo=0, factory=lambda: MappingProxyType({}))
+    max_fallbacks: int = setting(5, "fallback hops at most (LiteLLM's max_fallbacks)", unit="hops", lo=0)
+    allowed_fails: int | None = setting(None, "failures a deployment may have before it cools down "
+                                        "(null: not set, LiteLLM's failure-rate rule)", unit="calls",
+                                        lo=0)
+    allowed_fails_policy: Mapping[str, int] = setting(
+        doc="allowed fails per failure kind (LiteLLM's allowed_fails_policy)", choices=FAILURE_KINDS,
+        lo=0, factory=lambda: MappingProxyType({}))
+    cooldown_time: float = setting(5.0, "how long a deployment cools down (LiteLLM's cooldown_time)",
+                                   unit="s", lo=0)
+    disable_cooldowns: bool = setting(False, "no deployment ever cools down")
+
+    def __post_init__(self) -> None:
+        check(self)
+        object.__setattr__(self, "retry_policy", MappingProxyType(dict(self.retry_policy)))
+        object.__setattr__(self, "allowed_fails_policy", MappingProxyType(dict(self.allowed_fails_policy)))
+
+
+@documented
+@dataclass(frozen=True, kw_only=True, slots=True)
 class SloSettings:
     """The service-level objective that summaries and reports judge latency against."""
 
@@ -135,6 +169,7 @@ class Settings:
     bulkhead: BulkheadSettings = setting(doc="", factory=BulkheadSettings)
     shedding: SheddingSettings = setting(doc="", factory=SheddingSettings)
     weights: ScoringWeights = setting(doc="", factory=ScoringWeights)
+    router: RouterSettings = setting(doc="", factory=RouterSettings)
     slo: SloSettings = setting(doc="", factory=SloSettings)
     warmup: WarmupSettings = setting(doc="", factory=WarmupSettings)
     bus_latency: float = setting(0.0, "message delivery latency", unit="s", lo=0)

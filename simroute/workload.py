@@ -52,12 +52,21 @@ class MixEntry:
         budget: dollars per request (None: no budget).
         saga: run as this saga instead of a routed plan.
         plan: run this documented plan instead of the router's (still routed).
+        group: send it to this model group of the scenario's ``model_groups`` instead (an LLM
+            router's request; see :mod:`simroute.modelgroups`).
+        stream: a streaming request (a deployment's ``stream_timeout_s`` applies).
+        context_tokens: its input tokens when the workload gives none (a trace's rows carry theirs).
+        generated_tokens: its output tokens when the workload gives none.
     """
     text: str
     weight: float = 1.0
     budget: float | None = None  #: dollars; None = no budget
     saga: str | None = None  #: run as this saga instead of a routed plan
     plan: Plan | None = None  #: run this documented plan instead of the router's (still routed)
+    group: str | None = None  #: a model group (LLM router request)
+    stream: bool = False
+    context_tokens: float | None = None
+    generated_tokens: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

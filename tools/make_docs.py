@@ -4,6 +4,8 @@
 
 * ``docs/settings.md`` — every setting, from its declaration (:mod:`simroute.settings`);
 * ``docs/metrics.md`` — every summary metric, from :data:`simroute.metrics.METRICS`;
+* ``docs/litellm.md`` — the LiteLLM import's key mapping (:data:`simroute.litellm.MAPPING`) and
+  the router semantics, from the modules' docstrings;
 * ``docs/cli.md`` — every command and option, from the command line's own parser;
 * ``docs/api.md`` — every public name of ``simroute.__all__``, rendered by mkdocstrings.
 """
@@ -56,6 +58,50 @@ def metrics_page() -> str:
     return METRICS_HEADER + metrics_reference()
 
 
+LITELLM_HEADER = """# Modelling a LiteLLM router
+
+`simroute import litellm CONFIG.yaml --out SCENARIO.yaml` (or `sr.Scenario.from_litellm(path)`)
+reads a LiteLLM proxy `config.yaml` and writes an ordinary scenario. You can edit, validate, run,
+sweep and report on it like any other. Each deployment becomes a plugin and each `model_name`
+becomes a model group. The router's fallbacks, retries and cooldowns keep LiteLLM's semantics and
+defaults. [Notebook 07](tutorials/07_litellm_failover.ipynb) replays an outage, a 429 storm and a
+hanging provider, and tunes `allowed_fails`, `cooldown_time` and `num_retries`. This page is
+generated from the code by `python tools/make_docs.py`.
+
+```bash
+simroute import litellm simroute/data/litellm/example_config.yaml --out litellm.yaml
+simroute run litellm.yaml
+```
+
+## How each key maps
+
+Any key not in this table gets one warning line when the config is imported. The warning names the
+file, line and key, and says why the key is not modelled.
+
+"""
+
+
+def litellm_page() -> str:
+    import inspect
+
+    from simroute import cooldown, litellm, modelgroups
+    from simroute.engine import grouprouter
+
+    def body(module) -> str:
+        """A module docstring's body, its reST inline markup as Markdown."""
+        import re
+
+        text = inspect.cleandoc(module.__doc__).split("\n", 1)[1].strip()
+        text = re.sub(r":\w+:`~?([^`]+)`", lambda m: f"`{m.group(1).split('.')[-1]}`", text)
+        text = text.replace("``", "`").replace("::\n", ":\n")
+        return text
+
+    return (LITELLM_HEADER + litellm.mapping_reference() + "\n## What is imported\n\n" + body(litellm)
+            + "\n\n## Model groups in a scenario\n\n" + body(modelgroups)
+            + "\n\n## How a request is served\n\n" + body(grouprouter)
+            + "\n\n## Cooldowns\n\n" + body(cooldown) + "\n")
+
+
 def cli_page() -> str:
     """Each command's ``--help``, as the parser prints it."""
     import argparse
@@ -90,7 +136,8 @@ def api_page() -> str:
     return "\n".join(lines)
 
 
-PAGES = {"settings.md": settings_page, "metrics.md": metrics_page, "cli.md": cli_page, "api.md": api_page}
+PAGES = {"settings.md": settings_page, "metrics.md": metrics_page, "litellm.md": litellm_page,
+         "cli.md": cli_page, "api.md": api_page}
 
 
 def main() -> None:

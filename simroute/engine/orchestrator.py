@@ -62,6 +62,7 @@ from ..retry import RetryBudget, RetryPolicy
 from ..routing import decide_route, fallback_chain
 from ..saga import Saga, rollback_plan
 from .bus import MessageBus
+from .grouprouter import GroupRouter
 from .guards import build_guards
 from .observers import BusObserver
 from .plugins import PluginServer
@@ -140,6 +141,8 @@ class Orchestrator:
         self._subscribe()
         self._watch = BusObserver(self.bus, self.orchestrator_name, self._payload, self._topics)  #: if wanted
         self.active: dict[int, RequestState] = {}
+        self.group_router = GroupRouter(self, scenario.model_groups) if scenario.model_groups else None
+        self._free_failures = frozenset(scenario.model_groups.deployments)  #: failed calls cost nothing
 
     # ------------------------------------------------------------------ wiring
     def _subscribe(self) -> None:
@@ -153,10 +156,11 @@ class Orchestrator:
 
     def _on_transition(self, plugin: str):
         def record(t: float, frm: str, to: str) -> None:
-            if to == OPEN:
-                self._open.add(plugin)
-            else:
-                self._open.discard(plugin)
+            if plugin in self.breakers:  # (a deployment's cooldown is not routed around)
+                if to == OPEN:
+                    self._open.add(plugin)
+                else:
+                    self._open.discard(plugin)
             self.rec.add(self.rec.breakers, plugin, t, frm, to)
             self.bus.publish(f"circuit-breaker/{to.replace('_', '-')}", type="event", source=plugin,
                              payload={"plugin": plugin, "from": frm, "to": to, "time": t})
@@ -253,13 +257,17 @@ class Orchestrator:
 
     # ------------------------------------------------------------------ one request
     def request(self, rid: int, text: str, budget: float, ctx: float, gen: float,
-                saga: str | None, plan: Plan | None = None) -> ProcessGenerator:
+                saga: str | None, plan: Plan | None = None, group: str | None = None,
+                stream: bool = False) -> ProcessGenerator:
         arrival = self.env.now
         info = RequestState(rid, arrival, text, budget, ctx, gen, saga, arrival + self._deadline)
         self.active[rid] = info
         if self.retry_budget is not None:
             self.retry_budget.record_request(arrival)
-        if saga is not None:
+        if group is not None:
+            assert self.group_router is not None  # the scenario checks that the group exists
+            status, reason = yield from self.group_router.request(rid, group, info, stream)
+        elif saga is not None:
             status, reason = yield from self._run_saga(rid, self.sagas[saga], info)
         else:
             status, reason = yield from self._run_routed(rid, text, budget, info, plan)
@@ -271,10 +279,14 @@ class Orchestrator:
         self._write_request(info)
 
     def flush(self) -> None:
-        """Write the rows of abandoned calls the plugins were still working on (end of run)."""
+        """Write the rows of abandoned calls the plugins were still working on, and the ends of
+        cooldowns that ended unobserved (end of run)."""
         for call in self._pending.values():
             self._write_attempt(call)
         self._pending.clear()
+        if self.group_router is not None:
+            for cooldown in self.group_router.cooldowns.values():
+                cooldown.available(self.env.now)
 
     def _run_routed(self, rid: int, text: str, budget: float, info: RequestState,
                     documented: Plan | None = None) -> ProcessGenerator:
@@ -460,6 +472,8 @@ class Orchestrator:
                 self._ended(call)
             else:
                 yield from self._serve(call, until, model, plan_duration)
+            if call.outcome != SUCCESS and call.plugin in self._free_failures:
+                call.cost = 0.0  # an LLM provider does not bill a failed call
             if not call.abandoned:
                 self._write_attempt(call)
             self._charge(call, info)

@@ -1,0 +1,226 @@
+"""Requests to a model group, served as the LiteLLM Router serves them (SimPy mechanism).
+
+A request that names a model group (:mod:`simroute.modelgroups`) runs this flow, after LiteLLM's
+``async_function_with_fallbacks`` and ``async_function_with_retries`` (``litellm/router.py``):
+
+1. **Pick** a deployment of the group that is not cooling down, at random, weighted as
+   :meth:`~simroute.modelgroups.ModelGroups.weights` says (LiteLLM's simple shuffle). When every
+   deployment is cooling down, the group fails at once ("no deployments available"): no call is
+   made and no retry is spent.
+2. **Call** it: the deployment's guards, queue, latency, timeout and failure model are those of
+   any plugin (:meth:`Orchestrator.attempt`). The outcome feeds the deployment's
+   :class:`~simroute.cooldown.DeploymentCooldown`.
+3. **Retry**: after the group's *first* failure, no retry is made when the failure is
+   ``context_window`` (or ``content_policy``) and the router has context-window (content-policy)
+   fallbacks; when it is a 429, no deployment is available and the router has fallbacks; or when
+   no deployment is available at all. Otherwise the group gets ``retry_policy[kind]`` retries (the
+   first failure's kind), else ``num_retries``. Before each retry the router waits 0 s when the
+   group has several deployments and one is available; otherwise the first failure's Retry-After
+   if it is a 429 with one of at most 60 s, else an exponential backoff of 0.5 s × 2^k (at most
+   8 s) × a jitter uniform in (0.75, 1], at least ``retry_after``, where k counts the retries made
+   before the one that failed (LiteLLM's count): 0.5 s before the first retry and after it fails,
+   then 1 s, 2 s … LiteLLM also waits after the last retry fails, before it gives up; so does the
+   model. A retry picks again (step 1),
+   possibly the same deployment.
+4. **Fall back**: when the group has failed, the fallback groups are tried in order, each with its
+   own retries (a fallback resets the retry cycle), chosen by the first failure's kind
+   (:meth:`~simroute.modelgroups.ModelGroups.fallbacks_for`); a fallback group's own fallbacks
+   are followed too, up to ``max_fallbacks`` hops.
+
+The request *succeeds* when its own group answers, is *degraded* when a fallback group answers, and
+*fails* otherwise (reason: the first failure's kind, or "no deployments available"). Each call is a
+row of the attempts table: ``phase`` is the group, ``fallback_level`` the fallback hop (0: the
+request's group), ``attempt`` the attempt number in that group's retry cycle. Cooldowns are rows of
+``breaker_events`` (``closed → open`` when one starts, ``open → closed`` when it ends).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..cooldown import DeploymentCooldown
+from ..failure import CONTENT_POLICY, CONTEXT_WINDOW, DEADLINE, FAILURE_KINDS, RATE_LIMITED, SUCCESS
+from .records import Call
+
+if TYPE_CHECKING:
+    from ..modelgroups import ModelGroups
+    from .orchestrator import Orchestrator, ProcessGenerator
+    from .records import RequestState
+
+__all__ = ["GroupRouter", "NO_DEPLOYMENTS"]
+
+NO_DEPLOYMENTS = "no deployments available"
+INITIAL_RETRY_DELAY = 0.5  #: seconds (LiteLLM's _calculate_retry_after, as the OpenAI SDK's)
+MAX_RETRY_DELAY = 8.0  #: seconds
+MAX_RETRY_AFTER = 60.0  #: a Retry-After longer than this is not obeyed
+
+
+class GroupRouter:
+    """The model-group flow of one run (see the module docstring).
+
+    Parameters:
+        orch: the run's orchestrator.
+        groups: the scenario's model groups.
+    """
+
+    def __init__(self, orch: Orchestrator, groups: ModelGroups) -> None:
+        self.orch = orch
+        self.groups = groups
+        self.settings = s = orch.settings.router
+        self.rng = orch.rng_retry
+        self.cooldowns = {
+            name: DeploymentCooldown(
+                group_size=len(groups.groups[d.group]), allowed_fails=s.allowed_fails,
+                allowed_fails_policy=s.allowed_fails_policy, cooldown_time=s.cooldown_time,
+                own_cooldown_time=d.cooldown_time, disabled=s.disable_cooldowns,
+                on_transition=orch._on_transition(name))
+            for name, d in groups.deployments.items()}
+        self._weights = {g: groups.weights(g) for g in groups.groups}
+        self._has_fallbacks = bool(groups.fallbacks)
+
+    def available(self, group: str, t: float) -> list[str]:
+        """The group's deployments that are not cooling down at ``t``."""
+        return [n for n in self.groups.groups[group] if self.cooldowns[n].available(t)]
+
+    def pick(self, group: str, candidates: list[str]) -> str:
+        """One of ``candidates`` (the group's available deployments), by the group's weights."""
+        if len(candidates) == 1:
+            return candidates[0]
+        weights = self._weights[group]
+        if weights is None:
+            return candidates[int(self.rng.integers(len(candidates)))]
+        members = self.groups.groups[group]
+        w = np.array([weights[members.index(c)] for c in candidates], float)
+        if w.sum() <= 0:
+            return candidates[int(self.rng.integers(len(candidates)))]
+        return candidates[int(np.searchsorted(np.cumsum(w), self.rng.random() * w.sum(), side="right"))]
+
+    # ------------------------------------------------------------------ one request
+    def request(self, rid: int, group: str, info: RequestState, stream: bool) -> ProcessGenerator:
+        """Serve request ``rid`` on ``group``; returns ``(status, reason)``."""
+        info.primary = group
+        info.phases = 1
+        level, kind = yield from self._with_fallbacks(rid, group, info, stream, 0, 0)
+        if level is not None:
+            return ("succeeded", "") if level == 0 else ("degraded", "")
+        if kind == DEADLINE:
+            return "failed", DEADLINE
+        return "failed", kind or NO_DEPLOYMENTS
+
+    def _with_fallbacks(self, rid: int, group: str, info: RequestState, stream: bool, depth: int,
+                        level: int) -> ProcessGenerator:
+        """The group with its retries, then its fallback groups. Returns ``(level that answered or
+        None, the first failure's kind)``."""
+        ok, kind = yield from self._with_retries(rid, group, info, stream, level)
+        if ok:
+            return level, None
+        if kind == DEADLINE or depth >= self.settings.max_fallbacks:
+            return None, kind
+        for fallback in self.groups.fallbacks_for(group, kind):
+            if fallback == group:
+                continue
+            info.fallbacks += 1
+            answered, _ = yield from self._with_fallbacks(rid, fallback, info, stream, depth + 1,
+                                                          level + 1)
+            if answered is not None:
+                return answered, None
+        return None, kind
+
+    def _with_retries(self, rid: int, group: str, info: RequestState, stream: bool,
+                      level: int) -> ProcessGenerator:
+        """The group's first attempt and its retries. Returns ``(succeeded, the first failure's
+        kind; None when no deployment was available)``."""
+        env = self.orch.env
+        members = self.groups.groups[group]
+        n = 1
+        first = yield from self._one(rid, group, info, stream, level, n)
+        if first.outcome in (SUCCESS, DEADLINE):
+            return first.outcome == SUCCESS, first.outcome
+        kind, retry_after = first.outcome, first.retry_after
+        healthy = self.available(group, env.now)
+        if not self._should_retry(kind, healthy):
+            return False, kind
+        retries = self.settings.retry_policy.get(kind, self.settings.num_retries) if kind else \
+            self.settings.num_retries
+        if retries <= 0:
+            return False, kind
+        yield env.timeout(self._sleep(kind, retry_after, retries, retries, healthy, len(members)))
+        for k in range(retries):
+            n += 1
+            info.retries += 1
+            result = yield from self._one(rid, group, info, stream, level, n)
+            if result.outcome == SUCCESS:
+                return True, kind
+            if result.outcome == DEADLINE:
+                return False, DEADLINE
+            healthy = self.available(group, env.now)
+            yield env.timeout(self._sleep(kind, retry_after, retries - k, retries, healthy, len(members)))
+        return False, kind
+
+    def _should_retry(self, kind: str | None, healthy: list[str]) -> bool:
+        """LiteLLM's ``should_retry_this_error`` on the group's first failure."""
+        if kind is None:
+            return False  # no deployment was available
+        if kind == CONTEXT_WINDOW and self.groups.context_window_fallbacks:
+            return False
+        if kind == CONTENT_POLICY and self.groups.content_policy_fallbacks:
+            return False
+        if kind == RATE_LIMITED and not healthy and self._has_fallbacks:
+            return False
+        return bool(healthy)
+
+    def _sleep(self, kind: str | None, retry_after: float, remaining: int, retries: int,
+               healthy: list[str], size: int) -> float:
+        """LiteLLM's ``_time_to_sleep_before_retry`` (with the first failure's Retry-After)."""
+        if size > 1 and healthy:
+            return 0.0
+        if kind == RATE_LIMITED and 0 < retry_after <= MAX_RETRY_AFTER:
+            return retry_after
+        backoff = min(INITIAL_RETRY_DELAY * 2.0 ** (retries - remaining), MAX_RETRY_DELAY)
+        wait = backoff * (1 - 0.25 * self.rng.random())
+        return max(wait, self.settings.retry_after)
+
+    def _one(self, rid: int, group: str, info: RequestState, stream: bool, level: int,
+             n: int) -> ProcessGenerator:
+        """One attempt on the group: a pick and a call (or no call when every deployment is
+        cooling down: outcome None). Returns the :class:`Call` (or a stand-in with outcome None)."""
+        orch = self.orch
+        env = orch.env
+        if env.now >= info._deadline:
+            return _NoCall(DEADLINE)
+        candidates = self.available(group, env.now)
+        if not candidates:
+            return _NoCall(None)
+        name = self.pick(group, candidates)
+        plugin = orch.catalog.plugins[name]
+        tier = orch.catalog.tiers[plugin.default_tier]
+        ctx, gen = info.context_tokens, info.generated_tokens
+        tokens = math.nan if math.isnan(ctx) else ctx + gen
+        price = (tier.token_cost(ctx, gen) or 0.0) if not math.isnan(ctx) else tier.price
+        timeout = orch._timeout[name]
+        own = self.groups.deployments[name].stream_timeout_s
+        if stream and own is not None:
+            timeout = own
+        info.attempts += 1
+        call = Call(rid, group, name, level, n, env.now, tier.name, tokens, info._deadline, price)
+        model = orch.catalog.plugins[name].service_for(None)
+        result = yield from orch.attempt(call, info, orch._guards[name], model, None, timeout)
+        cooldown = self.cooldowns[name]
+        if result.outcome == SUCCESS:
+            cooldown.record_success(env.now)
+        elif result.outcome in FAILURE_KINDS:
+            cooldown.record_failure(env.now, result.outcome, result.retry_after)
+        return result
+
+
+class _NoCall:
+    """The outcome of an attempt that made no call (no deployment available, or the deadline)."""
+
+    __slots__ = ("outcome", "retry_after")
+
+    def __init__(self, outcome: str | None) -> None:
+        self.outcome = outcome
+        self.retry_after = 0.0

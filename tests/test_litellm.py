@@ -1,0 +1,354 @@
+"""LiteLLM import and router semantics: key mapping, warnings, cooldowns, retries and fallbacks."""
+
+import math
+
+import pytest
+
+import simroute as sr
+from simroute.cooldown import DeploymentCooldown
+from simroute.litellm import import_litellm
+from simroute.params import with_params
+
+EXAMPLE = sr.catalog.data_dir() / "litellm" / "example_config.yaml"
+
+REALISTIC = {
+    "model_list": [
+        {"model_name": "gpt-4o",
+         "litellm_params": {"model": "azure/gpt-4o", "api_key": "os.environ/KEY", "rpm": 600, "tpm": 90000,
+                            "timeout": 30, "stream_timeout": 10, "max_parallel_requests": 8, "weight": 2,
+                            "cooldown_time": 12, "input_cost_per_token": 2.5e-6},
+         "model_info": {"id": "east", "output_cost_per_token": 1e-5}},
+        {"model_name": "gpt-4o", "tpm": 1000, "litellm_params": {"model": "openai/gpt-4o"}},
+        {"model_name": "claude", "litellm_params": {"model": "anthropic/claude"}},
+        {"model_name": "long", "litellm_params": {"model": "anthropic/claude-long"}},
+    ],
+    "router_settings": {
+        "num_retries": 4, "retry_after": 1.5, "allowed_fails": 2, "cooldown_time": 30,
+        "disable_cooldowns": False, "max_fallbacks": 3, "timeout": 45, "routing_strategy": "simple-shuffle",
+        "retry_policy": {"TimeoutErrorRetries": 1, "RateLimitErrorRetries": 6,
+                         "ContentPolicyViolationErrorRetries": 0, "BadRequestErrorRetries": 0},
+        "allowed_fails_policy": {"RateLimitErrorAllowedFails": 10, "InternalServerErrorAllowedFails": 3},
+        "fallbacks": [{"gpt-4o": ["claude"]}], "default_fallbacks": ["claude"],
+        "context_window_fallbacks": [{"gpt-4o": ["long"]}],
+        "content_policy_fallbacks": [{"gpt-4o": ["claude"]}],
+    },
+}
+
+
+def get(mapping, path):
+    for part in path.split("/"):
+        mapping = mapping[int(part)] if isinstance(mapping, list) else mapping[part]
+    return mapping
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("model_groups/deployments/0/name", "east"),
+    ("model_groups/deployments/0/group", "gpt-4o"),
+    ("model_groups/deployments/0/model", "azure/gpt-4o"),
+    ("model_groups/deployments/0/rpm", 600),
+    ("model_groups/deployments/0/tpm", 90000),
+    ("model_groups/deployments/0/timeout_s", 30),
+    ("model_groups/deployments/0/stream_timeout_s", 10),
+    ("model_groups/deployments/0/capacity", 8),
+    ("model_groups/deployments/0/weight", 2),
+    ("model_groups/deployments/0/cooldown_time", 12),
+    ("model_groups/deployments/0/input_cost_per_token", 2.5e-6),
+    ("model_groups/deployments/0/output_cost_per_token", 1e-5),  # from model_info
+    ("model_groups/deployments/1/name", "gpt-4o-2"),  # no id: group and position
+    ("model_groups/deployments/1/tpm", 1000),  # an entry-level tpm
+    ("settings/router/num_retries", 4),
+    ("settings/router/retry_after", 1.5),
+    ("settings/router/allowed_fails", 2),
+    ("settings/router/cooldown_time", 30),
+    ("settings/router/disable_cooldowns", False),
+    ("settings/router/max_fallbacks", 3),
+    ("settings/router/retry_policy", {"timeout": 1, "rate_limited": 6, "content_policy": 0,
+                                      "non_retryable": 0, "context_window": 0}),
+    ("settings/router/allowed_fails_policy", {"rate_limited": 10, "error": 3}),
+    ("settings/timeout/attempt", 45),
+    ("settings/breaker/enabled", False),
+    ("model_groups/fallbacks", {"gpt-4o": ["claude"], "*": ["claude"]}),
+    ("model_groups/context_window_fallbacks", {"gpt-4o": ["long"]}),
+    ("model_groups/content_policy_fallbacks", {"gpt-4o": ["claude"]}),
+])
+def test_every_supported_key_maps_to_its_scenario_field(path, expected):
+    imported = import_litellm(REALISTIC)
+    assert get(imported.scenario, path) == expected
+    sr.Scenario.from_dict(imported.scenario)  # an ordinary, valid scenario
+
+
+def test_litellm_settings_are_the_defaults_router_settings_override():
+    cfg = {"model_list": REALISTIC["model_list"][:3],
+           "litellm_settings": {"num_retries": 7, "request_timeout": 99, "allowed_fails": 5,
+                                "fallbacks": [{"gpt-4o": ["claude"]}]},
+           "router_settings": {"num_retries": 1}}
+    s = import_litellm(cfg).scenario
+    assert s["settings"]["router"]["num_retries"] == 1 and s["settings"]["router"]["allowed_fails"] == 5
+    assert s["settings"]["timeout"]["attempt"] == 99
+    assert s["model_groups"]["fallbacks"] == {"gpt-4o": ["claude"]}
+    plain = import_litellm({"model_list": REALISTIC["model_list"][:1]}).scenario["settings"]
+    assert plain["router"] == {"num_retries": 2, "retry_after": 0.0, "allowed_fails": None,
+                               "cooldown_time": 5.0, "max_fallbacks": 5}
+    assert plain["timeout"]["attempt"] == 6000
+
+
+def test_every_key_not_modelled_is_one_warning_line():
+    imported = import_litellm(EXAMPLE)
+    keys = [w.split(": ")[1] for w in imported.warnings]
+    assert keys == ["model_list[].litellm_params.api_base", "model_list[].litellm_params.api_key",
+                    "model_list[].litellm_params.aws_region_name", "litellm_settings.drop_params"]
+    assert all("\n" not in w and w.startswith(f"{EXAMPLE}:") for w in imported.warnings)
+    assert "connection setting" in imported.warnings[0]
+    odd = import_litellm({"model_list": [{"model_name": "a",
+                                          "litellm_params": {"model": "x", "num_retries": 3}}],
+                          "router_settings": {"routing_strategy": "latency-based-routing", "redis_host": "r",
+                                              "retry_policy": {"InternalServerErrorRetries": 4}},
+                          "general_settings": {"master_key": "k"}})
+    text = "\n".join(odd.warnings)
+    for key in ("general_settings", "litellm_params.num_retries", "routing_strategy", "redis_host",
+                "InternalServerErrorRetries"):
+        assert text.count(key) == 1, key
+    assert "error" not in odd.scenario["settings"]["router"].get("retry_policy", {})
+    with pytest.warns(UserWarning) as caught:
+        sr.Scenario.from_litellm(EXAMPLE)
+    assert [str(w.message) for w in caught] == imported.warnings  # one warning per line
+    assert REALISTIC and not import_litellm(REALISTIC).warnings[1:]  # only api_key of REALISTIC
+
+
+@pytest.mark.parametrize(("config", "key", "message"), [
+    ("- just a list\n", None, "is a mapping with model_list"),
+    ("model_list:\n  - model_name: a\n    litellm_params: {rpm: 3}\n", "model", "missing"),
+    ("model_list:\n  - litellm_params: {model: x}\n", "model_name", "missing"),
+    ("model_list:\n  - {model_name: a, litellm_params: {model: x}}\n"
+     "router_settings:\n  fallbacks: [{a: [b]}]\n",
+     "a", "unknown model group 'b'"),
+    ("model_list:\n  - {model_name: a, litellm_params: {model: x}}\nrouter_settings:\n  cooldown_time: -5\n",
+     "cooldown_time", "must be >= 0"),
+    ("model_list:\n  - {model_name: a, litellm_params: {model: x, rpm: fast}}\n", "rpm", "finite number"),
+    ("model_list: []\n", "model_list", "non-empty"),
+])
+def test_a_malformed_config_is_one_line_naming_the_key(tmp_path, capsys, config, key, message):
+    from simroute.cli import main
+
+    path = tmp_path / "config.yaml"
+    path.write_text(config)
+    with pytest.raises(sr.InputError, match=message) as info:
+        import_litellm(path)
+    assert info.value.file == str(path) and info.value.line is not None
+    if key is not None:
+        assert info.value.field == key
+    assert main(["import", "litellm", str(path), "--out", str(tmp_path / "s.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"simroute: {path}:") and message in err[0]
+    assert not (tmp_path / "s.yaml").exists()
+
+
+def test_cli_import_writes_a_scenario_that_validates_and_never_overwrites(tmp_path, capsys):
+    from simroute.cli import main
+
+    out = tmp_path / "s.yaml"
+    assert main(["import", "litellm", str(EXAMPLE), "--out", str(out), "--rate", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "3 deployments in 2 model groups" in captured.out
+    assert captured.err.count("simroute: warning:") == 4
+    assert main(["validate", str(out)]) == 0
+    scenario = sr.Scenario.from_yaml(out)
+    assert scenario.workload.rate == 2 and set(scenario.model_groups.groups) == {"gpt-4o", "claude-sonnet"}
+    out.write_text("my own notes")
+    assert main(["import", "litellm", str(EXAMPLE), "--out", str(out)]) == 2
+    assert out.read_text() == "my own notes"
+    assert main(["import", "litellm", str(EXAMPLE), "--out", str(out), "--overwrite"]) == 0
+
+
+# ---------------------------------------------------------------------- cooldowns, hand-built
+def events(cooldown):
+    seen = []
+    cooldown.on_transition = lambda t, a, b: seen.append((t, a, b))
+    return seen
+
+
+def test_failure_rate_rule_needs_five_calls_in_the_minute_and_another_deployment():
+    c = DeploymentCooldown(group_size=2)
+    seen = events(c)
+    for t in (1, 2, 3, 4):  # 4 of 4 failed: under the minimum of 5 calls
+        assert not c.record_failure(t, "error")
+    assert c.record_failure(5, "error") and not c.available(5)  # 5 of 5 > 50 %
+    assert c.available(10) and seen == [(5, "closed", "open"), (10.0, "open", "closed")]  # 5 s default
+    single = DeploymentCooldown(group_size=1)
+    assert not any(single.record_failure(t, "error") for t in range(100))  # never on a single deployment
+
+
+def test_the_minute_is_a_calendar_minute_and_successes_count():
+    c = DeploymentCooldown(group_size=3)
+    for t in range(5):
+        c.record_success(50 + t)
+    for t in range(5):
+        assert not c.record_failure(55 + t * 0.5, "error")  # 5 of 10: not over 50 %
+    for t in range(4):
+        assert not c.record_failure(61 + t, "error")  # a new minute: 4 calls
+    assert c.record_failure(66, "error")
+
+
+def test_429_cools_down_at_once_for_its_retry_after_unless_single():
+    c = DeploymentCooldown(group_size=2)
+    assert c.record_failure(0, "rate_limited", retry_after=20) and c.until == 20
+    c = DeploymentCooldown(group_size=2, cooldown_time=7)
+    assert c.record_failure(0, "rate_limited") and c.until == 7
+    assert not DeploymentCooldown(group_size=1).record_failure(0, "rate_limited", 20)
+
+
+def test_a_single_deployment_cools_down_only_at_a_thousand_failures_a_minute():
+    c = DeploymentCooldown(group_size=1)
+    assert not any(c.record_failure(i * 0.05, "error") for i in range(999))
+    assert c.record_failure(50, "error")
+
+
+@pytest.mark.parametrize("kind", ["non_retryable", "context_window", "content_policy"])
+def test_a_400_never_cools_a_deployment_down(kind):
+    c = DeploymentCooldown(group_size=2, allowed_fails=0)
+    assert not any(c.record_failure(t, kind) for t in range(20))
+
+
+def test_allowed_fails_counts_failures_within_the_cooldown_time():
+    c = DeploymentCooldown(group_size=1, allowed_fails=1, cooldown_time=10)
+    seen = events(c)
+    assert not c.record_failure(0, "error")
+    assert c.record_failure(5, "error") and c.until == 15  # the 2nd within 10 s: > 1 allowed
+    assert not c.available(14.9) and c.available(15)
+    assert not c.record_failure(30, "error")  # the count expired at 15
+    assert not c.record_failure(45, "error")  # 15 s later: expired again
+    assert seen == [(5, "closed", "open"), (15, "open", "closed")]
+    default = DeploymentCooldown(group_size=1, allowed_fails=3)  # LiteLLM's default: the rate rule
+    assert not any(default.record_failure(t, "error") for t in range(20))
+
+
+def test_allowed_fails_policy_per_kind_and_zero_falls_back():
+    c = DeploymentCooldown(group_size=2, allowed_fails_policy={"rate_limited": 2, "error": 0},
+                           allowed_fails=1)
+    assert not c.record_failure(0, "rate_limited") and not c.record_failure(1, "rate_limited")
+    assert c.record_failure(2, "rate_limited")
+    e = DeploymentCooldown(group_size=2, allowed_fails_policy={"error": 0}, allowed_fails=1)
+    assert not e.record_failure(0, "error") and e.record_failure(1, "error")  # 0 → allowed_fails (1)
+
+
+def test_cooldown_length_by_kind_and_off_switches():
+    c = DeploymentCooldown(group_size=2, allowed_fails=0, cooldown_time=5, own_cooldown_time=30)
+    assert c.record_failure(0, "timeout") and c.until == 30  # no response: the deployment's own
+    c = DeploymentCooldown(group_size=2, allowed_fails=0, cooldown_time=5, own_cooldown_time=30)
+    assert c.record_failure(0, "error") and c.until == 5  # a response without Retry-After: the router's
+    assert not DeploymentCooldown(group_size=2, allowed_fails=0, disabled=True).record_failure(0, "error")
+    assert c.record_failure(3, "error") and c.until == 8  # a failure during a cooldown restarts it
+    assert math.isclose(c.open_time(100), 8)
+
+
+# ---------------------------------------------------------------------- the router in the engine
+def outage_scenario(**router):
+    """A primary group with one deployment that returns 503 from 100 s to 160 s; a fallback group."""
+    raw = {
+        "name": "outage", "settings": {"breaker": {"enabled": False}, "router": router},
+        "model_groups": {
+            "deployments": [
+                {"name": "primary", "group": "gpt-4o", "input_cost_per_token": 2.5e-6,
+                 "output_cost_per_token": 1e-5,
+                 "failure": {"error_latency": {"dist": "deterministic", "mean_s": 0.2}}},
+                {"name": "backup", "group": "claude", "input_cost_per_token": 3e-6,
+                 "output_cost_per_token": 1.5e-5}],
+            "fallbacks": {"gpt-4o": ["claude"]}},
+        "workload": {"kind": "poisson", "rate": 0.3, "requests": 150,
+                     "mix": [{"group": "gpt-4o", "context_tokens": 1000, "generated_tokens": 300}]},
+        "faults": [{"plugin": "primary", "kind": "outage", "start": 100, "end": 160, "failure": "error"}],
+    }
+    return sr.Scenario.from_dict(raw)
+
+
+def primary_attempts(r, start, end):
+    req = r.requests[(r.requests.arrival >= start) & (r.requests.arrival < end)]
+    a = r.attempts[r.attempts.request_id.isin(req.request_id) & (r.attempts.plugin == "primary")]
+    return a.groupby("request_id").size().reindex(req.request_id, fill_value=0)
+
+
+def test_by_default_every_request_in_the_outage_pays_num_retries_plus_one_primary_attempts():
+    r = sr.run(outage_scenario(), seed=1)
+    during = primary_attempts(r, 100, 158)
+    assert len(during) > 10 and (during == 3).all()  # num_retries (2) + 1, never cooled down
+    assert r.breaker_events.empty
+    req = r.requests.set_index("request_id").loc[during.index]
+    assert (req.status == "degraded").all() and (req.fallbacks == 1).all()
+    backup = r.attempts[r.attempts.request_id.isin(during.index) & (r.attempts.plugin == "backup")]
+    assert (backup.attempt == 1).all() and (backup.fallback_level == 1).all()  # the fallback's own cycle
+    failed = r.attempts[(r.attempts.plugin == "primary") & (r.attempts.outcome == "error")]
+    assert (failed.cost == 0).all()  # a provider does not bill a failed call
+
+
+def test_with_allowed_fails_1_the_primary_cools_down_and_requests_go_straight_to_the_fallback():
+    r = sr.run(outage_scenario(allowed_fails=1, cooldown_time=60), seed=1)
+    during = primary_attempts(r, 100, 160)
+    first = during.index[0]
+    assert during[first] == 2  # the 2nd failure (> 1 allowed) cools the primary down for 60 s
+    opened = r.breaker_events[r.breaker_events.to_state == "open"].time.iloc[0]
+    later = r.requests[(r.requests.arrival > opened) & (r.requests.arrival < opened + 60)]
+    assert len(later) > 5 and (primary_attempts(r, opened + 1e-9, opened + 60) == 0).all()
+    assert (r.requests.set_index("request_id").loc[later.request_id].status == "degraded").all()
+    back = r.breaker_events[r.breaker_events.to_state == "closed"].time.iloc[0]
+    assert back == pytest.approx(opened + 60)
+
+
+def test_retries_back_off_on_a_single_deployment_as_litellm_does():
+    r = sr.run(outage_scenario(), seed=1)
+    a = r.attempts[r.attempts.plugin == "primary"]
+    one = a[a.request_id == primary_attempts(r, 100, 158).index[0]].sort_values("attempt")
+    gaps = one.queued.diff().dropna().to_numpy() - 0.2  # minus the error latency
+    # LiteLLM counts the retries made before the one that failed: 0.5 s, 0.5 s, 1 s, 2 s … × (0.75, 1]
+    assert 0.375 < gaps[0] <= 0.5 and 0.375 < gaps[1] <= 0.5
+    slow = sr.run(outage_scenario(retry_after=3), seed=1).attempts
+    slow = slow[(slow.plugin == "primary") & (slow.outcome == "error")]
+    first = slow[slow.request_id == slow.request_id.iloc[0]].queued.diff().dropna().to_numpy() - 0.2
+    assert (first >= 3 - 1e-9).all()  # at least retry_after
+
+
+def test_num_retries_and_retry_policy_set_the_cycle():
+    r = sr.run(outage_scenario(num_retries=0), seed=1)
+    assert (primary_attempts(r, 100, 158) == 1).all()
+    r = sr.run(outage_scenario(retry_policy={"error": 4}), seed=1)
+    assert (primary_attempts(r, 100, 150) == 5).all()
+
+
+def test_a_429_storm_with_retry_after_waits_the_retry_after():
+    s = with_params(outage_scenario(), {"faults[0].failure": "rate_limited",
+                                        "plugins.primary.failure.retry_after_s": 4.0})
+    r = sr.run(s, seed=2)
+    a = r.attempts[(r.attempts.plugin == "primary") & (r.attempts.outcome == "rate_limited")]
+    one = a[a.request_id == a.request_id.iloc[0]].sort_values("attempt")
+    assert len(one) == 3 and one.queued.diff().dropna().sub(0.2).round(9).eq(4.0).all()
+
+
+def test_a_multi_deployment_group_retries_at_once_on_another_pick():
+    raw = {"settings": {"breaker": {"enabled": False}},
+           "model_groups": {"deployments": [
+               {"name": "a", "group": "g", "failure_p": 1.0,
+                "failure": {"error_latency": {"dist": "deterministic", "mean_s": 0.1}}},
+               {"name": "b", "group": "g"}]},
+           "workload": {"kind": "poisson", "rate": 0.1, "requests": 40, "mix": [{"group": "g"}]}}
+    r = sr.run(sr.Scenario.from_dict(raw), seed=3)
+    a = r.attempts.sort_values(["request_id", "attempt"])
+    retried = a[a.attempt == 2]
+    before = a[a.attempt == 1].set_index("request_id").end
+    assert len(retried) and (retried.set_index("request_id").queued == before.loc[retried.request_id]).all()
+    # a retry picks again at random (LiteLLM's simple shuffle): it may land on the failing one
+    failed = r.requests[r.requests.status == "failed"].request_id
+    assert (a[a.request_id.isin(failed)].plugin == "a").all()
+    assert (r.requests.status == "succeeded").mean() > 0.8
+
+
+def test_a_hanging_provider_costs_timeout_times_attempts():
+    s = with_params(outage_scenario(), {"faults[0].failure": "timeout", "plugins.primary.timeout_s": 10})
+    r = sr.run(s, seed=1)
+    inside = r.requests[(r.requests.arrival >= 100) & (r.requests.arrival < 125)]
+    assert (inside.latency > 3 * 10).all()  # three attempts, each cut at 10 s, then the fallback
+
+
+def test_a_model_group_sweep_path_and_an_unknown_group():
+    s = outage_scenario()
+    assert with_params(s, {"router.cooldown_time": 30}).settings.router.cooldown_time == 30
+    with pytest.raises(sr.InputError, match="unknown model group 'nope'"):
+        sr.Scenario.from_dict({"workload": {"mix": [{"group": "nope"}]}})
