@@ -6,11 +6,15 @@ Errors in input print one line (``simroute: FILE:LINE: ENTRY: field 'F': message
 from __future__ import annotations
 
 import argparse
+import math
+import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import InputError
 from .export import write_csv
+from .outputs import MANIFEST
 
 __all__ = ["main"]
 
@@ -88,28 +92,47 @@ def _scenario(arg: str | None, default: str = "default"):
     return Scenario.from_yaml(path)
 
 
+OVERWRITE_HELP = ("replace the --out folder and everything in it, even files simroute did not write "
+                  "(without it such a folder is refused; a previous simroute output, with its "
+                  "simroute.json, is always replaced whole). Outputs are written atomically")
 SCENARIO_HELP = ("scenario YAML, or a bundled scenario's name: default, outage, report, metastable "
                  "(default: {})")
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--out`` before any simulation (:mod:`simroute.outputs`)."""
+    from .outputs import _check_target
+
+    if getattr(args, "out", None):
+        _check_target(Path(args.out), args.overwrite)
+
+
 def _run(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from .outputs import output_folder
     from .run import run
 
+    if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise InputError("--format parquet needs pyarrow: pip install 'simroute[parquet]' (or use csv)",
+                         field="format")
+    _check_out(args)
     scenario = _scenario(args.scenario)
     results = run(scenario, seed=args.seed, replication=args.replication)
     summary = results.summary()
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         tables = {"requests": results.requests, "attempts": results.attempts,
                   "breaker_events": results.breaker_events, "messages": results.messages,
                   "sagas": results.sagas, "plugins": results.plugins, "summary": summary}
-        for name, df in tables.items():
-            if args.format == "parquet":
-                df.to_parquet(out / f"{name}.parquet", index=False)
-            else:
-                write_csv(df, out / f"{name}.csv")
-        print(f"wrote {len(tables)} tables to {out}/")
+        with output_folder(args.out, command="run", overwrite=args.overwrite, seed=args.seed,
+                           replication=args.replication, scenario=scenario.name,
+                           source=scenario.source) as folder:
+            for name, df in tables.items():
+                if args.format == "parquet":
+                    df.to_parquet(folder / f"{name}.parquet", index=False)
+                else:
+                    write_csv(df, folder / f"{name}.csv")
+        print(f"wrote {len(tables)} tables and {MANIFEST} to {args.out}/")
     print(repr(results))
     shown = summary[summary.key == ""][["metric", "value"]]
     print(shown.to_string(index=False))
@@ -121,7 +144,9 @@ def _replay(args: argparse.Namespace) -> int:
 
     from .replay import replay
 
-    table = replay(args.flow, seed=args.seed, out=args.out or None)
+    if args.out:
+        _check_out(args)
+    table = replay(args.flow, seed=args.seed, out=args.out or None, overwrite=args.overwrite)
     with pd.option_context("display.max_colwidth", 48, "display.width", 200, "display.max_rows", None):
         for flow, rows in table.groupby("flow", sort=False):
             print(f"== {flow}")
@@ -165,8 +190,10 @@ def _parse_param(text: str) -> tuple[str, list]:
 def _sweep(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from .outputs import output_folder
     from .sweep import aggregate, sweep
 
+    _check_out(args)
     scenario = _scenario(args.scenario)
     params = dict(_parse_param(p) for p in args.param)
     if not params:
@@ -175,11 +202,11 @@ def _sweep(args: argparse.Namespace) -> int:
                   executor=args.executor, workers=args.workers, progress=not args.quiet)
     agg = aggregate(frame)
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        write_csv(frame, out / "sweep.csv")
-        write_csv(agg, out / "aggregate.csv")
-        print(f"wrote sweep.csv ({len(frame)} rows) and aggregate.csv to {out}/")
+        with output_folder(args.out, command="sweep", overwrite=args.overwrite, seed=args.seed,
+                           scenario=scenario.name, params={k: list(v) for k, v in params.items()}) as folder:
+            write_csv(frame, folder / "sweep.csv")
+            write_csv(agg, folder / "aggregate.csv")
+        print(f"wrote sweep.csv ({len(frame)} rows) and aggregate.csv to {args.out}/")
     shown = agg[(agg.key == "") & agg.metric.isin(args.metrics.split(","))]
     table = shown.pivot_table(index=list(params), columns="metric", values=["mean", "half_width"],
                               dropna=False)  # a point whose value is None (off) is a row too
@@ -228,8 +255,10 @@ def _tune(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .metrics import metric
+    from .outputs import output_folder
     from .tune import tune
 
+    _check_out(args)
     scenario = _scenario(args.scenario)
     space = dict(_parse_range(p) for p in args.param)
     if not space:
@@ -244,10 +273,11 @@ def _tune(args: argparse.Namespace) -> int:
     for w in caught:
         print(f"simroute: warning: {w.message}", file=sys.stderr)
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        write_csv(tuning.trials, out / "trials.csv")
-        print(f"wrote trials.csv ({len(tuning.trials)} trials) to {out}/")
+        with output_folder(args.out, command="tune", overwrite=args.overwrite, seed=args.seed,
+                           scenario=scenario.name, objective=args.minimize,
+                           constraints=args.constraint) as folder:
+            write_csv(tuning.trials, folder / "trials.csv")
+        print(f"wrote trials.csv ({len(tuning.trials)} trials) to {args.out}/")
     best = tuning.best
     assert best is not None  # trials >= 1
     shown = [args.minimize, *goals]
@@ -304,11 +334,12 @@ def _floats(text: str, field: str) -> tuple[float, ...]:
 def _report(args: argparse.Namespace) -> int:
     from .report import report
 
+    _check_out(args)
     scenario = _scenario(args.scenario, "report")
     rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
                  load_factors=_floats(args.load_factors, "load_factors"), slo_p95=args.slo_p95,
                  seed=args.seed, replications=args.replications, executor=args.executor,
-                 progress=not args.quiet)
+                 progress=not args.quiet, pdf=args.pdf, overwrite=args.overwrite)
     t = rep.timings
     print(f"wrote {rep.path} and {len(rep.tables)} tables ({', '.join(rep.tables)}) to {args.out}/")
     print(f"{len(rep.figures)} figures; wall time {t['total']:.1f} s: simulation {t['simulation']:.1f} s, "
@@ -331,10 +362,7 @@ def _report(args: argparse.Namespace) -> int:
     if rep.recommended is not None:
         print(f"recommended settings: {rep.recommended['settings']}")
     if args.pdf:
-        from .report import to_pdf
-
-        pdf = to_pdf(rep.path, Path(args.out) / "report.pdf")
-        print(f"wrote {pdf}")
+        print(f"wrote {Path(args.out) / 'report.pdf'}")
     return 0
 
 
@@ -370,10 +398,57 @@ def _route(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``simroute: argument --seed: …``), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"simroute: {message} (simroute {self.prog.split()[-1]} --help says more)", file=sys.stderr)
+        sys.exit(2)
+
+
+def _count(least: int):
+    """An argument type: a whole number >= ``least``."""
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be >= {least}, got {value}")
+        return value
+    return check
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    """An argument type: a finite number > 0."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _amount(text: str) -> float:
+    """An argument type: a finite number >= 0."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .metrics import metrics_help
 
-    parser = argparse.ArgumentParser(prog="simroute", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="simroute", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a catalog, scenario, plan or trace and say what is wrong")
     p.add_argument("file", help="a catalog (directory or YAML), scenario or plan (YAML) or trace (CSV)")
@@ -384,33 +459,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary",
                        epilog=metrics_help())
     p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
-    p.add_argument("--seed", type=int, default=0, help="the run's seed (same seed, same tables; default 0)")
-    p.add_argument("--replication", type=int, default=0,
+    p.add_argument("--seed", type=_count(0), default=0,
+                   help="the run's seed (same seed, same tables; default 0)")
+    p.add_argument("--replication", type=_count(0), default=0,
                    help="replication number: another independent run of the same seed (default 0)")
     p.add_argument("--out", help="directory for the result tables")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv",
                    help="table format (parquet needs pyarrow; default csv)")
     p.set_defaults(func=_run)
     p = sub.add_parser("replay", help="replay the seed's documented flows; print the conformance table")
     p.add_argument("--flow", choices=("routing", "bus", "discovery", "breaker", "saga", "cost"),
                    help="replay only this flow")
-    p.add_argument("--seed", type=int, default=0, help="the runs' seed (default 0)")
+    p.add_argument("--seed", type=_count(0), default=0, help="the runs' seed (default 0)")
     p.add_argument("--out", default="simroute-replay",
                    help="directory for conformance.csv and the timelines ('' to skip)")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.set_defaults(func=_replay)
     p = sub.add_parser("sweep", help="run a scenario over a grid of parameter values, with replications",
                        epilog=metrics_help())
     p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
     p.add_argument("--param", action="append", default=[], metavar="PATH=V1,V2",
                    help="a parameter and its values, e.g. breaker.failure_threshold=3,5,8 (repeatable)")
-    p.add_argument("--replications", type=int, default=5, help="runs per point (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
+    p.add_argument("--replications", type=_count(1), default=5, help="runs per point (default 5)")
+    p.add_argument("--seed", type=_count(0), default=0, help="root seed of the replications")
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                    help="where the runs go; every executor gives the same results (default processes)")
-    p.add_argument("--workers", type=int, default=None, help="pool or cluster size (default: the cores)")
+    p.add_argument("--workers", type=_count(1), default=None,
+                   help="pool or cluster size (default: the cores)")
     p.add_argument("--metrics", default="success_rate,latency_p95,cost_per_success,attempts_per_request",
                    help="summary metrics to print (all are written)")
     p.add_argument("--out", help="directory for sweep.csv and aggregate.csv")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
     p = sub.add_parser("tune", help="search settings that minimize a metric subject to goals (Optuna TPE)",
@@ -427,13 +507,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "unit, e.g. latency_p95<=900 (seconds) or success_rate>=0.99 (repeatable)")
     p.add_argument("--minimize", default="cost_per_request", metavar="METRIC",
                    help="the metric to minimize (default cost_per_request)")
-    p.add_argument("--trials", type=int, default=30, help="settings to try (default 30)")
-    p.add_argument("--replications", type=int, default=3, help="runs per trial (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="the sampler's and the runs' seed (default 0)")
+    p.add_argument("--trials", type=_count(1), default=30, help="settings to try (default 30)")
+    p.add_argument("--replications", type=_count(1), default=3, help="runs per trial (default 3)")
+    p.add_argument("--seed", type=_count(0), default=0, help="the sampler's and the runs' seed (default 0)")
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                    help="where the runs go; every executor gives the same results (default processes)")
-    p.add_argument("--workers", type=int, default=None, help="pool or cluster size (default: the cores)")
+    p.add_argument("--workers", type=_count(1), default=None,
+                   help="pool or cluster size (default: the cores)")
     p.add_argument("--out", help="directory for trials.csv")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_tune)
     p = sub.add_parser("report", help="capacity and cost report: index.html and CSV tables",
@@ -445,16 +527,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trace-format", choices=("simroute", "azure"), default=None,
                    help="default: from the file's header")
     p.add_argument("--load-factors", default="0.5,1,1.5,2,3", help="offered load multipliers")
-    p.add_argument("--slo-p95", type=float, default=None,
+    p.add_argument("--slo-p95", type=_positive, default=None,
                    help="p95 latency goal in seconds (default: the scenario's slo.latency setting, "
                         "itself 3600 s when the scenario does not set it)")
-    p.add_argument("--seed", type=int, default=0, help="the runs' seed (default 0)")
-    p.add_argument("--replications", type=int, default=5,
+    p.add_argument("--seed", type=_count(0), default=0, help="the runs' seed (default 0)")
+    p.add_argument("--replications", type=_count(1), default=5,
                    help="runs per load factor, for 95 %% intervals (default 5)")
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                    help="where the runs go; every executor gives the same results (default processes)")
     p.add_argument("--out", default="simroute-report", help="directory for index.html and the tables' CSV "
                                                            "(default simroute-report)")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.add_argument("--pdf", action="store_true", help="also render report.pdf with headless Chromium")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_report)
@@ -464,13 +547,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="the configuration file")
     p.add_argument("--out", required=True, help="the scenario YAML to write")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    p.add_argument("--rate", type=float, default=0.5,
+    p.add_argument("--rate", type=_positive, default=0.5,
                    help="requests per second of the workload (default 0.5)")
-    p.add_argument("--requests", type=int, default=1000, help="how many requests (default 1000)")
+    p.add_argument("--requests", type=_count(1), default=1000, help="how many requests (default 1000)")
     p.add_argument("--group", default=None, help="the model group requests name (default: the first)")
-    p.add_argument("--context-tokens", type=float, default=1000.0,
+    p.add_argument("--context-tokens", type=_amount, default=1000.0,
                    help="input tokens per request, for per-token prices (default 1000)")
-    p.add_argument("--generated-tokens", type=float, default=300.0,
+    p.add_argument("--generated-tokens", type=_amount, default=300.0,
                    help="output tokens per request (default 300)")
     p.add_argument("--name", default=None, help="the scenario's name (default: the config's file name)")
     p.set_defaults(func=_import)
@@ -478,20 +561,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="the request (default: the seed's example request)",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")
     p.add_argument("--catalog", default=None, help="catalog directory or file (default: bundled)")
-    p.add_argument("--top", type=int, default=5, help="how many plugin scores to show")
+    p.add_argument("--top", type=_count(1), default=5, help="how many plugin scores to show")
     p.set_defaults(func=_route)
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a command as Ctrl-C does: outputs stay whole
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except InputError as exc:
         print(f"simroute: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("simroute: interrupted", file=sys.stderr)
+        print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
+              file=sys.stderr)
         return 130
 
 

@@ -548,15 +548,17 @@ def replay_flow(flow: str, seed: int = 0) -> FlowReplay:
 
 
 def replay(flows: str | Iterable[str] | None = None, *, seed: int = 0,
-           out: str | Path | None = None) -> pd.DataFrame:
+           out: str | Path | None = None, overwrite: bool = False) -> pd.DataFrame:
     """Replay the documented flows (all by default) and return the conformance table.
 
-    With ``out``, also writes ``conformance.csv`` and each flow's ``<flow>_timeline.csv`` there.
+    With ``out``, also writes ``conformance.csv`` and each flow's ``<flow>_timeline.csv`` there,
+    atomically and replacing a previous output whole (:mod:`simroute.outputs`).
 
     Parameters:
         flows: a flow name, several, or None for all.
         seed: the runs' seed.
         out: a folder for the CSV outputs (None: none written).
+        overwrite: replace ``out`` even when it holds files simroute did not write.
 
     Returns:
         The conformance table: ``flow, item, documented, simulated, status, note``.
@@ -571,9 +573,11 @@ def replay(flows: str | Iterable[str] | None = None, *, seed: int = 0,
     replays = [replay_flow(n, seed) for n in names]
     table = pd.concat([fr.table() for fr in replays], ignore_index=True)
     if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        write_csv(table, folder / "conformance.csv")
-        for fr in replays:
-            write_csv(fr.timeline(), folder / f"{fr.flow}_timeline.csv")
+        from .outputs import output_folder
+
+        with output_folder(out, command="replay", overwrite=overwrite, seed=seed,
+                           flows=list(names)) as folder:
+            write_csv(table, folder / "conformance.csv")
+            for fr in replays:
+                write_csv(fr.timeline(), folder / f"{fr.flow}_timeline.csv")
     return table

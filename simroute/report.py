@@ -281,7 +281,8 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
            load_factors: tuple[float, ...] | list[float] = DEFAULT_LOAD_FACTORS,
            slo_p95: float | None = None, seed: int = 0, replications: int = 5,
            executor: Any = "processes", workers: int | None = None, wait_fraction: float = 0.1,
-           compare_settings: bool = True, pdf: bool = False, progress: bool | None = None) -> Report:
+           compare_settings: bool = True, pdf: bool = False, progress: bool | None = None,
+           overwrite: bool = False) -> Report:
     """Simulate, tabulate and render the capacity and cost report (see the module docstring).
 
     Parameters:
@@ -300,6 +301,8 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
         compare_settings: also compare breaker and retry settings and recommend one.
         pdf: also print the page to ``report.pdf`` with headless Chromium.
         progress: show a progress bar.
+        overwrite: replace ``out`` even when it holds files simroute did not write (the folder is
+            always written atomically: :mod:`simroute.outputs`).
 
     Returns:
         The written :class:`Report`.
@@ -329,7 +332,11 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     slo = float(slo_p95) if slo_p95 is not None else scenario.settings.slo.latency
     source = "--slo-p95" if slo_p95 is not None else "the scenario's slo.latency setting"
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from .outputs import _check_target
+
+    _check_target(out, overwrite)  # refused before any simulation
+    if pdf and chromium() is None:
+        raise InputError(NO_CHROMIUM, field="pdf")  # before any simulation
 
     tasks = [(_measure, f, seed, r) for f in factors for r in range(replications)]
     with progress_bar(len(tasks), progress, "report: loads") as bar:
@@ -360,16 +367,21 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
                  slo_breached_at=float(unmet.load_factor.min()) if len(unmet) else None,
                  highest_load_within_slo=within, saturated=saturated, recommended=recommended,
                  time_unit=unit)
+    from .outputs import output_folder
+
     t = time.perf_counter()
-    for name, frame in tables.items():
-        write_csv(frame, out / f"{name}.csv")
-    page = render(rep, timings={"simulation": simulated})
-    rep.timings = {"simulation": simulated, "rendering": time.perf_counter() - t}
-    rep.timings["total"] = time.perf_counter() - started
-    rep.path.write_text(page.replace("{{RENDER}}", f"{rep.timings['rendering']:.1f}")
-                        .replace("{{TOTAL}}", f"{rep.timings['total']:.1f}"), encoding="utf-8")
-    if pdf:
-        to_pdf(rep.path, out / "report.pdf")
+    with output_folder(out, command="report", overwrite=overwrite, seed=seed, scenario=scenario.name,
+                       load_factors=list(factors), replications=replications) as folder:
+        for name, frame in tables.items():
+            write_csv(frame, folder / f"{name}.csv")
+        page = render(rep, timings={"simulation": simulated})
+        rep.timings = {"simulation": simulated, "rendering": time.perf_counter() - t}
+        rep.timings["total"] = time.perf_counter() - started
+        (folder / "index.html").write_text(page.replace("{{RENDER}}", f"{rep.timings['rendering']:.1f}")
+                                           .replace("{{TOTAL}}", f"{rep.timings['total']:.1f}"),
+                                           encoding="utf-8")
+        if pdf:
+            to_pdf(folder / "index.html", folder / "report.pdf")
     return rep
 
 
@@ -612,6 +624,8 @@ def chromium() -> str | None:
     return None
 
 
+NO_CHROMIUM = ("--pdf needs Chromium, which is not installed: on Debian or Ubuntu `apt-get install "
+               "chromium`, elsewhere install Chromium or Google Chrome")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
 
@@ -631,9 +645,7 @@ def to_pdf(page: Path, pdf: Path) -> Path:
     """
     exe = chromium()
     if exe is None:
-        raise InputError("--pdf needs Chromium, which is not installed: on Debian or Ubuntu "
-                         "`apt-get install chromium`, elsewhere install Chromium or Google Chrome "
-                         "(the HTML report is written)", field="pdf")
+        raise InputError(NO_CHROMIUM, field="pdf")
     import tempfile
 
     with tempfile.TemporaryDirectory() as profile:

@@ -7,12 +7,16 @@ arrivals, service times, failures and retry jitter. No global random state is us
 
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 import pandas as pd
 import simpy
 
 from .engine.orchestrator import Orchestrator
 from .engine.recorder import Recorder
+from .errors import InputError
 from .results import Results
 from .scenario import Scenario
 
@@ -43,6 +47,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
     """
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_memory(scenario)
     rngs = _streams(int(seed), replication)
     env = simpy.Environment()
     rec = Recorder()
@@ -93,6 +98,54 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
         slo_latency=scenario.settings.slo.latency,
         fault_windows=tuple((f"faults[{i}] {f.plugin} {f.kind}", f.start, f.end)
                             for i, f in enumerate(scenario.faults)))
+
+
+BYTES_PER_REQUEST = 1536  #: result rows of one request (requests, attempts …), measured at ~1 KiB
+BYTES_PER_REQUEST_MESSAGES = 4096  #: the same with every bus message recorded (~3.4 KiB)
+MAX_REQUESTS = 100_000_000  #: requests in one run, at most
+
+
+def available_memory() -> float:
+    """Bytes of memory available to a new run (``MemAvailable``; total memory where unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return math.inf
+
+
+def check_memory(scenario: Scenario) -> float:
+    """Refuse a run whose tables would not fit in memory, before it starts: the estimate, and what
+    to do instead, in one line.
+
+    Parameters:
+        scenario: the scenario to run.
+
+    Returns:
+        The estimated bytes.
+
+    Raises:
+        InputError: an unbounded workload, more than :data:`MAX_REQUESTS` requests, or an estimate
+            over 80 % of the available memory.
+    """
+    n = scenario.workload.expected_requests(scenario.horizon)
+    if math.isinf(n):
+        raise InputError("nothing bounds the run: give workload.requests or a horizon", field="requests")
+    per = BYTES_PER_REQUEST_MESSAGES if scenario.settings.record_messages else BYTES_PER_REQUEST
+    need = n * per
+    have = available_memory()
+    if n > MAX_REQUESTS or need > 0.8 * have:
+        raise InputError(f"about {n:,.0f} requests need about {need / 2**30:,.1f} GiB of memory for their "
+                         f"tables ({per / 1024:.1f} KiB each) and {have / 2**30:,.1f} GiB is available: "
+                         "run fewer requests (workload.requests) or a shorter horizon, in several runs",
+                         field="requests")
+    return need
 
 
 def _open_time(orch: Orchestrator, plugin: str, end: float) -> float:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import calendar
 import csv
 import functools
+import io
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,12 +35,19 @@ import numpy as np
 
 from .errors import InputError
 from .plan import Plan
+from .yamlio import read_text
 
 __all__ = ["MixEntry", "Surge", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS",
            "TRACE_FORMATS"]
 
 KINDS = ("poisson", "onoff", "diurnal", "trace", "schedule")
 TRACE_FORMATS = ("simroute", "azure")
+#: the columns each trace format may have
+TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "generated_tokens"),
+                 "azure": ("TIMESTAMP", "ContextTokens", "GeneratedTokens")}
+TOKEN_COLUMNS = ("context_tokens", "generated_tokens", "ContextTokens", "GeneratedTokens")
+MAX_TOKENS = 10_000_000  #: tokens in one request, at most
+MAX_TRACE_SPAN = 10 * 365 * 86400.0  #: seconds from a trace's first row to its last, at most
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -147,6 +155,8 @@ class Workload:
                              field="workload")
         if self.kind == "trace" and not self.trace:
             raise InputError("a trace workload needs 'trace' (a CSV path)", field="trace")
+        if self.kind == "trace" and not Path(self.trace).is_file():  # type: ignore[arg-type]
+            raise InputError(f"no such file: {self.trace}", field="trace")
         if self.kind == "schedule":
             if not self.times:
                 raise InputError("a schedule workload needs 'times' (seconds)", field="times")
@@ -156,6 +166,29 @@ class Workload:
             raise InputError("surges apply to poisson arrivals", field="surges")
         if self.trace_format not in TRACE_FORMATS:
             raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}", field="trace_format")
+
+    def expected_requests(self, horizon: float | None = None) -> float:
+        """How many requests :meth:`generate` will make, about (before making them).
+
+        Parameters:
+            horizon: the scenario's horizon, in seconds (None: none).
+
+        Returns:
+            The expected count (``inf`` when nothing bounds it).
+        """
+        if self.kind == "trace":
+            n = float(len(_trace_table(self.trace, self.trace_format)["time"]))  # type: ignore[arg-type]
+            return min(n, self.requests) if self.requests is not None else n
+        if self.kind == "schedule":
+            n = float(len(self.times))
+            return min(n, self.requests) if self.requests is not None else n
+        if self.requests is not None:
+            return float(self.requests)
+        if horizon is None:
+            return math.inf
+        share = self.mean_on / (self.mean_on + self.mean_off) if self.kind == "onoff" else 1.0
+        peak = max([1.0, *(s.factor for s in self.surges)])
+        return self.rate * horizon * share * peak
 
     def generate(self, rng: np.random.Generator, horizon: float | None = None) -> Requests:
         limit = self.requests
@@ -295,11 +328,7 @@ def _seconds(raw: str) -> Decimal:
 
 def trace_format_of(path: str | Path) -> str:
     """``azure`` when the CSV's header starts with ``TIMESTAMP``, else ``simroute``."""
-    try:
-        with Path(path).open(encoding="utf-8") as handle:
-            header = handle.readline()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    header = read_text(path).split("\n", 1)[0]  # UTF-8 (a BOM is fine), or a clear error
     return "azure" if header.startswith("TIMESTAMP") else "simroute"
 
 
@@ -344,10 +373,7 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
     if fmt not in TRACE_FORMATS:
         raise InputError(f"unknown trace format {fmt!r} (known: {', '.join(TRACE_FORMATS)})",
                          file=str(path))
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    handle = io.StringIO(read_text(path), newline="")  # UTF-8 (a BOM is fine), or a clear error
     cols: dict[str, list] = {k: [] for k in ("time", "text", "budget", "context_tokens",
                                              "generated_tokens")}
     with handle:
@@ -358,6 +384,13 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
         if missing:
             raise InputError(f"missing column {missing[0]!r} (header: {','.join(header)})",
                              file=str(path), line=1, field=missing[0])
+        known = TRACE_COLUMNS[fmt]
+        for i, h in enumerate(header):
+            if h not in known:
+                raise InputError(f"unknown column (known for a {fmt} trace: {', '.join(known)})",
+                                 file=str(path), line=1, field=h)
+            if h in header[:i]:
+                raise InputError("the column appears twice", file=str(path), line=1, field=h)
         idx = {h: i for i, h in enumerate(header)}
         last: Decimal | float = -math.inf
         first: Decimal | None = None
@@ -376,9 +409,13 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
                 except ValueError:
                     raise InputError(f"cannot parse {raw!r}", file=str(path), line=lineno,
                                      field=name) from None
-                if isinstance(value, float | Decimal) and (value != value or value < 0) and conv is not str:
-                    raise InputError(f"must be >= 0, got {raw!r}", file=str(path), line=lineno,
-                                     field=name)
+                if isinstance(value, float | Decimal) and conv is not str:
+                    if value != value or value < 0 or value in (math.inf, Decimal("Infinity")):
+                        raise InputError(f"must be a finite number >= 0, got {raw!r}", file=str(path),
+                                         line=lineno, field=name)
+                    if name in TOKEN_COLUMNS and value > MAX_TOKENS:
+                        raise InputError(f"more than {MAX_TOKENS:,} tokens in one request: {raw}",
+                                         file=str(path), line=lineno, field=name)
                 return value
 
             if fmt == "azure":
@@ -396,6 +433,10 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
             if t < last:
                 raise InputError(f"timestamps out of order ({t} after {last})", file=str(path),
                                  line=lineno, field=tname)
+            if first is not None and t - first > MAX_TRACE_SPAN:
+                raise InputError(f"{float(t - first):.3g} s after the first row: a trace spans at most "
+                                 f"{MAX_TRACE_SPAN:.3g} s (ten years)", file=str(path), line=lineno,
+                                 field=tname)
             last = t
             if first is None:
                 first = t

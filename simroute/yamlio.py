@@ -17,19 +17,28 @@ import yaml
 from .errors import InputError
 from .schema import check_value
 
-__all__ = ["Lines", "load_yaml", "Fields"]
+__all__ = ["Lines", "load_yaml", "read_text", "Fields", "MAX_BYTES", "MAX_NODES"]
+
+
+MAX_BYTES = 50 * 1024 * 1024  #: the largest YAML or CSV input read, in bytes
+MAX_NODES = 1_000_000  #: the most nodes a YAML document may expand to (aliases counted each time)
 
 
 class Lines:
-    """Line numbers (1-based) of the nodes of a YAML document, by path of keys and indexes."""
+    """Line numbers (1-based) of the nodes of a YAML document, by path of keys and indexes (an
+    aliased node is walked once, where it is defined)."""
 
     def __init__(self, root: yaml.Node | None) -> None:
         self._lines: dict[tuple, int] = {}
+        self._seen: set[int] = set()
         if root is not None:
             self._walk(root, ())
 
     def _walk(self, node: yaml.Node, path: tuple) -> None:
-        self._lines[path] = node.start_mark.line + 1
+        self._lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) in self._seen:
+            return
+        self._seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
@@ -49,15 +58,84 @@ class Lines:
         return self._lines.get(())
 
 
-def load_yaml(path: str | Path) -> tuple[Any, Lines]:
-    """Parse ``path``; malformed YAML raises :class:`InputError` naming the file and line."""
+def read_text(path: str | Path) -> str:
+    """The text of an input file: UTF-8 (a byte-order mark is accepted), at most :data:`MAX_BYTES`.
+    Anything else is an :class:`InputError` that says what the file looks like instead.
+
+    Parameters:
+        path: the file.
+
+    Returns:
+        Its text.
+
+    Raises:
+        InputError: a file that cannot be read, is too large, or is not UTF-8 text.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise InputError("is a folder, not a file", file=str(path))
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"is {size / 2**20:.0f} MiB; inputs are read up to {MAX_BYTES / 2**20:.0f} MiB",
+                             file=str(path))
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("is UTF-16 text; save it as UTF-8", file=str(path), line=1)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        what = "binary data" if b"\x00" in data[:4096] else "text in another encoding"
+        raise InputError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x}: {what}); save it as UTF-8",
+                         file=str(path), line=line) from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise InputError("is binary data, not text", file=str(path), line=line)
+    return text
+
+
+def _check_nodes(root: yaml.Node, file: str) -> None:
+    """Refuse a document that aliases expand beyond :data:`MAX_NODES` ("billion laughs") and
+    duplicate keys in any mapping (YAML would keep the last one silently)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = ([v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else
+                    node.value if isinstance(node, yaml.SequenceNode) else [])
+        if not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if total > MAX_NODES:
+            raise InputError(f"YAML aliases expand to more than {MAX_NODES:,} nodes; write the data out",
+                             file=file, line=node.start_mark.line + 1)
+        sizes[id(node)] = total
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value != "<<":
+                    if key_node.value in seen:
+                        raise InputError(f"duplicate key (first on line {seen[key_node.value]})",
+                                         file=file, line=key_node.start_mark.line + 1, field=key_node.value)
+                    seen[key_node.value] = key_node.start_mark.line + 1
+
+
+def load_yaml(path: str | Path) -> tuple[Any, Lines]:
+    """Parse ``path`` (UTF-8, :func:`read_text`); malformed YAML, duplicate keys and alias bombs
+    raise :class:`InputError` naming the file and line."""
+    path = Path(path)
+    text = read_text(path)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _check_nodes(node, str(path))
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

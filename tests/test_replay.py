@@ -138,8 +138,10 @@ def test_one_flow_with_its_timeline(tmp_path):
     rollback = tl[tl.scenario == "saga-rollback"]
     assert rollback.time.is_monotonic_increasing
     assert rollback.event.iloc[-1] == "end: compensated"
-    sr.replay("breaker", out=tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["breaker_timeline.csv", "conformance.csv"]
+    sr.replay(["breaker", "saga"], out=tmp_path)
+    sr.replay("breaker", out=tmp_path)  # replaces the earlier output whole: no stale saga timeline
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["breaker_timeline.csv", "conformance.csv",
+                                                          "simroute.json"]
 
 
 def test_unknown_flow_is_a_clear_error():

@@ -206,7 +206,7 @@ def test_cli_sweep_writes_tables_and_rejects_bad_params(tmp_path, capsys):
 
     assert main(["sweep", "--param", "breaker.failure_threshold=2,8", "--param", "workload.requests=60",
                  "--replications", "2", "--executor", "serial", "--quiet", "--out", str(tmp_path)]) == 0
-    assert {p.name for p in tmp_path.iterdir()} == {"sweep.csv", "aggregate.csv"}
+    assert {p.name for p in tmp_path.iterdir()} == {"sweep.csv", "aggregate.csv", "simroute.json"}
     assert "2 points × 2 replications" in capsys.readouterr().out
     assert main(["sweep", "--param", "breaker.nope=1", "--executor", "serial"]) == 2
     assert main(["sweep", "--param", "breaker.failure_threshold", "--executor", "serial"]) == 2

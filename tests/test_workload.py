@@ -47,7 +47,7 @@ def test_real_azure_trace_ships_with_its_licence_and_matches_its_published_figur
 @pytest.mark.parametrize("text, line, field, message", [
     ("time,text\n0,api\nabc,api\n", 3, "time", "cannot parse 'abc'"),
     ("time,text\n5,api\n3,api\n", 3, "time", "out of order"),
-    ("time,text,budget\n1,api,-2\n", 2, "budget", "must be >= 0"),
+    ("time,text,budget\n1,api,-2\n", 2, "budget", "must be a finite number >= 0"),
     ("when,text\n1,api\n", 1, "time", "missing column 'time'"),
 ])
 def test_bad_trace_rows_name_file_line_and_field(tmp_path, text, line, field, message):
