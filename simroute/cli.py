@@ -99,14 +99,6 @@ SCENARIO_HELP = ("scenario YAML, or a bundled scenario's name: default, outage, 
                  "(default: {})")
 
 
-def _check_out(args: argparse.Namespace) -> None:
-    """Refuse a bad ``--out`` before any simulation (:mod:`simroute.outputs`)."""
-    from .outputs import _check_target
-
-    if getattr(args, "out", None):
-        _check_target(Path(args.out), args.overwrite)
-
-
 def _run(args: argparse.Namespace) -> int:
     import importlib.util
 
@@ -116,9 +108,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise InputError("--format parquet needs pyarrow: pip install 'simroute[parquet]' (or use csv)",
                          field="format")
-    _check_out(args)
     scenario = _scenario(args.scenario)
-    results = run(scenario, seed=args.seed, replication=args.replication)
+    results = run(scenario, seed=args.seed, replication=args.replication,
+                  progress=False if args.quiet else None)
     summary = results.summary()
     if args.out:
         tables = {"requests": results.requests, "attempts": results.attempts,
@@ -145,8 +137,7 @@ def _replay(args: argparse.Namespace) -> int:
     from .replay import replay
 
     if args.out:
-        _check_out(args)
-    table = replay(args.flow, seed=args.seed, out=args.out or None, overwrite=args.overwrite)
+        table = replay(args.flow, seed=args.seed, out=args.out or None, overwrite=args.overwrite)
     with pd.option_context("display.max_colwidth", 48, "display.width", 200, "display.max_rows", None):
         for flow, rows in table.groupby("flow", sort=False):
             print(f"== {flow}")
@@ -193,7 +184,6 @@ def _sweep(args: argparse.Namespace) -> int:
     from .outputs import output_folder
     from .sweep import aggregate, sweep
 
-    _check_out(args)
     scenario = _scenario(args.scenario)
     params = dict(_parse_param(p) for p in args.param)
     if not params:
@@ -258,7 +248,6 @@ def _tune(args: argparse.Namespace) -> int:
     from .outputs import output_folder
     from .tune import tune
 
-    _check_out(args)
     scenario = _scenario(args.scenario)
     space = dict(_parse_range(p) for p in args.param)
     if not space:
@@ -334,7 +323,6 @@ def _floats(text: str, field: str) -> tuple[float, ...]:
 def _report(args: argparse.Namespace) -> int:
     from .report import report
 
-    _check_out(args)
     scenario = _scenario(args.scenario, "report")
     rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
                  load_factors=_floats(args.load_factors, "load_factors"), slo_p95=args.slo_p95,
@@ -465,6 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replication number: another independent run of the same seed (default 0)")
     p.add_argument("--out", help="directory for the result tables")
     p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    p.add_argument("--quiet", action="store_true", help="no progress bar (shown for runs of 200,000 "
+                                                        "requests or more)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv",
                    help="table format (parquet needs pyarrow; default csv)")
     p.set_defaults(func=_run)
@@ -571,11 +561,16 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .outputs import claim_output
+
     args = build_parser().parse_args(argv)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        return args.func(args)
+        # a folder --out is checked and locked for the whole command, before any simulation
+        out = getattr(args, "out", None) if args.func is not _import else None
+        with claim_output(out or None, getattr(args, "overwrite", False)):
+            return args.func(args)
     except InputError as exc:
         print(f"simroute: {exc}", file=sys.stderr)
         return 2

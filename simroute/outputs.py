@@ -33,7 +33,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["output_folder", "MANIFEST", "read_manifest", "is_simroute_output"]
+__all__ = ["output_folder", "claim_output", "MANIFEST", "read_manifest", "is_simroute_output"]
 
 MANIFEST = "simroute.json"
 
@@ -93,6 +93,13 @@ def _alive(pid: int) -> bool:
 @contextlib.contextmanager
 def _lock(target: Path) -> Iterator[None]:
     lock = target.parent / f".{target.name}.lock"
+    try:
+        if int(lock.read_text().strip() or "0") == os.getpid():
+            yield  # this process holds it already (claim_output around output_folder)
+            return
+    except (OSError, ValueError):
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -131,6 +138,31 @@ def _check_target(target: Path, overwrite: bool) -> None:
     if target.is_dir() and any(target.iterdir()) and not overwrite and not is_simroute_output(target):
         raise InputError("holds files simroute did not write; give --overwrite to replace the folder and "
                          "everything in it", file=str(target), field="out")
+
+
+@contextlib.contextmanager
+def claim_output(target: str | Path | None, overwrite: bool = False) -> Iterator[None]:
+    """Check ``target`` and hold its lock for a whole command (simulation included), so that a
+    second writer is refused at once rather than after its work; :func:`output_folder` inside
+    writes under the same lock. None: nothing to claim.
+
+    Parameters:
+        target: the output folder (None: none).
+        overwrite: as for :func:`output_folder`.
+
+    Yields:
+        Nothing.
+
+    Raises:
+        InputError: as :func:`output_folder`.
+    """
+    if target is None:
+        yield
+        return
+    target = Path(target)
+    _check_target(target, overwrite)
+    with _lock(target):
+        yield
 
 
 class _Folder:

@@ -310,7 +310,7 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     Raises:
         InputError: a bad scenario, trace or option (before any simulation).
     """
-    from .report_page import render
+    from .outputs import claim_output
 
     started = time.perf_counter()
     factors = tuple(float(f) for f in load_factors)
@@ -332,12 +332,21 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     slo = float(slo_p95) if slo_p95 is not None else scenario.settings.slo.latency
     source = "--slo-p95" if slo_p95 is not None else "the scenario's slo.latency setting"
     out = Path(out)
-    from .outputs import _check_target
-
-    _check_target(out, overwrite)  # refused before any simulation
     if pdf and chromium() is None:
         raise InputError(NO_CHROMIUM, field="pdf")  # before any simulation
+    with claim_output(out, overwrite):  # checked and locked before any simulation
+        return _report(scenario, out, factors, (slo, source), seed, replications, executor, workers,
+                       wait_fraction, compare_settings, pdf, progress, overwrite, started)
 
+
+def _report(scenario: Scenario, out: Path, factors: tuple[float, ...], goal: tuple[float, str], seed: int,
+            replications: int, executor: Any, workers: int | None, wait_fraction: float,
+            compare_settings: bool, pdf: bool, progress: bool | None, overwrite: bool,
+            started: float) -> Report:
+    """The report's work once its inputs are checked and its folder claimed."""
+    from .report_page import render
+
+    slo, source = goal
     tasks = [(_measure, f, seed, r) for f in factors for r in range(replications)]
     with progress_bar(len(tasks), progress, "report: loads") as bar:
         measured = map_runs(tasks, scenario, executor, workers, bar)

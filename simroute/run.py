@@ -29,7 +29,11 @@ def _streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
     return {n: np.random.default_rng(s) for n, s in zip(names, child.spawn(len(names)), strict=True)}
 
 
-def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
+PROGRESS_FROM = 200_000  #: runs with at least this many requests show progress by default
+
+
+def run(scenario: Scenario, seed: int = 0, replication: int = 0, *,
+        progress: bool | None = False) -> Results:
     """Simulate ``scenario`` and return its :class:`~simroute.results.Results`.
 
     Parameters:
@@ -37,6 +41,8 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
         seed: a non-negative integer; the same seed and replication give the same tables.
         replication: the replication number (its random streams are
             ``SeedSequence(seed, spawn_key=(replication,))``).
+        progress: show a progress bar with an ETA, counting arrivals (None: for runs of
+            :data:`PROGRESS_FROM` requests or more).
 
     Returns:
         The run's :class:`~simroute.results.Results`.
@@ -55,11 +61,21 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
     reqs = scenario.workload.generate(rngs["workload"], scenario.horizon)
     mix = scenario.workload.mix
 
+    if progress is None:
+        progress = len(reqs.time) >= PROGRESS_FROM
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(reqs.time), desc=f"run {scenario.name}", unit="request", unit_scale=True)
+
     def source():
         # plain Python values, converted once (indexing numpy arrays per request is slow)
         columns = (reqs.time.tolist(), reqs.mix.tolist(), reqs.text.tolist(), reqs.budget.tolist(),
                    reqs.context_tokens.tolist(), reqs.generated_tokens.tolist())
         for i, (t, k, text, budget, ctx, gen) in enumerate(zip(*columns, strict=True)):
+            if bar is not None and not i % 4096:
+                bar.update(i - bar.n)
             if t > env.now:
                 yield env.timeout(t - env.now)
             if k < 0:  # a trace row naming its request
@@ -72,7 +88,12 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Results:
                                      entry.stream))
 
     env.process(source())
-    env.run(until=scenario.horizon)
+    try:
+        env.run(until=scenario.horizon)
+    finally:
+        if bar is not None:
+            bar.update(bar.total - bar.n)
+            bar.close()
     end = env.now
     for rid in sorted(orch.active):
         orch.finish(rid, "in_flight", "horizon", end)
