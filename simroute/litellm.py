@@ -20,7 +20,6 @@ Precedence follows the Router: a ``router_settings`` value, else the ``litellm_s
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any
 from .errors import InputError
 from .failure import CONTENT_POLICY, CONTEXT_WINDOW, ERROR, NON_RETRYABLE, RATE_LIMITED, TIMEOUT
 from .modelgroups import ANY_GROUP, DEFAULT_CAPACITY
+from .schema import check_value
 
 __all__ = ["import_litellm", "LiteLLMImport", "MAPPING", "mapping_reference", "DEFAULT_TIMEOUT"]
 
@@ -190,13 +190,10 @@ class _Reader:
                lo_open: bool = False) -> Any:
         if value is None:
             return None
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        if not ok or (integer and not float(value).is_integer()):
-            kind = "a whole number" if integer else "a finite number"
-            raise self.error(path, key, f"must be {kind}, got {value!r}")
-        if value < lo or (lo_open and value == lo):
-            raise self.error(path, key, f"must be {'>' if lo_open else '>='} {lo:g}, got {value!r}")
-        return int(value) if integer else float(value)
+        try:  # the one rule for numbers (simroute.schema), as for every scenario setting
+            return check_value(int if integer else float, value, {"lo": lo, "lo_open": lo_open})
+        except ValueError as exc:
+            raise self.error(path, key, str(exc)) from None
 
 
 def _slug(text: str) -> str:

@@ -1,6 +1,7 @@
 """LiteLLM import and router semantics: key mapping, warnings, cooldowns, retries and fallbacks."""
 
 import math
+import re
 
 import pytest
 
@@ -123,8 +124,8 @@ def test_every_key_not_modelled_is_one_warning_line():
      "router_settings:\n  fallbacks: [{a: [b]}]\n",
      "a", "unknown model group 'b'"),
     ("model_list:\n  - {model_name: a, litellm_params: {model: x}}\nrouter_settings:\n  cooldown_time: -5\n",
-     "cooldown_time", "must be >= 0"),
-    ("model_list:\n  - {model_name: a, litellm_params: {model: x, rpm: fast}}\n", "rpm", "finite number"),
+     "cooldown_time", "must be within [0, inf]"),
+    ("model_list:\n  - {model_name: a, litellm_params: {model: x, rpm: fast}}\n", "rpm", "must be a number"),
     ("model_list: []\n", "model_list", "non-empty"),
 ])
 def test_a_malformed_config_is_one_line_naming_the_key(tmp_path, capsys, config, key, message):
@@ -132,7 +133,7 @@ def test_a_malformed_config_is_one_line_naming_the_key(tmp_path, capsys, config,
 
     path = tmp_path / "config.yaml"
     path.write_text(config)
-    with pytest.raises(sr.InputError, match=message) as info:
+    with pytest.raises(sr.InputError, match=re.escape(message)) as info:
         import_litellm(path)
     assert info.value.file == str(path) and info.value.line is not None
     if key is not None:
