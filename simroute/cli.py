@@ -19,13 +19,14 @@ from .outputs import MANIFEST
 __all__ = ["main"]
 
 
-KINDS = ("catalog", "scenario", "plan", "trace")
+KINDS = ("catalog", "scenario", "plan", "trace", "litellm")
 
 
 def kind_of(path: Path) -> tuple[str, str]:
     """(kind, why) of an input file by a fixed rule: a ``.csv`` file is a trace; a directory is a
     catalog; a YAML file with any catalog section (tiers, lexicon, plugins, agents) at the top is a
-    catalog, one with ``phases`` a plan, any other a scenario."""
+    catalog, one with ``phases`` a plan, one with ``model_list`` a LiteLLM config, any other a
+    scenario."""
     from .catalog import SECTIONS
     from .yamlio import load_yaml
 
@@ -39,6 +40,8 @@ def kind_of(path: Path) -> tuple[str, str]:
         return "catalog", f"it has the catalog section {sorted(keys & set(SECTIONS))[0]!r}"
     if "phases" in keys:
         return "plan", "it has 'phases'"
+    if "model_list" in keys:
+        return "litellm", "it has 'model_list' (a LiteLLM config)"
     return "scenario", "it has no catalog section and no 'phases'"
 
 
@@ -61,6 +64,14 @@ def _validate(args: argparse.Namespace) -> int:
             scenario = Scenario.from_yaml(path)
             summary = (f"scenario {scenario.name!r}: {scenario.workload.kind} workload, "
                        f"{len(scenario.faults)} faults, {scenario.catalog!r}")
+        elif kind == "litellm":
+            from .litellm import import_litellm
+
+            imported = import_litellm(path)
+            scenario = Scenario.from_dict(imported.scenario, source=str(path))
+            summary = (f"LiteLLM config: {len(scenario.model_groups.deployments)} deployments in "
+                       f"{len(scenario.model_groups.groups)} model groups; {len(imported.warnings)} keys "
+                       "not modelled (simroute import litellm lists them)")
         elif kind == "plan":
             plan = Plan.from_yaml(path, prices=load_catalog().tiers)
             summary = f"plan of {len(plan)} phases, {plan.duration / 60:g} min, ${plan.cost:.2f}"
@@ -438,11 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="simroute", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check a catalog, scenario, plan or trace and say what is wrong")
+    p = sub.add_parser("validate", help="check a catalog, scenario, plan, trace or LiteLLM config and say "
+                                        "what is wrong")
     p.add_argument("file", help="a catalog (directory or YAML), scenario or plan (YAML) or trace (CSV)")
     p.add_argument("--kind", choices=KINDS,
                    help="what the file is (default: a .csv is a trace; a directory or a YAML with catalog "
-                        "sections a catalog; a YAML with 'phases' a plan; any other YAML a scenario)")
+                        "sections a catalog; a YAML with 'phases' a plan; one with 'model_list' a "
+                        "LiteLLM config; any other YAML a scenario)")
     p.set_defaults(func=_validate)
     p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary",
                        epilog=metrics_help())

@@ -205,10 +205,11 @@ def output_folder(target: str | Path, *, command: str, overwrite: bool = False,
     _check_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     with _lock(target):
-        for stale in target.parent.glob(f".{target.name}.partial-*"):  # left by a killed run
-            pid = stale.name.rsplit("-", 1)[-1]
-            if not (pid.isdigit() and _alive(int(pid))):
-                shutil.rmtree(stale, ignore_errors=True)
+        for pattern in (f".{target.name}.partial-*", f".{target.name}.old-*"):  # left by a killed run
+            for stale in target.parent.glob(pattern):
+                pid = stale.name.rsplit("-", 1)[-1]
+                if not (pid.isdigit() and _alive(int(pid))):
+                    shutil.rmtree(stale, ignore_errors=True)
         tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
@@ -221,6 +222,7 @@ def output_folder(target: str | Path, *, command: str, overwrite: bool = False,
             manifest = {**folder.manifest, "files": files, "complete": True}
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
             old = target.parent / f".{target.name}.old-{os.getpid()}"
+            shutil.rmtree(old, ignore_errors=True)
             if target.exists():
                 os.replace(target, old)
             os.replace(tmp, target)

@@ -32,6 +32,7 @@ capacity, breaker (whether it has one), busy_time, utilization, breaker_open_tim
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import pandas as pd
@@ -151,7 +152,8 @@ class Results:
         if window is None:
             return self._summary([(self.warmup, self.end_time)])
         if (not isinstance(window, tuple | list) or len(window) != 2
-                or not all(isinstance(v, int | float) for v in window) or not window[0] < window[1]):
+                or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in window)
+                or not window[0] < window[1]):
             raise InputError(f"must be (start, end) seconds with start < end, got {window!r}",
                              field="window")
         return self._summary([(float(window[0]), float(window[1]))])

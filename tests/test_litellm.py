@@ -153,6 +153,8 @@ def test_cli_import_writes_a_scenario_that_validates_and_never_overwrites(tmp_pa
     assert "3 deployments in 2 model groups" in captured.out
     assert captured.err.count("simroute: warning:") == 4
     assert main(["validate", str(out)]) == 0
+    assert main(["validate", str(EXAMPLE)]) == 0  # the config itself, recognised as one
+    assert "LiteLLM config: 3 deployments in 2 model groups; 4 keys not modelled" in capsys.readouterr().out
     scenario = sr.Scenario.from_yaml(out)
     assert scenario.workload.rate == 2 and set(scenario.model_groups.groups) == {"gpt-4o", "claude-sonnet"}
     out.write_text("my own notes")
