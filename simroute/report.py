@@ -454,8 +454,7 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     spend = pd.DataFrame(rows, columns=["load_factor", "hour", "cost", "ci_low", "ci_high"])
     budgets = parts["budgets"].groupby("load_factor").mean(numeric_only=True).drop(
         columns=["replication", "seed"]).reset_index()
-    window = parts["window"].groupby("load_factor").agg(hours=("hours", "mean"), cost=("cost", "mean"))
-    window["spend_per_month"] = window.cost / window.hours * HOURS_PER_MONTH
+    window = _monthly_spend(parts["window"]).set_index("load_factor")
     growth = outcomes[outcomes.metric == "latency_growth"].set_index("load_factor")["mean"]
     top = plug.sort_values("utilization", ascending=False).groupby("load_factor").first()
     saturation = pd.DataFrame({"load_factor": top.index, "busiest_plugin": top.plugin.to_numpy(),
@@ -466,6 +465,16 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
             "cost_by_plugin": per_request("cost_by_plugin", "plugin"),
             "cost_by_class": by_class, "spend": spend, "budgets": budgets,
             "spend_per_month": window.reset_index()}
+
+
+def _monthly_spend(window: pd.DataFrame) -> pd.DataFrame:
+    """Per load: the model spend per month (730 h at the simulated rate) with its 95 % interval,
+    from each run's spend per hour of its window."""
+    per_run = window.assign(value=window.cost / window.hours * HOURS_PER_MONTH)
+    out = _intervals(per_run, ["load_factor"])
+    out[["ci_low", "ci_high"]] = out[["ci_low", "ci_high"]].clip(lower=0.0)
+    return out.rename(columns={"mean": "spend_per_month", "ci_low": "spend_per_month_low",
+                               "ci_high": "spend_per_month_high"})
 
 
 def _saturation(tables: dict[str, pd.DataFrame]) -> dict[float, str]:
@@ -501,7 +510,7 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                    progress: bool | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The slots each plugin needs at each load, verified by re-running the model at that capacity."""
     plug = tables["plugins"]
-    spend = tables["spend_per_month"].set_index("load_factor").spend_per_month
+    spend = tables["spend_per_month"].set_index("load_factor")
     plans: dict[float, dict[str, int]] = {}
     today = {row.plugin: int(row.capacity) for row in plug.drop_duplicates("plugin").itertuples()}
     check: dict[float, dict[str, Any]] = {}
@@ -511,7 +520,9 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
             plans[f] = dict(today)
             check[f] = {"load_factor": f, "rounds": 0, "latency_p95": row.mean, "latency_p95_low": row.ci_low,
                         "latency_p95_high": row.ci_high, "meets_slo": True, "verified": True,
-                        "model_spend_per_month": float(spend[f])}
+                        "model_spend_per_month": float(spend.spend_per_month[f]),
+                        "model_spend_per_month_low": float(spend.spend_per_month_low[f]),
+                        "model_spend_per_month_high": float(spend.spend_per_month_high[f])}
             continue
         mine = plug[plug.load_factor == f]
         plan = dict(today)
@@ -542,11 +553,12 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                 busy = pl.utilization.max() if len(pl) else 0.0
                 ok = (_upper(p95[1], p95[0], p95[2]) <= slo and busy < SATURATED_UTILIZATION
                       and not growth >= SATURATED_GROWTH)
-                w = parts["window"][parts["window"].load_factor == f]
+                monthly = _monthly_spend(parts["window"][parts["window"].load_factor == f]).iloc[0]
                 check[f] = {"load_factor": f, "rounds": rounds, "latency_p95": p95[0],
                             "latency_p95_low": p95[1], "latency_p95_high": p95[2], "meets_slo": ok,
-                            "verified": True,
-                            "model_spend_per_month": float((w.cost / w.hours).mean() * HOURS_PER_MONTH)}
+                            "verified": True, "model_spend_per_month": float(monthly.spend_per_month),
+                            "model_spend_per_month_low": float(monthly.spend_per_month_low),
+                            "model_spend_per_month_high": float(monthly.spend_per_month_high)}
                 if ok:
                     continue
                 queueing = pl[(pl.queue_wait_mean > wait_fraction * pl.service_mean)

@@ -59,6 +59,13 @@ def money(v: float) -> str:
     return "—" if math.isnan(v) else f"${v:,.0f}" if abs(v) >= 100 else f"${v:,.2f}"
 
 
+def money_ci(mean: float, low: float, high: float) -> str:
+    """Dollars with their 95 % interval (just the amount without one)."""
+    if math.isnan(low) or math.isnan(high):
+        return money(mean)
+    return f"{money(mean)} ({money(low)} – {money(high)})"
+
+
 # ---------------------------------------------------------------------- figures
 def text_overlaps(fig: Figure) -> list[tuple[str, str]]:
     """Pairs of visible texts of ``fig`` whose drawn boxes overlap (an empty list: legible).
@@ -280,7 +287,8 @@ def _decision_table(rep: Report) -> pd.DataFrame:
             **({"saturated (yes/no)": "yes" if f in rep.saturated else "no"} if rep.saturated else {}),
             "slots to add (slots)": ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples()) or "none",
             "capacity cost ($/month)": money(c.capacity_cost_per_month),
-            "model spend ($/month)": money(c.model_spend_per_month),
+            "model spend ($/month), 95 % CI": money_ci(c.model_spend_per_month, c.model_spend_per_month_low,
+                                                       c.model_spend_per_month_high),
             f"p95 with those slots ({unit}), 95 % CI": with_ci(c.latency_p95, c.latency_p95_low,
                                                                c.latency_p95_high, scale),
             "SLO met with those slots (yes/no)": "yes" if c.meets_slo else "no",
@@ -411,11 +419,11 @@ def _decision_words(rep: Report) -> str:
             continue
         slots = ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples())
         p95 = with_ci(c.latency_p95, c.latency_p95_low, c.latency_p95_high, scale)
+        spend = money_ci(c.model_spend_per_month, c.model_spend_per_month_low, c.model_spend_per_month_high)
         if c.meets_slo:
             words.append(f"<p><b>For load factor {f:g}</b> add {html.escape(slots)}: capacity "
-                         f"{money(c.capacity_cost_per_month)} per month in all, model spend "
-                         f"{money(c.model_spend_per_month)} per month. Re-simulated at that capacity, p95 "
-                         f"is {p95} {unit}: within the SLO.</p>")
+                         f"{money(c.capacity_cost_per_month)} per month in all, model spend {spend} per "
+                         f"month. Re-simulated at that capacity, p95 is {p95} {unit}: within the SLO.</p>")
         else:
             words.append(f"<p><b>For load factor {f:g}</b> capacity alone did not meet the SLO: with "
                          f"{html.escape(slots)} ({c.rounds:g} rounds of re-simulation), p95 is still {p95} "
