@@ -385,7 +385,7 @@ def _parse_lexicon(raw: Any, lines: Lines, file: str, key: tuple) -> Lexicon:
         )
         g.finish()
     phases = []
-    for i, item in enumerate(f.get("phases")):
+    for i, item in enumerate(f.list("phases")):
         g = Fields(item, file=file, entry=_entry_name(item, i, "lexicon.phases"), lines=lines,
                    path=key + ("phases", i))
         phases.append(PhaseTemplate(

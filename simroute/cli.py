@@ -444,6 +444,15 @@ def _amount(text: str) -> float:
     return value
 
 
+def _add_executor(p: argparse.ArgumentParser, workers: bool = True) -> None:
+    """The options that say where a command's runs go."""
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                   help="where the runs go; every executor gives the same results (default processes)")
+    if workers:
+        p.add_argument("--workers", type=_count(1), default=None,
+                       help="pool or cluster size (default: the cores)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .metrics import metrics_help
 
@@ -486,10 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a parameter and its values, e.g. breaker.failure_threshold=3,5,8 (repeatable)")
     p.add_argument("--replications", type=_count(1), default=5, help="runs per point (default 5)")
     p.add_argument("--seed", type=_count(0), default=0, help="root seed of the replications")
-    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
-                   help="where the runs go; every executor gives the same results (default processes)")
-    p.add_argument("--workers", type=_count(1), default=None,
-                   help="pool or cluster size (default: the cores)")
+    _add_executor(p)
     p.add_argument("--metrics", default="success_rate,latency_p95,cost_per_success,attempts_per_request",
                    help="summary metrics to print (all are written)")
     p.add_argument("--out", help="directory for sweep.csv and aggregate.csv")
@@ -513,10 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=_count(1), default=30, help="settings to try (default 30)")
     p.add_argument("--replications", type=_count(1), default=3, help="runs per trial (default 3)")
     p.add_argument("--seed", type=_count(0), default=0, help="the sampler's and the runs' seed (default 0)")
-    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
-                   help="where the runs go; every executor gives the same results (default processes)")
-    p.add_argument("--workers", type=_count(1), default=None,
-                   help="pool or cluster size (default: the cores)")
+    _add_executor(p)
     p.add_argument("--out", help="directory for trials.csv")
     p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -536,8 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count(0), default=0, help="the runs' seed (default 0)")
     p.add_argument("--replications", type=_count(1), default=5,
                    help="runs per load factor, for 95 %% intervals (default 5)")
-    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
-                   help="where the runs go; every executor gives the same results (default processes)")
+    _add_executor(p, workers=False)
     p.add_argument("--out", default="simroute-report", help="directory for index.html and the tables' CSV "
                                                            "(default simroute-report)")
     p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)

@@ -30,6 +30,7 @@ from .errors import InputError
 from .failure import CONTENT_POLICY, CONTEXT_WINDOW, ERROR, NON_RETRYABLE, RATE_LIMITED, TIMEOUT
 from .modelgroups import ANY_GROUP, DEFAULT_CAPACITY
 from .schema import check_value
+from .settings import RouterSettings
 
 __all__ = ["import_litellm", "LiteLLMImport", "MAPPING", "mapping_reference", "DEFAULT_TIMEOUT"]
 
@@ -285,21 +286,15 @@ def import_litellm(config: str | Path | Mapping[str, Any], *, rate: float = 0.5,
         return module.get(other), ("litellm_settings", other), f"litellm_settings.{other}"
 
     settings: dict[str, Any] = {"breaker": {"enabled": False}}
-    # LiteLLM's defaults, written out so that the scenario shows what it runs with
-    rs: dict[str, Any] = {"num_retries": 2, "retry_after": 0.0, "allowed_fails": None, "cooldown_time": 5.0,
-                          "max_fallbacks": 5}
-    v, p, k = setting("num_retries")
-    if v is not None:
-        rs["num_retries"] = r.number(v, p, k, integer=True)
-    v, p, k = setting("retry_after")
-    if v is not None:
-        rs["retry_after"] = r.number(v, p, k)
-    v, p, k = setting("allowed_fails")
-    if v is not None:
-        rs["allowed_fails"] = r.number(v, p, k, integer=True)
-    v, p, k = setting("cooldown_time")
-    if v is not None:
-        rs["cooldown_time"] = r.number(v, p, k)
+    # LiteLLM's defaults (RouterSettings declares them), written out so the scenario shows them
+    defaults = RouterSettings()
+    rs: dict[str, Any] = {key: getattr(defaults, key) for key in
+                          ("num_retries", "retry_after", "allowed_fails", "cooldown_time", "max_fallbacks")}
+    for key, integer in (("num_retries", True), ("retry_after", False), ("allowed_fails", True),
+                         ("cooldown_time", False)):
+        v, p, k = setting(key)
+        if v is not None:
+            rs[key] = r.number(v, p, k, integer=integer)
     if router.get("disable_cooldowns") is not None:
         if not isinstance(router["disable_cooldowns"], bool):
             raise r.error(("router_settings", "disable_cooldowns"), "router_settings.disable_cooldowns",

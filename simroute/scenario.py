@@ -290,7 +290,7 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
 
     w = Fields(f.mapping("workload"), file=file, entry="workload", lines=lines, path=("workload",))
     mix = []
-    for i, m in enumerate(w.get("mix")):
+    for i, m in enumerate(w.list("mix")):
         h = Fields(m, file=file, entry=f"workload.mix[{i}]", lines=lines, path=("workload", "mix", i))
         plan_path = h.str("plan", None)
         group = h.str("group", None)
@@ -316,14 +316,14 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
             trace=str(_resolve(path, trace)) if trace else None,
             trace_format=w.str("trace_format", "simroute"), time_scale=w.number("time_scale", 1.0),
             times=tuple(float(t) for t in w.get("times", [], check=_numbers)),
-            surges=tuple(_surge(item, i, file, lines) for i, item in enumerate(w.get("surges", []))),
+            surges=tuple(_surge(item, i, file, lines) for i, item in enumerate(w.list("surges", []))),
         )
     except InputError as exc:
         raise w.error(exc.field, exc.message) from None
     w.finish()
 
     faults = []
-    for i, item in enumerate(f.get("faults", [])):
+    for i, item in enumerate(f.list("faults", [])):
         h = Fields(item, file=file, entry=f"faults[{i}]", lines=lines, path=("faults", i))
         plugin = h.str("plugin")
         if plugin not in catalog.plugins:
@@ -364,7 +364,7 @@ def _numbers(value: Any) -> Any:
 def _parse_saga(name: str, spec: Any, file: str, lines: Any, catalog: Catalog) -> Saga:
     h = Fields(spec, file=file, entry=f"sagas.{name}", lines=lines, path=("sagas", name))
     steps = []
-    for i, raw in enumerate(h.get("steps")):
+    for i, raw in enumerate(h.list("steps")):
         g = Fields(raw, file=file, entry=f"sagas.{name}.steps[{i}]", lines=lines,
                    path=("sagas", name, "steps", i))
         action = g.str("action")

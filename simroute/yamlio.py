@@ -238,6 +238,15 @@ class Fields:
 
         return self.get(name, default, check)
 
+    def list(self, name: builtins.str, default: Any = ...) -> Any:
+        """A list of entries (each checked by its own reader)."""
+        def check(v: Any) -> builtins.list:
+            if not isinstance(v, builtins.list):
+                raise ValueError(f"must be a list, got {v!r}")
+            return v
+
+        return self.get(name, default, check)
+
     def finish(self) -> None:
         """Raise on keys nobody asked for (typos)."""
         unknown = [k for k in self.raw if k not in self._used]

@@ -77,6 +77,7 @@ CASES = [
     ("unknown override plugin", "s.yaml", scenario(extra="overrides:\n  nope: {capacity: 2}\n"),
      ["run", "FILE"], "nope"),
     ("unknown field", "s.yaml", scenario(extra="horizn: 5\n"), ["run", "FILE"], "horizn"),
+    ("faults not a list", "s.yaml", scenario(extra="faults: false\n"), ["run", "FILE"], "faults"),
     ("fault end before start", "s.yaml", scenario(
         extra="faults:\n  - {plugin: fastapi-backend, kind: outage, start: 50, end: 10}\n"),
      ["run", "FILE"], "end"),
