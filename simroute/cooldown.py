@@ -111,11 +111,6 @@ class DeploymentCooldown:
         self._spans: list[tuple[float, float]] = []  #: finished cooldowns: (start, end)
         self._started = -math.inf
 
-    def state_at(self, t: float) -> str:
-        """``open`` while cooling down at ``t``, else ``closed``."""
-        self.available(t)
-        return OPEN if self._cooling else CLOSED
-
     def available(self, t: float) -> bool:
         """Whether the deployment can be picked at ``t`` (records the end of a finished cooldown)."""
         if self._cooling and t >= self.until:

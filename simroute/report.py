@@ -56,7 +56,7 @@ from .metrics import metric
 from .queueing import capacity_for_wait
 from .run import run
 from .scenario import Scenario
-from .sweep import aggregate, sweep
+from .sweep import aggregate, half_width, intervals, sweep
 from .tune import frontier
 from .workload import TRACE_FORMATS, read_trace, trace_format_of
 
@@ -157,26 +157,18 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
 
 # ---------------------------------------------------------------------- intervals
 def interval(values: pd.Series, confidence: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean, low and high end of the Student-t interval, and n (one value: no interval, NaN ends)."""
-    from scipy.stats import t as student_t
-
+    """Mean, low and high end of the Student-t interval, and n, of one series (NaN left out; one
+    value: no interval, NaN ends) — :func:`simroute.sweep.half_width`'s rule."""
     v = values.dropna().to_numpy(float)
-    n = len(v)
-    if n == 0:
+    if len(v) == 0:
         return math.nan, math.nan, math.nan, 0
     mean = float(v.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, n
-    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * float(v.std(ddof=1)) / math.sqrt(n)
-    return mean, mean - half, mean + half, n
+    half = float(half_width(v.std(ddof=1) if len(v) > 1 else math.nan, len(v), confidence))
+    return mean, mean - half, mean + half, len(v)
 
 
 def _intervals(frame: pd.DataFrame, by: list[str], value: str = "value") -> pd.DataFrame:
-    rows = []
-    for keys, g in frame.groupby(by, sort=True):
-        mean, low, high, n = interval(g[value])
-        rows.append((*(keys if isinstance(keys, tuple) else (keys,)), mean, low, high, n))
-    return pd.DataFrame(rows, columns=[*by, "mean", "ci_low", "ci_high", "n"])
+    return intervals(frame, by, value)[[*by, "mean", "ci_low", "ci_high", "n"]]
 
 
 def _clip_shares(frame: pd.DataFrame) -> pd.DataFrame:
@@ -186,10 +178,6 @@ def _clip_shares(frame: pd.DataFrame) -> pd.DataFrame:
         share = out.metric.map(lambda m: metric(m).unit == "share")
         out[col] = np.where(share, out[col].clip(0.0, 1.0), out[col].clip(lower=0.0))
     return out
-
-
-def _nonnegative(values: tuple[float, ...]) -> tuple[float, ...]:
-    return tuple(v if math.isnan(v) else max(v, 0.0) for v in values)
 
 
 def _upper(low: float, mean: float, high: float) -> float:
@@ -240,6 +228,11 @@ class Report:
         return (f"Report({str(self.path)!r}, {len(self.figures)} figures, {len(self.tables)} tables, "
                 f"simulation {t.get('simulation', 0):.1f} s, rendering {t.get('rendering', 0):.1f} s)")
 
+    @property
+    def seconds_per_unit(self) -> float:
+        """Seconds per :attr:`time_unit`."""
+        return TIME_UNITS[self.time_unit]
+
     def outcome(self, metric: str) -> pd.DataFrame:
         """One metric of the outcome table: ``load_factor, mean, ci_low, ci_high, n``.
 
@@ -267,13 +260,13 @@ def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str 
                                              requests=None, time_scale=time_scale))
 
 
+TIME_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}  #: a page's time unit → seconds per unit
+
+
 def time_unit(seconds: float) -> tuple[str, float]:
     """The page's time unit for a typical duration: (name, seconds per unit)."""
-    if seconds < 180:
-        return "s", 1.0
-    if seconds < 3 * 3600:
-        return "min", 60.0
-    return "h", 3600.0
+    name = "s" if seconds < 180 else "min" if seconds < 3 * 3600 else "h"
+    return name, TIME_UNITS[name]
 
 
 def report(scenario: Scenario | None = None, out: str | Path = "simroute-report", *,
@@ -352,7 +345,7 @@ def _report(scenario: Scenario, out: Path, factors: tuple[float, ...], goal: tup
         measured = map_runs(tasks, scenario, executor, workers, bar)
     parts = _collect(tasks, measured, seed)
     tables = _tables(parts, _reference_load(factors))
-    saturated = _saturation(tables)
+    saturated = {float(r.load_factor): r.why for r in tables["saturation"].itertuples() if r.saturated}
     judged = _judge(tables["outcomes"], slo, saturated)
     tables["saturation"] = tables["saturation"].merge(judged[["load_factor", "meets_slo"]], on="load_factor")
     plan, check = _plan_capacity(scenario, tables, judged, slo, seed, replications, executor, workers,
@@ -417,17 +410,15 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     outcomes = _clip_shares(pd.concat([outcomes, trips], ignore_index=True))
 
     p = parts["plugins"]
-    plugins = []
-    for (lf, plugin), g in p.groupby(["load_factor", "plugin"], sort=True):
-        u, u_low, u_high, _ = interval(g.utilization)
-        plugins.append({"load_factor": lf, "plugin": plugin, "capacity": int(g.capacity.iloc[0]),
-                        "slot_price": float(g.slot_price.iloc[0]), "utilization": u,
-                        "utilization_low": max(u_low, 0.0), "utilization_high": min(u_high, 1.0),
-                        **dict(zip(("queue_wait_mean", "queue_wait_low", "queue_wait_high"),
-                                   _nonnegative(interval(g.queue_wait_mean)[:3]), strict=True)),
-                        "arrival_rate": float(g.arrival_rate.mean()),
-                        "service_mean": float(g.service_mean.mean())})
-    plug = pd.DataFrame(plugins)
+    keys = ["load_factor", "plugin"]
+    u = _intervals(p, keys, "utilization").set_index(keys)
+    w = _intervals(p, keys, "queue_wait_mean").set_index(keys)
+    plug = p.groupby(keys).agg(capacity=("capacity", "first"), slot_price=("slot_price", "first"),
+                               arrival_rate=("arrival_rate", "mean"), service_mean=("service_mean", "mean"))
+    plug = plug.assign(utilization=u["mean"], utilization_low=u.ci_low.clip(lower=0.0),
+                       utilization_high=u.ci_high.clip(upper=1.0), queue_wait_mean=w["mean"],
+                       queue_wait_low=w.ci_low.clip(lower=0.0), queue_wait_high=w.ci_high).reset_index()
+    plug["capacity"] = plug.capacity.astype(int)
 
     one = runs[runs.load_factor == reference]
     n_req = one[one.metric == "requests"].set_index("replication").value
@@ -449,9 +440,10 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     # every replication's spend in every hour, an hour without spend counting as $0
     full = sp.pivot_table(index=["load_factor", "hour"], columns="replication", values="cost",
                           aggfunc="sum", fill_value=0.0).reindex(columns=range(reps), fill_value=0.0)
-    rows = [(lf, hour, *_nonnegative(interval(pd.Series(v))[:3]))
-            for (lf, hour), v in zip(full.index, full.to_numpy(), strict=True)]
-    spend = pd.DataFrame(rows, columns=["load_factor", "hour", "cost", "ci_low", "ci_high"])
+    long = full.stack().rename("cost").reset_index()
+    spend = _intervals(long, ["load_factor", "hour"], "cost").drop(columns="n").rename(
+        columns={"mean": "cost"})
+    spend["ci_low"] = spend.ci_low.clip(lower=0.0)
     budgets = parts["budgets"].groupby("load_factor").mean(numeric_only=True).drop(
         columns=["replication", "seed"]).reset_index()
     window = _monthly_spend(parts["window"]).set_index("load_factor")
@@ -460,6 +452,9 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     saturation = pd.DataFrame({"load_factor": top.index, "busiest_plugin": top.plugin.to_numpy(),
                                "utilization": top.utilization.to_numpy(),
                                "latency_growth": growth.reindex(top.index).to_numpy()})
+    saturation["why"] = [_why_saturated(b, u, g) for b, u, g in zip(
+        saturation.busiest_plugin, saturation.utilization, saturation.latency_growth, strict=True)]
+    saturation["saturated"] = saturation.why != ""
     return {"runs": runs, "outcomes": outcomes, "plugins": plug, "saturation": saturation,
             "cost_by_tier": per_request("cost_by_tier", "tier"),
             "cost_by_plugin": per_request("cost_by_plugin", "plugin"),
@@ -477,24 +472,15 @@ def _monthly_spend(window: pd.DataFrame) -> pd.DataFrame:
                                "ci_high": "spend_per_month_high"})
 
 
-def _saturation(tables: dict[str, pd.DataFrame]) -> dict[float, str]:
-    """Load factor → why it is saturated, in words (only the saturated loads)."""
-    s = tables["saturation"]
-    why: dict[float, str] = {}
-    reasons = []
-    for row in s.itertuples():
-        parts = []
-        if row.utilization >= SATURATED_UTILIZATION:
-            parts.append(f"{row.busiest_plugin} is busy {row.utilization:.0%} of the time")
-        if row.latency_growth >= SATURATED_GROWTH:
-            parts.append(f"latency grows with the horizon (the last third of the arrivals waits "
-                         f"{row.latency_growth:.1f}× as long as the first)")
-        reasons.append("; ".join(parts))
-        if parts:
-            why[float(row.load_factor)] = reasons[-1]
-    s["saturated"] = [bool(r) for r in reasons]
-    s["why"] = reasons
-    return why
+def _why_saturated(busiest: str, utilization: float, growth: float) -> str:
+    """Why a load is saturated, in words ("" when it is not)."""
+    parts = []
+    if utilization >= SATURATED_UTILIZATION:
+        parts.append(f"{busiest} is busy {utilization:.0%} of the time")
+    if growth >= SATURATED_GROWTH:
+        parts.append(f"latency grows with the horizon (the last third of the arrivals waits "
+                     f"{growth:.1f}× as long as the first)")
+    return "; ".join(parts)
 
 
 def _judge(outcomes: pd.DataFrame, slo: float, saturated: dict[float, str]) -> pd.DataFrame:
@@ -569,10 +555,11 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                     plans[f][plugin] += max(1, math.ceil(0.25 * plans[f][plugin]))
                 still.append(f)
             pending = still
+    prices = plug.drop_duplicates("plugin").set_index("plugin").slot_price
     rows = []
     for f, plan in plans.items():
         for plugin, slots in sorted(plan.items()):
-            price = float(plug[plug.plugin == plugin].slot_price.iloc[0])
+            price = float(prices[plugin])
             rows.append({"load_factor": f, "plugin": plugin, "capacity_today": today[plugin],
                          "capacity_needed": slots, "added": slots - today[plugin], "slot_price": price,
                          "capacity_cost_per_month": slots * price * HOURS_PER_MONTH})

@@ -129,7 +129,7 @@ def figures(rep: Report) -> list[tuple[str, str, str, Figure]]:
     from .report import SATURATED_UTILIZATION
 
     t = rep.tables
-    unit, scale = rep.time_unit, {"s": 1.0, "min": 60.0, "h": 3600.0}[rep.time_unit]
+    unit, scale = rep.time_unit, rep.seconds_per_unit
     plug = t["plugins"]
     top = plug.groupby("plugin").utilization.max().sort_values(ascending=False).head(TOP_PLUGINS).index
     out = []
@@ -269,7 +269,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 def _decision_table(rep: Report) -> pd.DataFrame:
     t, unit = rep.tables, rep.time_unit
-    scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[unit]
+    scale = rep.seconds_per_unit
     p95 = rep.outcome("latency_p95").set_index("load_factor")
     ok = rep.outcome("success_rate").set_index("load_factor")
     check = t["plan_check"].set_index("load_factor")
@@ -299,7 +299,7 @@ def _decision_table(rep: Report) -> pd.DataFrame:
 def _outcome_table(rep: Report) -> pd.DataFrame:
     o = rep.tables["outcomes"]
     unit = rep.time_unit
-    scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[unit]
+    scale = rep.seconds_per_unit
     cols: dict[str, list[str]] = {"load factor (× today)": [f"{f:g}" for f in rep.load_factors]}
     from .report import OUTCOME_METRICS
 
@@ -331,7 +331,7 @@ def _plan_table(rep: Report) -> pd.DataFrame:
 
 def _settings_table(rep: Report) -> pd.DataFrame:
     st = rep.tables["settings"]
-    scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[rep.time_unit]
+    scale = rep.seconds_per_unit
 
     def est(m: str, per: float = 1.0) -> list[str]:
         return [with_ci(a, b, c, per) for a, b, c in zip(st[f"{m}_mean"], st[f"{m}_low"], st[f"{m}_high"],
@@ -391,7 +391,7 @@ def _versions() -> str:
 
 def _decision_words(rep: Report) -> str:
     unit = rep.time_unit
-    scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[unit]
+    scale = rep.seconds_per_unit
     slo = f"{num(rep.slo_p95 / scale)} {unit}"
     words = [f"<p><b>SLO:</b> p95 latency ≤ {slo} (from {html.escape(rep.slo_source)}; when a scenario "
              f"does not set <code>slo.latency</code>, the documented default is 3600 s). A load meets it "

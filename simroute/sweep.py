@@ -38,7 +38,7 @@ from .params import check_space, with_params
 from .run import run
 from .scenario import Scenario
 
-__all__ = ["sweep", "aggregate", "pivot", "design", "SAMPLINGS"]
+__all__ = ["sweep", "aggregate", "intervals", "half_width", "pivot", "design", "SAMPLINGS"]
 
 SAMPLINGS = ("grid", "random", "lhs")
 
@@ -154,17 +154,50 @@ def aggregate(frame: pd.DataFrame, *, confidence: float = 0.95,
         One row per point and metric with the mean, std, n and interval.
     """
     params = list(params if params is not None else frame.attrs.get("params", []))
-    keys = ["point", *params, "metric", "key"]
+    out = intervals(frame, ["point", *params, "metric", "key"], confidence=confidence)
+    out.attrs["params"] = params
+    return out
+
+
+def half_width(std: Any, n: Any, confidence: float = 0.95) -> np.ndarray:
+    """Half-width of the Student-t confidence interval of a mean from ``n`` values with standard
+    deviation ``std`` (NaN where n < 2); scalars or arrays.
+
+    Parameters:
+        std: sample standard deviation(s).
+        n: number(s) of values.
+        confidence: the interval's confidence level.
+
+    Returns:
+        The half-width(s).
+    """
     from scipy.stats import t as student_t
 
-    g = frame.groupby(keys, sort=True, dropna=False).value
-    out = g.agg(mean="mean", std="std", n="count").reset_index()
-    q = out.n.map(lambda n: float(student_t.ppf(0.5 + confidence / 2, int(n) - 1)) if n > 1 else math.nan)
-    half = q * out["std"] / np.sqrt(out.n)
+    n = np.asarray(n, float)
+    q = np.where(n > 1, student_t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), math.nan)
+    return q * np.asarray(std, float) / np.sqrt(n)
+
+
+def intervals(frame: pd.DataFrame, keys: Sequence[str], value: str = "value",
+              confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, standard deviation, n and Student-t interval of ``value`` per group of ``keys`` (the
+    one interval rule of sweeps, tuning and the report; NaN values are left out).
+
+    Parameters:
+        frame: a long table.
+        keys: the grouping columns.
+        value: the column to summarise.
+        confidence: the interval's confidence level.
+
+    Returns:
+        ``<keys>, mean, std, n, ci_low, ci_high, half_width``, one row per group.
+    """
+    out = frame.groupby(list(keys), sort=True, dropna=False)[value].agg(
+        mean="mean", std="std", n="count").reset_index()
+    half = half_width(out["std"], out.n, confidence)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     out["half_width"] = half
-    out.attrs["params"] = params
     return out
 
 

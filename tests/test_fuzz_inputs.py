@@ -39,6 +39,14 @@ def paths(obj, prefix=()):
     return out
 
 
+def mutated(base, data):
+    """A copy of ``base`` with one drawn part replaced by junk, deleted, or joined by a junk key."""
+    raw = copy.deepcopy(base)
+    path = data.draw(st.sampled_from(paths(raw)))
+    mutate(raw, path, data.draw(st.sampled_from(["replace", "delete", "add"])), data.draw(JUNK))
+    return raw
+
+
 def mutate(obj, path, action, value):
     *head, last = path
     for part in head:
@@ -54,9 +62,7 @@ def mutate(obj, path, action, value):
 @FUZZ
 @given(data=st.data())
 def test_a_mutated_scenario_loads_and_runs_or_is_an_input_error(data):
-    raw = copy.deepcopy(SCENARIO)
-    path = data.draw(st.sampled_from(paths(raw)))
-    mutate(raw, path, data.draw(st.sampled_from(["replace", "delete", "add"])), data.draw(JUNK))
+    raw = mutated(SCENARIO, data)
     try:
         scenario = sr.Scenario.from_dict(raw, base=DATA / "scenarios")
         if scenario.workload.expected_requests(scenario.horizon) <= 200:
@@ -68,9 +74,7 @@ def test_a_mutated_scenario_loads_and_runs_or_is_an_input_error(data):
 @FUZZ
 @given(data=st.data())
 def test_a_mutated_catalog_loads_or_is_an_input_error(data):
-    raw = copy.deepcopy(PLUGINS)
-    path = data.draw(st.sampled_from(paths(raw)))
-    mutate(raw, path, data.draw(st.sampled_from(["replace", "delete", "add"])), data.draw(JUNK))
+    raw = mutated(PLUGINS, data)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name in ("tiers", "lexicon", "agents"):

@@ -28,7 +28,8 @@ A request that names a model group (:mod:`simroute.modelgroups`) runs this flow,
    are followed too, up to ``max_fallbacks`` hops.
 
 The request *succeeds* when its own group answers, is *degraded* when a fallback group answers, and
-*fails* otherwise (reason: the first failure's kind, or "no deployments available"). Each call is a
+*fails* otherwise (reason: the first failure's kind, or "no deployments available"). A deployment
+bills a call that succeeds (also one whose caller gave up waiting), never one that fails. Each call is a
 row of the attempts table: ``phase`` is the group, ``fallback_level`` the fallback hop (0: the
 request's group), ``attempt`` the attempt number in that group's retry cycle. Cooldowns are rows of
 ``breaker_events`` (``closed → open`` when one starts, ``open → closed`` when it ends).
@@ -79,6 +80,10 @@ class GroupRouter:
                 on_transition=orch._on_transition(name))
             for name, d in groups.deployments.items()}
         self._weights = {g: groups.weights(g) for g in groups.groups}
+        catalog = orch.catalog
+        #: per deployment: its latency model and its priced tier
+        self._models = {n: catalog.plugins[n].service_for(None) for n in groups.deployments}
+        self._tiers = {n: catalog.tiers[catalog.plugins[n].default_tier] for n in groups.deployments}
         self._has_fallbacks = bool(groups.fallbacks)
 
     def available(self, group: str, t: float) -> list[str]:
@@ -143,8 +148,7 @@ class GroupRouter:
         healthy = self.available(group, env.now)
         if not self._should_retry(kind, healthy):
             return False, kind
-        retries = self.settings.retry_policy.get(kind, self.settings.num_retries) if kind else \
-            self.settings.num_retries
+        retries = self.settings.retry_policy.get(kind, self.settings.num_retries)
         if retries <= 0:
             return False, kind
         yield env.timeout(self._sleep(kind, retry_after, retries, retries, healthy, len(members)))
@@ -195,8 +199,7 @@ class GroupRouter:
         if not candidates:
             return _NoCall(None)
         name = self.pick(group, candidates)
-        plugin = orch.catalog.plugins[name]
-        tier = orch.catalog.tiers[plugin.default_tier]
+        tier = self._tiers[name]
         ctx, gen = info.context_tokens, info.generated_tokens
         tokens = math.nan if math.isnan(ctx) else ctx + gen
         price = (tier.token_cost(ctx, gen) or 0.0) if not math.isnan(ctx) else tier.price
@@ -206,8 +209,7 @@ class GroupRouter:
             timeout = own
         info.attempts += 1
         call = Call(rid, group, name, level, n, env.now, tier.name, tokens, info._deadline, price)
-        model = orch.catalog.plugins[name].service_for(None)
-        result = yield from orch.attempt(call, info, orch._guards[name], model, None, timeout)
+        result = yield from orch.attempt(call, info, orch._guards[name], self._models[name], None, timeout)
         cooldown = self.cooldowns[name]
         if result.outcome == SUCCESS:
             cooldown.record_success(env.now)

@@ -472,8 +472,6 @@ class Orchestrator:
                 self._ended(call)
             else:
                 yield from self._serve(call, until, model, plan_duration)
-            if call.outcome != SUCCESS and call.plugin in self._free_failures:
-                call.cost = 0.0  # an LLM provider does not bill a failed call
             if not call.abandoned:
                 self._write_attempt(call)
             self._charge(call, info)
@@ -496,8 +494,10 @@ class Orchestrator:
         """The plugin starts on ``call`` now: draw how it ends; the seconds it will work on it."""
         now = self.env.now
         call.start = now
-        call.cost = call._price
         call.outcome, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
+        # paid for the work; an LLM provider (a deployment) does not bill a call that fails
+        free = call.outcome != SUCCESS and call.plugin in self._free_failures
+        call.cost = 0.0 if free else call._price
         if self.bus.wanted:
             self._watch.started(call)
         return seconds
