@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from .report import Report, report
     from .results import Results
     from .run import run
+    from .streaming import StreamSummary, pooled_summary
     from .sweep import aggregate, sweep
     from .tune import Tuning, tune
 
@@ -86,7 +87,7 @@ _LAZY = {
     "run": ".run", "Results": ".results", "replay": ".replay", "replay_flow": ".replay",
     "FlowReplay": ".replay", "report": ".report", "Report": ".report", "sweep": ".sweep",
     "aggregate": ".sweep", "tune": ".tune", "Tuning": ".tune", "METRICS": ".metrics",
-    "metrics_table": ".metrics",
+    "metrics_table": ".metrics", "StreamSummary": ".streaming", "pooled_summary": ".streaming",
 }
 
 
@@ -132,6 +133,7 @@ __all__ = [
     "load_catalog", "optimize_cost", "rollback_plan", "score_agent", "score_plugin", "score_plugins",
     "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES", "traces",
     "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
-    "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "RouterSettings", "ModelGroups",
+    "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "StreamSummary", "pooled_summary",
+    "RouterSettings", "ModelGroups",
     "import_litellm",
 ]

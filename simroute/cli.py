@@ -10,11 +10,12 @@ import math
 import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .errors import InputError
 from .export import write_csv
 from .outputs import MANIFEST
+from .run import RECORD_LEVELS
 
 __all__ = ["main"]
 
@@ -114,32 +115,65 @@ def _run(args: argparse.Namespace) -> int:
     import importlib.util
 
     from .outputs import output_folder
-    from .run import run
 
     if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise InputError("--format parquet needs pyarrow: pip install 'simroute[parquet]' (or use csv)",
                          field="format")
     scenario = _scenario(args.scenario)
-    results = run(scenario, seed=args.seed, replication=args.replication,
-                  progress=False if args.quiet else None)
-    summary = results.summary()
-    if args.out:
-        tables = {"requests": results.requests, "attempts": results.attempts,
-                  "breaker_events": results.breaker_events, "messages": results.messages,
-                  "sagas": results.sagas, "plugins": results.plugins, "summary": summary}
+    if not args.out:
+        results = _simulate(args, scenario)
+    else:
         with output_folder(args.out, command="run", overwrite=args.overwrite, seed=args.seed,
-                           replication=args.replication, scenario=scenario.name,
-                           source=scenario.source) as folder:
+                           replication=args.replication, scenario=scenario.name, source=scenario.source,
+                           record=args.record) as folder:
+            results = _simulate(args, scenario, folder)
+            tables = _tables(results, keep_rows=results.stream is None)
             for name, df in tables.items():
                 if args.format == "parquet":
                     df.to_parquet(folder / f"{name}.parquet", index=False)
                 else:
                     write_csv(df, folder / f"{name}.csv")
-        print(f"wrote {len(tables)} tables and {MANIFEST} to {args.out}/")
+        written = len(tables) + (2 if results.record == "full" and results.stream is not None else 0)
+        print(f"wrote {written} tables and {MANIFEST} to {args.out}/")
     print(repr(results))
+    summary = results.summary()
     shown = summary[summary.key == ""][["metric", "value"]]
     print(shown.to_string(index=False))
     return 0
+
+
+def _simulate(args: argparse.Namespace, scenario, folder: Any = None):
+    """Run ``scenario``; with ``--format parquet --record full`` and an output folder, the requests
+    and attempts tables are streamed into it a chunk at a time instead of being held."""
+    from .run import run
+
+    progress = False if args.quiet else None
+    if folder is None or args.format != "parquet" or args.record != "full":
+        return run(scenario, seed=args.seed, replication=args.replication, record=args.record,
+                   progress=progress)
+    from .export import ParquetTable
+
+    streams = {"requests": ParquetTable(folder / "requests.parquet", args.seed, args.replication),
+               "attempts": ParquetTable(folder / "attempts.parquet", args.seed, args.replication,
+                                        attempts=True)}
+    results = run(scenario, seed=args.seed, replication=args.replication, progress=progress,
+                  on_chunk=streams)
+    streams["requests"].close(results.requests)
+    streams["attempts"].close(results.attempts)
+    return results
+
+
+def _tables(results, keep_rows: bool) -> dict:
+    """The tables ``simroute run`` writes: every table of a full run kept in memory, the small
+    ones otherwise (per-request rows were not kept, or were streamed already)."""
+    tables = {"requests": results.requests, "attempts": results.attempts,
+              "breaker_events": results.breaker_events, "messages": results.messages,
+              "sagas": results.sagas, "plugins": results.plugins, "summary": results.summary(),
+              "per_minute": results.per_minute(), "per_minute_plugins": results.per_minute(by_plugin=True)}
+    if not keep_rows:
+        for name in ("requests", "attempts", "messages", "sagas"):
+            del tables[name]
+    return tables
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -478,7 +512,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar (shown for runs of 200,000 "
                                                         "requests or more)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv",
-                   help="table format (parquet needs pyarrow; default csv)")
+                   help="table format (parquet needs pyarrow: pip install 'simroute[parquet]'; with "
+                        "--record full the requests and attempts are streamed to it in chunks; "
+                        "default csv)")
+    p.add_argument("--record", choices=RECORD_LEVELS, default="full",
+                   help="full: every table (a row per request and per attempt); summary: no "
+                        "per-request rows, only the summary (counters and a latency sketch, "
+                        "quantiles within 1 %%) and the per-minute tables, in flat memory for runs of "
+                        "millions of requests (default full)")
     p.set_defaults(func=_run)
     p = sub.add_parser("replay", help="replay the seed's documented flows; print the conformance table")
     p.add_argument("--flow", choices=("routing", "bus", "discovery", "breaker", "saga", "cost"),

@@ -34,10 +34,14 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .failure import REFUSALS
+
+if TYPE_CHECKING:
+    from .streaming import StreamSummary
 
 __all__ = ["Results", "STATUSES"]
 
@@ -64,6 +68,9 @@ class Results:
             the warm-up (from the scenario's ``warmup`` settings).
         slo_latency: the latency target of ``slo_attainment`` (the scenario's ``slo.latency``), in s.
         fault_windows: ``(label, start, end)`` for each of the scenario's faults.
+        record: the record level: ``"full"`` (every table) or ``"summary"`` (no per-request rows).
+        stream: the run's :class:`~simroute.streaming.StreamSummary` when it kept no rows
+            (``record="summary"``, or its tables streamed to disk): its summary comes from it.
     """
     requests: pd.DataFrame
     attempts: pd.DataFrame
@@ -79,12 +86,42 @@ class Results:
     warmup: float = 0.0  #: simulated seconds the default summary leaves out (the warm-up's end)
     slo_latency: float = math.inf  #: the latency target of slo_attainment, in seconds
     fault_windows: tuple[tuple[str, float, float], ...] = ()  #: (label, start, end) per fault
+    record: str = "full"  #: full | summary
+    stream: StreamSummary | None = None  #: counters, sketch and per-minute bins (no rows kept)
 
     def __repr__(self) -> str:
+        if self.stream is not None:
+            counts = {k: v for k, v in self.stream.status.items() if v}
+            return (f"Results({self.scenario_name!r}, seed={self.seed}, replication={self.replication}, "
+                    f"record={self.record!r}, {self.stream.requests} requests after the warm-up {counts}, "
+                    f"t_end={self.end_time:g}s)")
         counts = self.requests.status.value_counts().to_dict()
         return (f"Results({self.scenario_name!r}, seed={self.seed}, replication={self.replication}, "
                 f"{len(self.requests)} requests {counts}, {len(self.attempts)} attempts, "
                 f"t_end={self.end_time:g}s)")
+
+    def per_minute(self, by_plugin: bool = False) -> pd.DataFrame:
+        """Per-minute aggregates (the same in both record levels).
+
+        Parameters:
+            by_plugin: False: ``minute, start`` (s), ``arrivals``, completions by final status
+                (``succeeded`` … ``rejected``), ``cost`` ($ of the attempts started in the minute);
+                True: ``minute, start, plugin, utilization`` (share of the plugin's slots busy)
+                and ``queue`` (calls waiting for a slot at the minute's end).
+
+        Returns:
+            One row per minute of the run (per plugin with ``by_plugin``), with ``seed`` and
+            ``replication``.
+        """
+        from .streaming import per_minute
+
+        capacity = dict(zip(self.plugins.plugin, self.plugins.capacity, strict=True))
+        if self.stream is not None:
+            overall, plugins = self.stream.per_minute()
+        else:
+            overall, plugins = per_minute(self.requests, self.attempts, capacity, self.end_time)
+        out = plugins if by_plugin else overall
+        return out.assign(seed=self.seed, replication=self.replication)
 
     def timeline(self) -> pd.DataFrame:
         """Every event of the run in time order: ``time, request_id, actor, event, detail``.
@@ -137,6 +174,12 @@ class Results:
         """
         from .errors import InputError
 
+        if self.stream is not None:
+            if window is not None or by is not None:
+                raise InputError("this run kept no per-request rows (record='summary', or its tables were "
+                                 "streamed to disk): only the default window (after the warm-up) is "
+                                 "summarised; run with record='full' for windows", field="window")
+            return self._frame(self.stream.rows())
         if by is not None:
             if by != "fault":
                 raise InputError(f"must be 'fault' or None, got {by!r}", field="by")
@@ -165,6 +208,9 @@ class Results:
         intervals = [(a, math.inf if b >= self.end_time else b) for a, b in intervals]
         rows = compute(self.requests, self.attempts, self.breaker_events, self.plugins, intervals,
                        self.end_time, self.slo_latency)
+        return self._frame(rows)
+
+    def _frame(self, rows: list[tuple[str, str, float]]) -> pd.DataFrame:
         df = pd.DataFrame(rows, columns=["metric", "key", "value"])
         df["seed"] = self.seed
         df["replication"] = self.replication

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import simpy
 
+from .engine.arrivals import Arrivals
 from .engine.orchestrator import Orchestrator
 from .engine.recorder import Recorder
 from .errors import InputError
 from .results import Results
 from .scenario import Scenario
+from .streaming import StreamSummary
 
 __all__ = ["run"]
 
@@ -32,8 +35,12 @@ def _streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
 PROGRESS_FROM = 200_000  #: runs with at least this many requests show progress by default
 
 
-def run(scenario: Scenario, seed: int = 0, replication: int = 0, *,
-        progress: bool | None = False) -> Results:
+RECORD_LEVELS = ("full", "summary")
+
+
+def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str = "full",
+        progress: bool | None = False, on_chunk: Mapping[str, Callable[[dict], None]] | None = None
+        ) -> Results:
     """Simulate ``scenario`` and return its :class:`~simroute.results.Results`.
 
     Parameters:
@@ -41,84 +48,117 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *,
         seed: a non-negative integer; the same seed and replication give the same tables.
         replication: the replication number (its random streams are
             ``SeedSequence(seed, spawn_key=(replication,))``).
+        record: ``"full"`` keeps every table (a row per request, attempt …); ``"summary"`` keeps
+            no per-request rows, only counters, a latency sketch and per-minute aggregates
+            (:mod:`simroute.streaming`): memory stays flat however long the run. Both give the
+            same :meth:`~simroute.results.Results.summary` (counts and costs exactly, latency
+            quantiles within 1 %).
         progress: show a progress bar with an ETA, counting arrivals (None: for runs of
             :data:`PROGRESS_FROM` requests or more).
+        on_chunk: ``{"requests" | "attempts": callable}``: hand that table's rows on in chunks of
+            :data:`~simroute.engine.recorder.CHUNK` (``{column: values}``, e.g. to a Parquet
+            writer) instead of keeping them; the summary is then folded from the same chunks.
 
     Returns:
         The run's :class:`~simroute.results.Results`.
 
     Raises:
-        ValueError: a seed that is not a non-negative integer.
-        InputError: a workload that cannot be generated (a trace that does not parse …).
+        ValueError: a seed that is not a non-negative integer, or an unknown record level.
+        InputError: a workload that cannot be generated (a trace that does not parse …), or one
+            whose tables would not fit in memory (``record="full"``).
     """
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    check_memory(scenario)
+    if record not in RECORD_LEVELS:
+        raise ValueError(f"record must be one of {', '.join(RECORD_LEVELS)}, got {record!r}")
+    streamed = record == "summary" or bool(on_chunk)
+    if not streamed:
+        check_memory(scenario)
     rngs = _streams(int(seed), replication)
     env = simpy.Environment()
-    rec = Recorder()
-    orch = Orchestrator(env, scenario, rngs, rec, scenario.sagas)
-    reqs = scenario.workload.generate(rngs["workload"], scenario.horizon)
-    mix = scenario.workload.mix
+    capacity = {n: p.capacity for n, p in scenario.catalog.plugins.items()}
+    stream = StreamSummary(capacity, scenario.settings.slo.latency) if streamed else None
+    rec = Recorder(_chunk_handlers(stream, env, on_chunk) if stream is not None else None)
+    if record == "summary":
+        rec.saga = _drop  # a row per saga step: not kept
+    orch = Orchestrator(env, scenario, rngs, rec, scenario.sagas, record_messages=record == "full")
+    expected = scenario.workload.expected_requests(scenario.horizon)
 
     if progress is None:
-        progress = len(reqs.time) >= PROGRESS_FROM
+        progress = expected >= PROGRESS_FROM
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(reqs.time), desc=f"run {scenario.name}", unit="request", unit_scale=True)
+        bar = tqdm(total=int(expected) if math.isfinite(expected) else None, desc=f"run {scenario.name}",
+                   unit="request", unit_scale=True)
 
-    def source():
-        # plain Python values, converted once (indexing numpy arrays per request is slow)
-        columns = (reqs.time.tolist(), reqs.mix.tolist(), reqs.text.tolist(), reqs.budget.tolist(),
-                   reqs.context_tokens.tolist(), reqs.generated_tokens.tolist())
-        for i, (t, k, text, budget, ctx, gen) in enumerate(zip(*columns, strict=True)):
-            if bar is not None and not i % 4096:
-                bar.update(i - bar.n)
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            if k < 0:  # a trace row naming its request
-                env.process(orch.request(i, text, budget, ctx, gen, None))
-                continue
-            entry = mix[k]
-            if ctx != ctx and entry.context_tokens is not None:  # no tokens of its own (NaN)
-                ctx, gen = entry.context_tokens, entry.generated_tokens or 0.0
-            env.process(orch.request(i, entry.text, budget, ctx, gen, entry.saga, entry.plan, entry.group,
-                                     entry.stream))
+    def window(first: int, end: float) -> None:
+        if stream is not None:
+            stream.first_in_window, stream.warmup = first, end
 
-    env.process(source())
+    w = scenario.settings.warmup
+    arrivals = Arrivals(env, orch, scenario.workload.blocks(rngs["workload"], scenario.horizon),
+                        scenario.workload.mix, None if bar is None else lambda i: bar.update(i - bar.n),
+                        warmup=(float(w.seconds), int(w.requests or 0)), on_window=window)
     try:
         env.run(until=scenario.horizon)
     finally:
         if bar is not None:
-            bar.update(bar.total - bar.n)
+            bar.update(arrivals.count - bar.n)
             bar.close()
     end = env.now
     for rid in sorted(orch.active):
         orch.finish(rid, "in_flight", "horizon", end)
     orch.flush()
-    cap = {n: s.capacity for n, s in orch.servers.items()}
     busy = {n: s.busy_time() for n, s in orch.servers.items()}
     plugins = pd.DataFrame({
-        "plugin": list(cap), "capacity": list(cap.values()), "breaker": [n in orch.breakers for n in cap],
-        "busy_time": list(busy.values()),
-        "utilization": [busy[n] / (cap[n] * end) if end > 0 else 0.0 for n in cap],
-        "breaker_open_time": [_open_time(orch, n, end) for n in cap]})
-    requests = Recorder.frame(rec.requests, seed, replication, consume=True).sort_values("request_id",
-                                                                           ignore_index=True)
+        "plugin": list(capacity), "capacity": list(capacity.values()),
+        "breaker": [n in orch.breakers for n in capacity], "busy_time": list(busy.values()),
+        "utilization": [busy[n] / (capacity[n] * end) if end > 0 else 0.0 for n in capacity],
+        "breaker_open_time": [_open_time(orch, n, end) for n in capacity]})
+    breaker_events = rec.breakers.frame(seed, replication)
+    if stream is not None:
+        rec.requests.flush()
+        rec.attempts.flush()
+        stream.warmup = arrivals.warmup_end
+        stream.finish(end, breaker_events)
     return Results(
-        requests=requests,
+        requests=rec.requests.frame(seed, replication).sort_values("request_id", ignore_index=True),
         attempts=Recorder.attempts_frame(rec.attempts, seed, replication),
-        breaker_events=Recorder.frame(rec.breakers, seed, replication),
+        breaker_events=breaker_events,
         messages=Recorder.frame(rec.messages, seed, replication, consume=True),
-        sagas=Recorder.frame(rec.sagas, seed, replication),
+        sagas=rec.sagas.frame(seed, replication),
         plugins=plugins.assign(seed=seed, replication=replication),
         seed=int(seed), replication=replication, end_time=end, scenario_name=scenario.name,
-        final_state=orch.state.snapshot(), warmup=_warmup_end(scenario, reqs.time),
+        final_state=orch.state.snapshot(), warmup=arrivals.warmup_end,
         slo_latency=scenario.settings.slo.latency,
         fault_windows=tuple((f"faults[{i}] {f.plugin} {f.kind}", f.start, f.end)
-                            for i, f in enumerate(scenario.faults)))
+                            for i, f in enumerate(scenario.faults)),
+        record=record, stream=stream)
+
+
+def _drop(*_: object) -> None:
+    """A row not kept."""
+
+
+def _chunk_handlers(stream: StreamSummary, env: simpy.Environment,
+                    on_chunk: Mapping[str, Callable[[dict], None]] | None
+                    ) -> dict[str, Callable[[dict], None]]:
+    """Fold each chunk of requests and attempts into ``stream``, then hand it on (``on_chunk``)."""
+    on_chunk = on_chunk or {}
+
+    def requests(chunk: dict) -> None:
+        stream.add_requests(chunk)
+        if "requests" in on_chunk:
+            on_chunk["requests"](chunk)
+
+    def attempts(chunk: dict) -> None:
+        stream.add_attempts(chunk, env.now)
+        if "attempts" in on_chunk:
+            on_chunk["attempts"](chunk)
+
+    return {"requests": requests, "attempts": attempts}
 
 
 BYTES_PER_REQUEST = 1536  #: result rows of one request (requests, attempts …), measured at ~1 KiB
@@ -176,13 +216,3 @@ def _open_time(orch: Orchestrator, plugin: str, end: float) -> float:
     if orch.group_router is not None and plugin in orch.group_router.cooldowns:
         return orch.group_router.cooldowns[plugin].open_time(end)
     return 0.0
-
-
-def _warmup_end(scenario: Scenario, arrivals: np.ndarray) -> float:
-    """When the warm-up ends: ``warmup.seconds``, or the arrival of request ``warmup.requests`` if
-    later (past the last request: the end of time)."""
-    w = scenario.settings.warmup
-    by_count = 0.0
-    if w.requests:
-        by_count = float(arrivals[w.requests]) if w.requests < len(arrivals) else np.inf
-    return max(float(w.seconds), by_count)

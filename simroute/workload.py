@@ -26,6 +26,7 @@ import csv
 import functools
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -48,6 +49,7 @@ TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "gener
 TOKEN_COLUMNS = ("context_tokens", "generated_tokens", "ContextTokens", "GeneratedTokens")
 MAX_TOKENS = 10_000_000  #: tokens in one request, at most
 MAX_TRACE_SPAN = 10 * 365 * 86400.0  #: seconds from a trace's first row to its last, at most
+BLOCK = 65_536  #: arrivals generated at a time
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -191,39 +193,105 @@ class Workload:
         return self.rate * horizon * share * peak
 
     def generate(self, rng: np.random.Generator, horizon: float | None = None) -> Requests:
+        """Every request of the workload, as one table (the blocks of :meth:`blocks`, joined).
+
+        Parameters:
+            rng: the run's workload stream.
+            horizon: the scenario's horizon, in seconds (None: none).
+
+        Returns:
+            The arrivals, in time order.
+        """
+        return Requests.concat(list(self.blocks(rng, horizon)))
+
+    def blocks(self, rng: np.random.Generator, horizon: float | None = None,
+               size: int = BLOCK) -> Iterator[Requests]:
+        """The workload's requests, ``size`` at a time, in time order: a run holds one block of
+        arrivals at a time, whatever its length. Each block's times are drawn, then its mix.
+
+        Parameters:
+            rng: the run's workload stream.
+            horizon: the scenario's horizon, in seconds (None: none).
+            size: arrivals per block.
+
+        Yields:
+            :class:`Requests` blocks (the last may be shorter; none when nothing arrives).
+
+        Raises:
+            InputError: nothing bounds a synthetic workload (no ``requests``, no horizon).
+        """
         limit = self.requests
         if limit is None and horizon is None and self.kind not in ("trace", "schedule"):
             raise InputError("give 'requests' or a horizon", field="requests")
         if self.kind == "trace":
-            table = _trace_table(self.trace, self.trace_format)  # type: ignore[arg-type]
-            times = (table["time"] - table["time"][0]) * self.time_scale  # read_trace: >= 1 row
-            keep = np.ones(len(times), bool)
-            if horizon is not None:
-                keep &= times <= horizon
-            if limit is not None:
-                keep &= np.arange(len(times)) < limit
-            n = int(keep.sum())
-            mix_idx = self._draw_mix(rng, n)
-            texts = table["text"][keep]
-            for i, t in enumerate(texts):  # a trace row naming its request overrides the mix
-                if t:
-                    mix_idx[i] = -1
-            budget = np.where(np.isnan(table["budget"][keep]), self._mix_budget(mix_idx),
-                              table["budget"][keep])
-            return Requests(times[keep], mix_idx, texts, budget, table["context_tokens"][keep],
-                            table["generated_tokens"][keep])
+            yield from self._trace_blocks(rng, horizon, size)
+            return
         if self.kind == "schedule":
             times = np.array(self.times, float)
             times = times[times <= horizon] if horizon is not None else times
             times = times[:limit] if limit is not None else times
-        elif self.surges:
-            times = self._surged(rng, limit, horizon)
+            parts: Iterator[np.ndarray] = (times[i:i + size] for i in range(0, len(times), size))
+        elif self.kind == "poisson" and not self.surges:
+            parts = self._poisson(rng, limit, horizon, size)
         else:
-            times = self._arrivals(rng, limit, horizon)
-        mix_idx = self._draw_mix(rng, len(times))
-        empty = np.full(len(times), "", dtype=object)
-        nan = np.full(len(times), np.nan)
-        return Requests(times, mix_idx, empty, self._mix_budget(mix_idx), nan, nan.copy())
+            parts = self._thinned(rng, limit, horizon, size)
+        for times in parts:
+            mix_idx = self._draw_mix(rng, len(times))
+            nan = np.full(len(times), np.nan)
+            yield Requests(times, mix_idx, np.full(len(times), "", dtype=object), self._mix_budget(mix_idx),
+                           nan, nan.copy())
+
+    def _trace_blocks(self, rng: np.random.Generator, horizon: float | None, size: int) -> Iterator[Requests]:
+        table = _trace_table(self.trace, self.trace_format)  # type: ignore[arg-type]
+        times = (table["time"] - table["time"][0]) * self.time_scale  # read_trace: >= 1 row
+        n = len(times) if self.requests is None else min(len(times), self.requests)
+        if horizon is not None:
+            n = min(n, int(np.searchsorted(times, horizon, side="right")))
+        for i in range(0, n, size):
+            part = slice(i, min(i + size, n))
+            mix_idx = self._draw_mix(rng, part.stop - part.start)
+            texts = table["text"][part]
+            mix_idx[texts != ""] = -1  # a trace row naming its request overrides the mix
+            raw = table["budget"][part]
+            budget = np.where(np.isnan(raw), self._mix_budget(mix_idx), raw)
+            yield Requests(times[part], mix_idx, texts, budget, table["context_tokens"][part],
+                           table["generated_tokens"][part])
+
+    def _poisson(self, rng: np.random.Generator, limit: int | None, horizon: float | None,
+                 size: int) -> Iterator[np.ndarray]:
+        """Poisson arrivals drawn in vectorised blocks: the same times as adding one exponential
+        gap after another."""
+        t = 0.0
+        end = math.inf if horizon is None else horizon
+        left = math.inf if limit is None else limit
+        while left > 0:
+            k = int(min(size, left))
+            times = np.cumsum(np.concatenate(([t], rng.exponential(1 / self.rate, k))))[1:]
+            stop = int(np.searchsorted(times, end, side="right"))
+            if stop:
+                yield times[:stop]
+            if stop < k:
+                return
+            t = float(times[-1])
+            left -= k
+
+    def _thinned(self, rng: np.random.Generator, limit: int | None, horizon: float | None,
+                 size: int) -> Iterator[np.ndarray]:
+        """On-off, diurnal and surged Poisson arrivals, one at a time, ``size`` per block."""
+        draws = {"onoff": self._onoff, "diurnal": self._diurnal}.get(self.kind, self._surged)
+        cap = math.inf if limit is None else limit
+        out: list[float] = []
+        count = 0
+        for t in draws(rng, math.inf if horizon is None else horizon):
+            if count >= cap:
+                break
+            out.append(t)
+            count += 1
+            if len(out) == size:
+                yield np.asarray(out, float)
+                out = []
+        if out:
+            yield np.asarray(out, float)
 
     def _mix_budget(self, idx: np.ndarray) -> np.ndarray:
         budgets = np.array([np.nan if m.budget is None else m.budget for m in self.mix])
@@ -235,58 +303,47 @@ class Workload:
             return np.zeros(n, int)
         return rng.choice(len(w), size=n, p=w / w.sum())
 
-    def _surged(self, rng: np.random.Generator, limit: int | None, horizon: float | None) -> np.ndarray:
+    def _surged(self, rng: np.random.Generator, end: float) -> Iterator[float]:
         """Poisson arrivals whose rate is × each surge's factor inside its window: a Poisson
         process at the peak rate, thinned to ``rate × factor(t)``."""
         peak = max(1.0, *(s.factor for s in self.surges))
-        out: list[float] = []
         t = 0.0
-        end = math.inf if horizon is None else horizon
-        cap = math.inf if limit is None else limit
-        while len(out) < cap:
+        while True:
             t += rng.exponential(1 / (self.rate * peak))
             if t > end:
-                break
+                return
             factor = 1.0
             for s in self.surges:
                 if s.start <= t < s.end:
                     factor *= s.factor
             if rng.random() * peak <= factor:
-                out.append(t)
-        return np.asarray(out, float)
+                yield t
 
-    def _arrivals(self, rng: np.random.Generator, limit: int | None, horizon: float | None) -> np.ndarray:
-        out: list[float] = []
+    def _onoff(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+        """Poisson at ``rate`` during exponential on periods, nothing during the off periods."""
         t = 0.0
-        end = math.inf if horizon is None else horizon
-        cap = math.inf if limit is None else limit
-        if self.kind == "poisson":
-            while len(out) < cap:
-                t += rng.exponential(1 / self.rate)
-                if t > end:
-                    break
-                out.append(t)
-        elif self.kind == "onoff":
-            on_until = rng.exponential(self.mean_on)
-            while len(out) < cap:
-                t += rng.exponential(1 / self.rate)
-                while t > on_until:  # skip the off period, start a new burst
-                    off = rng.exponential(self.mean_off) if self.mean_off > 0 else 0.0
-                    t = on_until + off + (t - on_until)
-                    on_until = on_until + off + rng.exponential(self.mean_on)
-                if t > end:
-                    break
-                out.append(t)
-        else:  # diurnal, by thinning a Poisson process at the peak rate
-            peak = self.rate * (1 + self.amplitude)
-            while len(out) < cap:
-                t += rng.exponential(1 / peak)
-                if t > end:
-                    break
-                rate = self.rate * (1 + self.amplitude * math.sin(2 * math.pi * t / self.period))
-                if rng.random() * peak <= rate:
-                    out.append(t)
-        return np.asarray(out, float)
+        on_until = rng.exponential(self.mean_on)
+        while True:
+            t += rng.exponential(1 / self.rate)
+            while t > on_until:  # skip the off period, start a new burst
+                off = rng.exponential(self.mean_off) if self.mean_off > 0 else 0.0
+                t = on_until + off + (t - on_until)
+                on_until = on_until + off + rng.exponential(self.mean_on)
+            if t > end:
+                return
+            yield t
+
+    def _diurnal(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+        """A sinusoidal rate, by thinning a Poisson process at the peak rate."""
+        peak = self.rate * (1 + self.amplitude)
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / peak)
+            if t > end:
+                return
+            rate = self.rate * (1 + self.amplitude * math.sin(2 * math.pi * t / self.period))
+            if rng.random() * peak <= rate:
+                yield t
 
 
 @dataclass(slots=True)
@@ -303,6 +360,21 @@ class Requests:
 
     def __len__(self) -> int:
         return len(self.time)
+
+    @classmethod
+    def concat(cls, blocks: list[Requests]) -> Requests:
+        """One table of ``blocks``, in order (none: an empty table)."""
+        if not blocks:
+            empty = np.array([], float)
+            return cls(empty, np.array([], int), np.array([], dtype=object), empty.copy(), empty.copy(),
+                       empty.copy())
+        if len(blocks) == 1:
+            return blocks[0]
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(b, name) for b in blocks])
+
+        return cls(joined("time"), joined("mix"), joined("text"), joined("budget"), joined("context_tokens"),
+                   joined("generated_tokens"))
 
 
 def _parse_azure_time(s: str) -> Decimal:

@@ -212,10 +212,10 @@ def test_a_row_of_the_wrong_length_is_refused_either_way(row):
     from simroute.engine.recorder import Recorder
 
     rec = Recorder()
-    Recorder.add(rec.breakers, "p", 1.0, "closed", "open")
+    rec.breaker("p", 1.0, "closed", "open")
     with pytest.raises(ValueError, match="4 columns"):
-        Recorder.add(rec.breakers, *row)
-    assert len(Recorder.frame(rec.breakers, 0, 0)) == 1
+        rec.breaker(*row)
+    assert len(rec.breakers.frame(0, 0)) == 1
 
 
 def test_named_rows_are_written_by_column_name():
@@ -225,7 +225,7 @@ def test_named_rows_are_written_by_column_name():
     rec = Recorder()
     call = Call(7, "backend", "fastapi-backend", 0, 1, 3.0, "sonnet", 100.0, float("inf"), 0.5)
     call.refused("rejected_open", 0.0, 3.0)
-    Recorder.writer(rec.attempts)(call)
+    rec.attempt(call)
     frame = Recorder.attempts_frame(rec.attempts, 0, 0)
     row = frame.iloc[0]
     assert list(frame.columns) == [*ATTEMPT_COLUMNS, "seed", "replication"]

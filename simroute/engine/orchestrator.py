@@ -95,19 +95,19 @@ def _optimize(plan: Plan, budget: float, catalog, on_over_budget: str):
 
 class Orchestrator:
     def __init__(self, env: simpy.Environment, scenario, rngs: dict[str, np.random.Generator],
-                 recorder: Recorder, sagas: Mapping[str, Saga]) -> None:
+                 recorder: Recorder, sagas: Mapping[str, Saga], *, record_messages: bool = True) -> None:
         self.env = env
         self.scenario = scenario
         self.catalog = scenario.catalog
         self.settings = s = scenario.settings
         self.rec = recorder
-        self._write_request = recorder.writer(recorder.requests)
-        self._write_attempt = recorder.writer(recorder.attempts)
+        self._write_request = recorder.request
+        self._write_attempt = recorder.attempt
         self.rng_service = rngs["service"]
         self.rng_failure = rngs["failure"]
         self.rng_retry = rngs["retry"]
         self.sagas = sagas
-        self.bus = MessageBus(env, latency=s.bus_latency, record=s.record_messages,
+        self.bus = MessageBus(env, latency=s.bus_latency, record=s.record_messages and record_messages,
                               columns=recorder.messages)
         self.state = StateStore(self.bus)
         self.servers = {n: PluginServer(env, n, p.capacity) for n, p in self.catalog.plugins.items()}
@@ -161,7 +161,7 @@ class Orchestrator:
                     self._open.add(plugin)
                 else:
                     self._open.discard(plugin)
-            self.rec.add(self.rec.breakers, plugin, t, frm, to)
+            self.rec.breaker(plugin, t, frm, to)
             self.bus.publish(f"circuit-breaker/{to.replace('_', '-')}", type="event", source=plugin,
                              payload={"plugin": plugin, "from": frm, "to": to, "time": t})
         return record
@@ -413,6 +413,9 @@ class Orchestrator:
         guards = self._guards[plugin]
         timeout = self._timeout[plugin]
         deadline = info._deadline
+        # no timer and no hedging: each attempt runs inline here, without a generator of its own
+        inline = timeout == math.inf and deadline == math.inf and self._hedge is None
+        server = self.servers[plugin]
         retries: dict[RetryPolicy, int] = {}
         previous: float | None = None
         n = 0
@@ -420,7 +423,19 @@ class Orchestrator:
             n += 1
             info.attempts += 1
             call = Call(rid, label, plugin, level, n, env.now, tier, tokens, deadline, price)
-            result = yield from self.attempt(call, info, guards, model, plan_duration, timeout)
+            if inline:  # what attempt() does, for the common case
+                if self._admit(call, guards):
+                    if not server.try_acquire():
+                        yield server.wait().event
+                    yield env.timeout(self._begin(call, model, plan_duration))
+                    server.release()
+                    self._ended(call)
+                    self._write_attempt(call)
+                    self._charge(call, info)
+                    self._settle(call, guards)
+                result = call
+            else:
+                result = yield from self.attempt(call, info, guards, model, plan_duration, timeout)
             outcome = result.outcome
             if outcome == SUCCESS or outcome == DEADLINE:
                 return outcome
@@ -447,41 +462,41 @@ class Orchestrator:
         """One attempt: the plugin's guards admit ``call`` (or one refuses it: no call is made),
         the call queues and is served — raced against ``timeout`` and the request's deadline, and
         hedged when hedging is on — and the guards see the outcome in reverse order. Returns the
-        call that ended the attempt (a hedged copy may win). Without a timeout or hedging the call
-        runs inline here (no timer, nothing to cancel)."""
-        env = self.env
-        now = env.now
-        for i, guard in enumerate(guards):
-            refusal = guard.admit(call, now)
-            if refusal is not None:
-                self._refuse(call, refusal, guards[:i], now)
-                return call
-        bus = self.bus
-        if bus.wanted:
-            self._watch.sent(call)
-        until = min(now + timeout, call.deadline)
+        call that ended the attempt (a hedged copy may win)."""
+        if not self._admit(call, guards):
+            return call
+        until = min(self.env.now + timeout, call.deadline)
         if self._hedge is not None:
             result = yield from self._hedged(call, until, model, plan_duration, info)
         else:
-            if until == math.inf:  # the common case, inline: what _serve does without a timer
-                server = self.servers[call.plugin]
-                if not server.try_acquire():
-                    yield server.wait().event
-                yield env.timeout(self._begin(call, model, plan_duration))
-                server.release()
-                self._ended(call)
-            else:
-                yield from self._serve(call, until, model, plan_duration)
+            yield from self._serve(call, until, model, plan_duration)
             if not call.abandoned:
                 self._write_attempt(call)
             self._charge(call, info)
             result = call
-        now = env.now
+        self._settle(result, guards)
+        return result
+
+    def _admit(self, call: Call, guards: tuple) -> bool:
+        """The guards admit ``call`` now (True: it is sent), or one refuses it: no call is made,
+        the guards that had admitted it see the refusal, and it is recorded (False)."""
+        now = self.env.now
+        for i, guard in enumerate(guards):
+            refusal = guard.admit(call, now)
+            if refusal is not None:
+                self._refuse(call, refusal, guards[:i], now)
+                return False
+        if self.bus.wanted:
+            self._watch.sent(call)
+        return True
+
+    def _settle(self, result: Call, guards: tuple) -> None:
+        """An attempt sent ended with ``result``: the guards see it, in reverse order."""
+        now = self.env.now
         for guard in reversed(guards):
             guard.on_result(result, now)
-        if bus.wanted:
+        if self.bus.wanted:
             self._watch.answered(result)
-        return result
 
     def _refuse(self, call: Call, refusal, admitted: tuple, now: float) -> None:
         """A guard refused ``call``: the guards that had admitted it see the outcome; recorded."""
@@ -704,5 +719,5 @@ class Orchestrator:
         return "compensated", f"step {len(done) + 1} failed"
 
     def _saga_row(self, rid, saga, i, action, argument, direction, plugin, start, outcome, info):
-        self.rec.add(self.rec.sagas, rid, saga.name, i + 1, action, argument, direction, plugin,
+        self.rec.saga(rid, saga.name, i + 1, action, argument, direction, plugin,
                      start, self.env.now, outcome, info.attempts)

@@ -1,0 +1,129 @@
+"""An M/M/c queue in simroute, in plain SimPy (``simpy.Resource``) and in Ciw, side by side.
+
+Usage: python benchmarks/queueing.py [--customers 200000] [--rounds 3] [--seed 1]
+(Ciw comes with the benchmark extra: pip install -e ".[bench]"; without it Ciw is left out.)
+
+M/M/10 with λ = 8 and μ = 1 (utilization 0.8). The contenders run in this process, interleaved
+(plain SimPy, simroute full, simroute summary, Ciw, plain SimPy, …) for ``--rounds`` rounds (at
+least 3); it prints each one's median customers per second, the median ratio of its speed to plain
+SimPy's with the range over rounds (target: simroute ≥ 1× plain SimPy), and each model's mean
+wait in queue against Erlang C, so that a fast contender is also a right one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+import simpy
+
+import simroute as sr
+
+LAM, MU, C = 8.0, 1.0, 10
+TEXT = "Terraform the AWS infrastructure"  # one phase on iac-golden-architect
+PLUGIN = "iac-golden-architect"
+
+
+def erlang_c_wait(c: int, lam: float, mu: float) -> float:
+    a = lam / mu
+    top = a**c / math.factorial(c) / (1 - a / c)
+    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top) / (c * mu - lam)
+
+
+def scenario(n: int) -> sr.Scenario:
+    cat = sr.load_catalog().with_plugin(PLUGIN, capacity=C, failure_p=0.0,
+                                        service={"default": sr.ServiceTime(dist="exponential", mean=1 / MU)})
+    settings = sr.Settings(breaker=sr.BreakerSettings(enabled=False))
+    return sr.Scenario(name="mmc", catalog=cat, settings=settings,
+                       workload=sr.Workload(rate=LAM, requests=n, mix=(sr.MixEntry(text=TEXT),)))
+
+
+def simroute_wait(n: int, seed: int, record: str) -> float:
+    r = sr.run(scenario(n), seed, record=record)
+    if record == "summary":
+        return float(r.summary().set_index(["metric", "key"]).value[("queue_wait_mean", PLUGIN)])
+    return float(r.attempts.queue_wait.mean())
+
+
+def plain_simpy(n: int, seed: int) -> float:
+    """The textbook SimPy model: a source, a process per customer, ``simpy.Resource``."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    server = simpy.Resource(env, C)
+    waits: list[float] = []
+
+    def customer():
+        arrived = env.now
+        with server.request() as req:
+            yield req
+            waits.append(env.now - arrived)
+            yield env.timeout(rng.exponential(1 / MU))
+
+    def source():
+        for _ in range(n):
+            yield env.timeout(rng.exponential(1 / LAM))
+            env.process(customer())
+
+    env.process(source())
+    env.run()
+    return float(np.mean(waits))
+
+
+def ciw_model(n: int, seed: int) -> float:
+    import ciw
+
+    ciw.seed(seed)
+    network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=LAM)],
+                                 service_distributions=[ciw.dists.Exponential(rate=MU)],
+                                 number_of_servers=[C])
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_customers(n, method="Finish")
+    return float(np.mean([r.waiting_time for r in sim.get_all_records()]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--customers", type=int, default=200_000)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (at least 3)")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    n = args.customers
+    contenders = {"plain SimPy (Resource)": lambda: plain_simpy(n, args.seed),
+                  "simroute, record full": lambda: simroute_wait(n, args.seed, "full"),
+                  "simroute, record summary": lambda: simroute_wait(n, args.seed, "summary")}
+    try:
+        import ciw  # noqa: F401
+
+        contenders["Ciw"] = lambda: ciw_model(n, args.seed)
+    except ImportError:
+        print("Ciw is not installed (pip install -e '.[bench]'): left out")
+    seconds: dict[str, list[float]] = {k: [] for k in contenders}
+    waits: dict[str, float] = {}
+    for _ in range(max(3, args.rounds)):
+        for name, fn in contenders.items():  # A B C D A B C D …
+            t = time.perf_counter()
+            waits[name] = fn()
+            seconds[name].append(time.perf_counter() - t)
+    theory = erlang_c_wait(C, LAM, MU)
+    print(f"M/M/{C}, λ = {LAM}/s, μ = {MU}/s, {n:,} customers; Erlang C mean wait {theory:.4f} s")
+    base = np.array(seconds["plain SimPy (Resource)"])
+    for name, s in seconds.items():
+        s = np.array(s)
+        line = f"{name:26} {n / np.median(s):10.0f} customers/s  mean wait {waits[name]:.4f} s"
+        if name != "plain SimPy (Resource)":
+            ratio = base / s
+            line += (f"  speed ÷ plain SimPy: median {np.median(ratio):.2f} (range {ratio.min():.2f}-"
+                     f"{ratio.max():.2f})" + ("  target >= 1" if name.startswith("simroute") else ""))
+        print(line)
+    if "Ciw" in seconds:
+        ciw_s = np.array(seconds["Ciw"])
+        for name in ("simroute, record full", "simroute, record summary"):
+            ratio = ciw_s / np.array(seconds[name])
+            print(f"{name} ÷ Ciw: median {np.median(ratio):.2f}× as fast "
+                  f"(range {ratio.min():.2f}-{ratio.max():.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Scale: time and peak memory of long runs, each in a fresh process.
+
+Usage: python benchmarks/scale.py [--sizes 10000,100000,1000000,10000000] [--full-sizes 1000000]
+
+Each run is ``simroute.run(scenario, record=...)`` on the workload of ``benchmarks/engine.py``
+(three sequential phases, Poisson arrivals at 20/s, 5 % failures, retries and breakers) in a new
+Python process, which reports its wall time, CPU time and peak RSS (``ru_maxrss``). It prints
+one line per run and then the targets, each with what was measured in this run:
+
+* ``record="summary"``: 10 M requests under 500 MiB peak RSS; memory flat from 1 M to 10 M;
+  CPU per request at the largest size within 10 % of that at 100 k;
+* ``record="full"``: 1 M requests under 400 MiB peak RSS (messages off).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {bench!r})
+import engine
+import simroute as sr
+n, record = {n}, {record!r}
+scenario = engine.scenario(n, False)
+wall, cpu = time.perf_counter(), time.process_time()
+r = sr.run(scenario, seed=1, record=record)
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+requests = r.stream.requests if r.stream is not None else len(r.requests)
+print(json.dumps({{"n": n, "record": record, "wall": wall, "cpu": cpu, "requests": requests,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def measure(n: int, record: str) -> dict:
+    code = CHILD.format(bench=str(Path(__file__).resolve().parent), n=n, record=record)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"the run of {n:,} requests ({record}) failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000,10000000",
+                    help="request counts of the summary runs (comma-separated)")
+    ap.add_argument("--full-sizes", default="1000000", help="request counts of the full runs ('' for none)")
+    args = ap.parse_args()
+    rows = []
+    for record, sizes in (("summary", args.sizes), ("full", args.full_sizes)):
+        for n in (int(s) for s in sizes.split(",") if s):
+            row = measure(n, record)
+            rows.append(row)
+            print(f"record={record:8} {n:>11,} requests: {row['wall']:8.1f} s wall, "
+                  f"{row['cpu'] / n * 1e6:6.1f} µs CPU per request, peak RSS {row['rss_mib']:7.0f} MiB",
+                  flush=True)
+    summary = {r["n"]: r for r in rows if r["record"] == "summary"}
+    full = {r["n"]: r for r in rows if r["record"] == "full"}
+    if summary:
+        top = max(summary)
+        print(f"summary, {top:,} requests: peak RSS {summary[top]['rss_mib']:.0f} MiB "
+              "(target < 500 MiB at 10 M)")
+        if 1_000_000 in summary and top > 1_000_000:
+            grow = summary[top]["rss_mib"] / summary[1_000_000]["rss_mib"]
+            print(f"summary memory from 1 M to {top:,}: × {grow:.2f} (target: flat, about × 1)")
+        if 100_000 in summary and top > 100_000:
+            per = {k: summary[k]["cpu"] / k for k in (100_000, top)}
+            print(f"summary CPU per request at {top:,} ÷ at 100,000: {per[top] / per[100_000]:.2f} "
+                  "(target within 1.10)")
+    for n, row in full.items():
+        print(f"full, {n:,} requests: peak RSS {row['rss_mib']:.0f} MiB (target < 400 MiB at 1 M)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Arrivals: the workload's requests started at their times, block after block.
+
+The workload comes as blocks of arrivals (:meth:`simroute.workload.Workload.blocks`), so that a
+run of ten million requests never holds them all. One timeout per distinct arrival time: its
+callback schedules the next arrival first, then starts every request arriving now, in order (as
+a source process would: it yields its next timeout before the requests it created run).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import simpy
+
+from .tasks import start
+
+if TYPE_CHECKING:
+    from ..workload import MixEntry, Requests
+    from .orchestrator import Orchestrator
+
+__all__ = ["Arrivals"]
+
+
+class Arrivals:
+    """Starts the requests of ``blocks`` at their arrival times on ``orch``.
+
+    Parameters:
+        env: the environment.
+        orch: the orchestrator whose :meth:`~Orchestrator.request` runs each request.
+        blocks: the workload's blocks of arrivals, in time order.
+        mix: the workload's mix (a block's ``mix`` column indexes it; -1: the row names its text).
+        on_arrival: called with the running count of arrivals every 4096 (a progress bar).
+        warmup: ``(seconds, requests)``: the warm-up ends at ``seconds`` or at the arrival of
+            request number ``requests``, whichever is later (see :attr:`warmup_end`).
+        on_window: called once with ``(first request id, warmup end)`` when the first request
+            arrives after the warm-up.
+    """
+
+    def __init__(self, env: simpy.Environment, orch: Orchestrator, blocks: Iterator[Requests],
+                 mix: tuple[MixEntry, ...], on_arrival: Callable[[int], None] | None = None,
+                 warmup: tuple[float, int] = (0.0, 0),
+                 on_window: Callable[[int, float], None] | None = None) -> None:
+        self.env = env
+        self.orch = orch
+        self.mix = mix
+        self.count = 0  #: requests started so far (the next request's id)
+        self._blocks = blocks
+        self._rows: Iterator[tuple] = iter(())
+        self._next: tuple | None = None
+        self._on_arrival = on_arrival
+        self._warmup = warmup
+        self._on_window = on_window
+        #: when the warm-up ends, in seconds (inf: not known yet, or request ``warmup[1]`` never came)
+        self.warmup_end = float(warmup[0]) if not warmup[1] else math.inf
+        self.first_in_window: int | None = None  #: the first request arriving after the warm-up
+        self._advance()
+        if self._next is not None:
+            env.timeout(max(self._next[0] - env.now, 0.0)).callbacks.append(self._arrive)  # type: ignore[union-attr]
+
+    def _advance(self) -> None:
+        """The next row, from the next block when this one is used up (None: no more)."""
+        while True:
+            row = next(self._rows, None)
+            if row is not None:
+                self._next = row
+                return
+            block = next(self._blocks, None)
+            if block is None:
+                self._next = None
+                return
+            # plain Python values, converted once per block (indexing numpy arrays per request is slow)
+            self._rows = zip(block.time.tolist(), block.mix.tolist(), block.text.tolist(),
+                             block.budget.tolist(), block.context_tokens.tolist(),
+                             block.generated_tokens.tolist(), strict=True)
+
+    def _window(self, due: list[tuple]) -> None:
+        """Find the warm-up's end and the first request after it among the arrivals ``due``."""
+        seconds, count = self._warmup
+        first = self.count
+        if count and first <= count < first + len(due):  # the request that ends the warm-up
+            self.warmup_end = max(float(seconds), due[count - first][0])
+        for j, row in enumerate(due):
+            if row[0] >= self.warmup_end:
+                self.first_in_window = first + j
+                if self._on_window is not None:
+                    self._on_window(first + j, self.warmup_end)
+                return
+
+    def _arrive(self, _: simpy.Event) -> None:
+        env = self.env
+        now = env.now
+        due = []
+        while self._next is not None and self._next[0] <= now:
+            due.append(self._next)
+            self._advance()
+        if self._next is not None:
+            env.timeout(self._next[0] - now).callbacks.append(self._arrive)  # type: ignore[union-attr]
+        if self.first_in_window is None:
+            self._window(due)
+        request, mix = self.orch.request, self.mix
+        for _t, k, text, budget, ctx, gen in due:
+            i = self.count
+            self.count += 1
+            if self._on_arrival is not None and not i % 4096:
+                self._on_arrival(i)
+            if k < 0:  # a trace row naming its request
+                start(request(i, text, budget, ctx, gen, None))
+                continue
+            entry = mix[k]
+            if ctx != ctx and entry.context_tokens is not None:  # no tokens of its own (NaN)
+                ctx, gen = entry.context_tokens, entry.generated_tokens or 0.0
+            start(request(i, entry.text, budget, ctx, gen, entry.saga, entry.plan, entry.group, entry.stream))

@@ -1,0 +1,65 @@
+"""A lean driver for the request coroutines: :func:`start` runs a generator of SimPy events.
+
+A :class:`simpy.Process` is itself an event (others can wait for it or interrupt it), scheduled
+to start through an ``Initialize`` event, and resumed through a general loop that copies every
+failure. A request's pipeline needs none of that — nobody waits for a request or interrupts it —
+so it runs as a :class:`Task`: started at once, resumed by a callback on the event it yields,
+with failed events thrown into it as SimPy does. Everything that *is* waited for or interrupted
+(a hedged copy, a phase of a parallel plan) stays a :class:`simpy.Process`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+__all__ = ["Task", "start"]
+
+
+class Task:
+    """A generator of SimPy events, resumed by the callback of the event it last yielded."""
+
+    __slots__ = ("_gen", "_step")
+
+    def __init__(self, gen: Generator[simpy.Event, Any, Any]) -> None:
+        self._gen = gen
+        self._step = self._resume  # one bound method, appended to every event it waits for
+
+    def _resume(self, event: simpy.Event) -> None:
+        gen = self._gen
+        try:
+            while True:
+                if event._ok:
+                    event = gen.send(event._value)
+                else:  # a failed event: the task handles it, or fails (and the run with it)
+                    event._defused = True  # type: ignore[attr-defined]
+                    event = gen.throw(event._value)
+                if event.callbacks is not None:  # not yet processed: wait for it
+                    event.callbacks.append(self._step)
+                    return
+        except StopIteration:
+            return
+
+
+def start(gen: Generator[simpy.Event, Any, Any]) -> Task:
+    """Run ``gen`` now, up to the first event it waits for (as a process started at this time,
+    but without an event to start it).
+
+    Parameters:
+        gen: the coroutine (a request's pipeline).
+
+    Returns:
+        Its :class:`Task`.
+    """
+    task = Task(gen)
+    try:
+        event = gen.send(None)
+    except StopIteration:
+        return task
+    if event.callbacks is not None:
+        event.callbacks.append(task._step)
+    else:
+        task._resume(event)
+    return task

@@ -1,0 +1,409 @@
+"""Streaming summaries: what ``record="summary"`` keeps instead of the per-request tables.
+
+A run in summary mode writes its request and attempt rows into small chunks, as a full run does,
+and folds each chunk (vectorised) into a :class:`StreamSummary`, then drops it: memory stays flat
+however long the run. What it keeps:
+
+* **counters** for every metric of :meth:`Results.summary <simroute.results.Results.summary>` over
+  the default window (from the end of the warm-up to the end of the run): requests by status,
+  cost by plugin and tier, attempts by outcome class, queue waits, busy time, abandoned work;
+* a **quantile sketch** of the window's latencies (:class:`ddsketch.DDSketch`, relative accuracy
+  :data:`RELATIVE_ACCURACY`): p50/p95/p99 within 1 % of the exact order statistic. Sketches and
+  counters merge (:meth:`StreamSummary.merge`): over replications, over Dask workers;
+* **per-minute aggregates** (:meth:`StreamSummary.per_minute`): arrivals, completions by status
+  and spend per minute; utilization and queue length per plugin per minute.
+
+``latency_growth`` is computed from latency sums per block of :data:`GROWTH_BLOCK` consecutive
+arrivals, the thirds' boundaries interpolated within their block: an approximation of the full
+run's value (within a few per cent; more where latency jumps inside a boundary block, as when an
+outage starts there). A full run computes the same
+per-minute tables from its tables with the same functions (:func:`per_minute`), so the two record
+levels agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ddsketch import DDSketch
+
+from .failure import FAILURE_KINDS, REFUSALS
+
+__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "per_minute", "pooled_summary"]
+
+RELATIVE_ACCURACY = 0.01  #: the latency sketch's relative accuracy (1 %)
+MINUTE = 60.0  #: seconds per row of the per-minute tables
+GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums
+STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_flight")
+_NOT_SENT = np.array(sorted(REFUSALS), dtype=object)
+_FAILED = np.array(sorted(FAILURE_KINDS), dtype=object)
+
+
+class Bins:
+    """A growing row of per-minute values (index: minute number)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values = np.zeros(0)
+
+    def add(self, index: np.ndarray, weights: np.ndarray | float = 1.0) -> None:
+        if not len(index):
+            return
+        top = int(index.max()) + 1
+        if top > len(self.values):
+            self.values = np.concatenate([self.values, np.zeros(max(top, 2 * len(self.values)) -
+                                                                len(self.values))])
+        w = np.broadcast_to(np.asarray(weights, float), index.shape)
+        self.values[:top] += np.bincount(index, w, minlength=top)[:top]
+
+    def spread(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Add the length of each interval [a, b) to the minutes it covers."""
+        first, last = (a // MINUTE).astype(np.int64), (b // MINUTE).astype(np.int64)
+        one = first == last
+        self.add(first[one], b[one] - a[one])
+        for lo, hi, i, j in zip(a[~one], b[~one], first[~one], last[~one], strict=True):
+            edges = np.arange(i, j + 1)
+            starts, ends = np.maximum(edges * MINUTE, lo), np.minimum((edges + 1) * MINUTE, hi)
+            self.add(edges, ends - starts)
+
+    def boundaries(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Count each interval [a, b) at the end of every minute inside it (minute m ends at
+        (m + 1) × 60 s)."""
+        first = np.ceil(a / MINUTE).astype(np.int64)  # the first boundary at or after a
+        last = np.ceil(b / MINUTE).astype(np.int64)  # boundaries before b: first … last - 1
+        many = last > first
+        one = many & (last == first + 1)
+        self.add(first[one] - 1)
+        for i, j in zip(first[many & ~one], last[many & ~one], strict=True):
+            self.add(np.arange(i - 1, j - 1))
+
+    def merged(self, other: Bins) -> Bins:
+        out = Bins()
+        n = max(len(self.values), len(other.values))
+        out.values = np.zeros(n)
+        out.values[:len(self.values)] += self.values
+        out.values[:len(other.values)] += other.values
+        return out
+
+
+def _col(chunk: Mapping[str, Sequence], name: str, dtype: type | None = float) -> np.ndarray:
+    values = chunk[name]
+    return np.asarray(values, dtype=dtype) if dtype is not None else np.asarray(values, dtype=object)
+
+
+@dataclass
+class StreamSummary:
+    """Counters, a latency sketch and per-minute bins, folded from chunks of rows.
+
+    Parameters:
+        plugins: each plugin's capacity (slots), in the order the summary lists them.
+        slo_latency: the latency target of ``slo_attainment``, in seconds.
+        first_in_window: the id of the first request arriving after the warm-up (the window's
+            requests are this one and later; unknown until it arrives: the largest integer).
+        warmup: when the warm-up ends, in seconds (inf until known).
+    """
+    plugins: dict[str, int]
+    slo_latency: float = math.inf
+    first_in_window: int = 2**62
+    warmup: float = math.inf
+    requests: int = 0
+    status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    latency: DDSketch = field(default_factory=lambda: DDSketch(RELATIVE_ACCURACY))
+    latency_sum: float = 0.0
+    latency_count: int = 0
+    within_slo: int = 0
+    cost: float = 0.0
+    attempts: int = 0
+    phases: int = 0
+    fell_back: int = 0
+    growth: dict[str, Bins] = field(default_factory=lambda: {"arrivals": Bins(), "ended": Bins(),
+                                                             "latency": Bins()})
+    cost_by_tier: dict[str, float] = field(default_factory=dict)
+    cost_by_plugin: dict[str, float] = field(default_factory=dict)
+    sent: int = 0
+    failed_attempts: int = 0
+    fast_fails: int = 0
+    timeouts: int = 0
+    abandoned_work: float = 0.0
+    wait_sum: dict[str, float] = field(default_factory=dict)
+    wait_count: dict[str, int] = field(default_factory=dict)
+    busy: dict[str, float] = field(default_factory=dict)  #: slot-seconds inside the window
+    minutes: dict[str, Bins] = field(default_factory=dict)  #: per-minute totals (see per_minute)
+    open_time: dict[str, float] = field(default_factory=dict)  #: seconds the breaker was open in the window
+    end_time: float = 0.0
+
+    def bins(self, name: str) -> Bins:
+        b = self.minutes.get(name)
+        if b is None:
+            b = self.minutes[name] = Bins()
+        return b
+
+    # ------------------------------------------------------------------ folding chunks
+    def add_requests(self, chunk: Mapping[str, Sequence]) -> None:
+        """Fold a chunk of request rows (columns of the requests table)."""
+        rid = _col(chunk, "request_id", np.int64)
+        arrival, end, latency = _col(chunk, "arrival"), _col(chunk, "end"), _col(chunk, "latency")
+        status = _col(chunk, "status", None)
+        fold_minutes(self, arrival, end, status)
+        win = rid >= self.first_in_window
+        if not win.any():
+            return
+        latency, status, rid = latency[win], status[win], rid[win]
+        self.requests += int(win.sum())
+        for st in STATUSES:
+            self.status[st] += int((status == st).sum())
+        done = latency[~np.isnan(latency)]
+        add = self.latency.add
+        for v in done.tolist():
+            add(v)
+        self.latency_sum += float(done.sum())
+        self.latency_count += len(done)
+        self.within_slo += int(((status == "succeeded") & (latency <= self.slo_latency)).sum())
+        self.cost += float(_col(chunk, "cost")[win].sum())
+        self.attempts += int(_col(chunk, "attempts", np.int64)[win].sum())
+        self.phases += int(_col(chunk, "phases", np.int64)[win].sum())
+        self.fell_back += int((_col(chunk, "fallbacks", np.int64)[win] > 0).sum())
+        block = (rid - self.first_in_window) // GROWTH_BLOCK
+        ended = ~np.isnan(latency)
+        self.growth["arrivals"].add(block)
+        self.growth["ended"].add(block[ended])
+        self.growth["latency"].add(block[ended], latency[ended])
+
+    def add_attempts(self, chunk: Mapping[str, Sequence], now: float) -> None:
+        """Fold a chunk of attempt rows; ``now``: the time (a call still working is cut there)."""
+        rid = _col(chunk, "request_id", np.int64)
+        queued, start, end = _col(chunk, "queued"), _col(chunk, "start"), _col(chunk, "end")
+        server_end, cost = _col(chunk, "server_end"), _col(chunk, "cost")
+        plugin, outcome = _col(chunk, "plugin", None), _col(chunk, "outcome", None)
+        worked = ~np.isnan(start)
+        finish = np.where(np.isnan(server_end), now, server_end)
+        left = np.where(worked, start, end)  # when the call left the queue (refused: at once)
+        self.bins("cost").add((start[worked] // MINUTE).astype(np.int64), cost[worked])
+        win = rid >= self.first_in_window
+        sent = ~np.isin(outcome, _NOT_SENT)
+        for name in np.unique(plugin).tolist():
+            mine = plugin == name
+            w = worked & mine
+            self.bins(f"busy:{name}").spread(start[w], finish[w])
+            q = mine & (left > queued)
+            self.bins(f"queue:{name}").boundaries(queued[q], left[q])
+            a, b = np.maximum(start[w], self.warmup), finish[w]
+            self.busy[name] = self.busy.get(name, 0.0) + float(np.clip(b - a, 0.0, None).sum())
+            served = mine & win & sent & worked
+            self.wait_sum[name] = self.wait_sum.get(name, 0.0) + float((start - queued)[served].sum())
+            self.wait_count[name] = self.wait_count.get(name, 0) + int(served.sum())
+            if (mine & win).any():  # (as a full run, only plugins the window's requests called)
+                self.cost_by_plugin[name] = self.cost_by_plugin.get(name, 0.0) + float(cost[mine & win].sum())
+        if not win.any():
+            return
+        tier = _col(chunk, "tier", None)[win]
+        spent = cost[win]
+        for name in np.unique(tier).tolist():
+            if name:
+                self.cost_by_tier[name] = self.cost_by_tier.get(name, 0.0) + float(spent[tier == name].sum())
+        out = outcome[win]
+        self.sent += int(sent[win].sum())
+        self.failed_attempts += int(np.isin(out, _FAILED).sum())
+        self.fast_fails += int((~sent[win]).sum())
+        self.timeouts += int((out == "timeout").sum())
+        abandoned = np.asarray(chunk["abandoned"], bool)[win]
+        service = (server_end - start)[win][abandoned]
+        self.abandoned_work += float(np.nansum(service))
+
+    # ------------------------------------------------------------------ results
+    def merge(self, other: StreamSummary) -> StreamSummary:
+        """The summary of both runs' windows together (counters added, sketches merged): the
+        pooled summary of replications, or of Dask workers' parts."""
+        out = StreamSummary(dict(self.plugins), self.slo_latency)
+        for name in ("requests", "latency_sum", "latency_count", "within_slo", "cost", "attempts", "phases",
+                     "fell_back", "sent", "failed_attempts", "fast_fails", "timeouts", "abandoned_work"):
+            setattr(out, name, getattr(self, name) + getattr(other, name))
+        for name in ("status", "cost_by_tier", "cost_by_plugin", "wait_sum", "wait_count", "busy",
+                     "open_time"):
+            a, b = getattr(self, name), getattr(other, name)
+            setattr(out, name, {k: a.get(k, 0) + b.get(k, 0) for k in {**a, **b}})
+        out.latency = DDSketch(RELATIVE_ACCURACY)
+        out.latency.merge(self.latency)
+        out.latency.merge(other.latency)
+        out.minutes = {k: self.minutes.get(k, Bins()).merged(other.minutes.get(k, Bins()))
+                       for k in {**self.minutes, **other.minutes}}
+        out.growth = {}  # latency_growth is a trend within one run: not defined for pooled runs
+        # time metrics of pooled runs: their windows' lengths add up
+        out.end_time = self.span + other.span
+        out.warmup = 0.0
+        return out
+
+    @property
+    def span(self) -> float:
+        """Seconds in the window."""
+        return max(self.end_time - min(self.warmup, self.end_time), 0.0)
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile of the window's latencies, in seconds (NaN: none ended)."""
+        if not self.latency_count:
+            return math.nan
+        value = self.latency.get_quantile_value(q)
+        return math.nan if value is None else float(value)
+
+    def _growth(self) -> float:
+        """Mean latency of the last third of the window's arrivals ÷ that of the first third."""
+        n = self.requests
+        if n < 3 or not self.growth:
+            return math.nan
+        sizes = [len(p) for p in np.array_split(np.empty(n, dtype=np.int8), 3)]
+        firsts = (0, n - sizes[2])
+        lasts = (sizes[0], n)
+        means = [self._mean_between(a, b) for a, b in zip(firsts, lasts, strict=True)]
+        first, last = means
+        return last / first if first > 0 else math.nan
+
+    def _mean_between(self, a: int, b: int) -> float:
+        """Mean latency of arrivals a … b-1 of the window (blocks cut proportionally)."""
+        size = max(len(self.growth[k].values) for k in ("arrivals", "ended", "latency"))
+        arr, ended, lat = (np.pad(self.growth[k].values, (0, size - len(self.growth[k].values)))
+                           for k in ("arrivals", "ended", "latency"))
+        edges = np.arange(len(arr) + 1) * GROWTH_BLOCK
+        lo, hi = np.maximum(edges[:-1], a), np.minimum(edges[1:], b)
+        share = np.clip(hi - lo, 0, None) / np.maximum(arr, 1)
+        share = np.minimum(share, 1.0)
+        count = float((ended * share).sum())
+        return float((lat * share).sum()) / count if count else math.nan
+
+    def finish(self, end_time: float, breaker_events: pd.DataFrame) -> None:
+        """The run ended at ``end_time``: the window's breaker open time per plugin, from the
+        transitions (a small table, kept in both record levels)."""
+        from .metrics import _open_spans, _overlap
+
+        self.end_time = end_time
+        spans = _open_spans(breaker_events, end_time)
+        window = [(self.warmup, end_time)] if self.warmup < end_time else []
+        if len(spans):
+            overlap = _overlap(spans.start.to_numpy(float), spans.end.to_numpy(float), window)
+            self.open_time = {str(k): float(v) for k, v in
+                              pd.Series(overlap, index=spans.index).groupby(spans.plugin).sum().items()}
+
+    def rows(self) -> list[tuple[str, str, float]]:
+        """The rows ``(metric, key, value)`` of the summary, as :func:`simroute.metrics.compute`
+        gives them for the default window of a full run (after :meth:`finish`)."""
+        from .metrics import STATUS_RATES
+
+        n = self.requests
+        rows: list[tuple[str, str, float]] = []
+
+        def add(name: str, value: float, key: str = "") -> None:
+            rows.append((name, key, float(value)))
+
+        def per_request(count: float) -> float:
+            return count / n if n else math.nan
+
+        span = self.span
+        add("requests", n)
+        for q in (0.5, 0.95, 0.99):
+            add(f"latency_p{int(q * 100)}", self.quantile(q))
+        add("latency_mean", self.latency_sum / self.latency_count if self.latency_count else math.nan)
+        add("latency_growth", self._growth())
+        succeeded = self.status["succeeded"]
+        for st, name in STATUS_RATES.items():
+            add(name, per_request(self.status[st]))
+        add("goodput", succeeded / (span / 3600) if span > 0 else math.nan)
+        add("slo_attainment", per_request(self.within_slo))
+        add("cost_total", self.cost)
+        add("cost_per_request", per_request(self.cost))
+        add("cost_per_success", self.cost / succeeded if succeeded else math.nan)
+        for tier in sorted(self.cost_by_tier):
+            add("cost_by_tier", self.cost_by_tier[tier], tier)
+        for plugin in sorted(self.cost_by_plugin):
+            add("cost_by_plugin", self.cost_by_plugin[plugin], plugin)
+        add("attempts_per_request", per_request(self.attempts))
+        add("retry_amplification", self.sent / self.phases if self.phases else math.nan)
+        add("failed_attempts_per_request", per_request(self.failed_attempts))
+        add("fast_fails_per_request", per_request(self.fast_fails))
+        add("timeouts_per_request", per_request(self.timeouts))
+        add("abandoned_work", self.abandoned_work)
+        add("fallback_rate", per_request(self.fell_back))
+        for plugin, capacity in self.plugins.items():
+            busy = self.busy.get(plugin, 0.0)
+            add("utilization", busy / (capacity * span) if span > 0 else math.nan, plugin)
+            add("breaker_open_time", self.open_time.get(plugin, 0.0), plugin)
+            if self.wait_count.get(plugin):
+                add("queue_wait_mean", self.wait_sum[plugin] / self.wait_count[plugin], plugin)
+        return rows
+
+    def per_minute(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The per-minute tables: ``(overall, by_plugin)`` (see :func:`per_minute_frames`)."""
+        return per_minute_frames(self.minutes, self.plugins, self.end_time)
+
+
+def fold_minutes(summary: StreamSummary, arrival: np.ndarray, end: np.ndarray, status: np.ndarray) -> None:
+    """Arrivals and completions by status, per minute, of a chunk of request rows."""
+    summary.bins("arrivals").add((arrival // MINUTE).astype(np.int64))
+    ended = ~np.isnan(end)
+    minute = (end[ended] // MINUTE).astype(np.int64)
+    st = status[ended]
+    for name in STATUSES[:-1]:
+        summary.bins(name).add(minute[st == name])
+
+
+def per_minute_frames(minutes: Mapping[str, Bins], plugins: Mapping[str, int], end_time: float
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-minute tables from per-minute bins.
+
+    Returns:
+        ``overall``: minute, start (s), arrivals, one column per final status (completions in the
+        minute), cost ($ of the attempts started in the minute); ``by_plugin``: minute, start (s),
+        plugin, utilization (busy slot-seconds ÷ capacity × the minute's length inside the run),
+        queue (calls waiting for a slot at the minute's end).
+    """
+    count = max(int(math.ceil(end_time / MINUTE)), 1)
+
+    def values(name: str) -> np.ndarray:
+        v = minutes[name].values if name in minutes else np.zeros(0)
+        out = np.zeros(count)
+        out[:min(count, len(v))] = v[:count]
+        return out
+
+    minute = np.arange(count)
+    start = minute * MINUTE
+    overall = pd.DataFrame({"minute": minute, "start": start,
+                            "arrivals": values("arrivals").astype(np.int64)})
+    for name in STATUSES[:-1]:
+        overall[name] = values(name).astype(np.int64)
+    overall["cost"] = values("cost")
+    length = np.clip(end_time - start, 0.0, MINUTE)
+    parts = []
+    for name, capacity in plugins.items():
+        busy = values(f"busy:{name}")
+        util = np.divide(busy, capacity * length, out=np.full(count, np.nan), where=length > 0)
+        parts.append(pd.DataFrame({"minute": minute, "start": start, "plugin": name, "utilization": util,
+                                   "queue": values(f"queue:{name}").astype(np.int64)}))
+    by_plugin = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["minute", "start", "plugin", "utilization", "queue"])
+    return overall, by_plugin
+
+
+def per_minute(requests: pd.DataFrame, attempts: pd.DataFrame, plugins: Mapping[str, int],
+               end_time: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-minute tables of a full run, from its tables (the same folds a summary run makes)."""
+    s = StreamSummary(dict(plugins))
+    fold_minutes(s, requests.arrival.to_numpy(float), requests.end.to_numpy(float),
+                 requests.status.to_numpy(dtype=object))
+    s.add_attempts({c: attempts[c].to_numpy() for c in ("request_id", "queued", "start", "end", "server_end",
+                                                         "cost", "plugin", "outcome", "tier", "abandoned")},
+                   end_time)
+    return per_minute_frames(s.minutes, plugins, end_time)
+
+
+def pooled_summary(summaries: Iterable[StreamSummary]) -> StreamSummary:
+    """One summary of several runs' windows (replications, or Dask workers' parts) together."""
+    items = list(summaries)
+    if not items:
+        raise ValueError("no summaries to pool")
+    out = items[0]
+    for s in items[1:]:
+        out = out.merge(s)
+    return out

@@ -1,0 +1,180 @@
+"""record="summary" against record="full": the same run, the same answers, without the rows."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simroute as sr
+from simroute.metrics import STATUS_RATES
+from simroute.params import with_params
+from simroute.streaming import RELATIVE_ACCURACY, pooled_summary
+
+from .test_engine import erlang_c_wait, single_server
+
+QUANTILES = {"latency_p50": 0.5, "latency_p95": 0.95, "latency_p99": 0.99}
+
+
+def within_sketch_accuracy(value: float, latencies: np.ndarray, q: float) -> bool:
+    """A sketch's quantile lies within its relative accuracy of the order statistics around rank
+    q (n - 1) (pandas interpolates between the two; a sketch returns one of them, approximately)."""
+    x = np.sort(latencies)
+    rank = q * (len(x) - 1)
+    lo, hi = x[int(math.floor(rank))], x[int(math.ceil(rank))]
+    return lo * (1 - RELATIVE_ACCURACY) - 1e-12 <= value <= hi * (1 + RELATIVE_ACCURACY) + 1e-12
+
+
+def scenarios():
+    default = sr.Scenario.default()
+    return {
+        "default (sagas, budgets, breakers)": default,
+        "outage with a warm-up": with_params(
+            sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "outage.yaml"),
+            {"warmup.seconds": 120.0}),
+        "metastable (timeouts, abandoned work)":
+            sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "metastable.yaml"),
+    }
+
+
+@pytest.mark.parametrize("name", list(scenarios()))
+def test_summary_and_full_agree_on_the_same_seed(name):
+    scenario = scenarios()[name]
+    full = sr.run(scenario, seed=5)
+    summary = sr.run(scenario, seed=5, record="summary")
+    assert summary.record == "summary" and len(summary.requests) == len(summary.attempts) == 0
+    a = full.summary().set_index(["metric", "key"]).value
+    b = summary.summary().set_index(["metric", "key"]).value
+    assert list(a.index) == list(b.index)
+    window = full.requests[full.requests.arrival >= full.warmup]
+    assert summary.warmup == full.warmup
+    for (metric, key), expected in a.items():
+        got = b[(metric, key)]
+        if metric in QUANTILES:
+            done = window.latency.dropna().to_numpy()
+            assert within_sketch_accuracy(got, done, QUANTILES[metric]), (metric, got, expected)
+        elif metric == "latency_growth":  # from sums per block of 64 arrivals, cut at the thirds
+            assert got == pytest.approx(expected, rel=0.1, nan_ok=True), metric
+        else:  # counts, costs, rates, times: the same numbers (summed in another order)
+            assert got == pytest.approx(expected, rel=1e-9, abs=1e-9, nan_ok=True), (metric, key)
+
+
+def test_per_minute_tables_agree_and_add_up():
+    scenario = scenarios()["outage with a warm-up"]
+    full, summary = sr.run(scenario, seed=2), sr.run(scenario, seed=2, record="summary")
+    for by_plugin in (False, True):
+        pd.testing.assert_frame_equal(full.per_minute(by_plugin), summary.per_minute(by_plugin),
+                                      check_exact=False, rtol=1e-9, atol=1e-9)
+    minutes = full.per_minute()
+    assert minutes.arrivals.sum() == len(full.requests)
+    ended = full.requests[full.requests.end.notna()]
+    for status in ("succeeded", "degraded", "failed", "rejected"):
+        assert minutes[status].sum() == (ended.status == status).sum()
+    assert minutes.cost.sum() == pytest.approx(full.attempts.cost.sum())
+    by_plugin = full.per_minute(by_plugin=True)
+    capacity = dict(zip(full.plugins.plugin, full.plugins.capacity, strict=True))
+    busy = (by_plugin.utilization * by_plugin.plugin.map(capacity)
+            * np.clip(full.end_time - by_plugin.start, 0, 60)).groupby(by_plugin.plugin).sum()
+    worked = full.attempts[full.attempts.start.notna()]
+    expected = (worked.server_end.fillna(full.end_time) - worked.start).groupby(worked.plugin).sum()
+    for plugin, seconds in expected.items():
+        assert busy[plugin] == pytest.approx(seconds, rel=1e-9)
+
+
+def test_queue_length_per_minute_counts_the_calls_waiting_at_the_minute_end(catalog):
+    scenario = single_server(catalog, c=1, mean=1.0, rate=0.9, n=3000)
+    r = sr.run(scenario, seed=3)
+    q = r.per_minute(by_plugin=True)
+    q = q[q.plugin == "iac-golden-architect"]
+    a = r.attempts
+    for minute in (5, 17, 30):
+        t = (minute + 1) * 60.0
+        waiting = ((a.queued <= t) & (a.start > t)).sum()
+        assert q.queue.iloc[minute] == waiting
+
+
+def test_sketches_merged_over_replications_match_the_pooled_data():
+    scenario = scenarios()["default (sagas, budgets, breakers)"]
+    parts = [sr.run(scenario, seed=9, replication=k, record="summary") for k in range(4)]
+    full = [sr.run(scenario, seed=9, replication=k) for k in range(4)]
+    pooled = pooled_summary(p.stream for p in parts)
+    latencies = np.concatenate([f.requests.latency.dropna().to_numpy() for f in full])
+    assert pooled.requests == sum(len(f.requests) for f in full)
+    assert pooled.cost == pytest.approx(sum(f.requests.cost.sum() for f in full))
+    for q in (0.5, 0.95, 0.99):
+        assert within_sketch_accuracy(pooled.quantile(q), latencies, q)
+    rows = dict(((m, k), v) for m, k, v in pooled.rows())
+    assert sum(rows[(STATUS_RATES[s], "")] for s in STATUS_RATES) == pytest.approx(1.0)
+
+
+def test_summary_level_meets_erlang_c_and_littles_law(catalog):
+    c, mean, lam = 2, 1.0, 1.5
+    scenario = single_server(catalog, c=c, mean=mean, rate=lam, n=20000)
+    scenario = with_params(scenario, {"warmup.requests": 2000})
+    waits, busy = [], []
+    for rep in range(8):
+        s = sr.run(scenario, seed=7, replication=rep, record="summary").summary().set_index(["metric", "key"])
+        waits.append(s.value[("queue_wait_mean", "iac-golden-architect")])
+        busy.append(s.value[("utilization", "iac-golden-architect")] * c)
+    half = 3 * np.std(waits, ddof=1) / math.sqrt(len(waits))
+    assert abs(np.mean(waits) - erlang_c_wait(c, lam, 1 / mean)) <= half
+    # Little's law on the slots: busy slots on average = arrival rate × mean service time
+    assert np.mean(busy) == pytest.approx(lam * mean, rel=0.03)
+
+
+def test_summary_level_conserves_and_is_deterministic():
+    s = sr.Scenario.default()
+    a, b = sr.run(s, seed=11, record="summary"), sr.run(s, seed=11, record="summary")
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    pd.testing.assert_frame_equal(a.per_minute(), b.per_minute())
+    summary = a.summary().set_index(["metric", "key"]).value
+    assert summary[("requests", "")] == s.workload.requests
+    assert sum(summary[(STATUS_RATES[st], "")] for st in STATUS_RATES) == pytest.approx(1.0)
+    by_plugin = summary.xs("cost_by_plugin", level="metric").sum()
+    assert by_plugin == pytest.approx(summary[("cost_total", "")])
+    c = sr.run(s, seed=11, replication=1, record="summary")
+    assert not a.summary().equals(c.summary())
+
+
+def test_a_summary_run_refuses_other_windows_and_says_why():
+    r = sr.run(sr.Scenario.default(), seed=1, record="summary")
+    with pytest.raises(sr.InputError, match="record='full'"):
+        r.summary(window=(0.0, 100.0))
+    with pytest.raises(sr.InputError, match="record='full'"):
+        r.summary(by="fault")
+    with pytest.raises(ValueError, match="record must be one of full, summary"):
+        sr.run(sr.Scenario.default(), record="tables")
+
+
+def test_parquet_streams_the_big_tables_in_chunks(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    from simroute.cli import main
+    from simroute.engine import recorder
+
+    monkeypatch.setattr(recorder, "CHUNK", 100)  # many chunks from a small run
+    assert main(["run", "--seed", "3", "--format", "parquet", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    full = sr.run(sr.Scenario.default(), seed=3)
+    streamed = pd.read_parquet(tmp_path / "out" / "requests.parquet")
+    assert len(streamed) == len(full.requests) > 100
+    pd.testing.assert_frame_equal(streamed.sort_values("request_id", ignore_index=True), full.requests,
+                                  check_dtype=False)
+    attempts = pd.read_parquet(tmp_path / "out" / "attempts.parquet")
+    key = ["request_id", "phase", "plugin", "attempt", "hedge", "queued"]
+    pd.testing.assert_frame_equal(attempts.sort_values(key, ignore_index=True),
+                                  full.attempts.sort_values(key, ignore_index=True), check_dtype=False)
+    summary = pd.read_parquet(tmp_path / "out" / "summary.parquet")
+    expected = full.summary()
+    exact = ~expected.metric.isin([*QUANTILES, "latency_growth"])  # (the others: see the test above)
+    assert list(summary.metric) == list(expected.metric)
+    assert np.allclose(summary.value[exact], expected.value[exact], equal_nan=True)
+
+
+def test_cli_record_summary_writes_the_small_tables(tmp_path, capsys):
+    from simroute.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", "--record", "summary", "--out", str(out), "--quiet"]) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["breaker_events.csv", "per_minute.csv", "per_minute_plugins.csv", "plugins.csv",
+                       "simroute.json", "summary.csv"]
+    assert "record='summary'" in capsys.readouterr().out
