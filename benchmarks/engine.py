@@ -16,9 +16,9 @@ The contenders run in this process, interleaved (hand-written, simroute, simrout
 guard on, hand-written, …) for ``--rounds`` rounds; it prints each one's median requests per
 second, the median ratio to the hand-written model with its range (target ≥ 1.5 with the guards
 off, in both record levels), and the cost per request of turning every guard on (per-attempt
-timeout, deadline, retry classes, bulkhead, load shedding, rate limits and hedging, set so loose that they change no
-outcome: the cost is the mechanism's). Then peak traced memory of simroute with and without
-message recording (targets < 400 / < 150 MiB), and the cost of building the result tables per
+timeout, deadline, retry classes, bulkhead, load shedding, rate limits and hedging, set so loose
+that they change no outcome: the cost is the mechanism's). Then peak traced memory of simroute
+with and without message recording (targets < 400 / < 150 MiB), and the cost of building the result tables per
 million rows (target ≤ 0.2 s).
 """
 

@@ -77,7 +77,7 @@ if TYPE_CHECKING:
     from .results import Results
     from .run import run
     from .streaming import StreamSummary, pooled_summary
-    from .sweep import aggregate, sweep
+    from .sweep import aggregate, pooled, sweep
     from .tune import Tuning, tune
 
 __version__ = "0.1.0"
@@ -88,6 +88,7 @@ _LAZY = {
     "FlowReplay": ".replay", "report": ".report", "Report": ".report", "sweep": ".sweep",
     "aggregate": ".sweep", "tune": ".tune", "Tuning": ".tune", "METRICS": ".metrics",
     "metrics_table": ".metrics", "StreamSummary": ".streaming", "pooled_summary": ".streaming",
+    "pooled": ".sweep",
 }
 
 
@@ -133,7 +134,7 @@ __all__ = [
     "load_catalog", "optimize_cost", "rollback_plan", "score_agent", "score_plugin", "score_plugins",
     "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES", "traces",
     "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
-    "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "StreamSummary", "pooled_summary",
+    "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "StreamSummary", "pooled_summary", "pooled",
     "RouterSettings", "ModelGroups",
     "import_litellm",
 ]

@@ -37,8 +37,9 @@ from .executors import check_executor, map_runs, progress_bar
 from .params import check_space, with_params
 from .run import run
 from .scenario import Scenario
+from .streaming import StreamSummary, pooled_summary
 
-__all__ = ["sweep", "aggregate", "intervals", "half_width", "pivot", "design", "SAMPLINGS"]
+__all__ = ["sweep", "pooled", "aggregate", "intervals", "half_width", "pivot", "design", "SAMPLINGS"]
 
 SAMPLINGS = ("grid", "random", "lhs")
 
@@ -74,9 +75,9 @@ def design(space: Mapping[str, Any], sampling: str = "grid", samples: int | None
 
 
 def _summary_row(scenario: Scenario, params: dict, seed: int, replication: int,
-                 metrics: Sequence[str] | None) -> pd.DataFrame:
+                 metrics: Sequence[str] | None, record: str = "full") -> pd.DataFrame:
     """One run's summary rows (a task for :func:`~simroute.executors.map_runs`)."""
-    r = run(with_params(scenario, params), seed=seed, replication=replication)
+    r = run(with_params(scenario, params), seed=seed, replication=replication, record=record)
     s = r.summary()
     if metrics is not None:
         s = s[s.metric.isin(metrics)]
@@ -86,7 +87,7 @@ def _summary_row(scenario: Scenario, params: dict, seed: int, replication: int,
 def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 1, seed: int = 0,
           executor: Any = "processes", sampling: str = "grid", samples: int | None = None,
           metrics: Sequence[str] | None = None, workers: int | None = None,
-          progress: bool | None = None) -> pd.DataFrame:
+          progress: bool | None = None, record: str = "full") -> pd.DataFrame:
     """Run ``scenario`` at every point of ``params`` × ``replications`` (see the module docstring).
 
     ``metrics`` keeps only these summary metrics (default: all); ``progress`` shows a progress bar
@@ -103,6 +104,8 @@ def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 
         metrics: summary metrics to keep (None: all).
         workers: pool or cluster size.
         progress: show a progress bar (None: for 20 runs or more).
+        record: each run's record level: ``"summary"`` runs long scenarios in flat memory
+            (latency quantiles then within 1 %; see :func:`~simroute.run.run`).
 
     Returns:
         One row per point, replication and summary metric: ``point, <params>, replication, seed,
@@ -123,12 +126,12 @@ def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 
                for rec in points.to_dict("records")]
     for rec in records:
         with_params(scenario, rec)
-    tasks = [(_summary_row, rec, seed, r, tuple(metrics) if metrics is not None else None)
+    tasks = [(_summary_row, rec, seed, r, tuple(metrics) if metrics is not None else None, record)
              for rec in records for r in range(replications)]
     with progress_bar(len(tasks), progress, f"sweep {scenario.name}") as bar:
         frames = map_runs(tasks, scenario, executor, workers, bar)
     out = []
-    for k, ((_, rec, _, r, _), df) in enumerate(zip(tasks, frames, strict=True)):
+    for k, ((_, rec, _, r, _, _), df) in enumerate(zip(tasks, frames, strict=True)):
         point = k // replications
         df = df.assign(point=point, **{p: [v] * len(df) for p, v in rec.items()}, replication=r, seed=seed)
         out.append(df)
@@ -207,3 +210,36 @@ def pivot(agg: pd.DataFrame, metric: str, key: str = "") -> pd.DataFrame:
     rows = agg[(agg.metric == metric) & (agg.key == key)]
     return rows[["point", *params, "mean", "ci_low", "ci_high", "n"]].reset_index(drop=True)
 
+
+
+def _stream(scenario: Scenario, seed: int, replication: int) -> StreamSummary:
+    """One summary-level run's counters and sketch (a task for :func:`~simroute.executors.map_runs`)."""
+    stream = run(scenario, seed=seed, replication=replication, record="summary").stream
+    assert stream is not None
+    return stream
+
+
+def pooled(scenario: Scenario, *, replications: int, seed: int = 0, executor: Any = "processes",
+           workers: int | None = None, progress: bool | None = None) -> StreamSummary:
+    """Run ``replications`` of ``scenario`` at the summary level, wherever ``executor`` says, and
+    pool them: counters added, latency sketches merged (in replication order, so the result is the
+    same on every executor). ``.rows()`` is the pooled summary; its latency quantiles are those of
+    all the replications' requests together, within the sketch's 1 %.
+
+    Parameters:
+        scenario: the scenario to run.
+        replications: how many runs.
+        seed: their seed (replication r: ``SeedSequence(seed, spawn_key=(r,))``).
+        executor: ``serial``, ``processes``, ``dask`` or a ``distributed.Client``.
+        workers: pool or cluster size.
+        progress: show a progress bar (None: for 20 runs or more).
+
+    Returns:
+        The pooled :class:`~simroute.streaming.StreamSummary`.
+    """
+    if not isinstance(replications, int) or replications < 1:
+        raise InputError(f"must be an integer >= 1, got {replications!r}", field="replications")
+    tasks = [(_stream, seed, r) for r in range(replications)]
+    with progress_bar(len(tasks), progress, f"pooled {scenario.name}") as bar:
+        streams = map_runs(tasks, scenario, executor, workers, bar)
+    return pooled_summary(streams)

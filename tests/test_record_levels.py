@@ -178,3 +178,22 @@ def test_cli_record_summary_writes_the_small_tables(tmp_path, capsys):
     assert written == ["breaker_events.csv", "per_minute.csv", "per_minute_plugins.csv", "plugins.csv",
                        "simroute.json", "summary.csv"]
     assert "record='summary'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_sketches_merge_the_same_across_workers(executor):
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    scenario = sr.Scenario.default()
+    serial = sr.pooled(scenario, replications=3, seed=4, executor="serial")
+    spread = sr.pooled(scenario, replications=3, seed=4, executor=executor, workers=2)
+    assert serial.rows() == spread.rows()
+
+
+def test_a_sweep_runs_at_the_summary_level():
+    scenario = sr.Scenario.default()
+    params = {"retry.max_retries": [0, 2]}
+    full = sr.sweep(scenario, params, replications=2, executor="serial")
+    summary = sr.sweep(scenario, params, replications=2, executor="serial", record="summary")
+    counts = ~full.metric.isin([*QUANTILES, "latency_growth"])
+    assert np.allclose(full.value[counts], summary.value[counts], equal_nan=True)

@@ -15,6 +15,7 @@ __all__ = ["Call", "RequestState", "ATTEMPT_COLUMNS", "RECORDED_ATTEMPT_COLUMNS"
            "DERIVED_ATTEMPT_COLUMNS", "REQUEST_COLUMNS"]
 
 NAN = math.nan
+_JOINED: dict[tuple[str, ...], str] = {}  #: plugins_used strings, shared
 
 #: the attempts table (documented in :mod:`simroute.results`)
 ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt", "hedge", "queued",
@@ -118,4 +119,8 @@ class RequestState:
         self.status, self.reason = status, reason
         if status != "in_flight":
             self.end, self.latency = end, end - self.arrival
-        self.plugins_used = ",".join(dict.fromkeys(self._plugins))
+        used = tuple(dict.fromkeys(self._plugins))
+        joined = _JOINED.get(used)
+        if joined is None:  # one string per distinct list, not one per request (memory)
+            joined = _JOINED[used] = ",".join(used)
+        self.plugins_used = joined
