@@ -111,31 +111,32 @@ class StreamSummary:
     slo_latency: float = math.inf
     first_in_window: int = 2**62
     warmup: float = math.inf
-    requests: int = 0
-    status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    latency: DDSketch = field(default_factory=lambda: DDSketch(RELATIVE_ACCURACY))
-    latency_sum: float = 0.0
-    latency_count: int = 0
-    within_slo: int = 0
-    cost: float = 0.0
-    attempts: int = 0
-    phases: int = 0
-    fell_back: int = 0
-    growth: dict[str, Bins] = field(default_factory=lambda: {"arrivals": Bins(), "ended": Bins(),
-                                                             "latency": Bins()})
-    cost_by_tier: dict[str, float] = field(default_factory=dict)
-    cost_by_plugin: dict[str, float] = field(default_factory=dict)
-    sent: int = 0
-    failed_attempts: int = 0
-    fast_fails: int = 0
-    timeouts: int = 0
-    abandoned_work: float = 0.0
-    wait_sum: dict[str, float] = field(default_factory=dict)
-    wait_count: dict[str, int] = field(default_factory=dict)
-    busy: dict[str, float] = field(default_factory=dict)  #: slot-seconds inside the window
-    minutes: dict[str, Bins] = field(default_factory=dict)  #: per-minute totals (see per_minute)
-    open_time: dict[str, float] = field(default_factory=dict)  #: seconds the breaker was open in the window
-    end_time: float = 0.0
+    # the state folded so far (not parameters)
+    requests: int = field(init=False, default=0)
+    status: dict[str, int] = field(init=False, default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    latency: DDSketch = field(init=False, default_factory=lambda: DDSketch(RELATIVE_ACCURACY))
+    latency_sum: float = field(init=False, default=0.0)
+    latency_count: int = field(init=False, default=0)
+    within_slo: int = field(init=False, default=0)
+    cost: float = field(init=False, default=0.0)
+    attempts: int = field(init=False, default=0)
+    phases: int = field(init=False, default=0)
+    fell_back: int = field(init=False, default=0)
+    growth: dict[str, Bins] = field(init=False, default_factory=lambda: {
+        "arrivals": Bins(), "ended": Bins(), "latency": Bins()})
+    cost_by_tier: dict[str, float] = field(init=False, default_factory=dict)
+    cost_by_plugin: dict[str, float] = field(init=False, default_factory=dict)
+    sent: int = field(init=False, default=0)
+    failed_attempts: int = field(init=False, default=0)
+    fast_fails: int = field(init=False, default=0)
+    timeouts: int = field(init=False, default=0)
+    abandoned_work: float = field(init=False, default=0.0)
+    wait_sum: dict[str, float] = field(init=False, default_factory=dict)
+    wait_count: dict[str, int] = field(init=False, default_factory=dict)
+    busy: dict[str, float] = field(init=False, default_factory=dict)  #: slot-seconds inside the window
+    minutes: dict[str, Bins] = field(init=False, default_factory=dict)  #: per-minute totals (see per_minute)
+    open_time: dict[str, float] = field(init=False, default_factory=dict)  #: s the breaker was open
+    end_time: float = field(init=False, default=0.0)
 
     def bins(self, name: str) -> Bins:
         b = self.minutes.get(name)
@@ -399,7 +400,17 @@ def per_minute(requests: pd.DataFrame, attempts: pd.DataFrame, plugins: Mapping[
 
 
 def pooled_summary(summaries: Iterable[StreamSummary]) -> StreamSummary:
-    """One summary of several runs' windows (replications, or Dask workers' parts) together."""
+    """One summary of several runs' windows (replications, or Dask workers' parts) together.
+
+    Parameters:
+        summaries: the runs' summaries (``Results.stream``), merged in this order.
+
+    Returns:
+        The pooled :class:`StreamSummary` (``.rows()``: its summary rows).
+
+    Raises:
+        ValueError: no summaries.
+    """
     items = list(summaries)
     if not items:
         raise ValueError("no summaries to pool")
