@@ -120,14 +120,13 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--format parquet needs pyarrow: pip install 'simroute[parquet]' (or use csv)",
                          field="format")
     scenario = _scenario(args.scenario)
-    if not args.out:
-        results = _simulate(args, scenario)
-    else:
+    if args.out:
         with output_folder(args.out, command="run", overwrite=args.overwrite, seed=args.seed,
                            replication=args.replication, scenario=scenario.name, source=scenario.source,
                            record=args.record) as folder:
             results = _simulate(args, scenario, folder)
-            tables = _tables(results, keep_rows=results.stream is None)
+            summary = results.summary()
+            tables = _tables(results, summary)
             for name, df in tables.items():
                 if args.format == "parquet":
                     df.to_parquet(folder / f"{name}.parquet", index=False)
@@ -135,8 +134,10 @@ def _run(args: argparse.Namespace) -> int:
                     write_csv(df, folder / f"{name}.csv")
         written = len(tables) + (2 if results.record == "full" and results.stream is not None else 0)
         print(f"wrote {written} tables and {MANIFEST} to {args.out}/")
+    else:
+        results = _simulate(args, scenario)
+        summary = results.summary()
     print(repr(results))
-    summary = results.summary()
     shown = summary[summary.key == ""][["metric", "value"]]
     print(shown.to_string(index=False))
     return 0
@@ -163,14 +164,14 @@ def _simulate(args: argparse.Namespace, scenario, folder: Any = None):
     return results
 
 
-def _tables(results, keep_rows: bool) -> dict:
+def _tables(results, summary) -> dict:
     """The tables ``simroute run`` writes: every table of a full run kept in memory, the small
     ones otherwise (per-request rows were not kept, or were streamed already)."""
     tables = {"requests": results.requests, "attempts": results.attempts,
               "breaker_events": results.breaker_events, "messages": results.messages,
-              "sagas": results.sagas, "plugins": results.plugins, "summary": results.summary(),
+              "sagas": results.sagas, "plugins": results.plugins, "summary": summary,
               "per_minute": results.per_minute(), "per_minute_plugins": results.per_minute(by_plugin=True)}
-    if not keep_rows:
+    if results.stream is not None:
         for name in ("requests", "attempts", "messages", "sagas"):
             del tables[name]
     return tables

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from .engine.arrivals import Arrivals
+from .engine.arrivals import Arrivals, Window
 from .engine.orchestrator import Orchestrator
 from .engine.recorder import Recorder
 from .errors import InputError
@@ -78,7 +78,8 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
     env = simpy.Environment()
     capacity = {n: p.capacity for n, p in scenario.catalog.plugins.items()}
     stream = StreamSummary(capacity, scenario.settings.slo.latency) if streamed else None
-    rec = Recorder(_chunk_handlers(stream, env, on_chunk) if stream is not None else None)
+    window = Window()
+    rec = Recorder(_chunk_handlers(stream, env, window, on_chunk) if stream is not None else None)
     if record == "summary":
         rec.saga = _drop  # a row per saga step: not kept
     orch = Orchestrator(env, scenario, rngs, rec, scenario.sagas, record_messages=record == "full")
@@ -93,14 +94,10 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
         bar = tqdm(total=int(expected) if math.isfinite(expected) else None, desc=f"run {scenario.name}",
                    unit="request", unit_scale=True)
 
-    def window(first: int, end: float) -> None:
-        if stream is not None:
-            stream.first_in_window, stream.warmup = first, end
-
     w = scenario.settings.warmup
     arrivals = Arrivals(env, orch, scenario.workload.blocks(rngs["workload"], scenario.horizon),
                         scenario.workload.mix, None if bar is None else lambda i: bar.update(i - bar.n),
-                        warmup=(float(w.seconds), int(w.requests or 0)), on_window=window)
+                        window=window, warmup=(float(w.seconds), int(w.requests or 0)))
     try:
         env.run(until=scenario.horizon)
     finally:
@@ -121,8 +118,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
     if stream is not None:
         rec.requests.flush()
         rec.attempts.flush()
-        stream.warmup = arrivals.warmup_end
-        stream.finish(end, breaker_events)
+        stream.finish(end, breaker_events, window.warmup_end)
     return Results(
         requests=rec.requests.frame(seed, replication).sort_values("request_id", ignore_index=True),
         attempts=Recorder.attempts_frame(rec.attempts, seed, replication),
@@ -131,7 +127,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
         sagas=rec.sagas.frame(seed, replication),
         plugins=plugins.assign(seed=seed, replication=replication),
         seed=int(seed), replication=replication, end_time=end, scenario_name=scenario.name,
-        final_state=orch.state.snapshot(), warmup=arrivals.warmup_end,
+        final_state=orch.state.snapshot(), warmup=window.warmup_end,
         slo_latency=scenario.settings.slo.latency,
         fault_windows=tuple((f"faults[{i}] {f.plugin} {f.kind}", f.start, f.end)
                             for i, f in enumerate(scenario.faults)),
@@ -142,18 +138,21 @@ def _drop(*_: object) -> None:
     """A row not kept."""
 
 
-def _chunk_handlers(stream: StreamSummary, env: simpy.Environment,
+def _chunk_handlers(stream: StreamSummary, env: simpy.Environment, window: Window,
                     on_chunk: Mapping[str, Callable[[dict], None]] | None
                     ) -> dict[str, Callable[[dict], None]]:
-    """Fold each chunk of requests and attempts into ``stream``, then hand it on (``on_chunk``)."""
+    """Fold each chunk of requests and attempts into ``stream`` with the window as known now, then
+    hand it on (``on_chunk``)."""
     on_chunk = on_chunk or {}
 
     def requests(chunk: dict) -> None:
+        stream.set_window(window.first, window.warmup_end)
         stream.add_requests(chunk)
         if "requests" in on_chunk:
             on_chunk["requests"](chunk)
 
     def attempts(chunk: dict) -> None:
+        stream.set_window(window.first, window.warmup_end)
         stream.add_attempts(chunk, env.now)
         if "attempts" in on_chunk:
             on_chunk["attempts"](chunk)

@@ -275,12 +275,20 @@ class StreamSummary:
         count = float((ended * share).sum())
         return float((lat * share).sum()) / count if count else math.nan
 
-    def finish(self, end_time: float, breaker_events: pd.DataFrame) -> None:
-        """The run ended at ``end_time``: the window's breaker open time per plugin, from the
-        transitions (a small table, kept in both record levels)."""
+    def set_window(self, first: int | None, warmup: float) -> None:
+        """The window as known now: its first request (None: not arrived yet) and the warm-up's
+        end (inf: not known yet). Rows folded before a request or a second of the window exists
+        cannot belong to it, so folding with what is known so far is exact."""
+        if first is not None:
+            self.first_in_window = first
+        self.warmup = warmup
+
+    def finish(self, end_time: float, breaker_events: pd.DataFrame, warmup: float) -> None:
+        """The run ended at ``end_time`` (the warm-up at ``warmup``): the window's breaker open time
+        per plugin, from the transitions (a small table, kept in both record levels)."""
         from .metrics import _open_spans, _overlap
 
-        self.end_time = end_time
+        self.end_time, self.warmup = end_time, warmup
         spans = _open_spans(breaker_events, end_time)
         window = [(self.warmup, end_time)] if self.warmup < end_time else []
         if len(spans):

@@ -37,9 +37,26 @@ def scenarios():
     }
 
 
-@pytest.mark.parametrize("name", list(scenarios()))
-def test_summary_and_full_agree_on_the_same_seed(name):
-    scenario = scenarios()[name]
+def sparse_after_warmup(catalog):
+    """Arrivals every second up to 100 s, then one at 500 s; a 150 s warm-up; 60 s calls: the
+    calls that straddle the warm-up's end are folded before any request of the window arrives."""
+    slow = sr.ServiceTime(dist="deterministic", mean=60.0)
+    cat = catalog.with_plugin("iac-golden-architect", capacity=200, failure_p=0.0, service={"default": slow})
+    times = tuple(float(t) for t in range(101)) + (500.0,)
+    settings = sr.Settings(warmup=sr.WarmupSettings(seconds=150.0))
+    return sr.Scenario(name="sparse", catalog=cat, settings=settings,
+                       workload=sr.Workload(kind="schedule", times=times, requests=None,
+                                            mix=(sr.MixEntry(text="Terraform the AWS infrastructure"),)))
+
+
+@pytest.mark.parametrize("chunk", [None, 7], ids=["one chunk", "chunks of 7 rows"])
+@pytest.mark.parametrize("name", [*scenarios(), "sparse after the warm-up"])
+def test_summary_and_full_agree_on_the_same_seed(name, chunk, catalog, monkeypatch):
+    from simroute.engine import recorder
+
+    if chunk is not None:  # rows folded during the run, while the window is still being found
+        monkeypatch.setattr(recorder, "CHUNK", chunk)
+    scenario = sparse_after_warmup(catalog) if name.startswith("sparse") else scenarios()[name]
     full = sr.run(scenario, seed=5)
     summary = sr.run(scenario, seed=5, record="summary")
     assert summary.record == "summary" and len(summary.requests) == len(summary.attempts) == 0

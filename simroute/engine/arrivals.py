@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import simpy
@@ -20,7 +21,17 @@ if TYPE_CHECKING:
     from ..workload import MixEntry, Requests
     from .orchestrator import Orchestrator
 
-__all__ = ["Arrivals"]
+__all__ = ["Arrivals", "Window"]
+
+
+@dataclass
+class Window:
+    """The default summary window, as the arrivals reveal it: when the warm-up ends (``inf`` while
+    not known: the request that ends it has not arrived, or never does) and the first request
+    arriving after it (``None``: none yet). Requests are numbered in arrival order, so the
+    window's requests are ``first`` and later."""
+    warmup_end: float = math.inf
+    first: int | None = None
 
 
 class Arrivals:
@@ -32,16 +43,14 @@ class Arrivals:
         blocks: the workload's blocks of arrivals, in time order.
         mix: the workload's mix (a block's ``mix`` column indexes it; -1: the row names its text).
         on_arrival: called with the running count of arrivals every 4096 (a progress bar).
+        window: the summary :class:`Window`, kept up to date as arrivals reveal it.
         warmup: ``(seconds, requests)``: the warm-up ends at ``seconds`` or at the arrival of
-            request number ``requests``, whichever is later (see :attr:`warmup_end`).
-        on_window: called once with ``(first request id, warmup end)`` when the first request
-            arrives after the warm-up.
+            request number ``requests``, whichever is later.
     """
 
     def __init__(self, env: simpy.Environment, orch: Orchestrator, blocks: Iterator[Requests],
                  mix: tuple[MixEntry, ...], on_arrival: Callable[[int], None] | None = None,
-                 warmup: tuple[float, int] = (0.0, 0),
-                 on_window: Callable[[int, float], None] | None = None) -> None:
+                 window: Window | None = None, warmup: tuple[float, int] = (0.0, 0)) -> None:
         self.env = env
         self.orch = orch
         self.mix = mix
@@ -51,10 +60,8 @@ class Arrivals:
         self._next: tuple | None = None
         self._on_arrival = on_arrival
         self._warmup = warmup
-        self._on_window = on_window
-        #: when the warm-up ends, in seconds (inf: not known yet, or request ``warmup[1]`` never came)
-        self.warmup_end = float(warmup[0]) if not warmup[1] else math.inf
-        self.first_in_window: int | None = None  #: the first request arriving after the warm-up
+        self.window = window if window is not None else Window()
+        self.window.warmup_end = float(warmup[0]) if not warmup[1] else math.inf
         self._advance()
         if self._next is not None:
             env.timeout(max(self._next[0] - env.now, 0.0)).callbacks.append(self._arrive)  # type: ignore[union-attr]
@@ -75,17 +82,15 @@ class Arrivals:
                              block.budget.tolist(), block.context_tokens.tolist(),
                              block.generated_tokens.tolist(), strict=True)
 
-    def _window(self, due: list[tuple]) -> None:
+    def _find_window(self, due: list[tuple]) -> None:
         """Find the warm-up's end and the first request after it among the arrivals ``due``."""
         seconds, count = self._warmup
-        first = self.count
+        first, window = self.count, self.window
         if count and first <= count < first + len(due):  # the request that ends the warm-up
-            self.warmup_end = max(float(seconds), due[count - first][0])
+            window.warmup_end = max(float(seconds), due[count - first][0])
         for j, row in enumerate(due):
-            if row[0] >= self.warmup_end:
-                self.first_in_window = first + j
-                if self._on_window is not None:
-                    self._on_window(first + j, self.warmup_end)
+            if row[0] >= window.warmup_end:
+                window.first = first + j
                 return
 
     def _arrive(self, _: simpy.Event) -> None:
@@ -97,8 +102,8 @@ class Arrivals:
             self._advance()
         if self._next is not None:
             env.timeout(self._next[0] - now).callbacks.append(self._arrive)  # type: ignore[union-attr]
-        if self.first_in_window is None:
-            self._window(due)
+        if self.window.first is None:
+            self._find_window(due)
         request, mix = self.orch.request, self.mix
         for _t, k, text, budget, ctx, gen in due:
             i = self.count

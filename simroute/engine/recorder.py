@@ -67,7 +67,6 @@ class Table:
         self.types = dict(types or {})
         self.store = _columns(columns, self.types)
         self.on_chunk = on_chunk
-        self.handed = 0  #: rows handed to ``on_chunk`` so far
         self.write = self._writer()
 
     def _writer(self) -> Callable[[object], None]:
@@ -97,14 +96,10 @@ class Table:
         n = len(next(iter(self.store.values())))
         if not n:
             return
-        self.handed += n
         chunk = {k: array(v.typecode, v) if isinstance(v, array) else list(v) for k, v in self.store.items()}
         for column in self.store.values():  # emptied in place: the writer's appends stay bound
             del column[:]
         self.on_chunk(chunk)
-
-    def __len__(self) -> int:
-        return self.handed + len(next(iter(self.store.values())))
 
     def frame(self, seed: int, replication: int) -> pd.DataFrame:
         """The rows kept, as a DataFrame (see :meth:`Recorder.frame`); the storage is emptied."""
@@ -112,15 +107,13 @@ class Table:
 
 
 class Recorder:
-    """Keeps every row: the ``full`` record level. The engine calls :meth:`request`,
-    :meth:`attempt`, :meth:`breaker` and :meth:`saga` as rows happen.
+    """The run's tables. The engine calls ``request(row)``, ``attempt(row)``, ``breaker(*values)``
+    and ``saga(*values)`` as rows happen (each is the table's own writer, bound once).
 
     Parameters:
         on_chunk: ``table name → callable`` for tables to stream (see :class:`Table`) instead of
             keeping them (requests, attempts).
     """
-
-    level = "full"
 
     def __init__(self, on_chunk: Mapping[str, Callable[[dict[str, list | array]], None]] | None = None
                  ) -> None:

@@ -54,12 +54,14 @@ def start(gen: Generator[simpy.Event, Any, Any]) -> Task:
         Its :class:`Task`.
     """
     task = Task(gen)
-    try:
-        event = gen.send(None)
-    except StopIteration:
-        return task
-    if event.callbacks is not None:
-        event.callbacks.append(task._step)
-    else:
-        task._resume(event)
+    task._resume(_START)  # type: ignore[arg-type]
     return task
+
+
+class _Start:
+    """What a new task is resumed with: an event that succeeded with no value."""
+    _ok = True
+    _value = None
+
+
+_START = _Start()
