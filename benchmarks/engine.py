@@ -199,16 +199,16 @@ def main() -> None:
             extra = np.array(seconds[name]) - np.array(seconds["simroute, guards off"])
             print(f"{name.removeprefix('simroute, ')} costs {np.median(extra) / n * 1e6:.1f} µs per request "
                   f"(range {extra.min() / n * 1e6:.1f}-{extra.max() / n * 1e6:.1f})")
-    # table build alone: the recorder's columns (typed arrays and lists, as the engine fills them)
-    # → DataFrame, timed without refilling them
-    from array import array
+    # table build alone: the recorder's table (typed columns and categorical codes, as the engine
+    # fills them) → DataFrame, timed without refilling it
+    from simroute.engine.recorder import TYPES, Recorder, Table
+    from simroute.engine.records import RECORDED_ATTEMPT_COLUMNS
 
-    from simroute.engine.recorder import TYPES, Recorder
-    types = TYPES["attempts"]
-    columns = {c: array(types[c], res.attempts[c].tolist()) if c in types else res.attempts[c].tolist()
-               for c in res.attempts.columns if c not in ("seed", "replication")}
+    table = Table(RECORDED_ATTEMPT_COLUMNS, TYPES["attempts"])
+    for row in zip(*(res.attempts[c].tolist() for c in RECORDED_ATTEMPT_COLUMNS), strict=True):
+        table.add(*row)
     t = time.perf_counter()
-    Recorder.frame(columns, args.seed, 0, consume=True)
+    Recorder.attempts_frame(table, args.seed, 0)
     build = time.perf_counter() - t
     print(f"table build: {build / len(res.attempts) * 1e6:.3f} s per million rows "
           f"({len(res.attempts)} attempt rows; target <= 0.2)")

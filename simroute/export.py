@@ -25,6 +25,10 @@ def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame
     for name in frame.columns:
         column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # its values are its categories
+            if not column.cat.categories.astype(str).str.startswith(FORMULA_STARTS).any():
+                continue
+            column = column.astype(str)
         if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
             text = column.astype("string")
             risky = text.str.startswith(FORMULA_STARTS, na=False) & column.map(lambda v: isinstance(v, str))

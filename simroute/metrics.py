@@ -239,10 +239,11 @@ def compute(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.D
     add("cost_total", cost)
     add("cost_per_request", per_request(cost))
     add("cost_per_success", cost / succeeded if succeeded else np.nan)
-    for tier, c in a.groupby("tier", observed=True).cost.sum().items():
+    # by name (a categorical column groups in the order its values were first seen)
+    for tier, c in sorted(a.groupby("tier", observed=True).cost.sum().items(), key=lambda kv: str(kv[0])):
         if tier:
             add("cost_by_tier", c, str(tier))
-    for plugin, c in a.groupby("plugin", observed=True).cost.sum().items():
+    for plugin, c in sorted(a.groupby("plugin", observed=True).cost.sum().items(), key=lambda kv: str(kv[0])):
         add("cost_by_plugin", c, str(plugin))
     add("attempts_per_request", r.attempts.mean() if n else np.nan)
     calls_needed = r.phases.sum()  # one call per phase (or saga step) if nothing failed

@@ -108,7 +108,7 @@ def breaker_states(breaker_events: pd.DataFrame, plugin: str, *, end: float,
         ax.annotate(f"{t:g} s", (t, STATE_LEVEL[s]), textcoords="offset points", xytext=(3, 5), fontsize=8)
     if attempts is not None:
         a = attempts[attempts.plugin == plugin]
-        for outcome, group in a.groupby("outcome"):
+        for outcome, group in a.groupby("outcome", observed=True):
             ax.scatter(group.end, np.full(len(group), -0.35), s=18, label=outcome,
                        color=OUTCOME_COLORS.get(outcome, "tab:blue"))
         ax.legend(loc="upper right", fontsize=8)

@@ -472,7 +472,7 @@ def _cost(fr: FlowReplay, seed: int) -> None:
                               ("integration-tester", "haiku", 0.03), ("docs-writer", "cached", 0.01)):
         fr.exact(f"optimized line: {agent}", f"{tier} ${cost:.2f}",
                  f"{lines[agent][0]} ${lines[agent][1]:.2f}" if agent in lines else "removed")
-    paid = r.attempts.groupby("phase").cost.sum()
+    paid = r.attempts.groupby("phase", observed=True).cost.sum()
     for phase, total in (("backend", 0.13), ("frontend", 0.13), ("integration", 0.04)):
         fr.exact(f"optimized: {phase} cost ($, attempts)", total, round(float(paid[phase]), 10))
     fr.inconsistent("optimized: total cost ($)", 0.47, round(float(req.cost), 10), 0.30,

@@ -127,7 +127,8 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     summary = r.summary().drop(columns=["seed", "replication"])
     served = att[att.start.notna() & (att.outcome != "rejected_open")]
     span = max(r.end_time - start, 1e-9)
-    per_plugin = served.groupby("plugin").agg(attempts=("service", "size"), service_mean=("service", "mean"))
+    per_plugin = served.groupby("plugin", observed=True).agg(attempts=("service", "size"),
+                                                           service_mean=("service", "mean"))
     plugins = r.plugins.set_index("plugin")[["capacity"]].join(per_plugin)
     plugins["slot_price"] = [s.catalog.plugins[p].slot_price for p in plugins.index]
     plugins["arrival_rate"] = plugins.attempts.fillna(0) / span
@@ -135,7 +136,8 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     plugins["utilization"] = [by_key.get(("utilization", p), np.nan) for p in plugins.index]
     plugins["queue_wait_mean"] = [by_key.get(("queue_wait_mean", p), np.nan) for p in plugins.index]
     plugins = plugins.reset_index()
-    classes = req.assign(request_class=req.complexity.where(req.complexity != "", "saga"))
+    complexity = req.complexity.astype(str)  # (by name, not in the categorical's first-seen order)
+    classes = req.assign(request_class=complexity.where(complexity != "", "saga"))
     by_class = classes.groupby("request_class").agg(requests=("cost", "size"), cost=("cost", "sum"),
                                                     cost_per_request=("cost", "mean")).reset_index()
     hours = (att.end // 3600).astype(int)

@@ -1,6 +1,7 @@
 """Run results: tidy DataFrames and the summary.
 
-Tables (every row carries ``seed`` and ``replication``; times in simulated seconds):
+Tables (every row carries ``seed`` and ``replication``; times in simulated seconds; the text
+columns of ``requests`` and ``attempts`` are pandas Categoricals, a small code per row):
 
 ``requests`` — one row per request: request_id, arrival, end, latency (end − arrival; NaN when
 in flight), status (succeeded | degraded | failed | compensated | rejected | in_flight), reason,
@@ -136,6 +137,7 @@ class Results:
 
         # at one instant: arrivals, starts, attempt ends, breaker moves, messages, request ends
         r, a, b, m = self.requests, self.attempts, self.breaker_events, self.messages
+        r, a = _as_text(r, ("text", "status", "reason")), _as_text(a, ("plugin", "phase", "outcome"))
         ended = r[r.end.notna()]
         served = a[a.start.notna() & ~a.outcome.isin(REFUSALS)]
         parts = [part(0, r.arrival, r.request_id, "orchestrator", "arrival", r.text),
@@ -215,6 +217,12 @@ class Results:
         df["seed"] = self.seed
         df["replication"] = self.replication
         return df
+
+
+def _as_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with categorical ``columns`` as plain text (to be joined with other text)."""
+    cats = [c for c in columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.assign(**{c: frame[c].astype(str) for c in cats}) if cats else frame
 
 
 def _complement(windows: list[tuple[float, float]], start: float, end: float) -> list[tuple[float, float]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Mapping
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -22,24 +23,49 @@ BREAKER_COLUMNS = ("plugin", "time", "from_state", "to_state")
 SAGA_COLUMNS = ("request_id", "saga", "step", "action", "argument", "direction", "plugin",
                 "start", "end", "outcome", "attempts")
 
-#: typed storage for the numeric columns of the two big tables: "d" float64, "q" int64, "b" bool;
-#: 8 bytes a value instead of a Python object each, and no conversion when the frame is built
+#: typed storage for the columns of the two big tables: "d" float64, "q" int64, "b" bool (8 bytes a
+#: value instead of a Python object each, no conversion when the frame is built), "c" a categorical
+#: string (a 4-byte code per row; the frame's column is a pandas Categorical)
 TYPES = {
     "requests": {"request_id": "q", "arrival": "d", "end": "d", "latency": "d", "phases": "q",
                  "attempts": "q", "retries": "q", "fallbacks": "q", "cost": "d", "est_cost": "d",
                  "est_duration": "d", "plan_cost": "d", "budget": "d", "optimized": "b",
-                 "context_tokens": "d", "generated_tokens": "d"},
+                 "context_tokens": "d", "generated_tokens": "d", "status": "c", "reason": "c",
+                 "text": "c", "complexity": "c", "saga": "c", "primary": "c", "plugins_used": "c"},
     "attempts": {"request_id": "q", "fallback_level": "q", "attempt": "q", "hedge": "q", "queued": "d",
                  "start": "d", "end": "d", "server_end": "d", "queue_wait": "d", "service": "d",
-                 "retry_after": "d", "abandoned": "b", "cost": "d"},
+                 "retry_after": "d", "abandoned": "b", "cost": "d", "phase": "c", "plugin": "c",
+                 "outcome": "c", "tier": "c"},
     "messages": {"message_id": "q", "published": "d", "delivered": "d"},
 }
-_NUMPY = {"d": np.float64, "q": np.int64, "b": np.int8}
+_NUMPY = {"d": np.float64, "q": np.int64, "b": np.int8, "i": np.int32}
+_STORAGE = {"c": "i"}  #: a categorical's codes are stored as int32
 
 
 def _columns(names: tuple[str, ...], types: dict[str, str]) -> dict[str, list | array]:
-    return {k: array(types[k]) if k in types else [] for k in names}
+    return {k: array(_STORAGE.get(types[k], types[k])) if k in types else [] for k in names}
 
+
+class _Codes(dict):
+    """A categorical column's values → their codes; a value seen for the first time gets the next
+    code (one dict lookup per row on the hot path)."""
+
+    __slots__ = ()
+
+    def __missing__(self, value: str) -> int:
+        code = self[value] = len(self)
+        return code
+
+    def decode(self, codes: array, copy: bool = True) -> pd.Categorical:
+        """The column as a Categorical: its codes copied out of ``codes``, or (``copy=False``, for
+        storage that is not written again) read in place."""
+        view = np.frombuffer(codes, dtype=np.int32) if len(codes) else np.zeros(0, np.int32)
+        return pd.Categorical.from_codes(view.copy() if copy else view,
+                                         categories=pd.Index(list(self), dtype="str"))
+
+
+#: a column as stored (typed array, list) or made ready for a frame (numpy array, Categorical)
+Column: TypeAlias = list | array | np.ndarray | pd.Categorical
 
 CHUNK = 65_536  #: rows a streamed table hands on at a time
 
@@ -66,6 +92,7 @@ class Table:
         self.columns = columns
         self.types = dict(types or {})
         self.store = _columns(columns, self.types)
+        self.codes = {k: _Codes() for k, t in self.types.items() if t == "c"}  #: per categorical column
         self.on_chunk = on_chunk
         self.write = self._writer()
 
@@ -73,8 +100,10 @@ class Table:
         """The hot path, generated for the table (as :func:`collections.namedtuple` generates its
         class): one bound ``append`` of one attribute per column, with no loop, tuple or lookup
         by name at run time; with ``on_chunk``, one length check."""
-        body = [f"    _{i}(row.{name})" for i, name in enumerate(self.columns)]
+        body = [f"    _{i}(k{i}[row.{name}])" if name in self.codes else f"    _{i}(row.{name})"
+                for i, name in enumerate(self.columns)]
         scope: dict = {f"_{i}": column.append for i, column in enumerate(self.store.values())}
+        scope.update({f"k{i}": self.codes[name] for i, name in enumerate(self.columns) if name in self.codes})
         if self.on_chunk is not None:
             scope.update(first=next(iter(self.store.values())), CHUNK=CHUNK, flush=self.flush)
             body.append("    if len(first) >= CHUNK:\n        flush()")
@@ -86,8 +115,8 @@ class Table:
         if len(values) != len(self.columns):
             raise ValueError(f"a row of {len(values)} values for {len(self.columns)} columns "
                              f"({', '.join(self.columns)})")
-        for column, value in zip(self.store.values(), values, strict=True):
-            column.append(value)
+        for (name, column), value in zip(self.store.items(), values, strict=True):
+            column.append(self.codes[name][value] if name in self.codes else value)
 
     def flush(self) -> None:
         """Hand the rows held to ``on_chunk`` and start again empty (without it: nothing to do)."""
@@ -96,14 +125,44 @@ class Table:
         n = len(next(iter(self.store.values())))
         if not n:
             return
-        chunk = {k: array(v.typecode, v) if isinstance(v, array) else list(v) for k, v in self.store.items()}
+        chunk = {k: self.codes[k].decode(v) if k in self.codes  # type: ignore[arg-type]
+                 else array(v.typecode, v) if isinstance(v, array) else list(v)
+                 for k, v in self.store.items()}
         for column in self.store.values():  # emptied in place: the writer's appends stay bound
             del column[:]
         self.on_chunk(chunk)
 
-    def frame(self, seed: int, replication: int) -> pd.DataFrame:
-        """The rows kept, as a DataFrame (see :meth:`Recorder.frame`); the storage is emptied."""
-        return Recorder.frame(self.store, seed, replication, consume=True)
+    def columns_out(self, order_by: str | None = None) -> dict[str, Column]:
+        """The rows kept, column by column (numpy arrays over the typed storage, Categoricals,
+        lists), in ``order_by``'s order when given. Sorting takes one column at a time and empties
+        its storage before the next, so that the table is never held twice."""
+        order = None
+        if order_by is not None:
+            stored = self.store[order_by]
+            key = np.frombuffer(stored, dtype=np.int64) if isinstance(stored, array) and len(stored) else None
+            if key is not None and bool((np.diff(key) < 0).any()):
+                order = np.argsort(key, kind="stable")
+            del key
+        out: dict[str, Column] = {}
+        for name, values in self.store.items():
+            column: Column
+            if name in self.codes:
+                column = self.codes[name].decode(values, copy=order is not None)  # type: ignore[arg-type]
+            elif isinstance(values, array) and len(values):
+                column = np.frombuffer(values, dtype=_NUMPY[values.typecode])
+                if values.typecode == "b":
+                    column = column.astype(bool)  # type: ignore[attr-defined]
+            else:
+                column = values
+            if order is not None:
+                column = [column[i] for i in order] if isinstance(column, list) else column[order]  # type: ignore
+                del values[:]  # (its view is gone: the sorted copy replaces it)
+            out[name] = column
+        return out
+
+    def frame(self, seed: int, replication: int, order_by: str | None = None) -> pd.DataFrame:
+        """The rows kept, as a DataFrame (see :meth:`Recorder.frame`), in ``order_by``'s order."""
+        return Recorder.frame(self.columns_out(order_by), seed, replication, consume=True)
 
 
 class Recorder:
@@ -131,18 +190,18 @@ class Recorder:
         self.saga = self.sagas.add
 
     @staticmethod
-    def attempts_frame(table: Table | dict[str, list | array], seed: int, replication: int) -> pd.DataFrame:
+    def attempts_frame(table: Table | Mapping[str, Column], seed: int, replication: int) -> pd.DataFrame:
         """The attempts table: the recorded columns, the derived ones (``queue_wait`` = start −
         queued, ``service`` = server_end − start) computed at once, in ``ATTEMPT_COLUMNS`` order."""
-        if isinstance(table, Table):
-            table = table.store
-        df = Recorder.frame(table, seed, replication, consume=True)
+        columns: dict[str, Column] = dict(table.columns_out() if isinstance(table, Table) else table)
+        n = len(columns["request_id"])  # type: ignore[arg-type]
         for name, (a, b) in DERIVED_ATTEMPT_COLUMNS.items():
-            df[name] = (df[a] - df[b]) if len(df) else pd.Series(dtype=float)
-        return df[[*ATTEMPT_COLUMNS, "seed", "replication"]]
+            columns[name] = (np.asarray(columns[a], float) - np.asarray(columns[b], float) if n
+                             else np.zeros(0))
+        return Recorder.frame({k: columns[k] for k in ATTEMPT_COLUMNS}, seed, replication, consume=True)
 
     @staticmethod
-    def frame(table: Mapping[str, list | array], seed: int, replication: int, *,
+    def frame(table: Mapping[str, Column], seed: int, replication: int, *,
               consume: bool = False) -> pd.DataFrame:
         """Build once: typed columns without a copy, numeric lists through numpy, string columns
         straight to pandas' string dtype (the dtypes ``pd.DataFrame(table)`` would infer, about
@@ -151,6 +210,9 @@ class Recorder:
         n = len(next(iter(table.values()), []))
         columns: dict[str, object] = {}
         for name, values in table.items():
+            if isinstance(values, np.ndarray | pd.Categorical):  # ready
+                columns[name] = values
+                continue
             if isinstance(values, array):
                 if not n:
                     values = []  # as pandas infers an empty list: object
