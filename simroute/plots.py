@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["gantt", "message_sequence", "score_breakdown", "breaker_states", "saga_timeline",
-           "cost_waterfall", "latency_cdf", "status_shares"]
+           "cost_waterfall", "latency_cdf", "status_shares", "per_minute"]
 
 OUTCOME_COLORS = {"success": "tab:green", "failure": "tab:red", "rejected_open": "tab:gray"}
 STATE_LEVEL = {"closed": 0, "half_open": 1, "open": 2}
@@ -186,3 +186,44 @@ def status_shares(requests: pd.DataFrame, *, by: str, ax=None, title: str = "Out
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(title)
     return ax
+
+
+def per_minute(overall: pd.DataFrame, by_plugin: pd.DataFrame, *, panels: Sequence[str] = ("requests",
+               "utilization"), plugins: Sequence[str] | None = None, unit: float = 3600.0, axes=None,
+               title: str = "Per minute"):
+    """Panels over the run from :meth:`Results.per_minute <simroute.results.Results.per_minute>`,
+    one under the other: ``requests`` (arrivals and completions by status per minute), ``cost``
+    ($ per minute), ``utilization`` and ``queue`` (per plugin: the busiest five, or ``plugins``).
+    ``unit``: seconds per unit of the time axis (3600: hours). Returns the axes."""
+    known = ("requests", "cost", "utilization", "queue")
+    if unknown := [p for p in panels if p not in known]:
+        raise ValueError(f"unknown panels {unknown}: choose from {', '.join(known)}")
+    if axes is None:
+        _, axes = plt.subplots(len(panels), 1, figsize=(9, 2.4 * len(panels)), sharex=True,
+                               layout="constrained", squeeze=False)
+        axes = axes[:, 0]
+    x = overall.start / unit
+    if plugins is None:
+        busiest = by_plugin.groupby("plugin").utilization.mean().sort_values(ascending=False)
+        plugins = list(busiest[busiest > 0].index[:5])
+    for ax, panel in zip(axes, panels, strict=True):
+        if panel == "requests":
+            ax.plot(x, overall.arrivals, lw=1, color="black", label="arrivals")
+            for status, color in (("succeeded", "tab:green"), ("degraded", "tab:orange"),
+                                  ("failed", "tab:red"), ("rejected", "tab:gray")):
+                if overall[status].any():
+                    ax.plot(x, overall[status], lw=1, color=color, label=status)
+            ax.set_ylabel("requests per minute")
+        elif panel == "cost":
+            ax.plot(x, overall.cost, lw=1, color="tab:purple", label="spend")
+            ax.set_ylabel("$ per minute")
+        else:
+            for name in plugins:
+                mine = by_plugin[by_plugin.plugin == name]
+                ax.plot(mine.start / unit, mine[panel], lw=1, label=name)
+            ax.set_ylabel("utilization" if panel == "utilization" else "calls waiting")
+        ax.legend(fontsize=8, ncol=5, loc="upper left")
+    axes[0].set_title(title)
+    label = {3600.0: "h", 60.0: "min", 1.0: "s"}.get(unit, f"× {unit:g} s")
+    axes[-1].set_xlabel(f"time ({label})")
+    return axes

@@ -214,3 +214,16 @@ def test_a_sweep_runs_at_the_summary_level():
     summary = sr.sweep(scenario, params, replications=2, executor="serial", record="summary")
     counts = ~full.metric.isin([*QUANTILES, "latency_growth"])
     assert np.allclose(full.value[counts], summary.value[counts], equal_nan=True)
+
+
+def test_per_minute_plot_draws_the_panels_asked_for():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = sr.run(sr.Scenario.default(), seed=1, record="summary")
+    axes = sr.plots.per_minute(r.per_minute(), r.per_minute(by_plugin=True),
+                               panels=("requests", "cost", "queue"))
+    assert [ax.get_ylabel() for ax in axes] == ["requests per minute", "$ per minute", "calls waiting"]
+    assert len(axes[0].lines) >= 2  # arrivals and at least one status
+    with pytest.raises(ValueError, match="unknown panels"):
+        sr.plots.per_minute(r.per_minute(), r.per_minute(by_plugin=True), panels=("latency",))

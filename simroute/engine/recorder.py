@@ -56,12 +56,11 @@ class _Codes(dict):
         code = self[value] = len(self)
         return code
 
-    def decode(self, codes: array, copy: bool = True) -> pd.Categorical:
-        """The column as a Categorical: its codes copied out of ``codes``, or (``copy=False``, for
-        storage that is not written again) read in place."""
-        view = np.frombuffer(codes, dtype=np.int32) if len(codes) else np.zeros(0, np.int32)
-        return pd.Categorical.from_codes(view.copy() if copy else view,
-                                         categories=pd.Index(list(self), dtype="str"))
+    def decode(self, codes: array | np.ndarray) -> pd.Categorical:
+        """The column as a Categorical, from ``codes``: storage that is not written again (a
+        private copy, or a table that is closed), since it may be read in place."""
+        values = np.asarray(codes, dtype=np.int32) if len(codes) else np.zeros(0, np.int32)
+        return pd.Categorical.from_codes(values, categories=pd.Index(list(self), dtype="str"))
 
 
 #: a column as stored (typed array, list) or made ready for a frame (numpy array, Categorical)
@@ -125,11 +124,13 @@ class Table:
         n = len(next(iter(self.store.values())))
         if not n:
             return
-        chunk = {k: self.codes[k].decode(v) if k in self.codes  # type: ignore[arg-type]
-                 else array(v.typecode, v) if isinstance(v, array) else list(v)
-                 for k, v in self.store.items()}
+        # copies first: no numpy view of a live column may exist when it is emptied (a view, even
+        # one a profiler briefly keeps alive, makes an array refuse to resize)
+        copies = {k: array(v.typecode, v) if isinstance(v, array) else list(v) for k, v in self.store.items()}
         for column in self.store.values():  # emptied in place: the writer's appends stay bound
             del column[:]
+        chunk = {k: self.codes[k].decode(v) if k in self.codes else v  # type: ignore[arg-type]
+                 for k, v in copies.items()}
         self.on_chunk(chunk)
 
     def columns_out(self, order_by: str | None = None) -> dict[str, Column]:
@@ -139,26 +140,34 @@ class Table:
         order = None
         if order_by is not None:
             stored = self.store[order_by]
-            key = np.frombuffer(stored, dtype=np.int64) if isinstance(stored, array) and len(stored) else None
-            if key is not None and bool((np.diff(key) < 0).any()):
+            key = np.array(stored, dtype=np.int64)  # (a copy: the column may shrink below)
+            if bool((np.diff(key) < 0).any()):
                 order = np.argsort(key, kind="stable")
-            del key
-        out: dict[str, Column] = {}
-        for name, values in self.store.items():
-            column: Column
-            if name in self.codes:
-                column = self.codes[name].decode(values, copy=order is not None)  # type: ignore[arg-type]
-            elif isinstance(values, array) and len(values):
-                column = np.frombuffer(values, dtype=_NUMPY[values.typecode])
-                if values.typecode == "b":
-                    column = column.astype(bool)  # type: ignore[attr-defined]
-            else:
-                column = values
-            if order is not None:
-                column = [column[i] for i in order] if isinstance(column, list) else column[order]  # type: ignore
-                del values[:]  # (its view is gone: the sorted copy replaces it)
-            out[name] = column
-        return out
+        if order is None:
+            return {name: self._column(name, values) for name, values in self.store.items()}
+        return {name: self._sorted(name, values, order) for name, values in self.store.items()}
+
+    def _column(self, name: str, values: list | array) -> Column:
+        """One stored column, read in place (the table is not written again)."""
+        if name in self.codes:
+            return self.codes[name].decode(values)  # type: ignore[arg-type]
+        if isinstance(values, array) and len(values):
+            column = np.frombuffer(values, dtype=_NUMPY[values.typecode])
+            return column.astype(bool) if values.typecode == "b" else column
+        return values
+
+    def _sorted(self, name: str, values: list | array, order: np.ndarray) -> Column:
+        """One stored column in ``order``, as a copy; the stored one is then emptied (no view of it
+        was made, so it can shrink)."""
+        if isinstance(values, list):
+            column = [values[i] for i in order]
+            values.clear()
+            return column
+        taken = np.array(values, dtype=_NUMPY[values.typecode])[order]
+        del values[:]
+        if name in self.codes:
+            return self.codes[name].decode(taken)
+        return taken.astype(bool) if values.typecode == "b" else taken
 
     def frame(self, seed: int, replication: int, order_by: str | None = None) -> pd.DataFrame:
         """The rows kept, as a DataFrame (see :meth:`Recorder.frame`), in ``order_by``'s order."""
