@@ -24,7 +24,7 @@ levels agree.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,8 +39,6 @@ RELATIVE_ACCURACY = 0.01  #: the latency sketch's relative accuracy (1 %)
 MINUTE = 60.0  #: seconds per row of the per-minute tables
 GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums
 STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_flight")
-_NOT_SENT = np.array(sorted(REFUSALS), dtype=object)
-_FAILED = np.array(sorted(FAILURE_KINDS), dtype=object)
 
 
 class Bins:
@@ -91,9 +89,31 @@ class Bins:
         return out
 
 
-def _col(chunk: Mapping[str, Sequence], name: str, dtype: type | None = float) -> np.ndarray:
-    values = chunk[name]
-    return np.asarray(values, dtype=dtype) if dtype is not None else np.asarray(values, dtype=object)
+def _col(chunk: Mapping[str, Sequence], name: str, dtype: type = float) -> np.ndarray:
+    return np.asarray(chunk[name], dtype=dtype)
+
+
+class Labels:
+    """A text column as integer codes and their values (what the recorder's Categoricals hold):
+    masks are integer comparisons, not string ones."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, column: Sequence | pd.Categorical) -> None:
+        cat = column if isinstance(column, pd.Categorical) else pd.Categorical(
+            np.asarray(column, dtype=object))
+        self.codes = np.asarray(cat.codes)
+        self.values = [str(v) for v in cat.categories]
+
+    def mask(self, wanted: Iterable[str]) -> np.ndarray:
+        """Rows whose value is one of ``wanted``."""
+        wanted = set(wanted)
+        return np.isin(self.codes, [i for i, v in enumerate(self.values) if v in wanted])
+
+    def groups(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Each value present and its rows' mask."""
+        for i in np.unique(self.codes).tolist():
+            yield self.values[i], self.codes == i
 
 
 @dataclass
@@ -149,22 +169,23 @@ class StreamSummary:
         """Fold a chunk of request rows (columns of the requests table)."""
         rid = _col(chunk, "request_id", np.int64)
         arrival, end, latency = _col(chunk, "arrival"), _col(chunk, "end"), _col(chunk, "latency")
-        status = _col(chunk, "status", None)
+        status = Labels(chunk["status"])
         fold_minutes(self, arrival, end, status)
         win = rid >= self.first_in_window
         if not win.any():
             return
-        latency, status, rid = latency[win], status[win], rid[win]
+        latency, rid = latency[win], rid[win]
         self.requests += int(win.sum())
-        for st in STATUSES:
-            self.status[st] += int((status == st).sum())
+        for st, rows in status.groups():
+            self.status[st] += int((rows & win).sum())
+        succeeded = status.mask(["succeeded"])[win]
         done = latency[~np.isnan(latency)]
         add = self.latency.add
         for v in done.tolist():
             add(v)
         self.latency_sum += float(done.sum())
         self.latency_count += len(done)
-        self.within_slo += int(((status == "succeeded") & (latency <= self.slo_latency)).sum())
+        self.within_slo += int((succeeded & (latency <= self.slo_latency)).sum())
         self.cost += float(_col(chunk, "cost")[win].sum())
         self.attempts += int(_col(chunk, "attempts", np.int64)[win].sum())
         self.phases += int(_col(chunk, "phases", np.int64)[win].sum())
@@ -180,15 +201,14 @@ class StreamSummary:
         rid = _col(chunk, "request_id", np.int64)
         queued, start, end = _col(chunk, "queued"), _col(chunk, "start"), _col(chunk, "end")
         server_end, cost = _col(chunk, "server_end"), _col(chunk, "cost")
-        plugin, outcome = _col(chunk, "plugin", None), _col(chunk, "outcome", None)
+        plugin, outcome = Labels(chunk["plugin"]), Labels(chunk["outcome"])
         worked = ~np.isnan(start)
         finish = np.where(np.isnan(server_end), now, server_end)
         left = np.where(worked, start, end)  # when the call left the queue (refused: at once)
         self.bins("cost").add((start[worked] // MINUTE).astype(np.int64), cost[worked])
         win = rid >= self.first_in_window
-        sent = ~np.isin(outcome, _NOT_SENT)
-        for name in np.unique(plugin).tolist():
-            mine = plugin == name
+        sent = ~outcome.mask(REFUSALS)
+        for name, mine in plugin.groups():
             w = worked & mine
             self.bins(f"busy:{name}").spread(start[w], finish[w])
             q = mine & (left > queued)
@@ -202,16 +222,13 @@ class StreamSummary:
                 self.cost_by_plugin[name] = self.cost_by_plugin.get(name, 0.0) + float(cost[mine & win].sum())
         if not win.any():
             return
-        tier = _col(chunk, "tier", None)[win]
-        spent = cost[win]
-        for name in np.unique(tier).tolist():
-            if name:
-                self.cost_by_tier[name] = self.cost_by_tier.get(name, 0.0) + float(spent[tier == name].sum())
-        out = outcome[win]
+        for name, rows in Labels(chunk["tier"]).groups():
+            if name and (rows & win).any():
+                self.cost_by_tier[name] = self.cost_by_tier.get(name, 0.0) + float(cost[rows & win].sum())
         self.sent += int(sent[win].sum())
-        self.failed_attempts += int(np.isin(out, _FAILED).sum())
+        self.failed_attempts += int((outcome.mask(FAILURE_KINDS) & win).sum())
         self.fast_fails += int((~sent[win]).sum())
-        self.timeouts += int((out == "timeout").sum())
+        self.timeouts += int((outcome.mask(["timeout"]) & win).sum())
         abandoned = np.asarray(chunk["abandoned"], bool)[win]
         service = (server_end - start)[win][abandoned]
         self.abandoned_work += float(np.nansum(service))
@@ -348,14 +365,14 @@ class StreamSummary:
         return per_minute_frames(self.minutes, self.plugins, self.end_time)
 
 
-def fold_minutes(summary: StreamSummary, arrival: np.ndarray, end: np.ndarray, status: np.ndarray) -> None:
+def fold_minutes(summary: StreamSummary, arrival: np.ndarray, end: np.ndarray, status: Labels) -> None:
     """Arrivals and completions by status, per minute, of a chunk of request rows."""
     summary.bins("arrivals").add((arrival // MINUTE).astype(np.int64))
     ended = ~np.isnan(end)
-    minute = (end[ended] // MINUTE).astype(np.int64)
-    st = status[ended]
-    for name in STATUSES[:-1]:
-        summary.bins(name).add(minute[st == name])
+    minute = (np.where(ended, end, 0.0) // MINUTE).astype(np.int64)
+    for name, rows in status.groups():
+        if name != "in_flight":
+            summary.bins(name).add(minute[rows & ended])
 
 
 def per_minute_frames(minutes: Mapping[str, Bins], plugins: Mapping[str, int], end_time: float
@@ -400,9 +417,9 @@ def per_minute(requests: pd.DataFrame, attempts: pd.DataFrame, plugins: Mapping[
     """The per-minute tables of a full run, from its tables (the same folds a summary run makes)."""
     s = StreamSummary(dict(plugins))
     fold_minutes(s, requests.arrival.to_numpy(float), requests.end.to_numpy(float),
-                 requests.status.to_numpy(dtype=object))
-    s.add_attempts({c: attempts[c].to_numpy() for c in ("request_id", "queued", "start", "end", "server_end",
-                                                         "cost", "plugin", "outcome", "tier", "abandoned")},
+                 Labels(requests.status.array))
+    s.add_attempts({c: attempts[c].array for c in ("request_id", "queued", "start", "end", "server_end",
+                                                    "cost", "plugin", "outcome", "tier", "abandoned")},
                    end_time)
     return per_minute_frames(s.minutes, plugins, end_time)
 
