@@ -79,7 +79,8 @@ class Table:
 
     Parameters:
         columns: the column names, in order.
-        types: typed storage for some columns (``"d"`` float64, ``"q"`` int64, ``"b"`` bool).
+        types: typed storage for some columns (``"d"`` float64, ``"q"`` int64, ``"b"`` bool,
+            ``"c"`` a categorical string: an int32 code per row, a Categorical in the frame).
         on_chunk: called with each full chunk as ``{column: values}`` instead of keeping it.
     """
 
