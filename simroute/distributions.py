@@ -1,7 +1,7 @@
 """Service-time models: how long a plugin takes for one task of a kind.
 
 A :class:`ServiceTime` is frozen data with a ``sample(rng, tokens)`` method; the engine draws from it
-with the run's own :class:`numpy.random.Generator`. Kinds:
+with the run's own :class:`numpy.random.Generator` (or a blocked stream of it, :mod:`simroute.draws`). Kinds:
 
 * ``deterministic`` — always ``mean`` seconds;
 * ``exponential`` — mean ``mean`` (coefficient of variation 1, the M/M/c case);
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    from .draws import Source
 
 __all__ = ["ServiceTime", "DISTRIBUTIONS"]
 
@@ -46,7 +48,7 @@ class ServiceTime:
         if self.cv < 0 or self.per_token < 0:
             raise ValueError("cv and per_token must be >= 0")
 
-    def sample(self, rng: np.random.Generator, tokens: float | None = None) -> float:
+    def sample(self, rng: Source, tokens: float | None = None) -> float:
         """One service time in seconds."""
         if self.dist == "deterministic":
             return self.mean

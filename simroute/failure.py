@@ -39,11 +39,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .distributions import ServiceTime
 from .schema import documented, setting
+
+if TYPE_CHECKING:
+    from .draws import Source
 
 __all__ = [
     "FailureModel", "FAILURE_KINDS", "OUTCOMES", "REFUSALS", "SUCCESS", "ERROR", "TIMEOUT",
@@ -121,7 +123,7 @@ class FailureModel:
             kinds[kind] = float(share)
         return replace(self, kinds=kinds)
 
-    def pick(self, rng: np.random.Generator) -> str:
+    def pick(self, rng: Source) -> str:
         """One failure kind, drawn by the shares (no draw when there is one kind)."""
         if len(self.kinds) == 1:
             return next(iter(self.kinds))
@@ -134,6 +136,6 @@ class FailureModel:
                 return kind
         return kind
 
-    def duration(self, kind: str, rng: np.random.Generator) -> float:
+    def duration(self, kind: str, rng: Source) -> float:
         """How long the plugin works on a failed call of ``kind``, in seconds."""
         return self.hang_s if kind == TIMEOUT else self.error_latency.sample(rng)

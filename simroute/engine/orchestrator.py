@@ -43,6 +43,7 @@ import simpy
 from ..breaker import OPEN, CircuitBreaker
 from ..classify import classify
 from ..cost import optimize_cost
+from ..draws import Source, Uniforms, service_source
 from ..failure import (
     CANCELLED,
     CONTENT_POLICY,
@@ -69,6 +70,7 @@ from .plugins import PluginServer
 from .recorder import Recorder
 from .records import Call, RequestState
 from .state import StateStore
+from .tasks import sleeper
 
 __all__ = ["Orchestrator", "ProcessGenerator"]
 
@@ -103,9 +105,13 @@ class Orchestrator:
         self.rec = recorder
         self._write_request = recorder.request
         self._write_attempt = recorder.attempt
-        self.rng_service = rngs["service"]
-        self.rng_failure = rngs["failure"]
+        # blocked streams, the same numbers as drawn one by one (simroute.draws)
+        self.rng_service = service_source(rngs["service"], [
+            m for p in self.catalog.plugins.values() for m in (*p.service.values(), p.failure.error_latency)])
+        self.rng_failure: Source = Uniforms(rngs["failure"])
+        self._uniform = self.rng_failure.random
         self.rng_retry = rngs["retry"]
+        self._sleep = sleeper(env)
         self.sagas = sagas
         self.bus = MessageBus(env, latency=s.bus_latency, record=s.record_messages and record_messages,
                               columns=recorder.messages)
@@ -127,6 +133,7 @@ class Orchestrator:
         self._routes: dict[tuple, object] = {}
         self._plans: dict[tuple, tuple] = {}  #: per-plan facts (see _once)
         self._candidates: dict[str, tuple[str, ...]] = {}
+        self._targets: dict[tuple, tuple] = {}  #: per-(plugin, phase) facts (see _target)
         self._failure_p = {n: p.failure_p for n, p in self.catalog.plugins.items()}
         self._failure_model = {n: p.failure for n, p in self.catalog.plugins.items()}
         self._timeout = {n: _first(p.timeout_s, s.timeout.attempt, math.inf)
@@ -136,7 +143,6 @@ class Orchestrator:
         self._pending: dict[int, Call] = {}  #: abandoned calls the plugins still work on
         self._guards = {n: build_guards(p, s, self) for n, p in self.catalog.plugins.items()}
         self._topics = {n: (f"plugin/{n}/request", f"plugin/{n}/response") for n in self.catalog.plugins}
-        self._service: dict[tuple[str, str], object] = {}  #: (plugin, kind) → ServiceTime
         self._payloads: dict[tuple, dict] = {}
         self._subscribe()
         self._watch = BusObserver(self.bus, self.orchestrator_name, self._payload, self._topics)  #: if wanted
@@ -248,7 +254,7 @@ class Orchestrator:
             factor = self.slowdown(plugin, t)
         else:
             p, imposed, factor = self._failure_p[plugin], None, 1.0
-        if p and self.rng_failure.random() < p:
+        if p and self._uniform() < p:
             fm = self._failure_model[plugin]
             kind = imposed or fm.pick(self.rng_failure)
             return kind, fm.duration(kind, self.rng_service)
@@ -318,17 +324,17 @@ class Orchestrator:
                                  "estCost": info.est_cost, "estDuration": info.est_duration,
                                  "originalCost": original[0], "originalDuration": original[1]})
         info.phases = len(plan)
-        results: dict[str, tuple[bool, int]] = {}
         if strategy in ("single", "sequential"):
             # a chain: run the phases in order in this process (no process or event per phase);
             # a failed phase skips the rest, which all depend on it
-            for phase in order:
-                results[phase.name] = yield from self._run_phase(rid, phase, info)
-                if not results[phase.name][0]:
-                    break
-            for phase in order:
-                results.setdefault(phase.name, (False, 0))
-            return self._outcome(results, info, route.matched, route.reason)
+            worst = 0  # the highest fallback level a phase ran on
+            for i, phase in enumerate(order):
+                ok, level = yield from self._run_phase(rid, phase, info)
+                if not ok:
+                    return self._outcome({p.name: (j < i, 0) for j, p in enumerate(order)}, info)
+                worst = max(worst, level)
+            return self._outcome({"": (True, worst)}, info, route.matched, route.reason)
+        results: dict[str, tuple[bool, int]] = {}
         done = {p.name: env.event() for p in plan.phases}
         for phase in plan.phases:
             env.process(self._phase_when_ready(rid, phase, done, results, info))
@@ -397,41 +403,53 @@ class Orchestrator:
         return False, 0
 
     # ------------------------------------------------------------------ calls on one plugin
+    def _target(self, plugin: str, phase: Phase | None, kind: str, label: str | None) -> tuple:
+        """What every attempt of ``phase`` (or of a saga step, ``label``) on ``plugin`` shares,
+        computed once per pair: (label, tier, service model, guards, per-attempt timeout, server,
+        price of an attempt without tokens). The entry keeps ``phase`` (see :meth:`_once`)."""
+        key = (plugin, id(phase), kind, label)
+        hit = self._targets.get(key)
+        if hit is None or hit[0] is not phase:
+            facts = (label or (phase.name if phase else ""),
+                     phase.agents[0].tier if phase and phase.agents else "",
+                     self.catalog.plugins[plugin].service_for(kind), self._guards[plugin],
+                     self._timeout[plugin], self.servers[plugin], phase.cost if phase else 0.0)
+            hit = self._targets[key] = (phase, facts)
+        return hit[1]
+
     def _call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: RequestState, *,
               duration: float, kind: str, label: str | None = None) -> ProcessGenerator:
         """Attempts on one plugin, retried as the retry policy of each outcome says. Returns the
         last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``)."""
         env = self.env
-        label = label or (phase.name if phase else "")
-        price = self._attempt_cost(phase, info)
-        tier = phase.agents[0].tier if phase and phase.agents else ""
-        model = self._service.get((plugin, kind))
-        if model is None:
-            model = self._service[plugin, kind] = self.catalog.plugins[plugin].service_for(kind)
+        label, tier, model, guards, timeout, server, price = self._target(plugin, phase, kind, label)
+        if info.context_tokens == info.context_tokens:  # the request has tokens: priced by them
+            price = self._attempt_cost(phase, info)
+            tokens = info.context_tokens + info.generated_tokens
+        else:
+            tokens = math.nan
         plan_duration = duration if self.settings.service == "plan" else None
-        tokens = math.nan if math.isnan(info.context_tokens) else info.context_tokens + info.generated_tokens
-        guards = self._guards[plugin]
-        timeout = self._timeout[plugin]
         deadline = info._deadline
         # no timer and no hedging: each attempt runs inline here, without a generator of its own
         inline = timeout == math.inf and deadline == math.inf and self._hedge is None
-        server = self.servers[plugin]
+        sleep = self._sleep
         retries: dict[RetryPolicy, int] = {}
         previous: float | None = None
         n = 0
         while True:
             n += 1
             info.attempts += 1
-            call = Call(rid, label, plugin, level, n, env.now, tier, tokens, deadline, price)
+            call = Call(rid, label, plugin, level, n, env._now, tier, tokens, deadline, price)
             if inline:  # what attempt() does, for the common case
                 if self._admit(call, guards):
                     if not server.try_acquire():
                         yield server.wait().event
-                    yield env.timeout(self._begin(call, model, plan_duration))
+                    yield sleep(self._begin(call, model, plan_duration))
                     server.release()
                     self._ended(call)
                     self._write_attempt(call)
-                    self._charge(call, info)
+                    info.cost += call.cost  # (_charge: the plugin started on it)
+                    info._plugins.append(plugin)
                     self._settle(call, guards)
                 result = call
             else:
@@ -445,17 +463,17 @@ class Orchestrator:
             done = retries.get(policy, 0)
             if done >= policy.max_retries:
                 return outcome
-            if self.retry_budget is not None and not self.retry_budget.try_spend(env.now):
+            if self.retry_budget is not None and not self.retry_budget.try_spend(env._now):
                 return outcome
             previous = policy.delay(done + 1, self.rng_retry, previous)
             wait = max(previous, result.retry_after)
             if wait == math.inf:
                 return outcome
-            if env.now + wait >= deadline:
+            if env._now + wait >= deadline:
                 return DEADLINE  # the retry could not start before the deadline
             retries[policy] = done + 1
             info.retries += 1
-            yield env.timeout(wait)
+            yield sleep(wait)
 
     def attempt(self, call: Call, info: RequestState, guards: tuple, model, plan_duration: float | None,
                 timeout: float) -> ProcessGenerator:
@@ -507,7 +525,7 @@ class Orchestrator:
 
     def _begin(self, call: Call, model, duration: float | None) -> float:
         """The plugin starts on ``call`` now: draw how it ends; the seconds it will work on it."""
-        now = self.env.now
+        now = self.env._now
         call.start = now
         call.outcome, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
         # paid for the work; an LLM provider (a deployment) does not bill a call that fails
@@ -519,7 +537,7 @@ class Orchestrator:
 
     def _ended(self, call: Call) -> None:
         """The plugin answered the caller now, as drawn at :meth:`_begin`."""
-        call.end = call.server_end = self.env.now
+        call.end = call.server_end = self.env._now
         kind = call.outcome
         if kind in NOT_BILLED:  # refused before any work: not billed
             call.cost = 0.0

@@ -46,16 +46,14 @@ class PluginServer:
         self._busy_area = 0.0
         self._last = 0.0
 
-    def _account(self) -> None:
-        now = self.env.now
-        self._busy_area += self.busy * (now - self._last)
-        self._last = now
-
     def try_acquire(self) -> bool:
         """Take a free slot now (True), or return False — then ``yield wait().event`` for one."""
-        if self.busy < self.capacity:
-            self._account()
-            self.busy += 1
+        busy = self.busy
+        if busy < self.capacity:
+            now = self.env._now  # busy slot-seconds integrated up to now
+            self._busy_area += busy * (now - self._last)
+            self._last = now
+            self.busy = busy + 1
             return True
         return False
 
@@ -90,7 +88,9 @@ class PluginServer:
             else:
                 ticket.event.succeed()
             return
-        self._account()
+        now = self.env._now
+        self._busy_area += self.busy * (now - self._last)
+        self._last = now
         self.busy -= 1
 
     def _serve_abandoned(self, ticket: Ticket) -> None:

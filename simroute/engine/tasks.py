@@ -6,16 +6,23 @@ failure. A request's pipeline needs none of that — nobody waits for a request 
 so it runs as a :class:`Task`: started at once, resumed by a callback on the event it yields,
 with failed events thrown into it as SimPy does. Everything that *is* waited for or interrupted
 (a hedged copy, a phase of a parallel plan) stays a :class:`simpy.Process`.
+
+In the same spirit, :func:`sleeper` gives a task (or process) that only waits out a delay a bare
+:class:`Wake` event in SimPy's queue instead of a :class:`simpy.Timeout`: scheduled exactly as a
+timeout is (same time, priority and sequence number, so runs are unchanged), without the checks and
+calls of a general event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.core import NORMAL
 
-__all__ = ["Task", "start"]
+__all__ = ["Task", "start", "Wake", "sleeper"]
 
 
 class Task:
@@ -65,3 +72,36 @@ class _Start:
 
 
 _START = _Start()
+
+
+class Wake(simpy.Event):
+    """An event that only wakes whoever yielded it (see :func:`sleeper`): already triggered, always
+    successful, with no environment of its own (so it cannot be combined with other events)."""
+
+    __slots__ = ()
+    _ok = True
+    _value = None
+
+    def __init__(self) -> None:  # (no call to Event.__init__: this is all it needs)
+        self.callbacks = []
+
+
+def sleeper(env: simpy.Environment) -> Callable[[float], Wake]:
+    """``sleep(delay)`` for ``env``: a :class:`Wake` scheduled ``delay`` seconds from now, as
+    ``env.timeout(delay)`` would be. Only yield it (it cannot be combined with other events).
+
+    Parameters:
+        env: the environment.
+
+    Returns:
+        The ``sleep`` function.
+    """
+    queue = env._queue
+    eid = env._eid
+
+    def sleep(delay: float) -> Wake:
+        wake = Wake()
+        heappush(queue, (env._now + delay, NORMAL, next(eid), wake))
+        return wake
+
+    return sleep

@@ -1,0 +1,92 @@
+"""Blocked random streams give the very numbers drawn one by one, and wake events are scheduled
+as timeouts are: a seed's tables do not change with them (simroute.draws, engine.tasks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import simpy
+
+import simroute as sr
+from simroute.draws import BLOCK, Exponentials, Uniforms, service_source
+from simroute.engine import orchestrator
+from simroute.engine.tasks import sleeper, start
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**40])
+def test_uniforms_are_the_generators_draws_across_blocks(seed):
+    one_by_one = np.random.default_rng(seed)
+    blocked = Uniforms(np.random.default_rng(seed))
+    n = 2 * BLOCK + 17
+    assert [blocked.random() for _ in range(n)] == [one_by_one.random() for _ in range(n)]
+
+
+def test_exponentials_are_the_generators_draws_with_any_scale():
+    one_by_one = np.random.default_rng(3)
+    blocked = Exponentials(np.random.default_rng(3))
+    scales = np.random.default_rng(4).uniform(0.01, 50.0, 2 * BLOCK + 5).tolist()
+    assert [blocked.exponential(s) for s in scales] == [float(one_by_one.exponential(s)) for s in scales]
+
+
+def test_a_blocked_stream_refuses_another_kind_of_draw():
+    with pytest.raises(RuntimeError, match="stream of random draws was asked for exponential"):
+        Uniforms(np.random.default_rng(0)).exponential(1.0)
+    with pytest.raises(RuntimeError, match="lognormal"):
+        Exponentials(np.random.default_rng(0)).lognormal(0.0, 1.0)
+
+
+def test_the_service_stream_is_blocked_only_when_every_drawing_model_is_exponential():
+    rng = np.random.default_rng(0)
+    exp = sr.ServiceTime(dist="exponential", mean=0.5)
+    quiet = [sr.ServiceTime(dist="deterministic", mean=1.0), sr.ServiceTime(dist="tokens", mean=0.1),
+             sr.ServiceTime(dist="lognormal", mean=1.0, cv=0.0)]  # these draw nothing
+    assert isinstance(service_source(rng, [exp, *quiet]), Exponentials)
+    assert service_source(rng, [exp, sr.ServiceTime(dist="lognormal", mean=1.0, cv=0.3)]) is rng
+    assert service_source(rng, quiet) is rng
+
+
+def _exponential_everywhere(sc: sr.Scenario) -> sr.Scenario:
+    """``sc`` with every plugin's service and failure latency exponential (both streams blocked)."""
+    cat = sc.catalog
+    for name in cat.plugins:
+        service = sr.ServiceTime(dist="exponential", mean=0.2)
+        cat = cat.with_plugin(name, service={"default": service}, failure_p=0.1,
+                              failure=sr.FailureModel(error_latency=service))
+    return sc.replace(catalog=cat)
+
+
+@pytest.mark.parametrize("exponential", [False, True], ids=["uniforms blocked", "both blocked"])
+def test_blocked_streams_leave_a_run_unchanged(exponential, monkeypatch):
+    sc = sr.Scenario.default()
+    if exponential:
+        sc = _exponential_everywhere(sc)
+    models = [m for p in sc.catalog.plugins.values() for m in (*p.service.values(), p.failure.error_latency)]
+    assert isinstance(service_source(np.random.default_rng(0), models), Exponentials) == exponential
+    blocked = sr.run(sc, seed=5)
+    assert (blocked.attempts.outcome != "success").sum() > 50  # failures were drawn
+    monkeypatch.setattr(orchestrator, "service_source", lambda rng, models: rng)
+    monkeypatch.setattr(orchestrator, "Uniforms", lambda rng: rng)
+    one_by_one = sr.run(sc, seed=5)
+    for table in ("requests", "attempts", "breaker_events", "plugins"):
+        pd.testing.assert_frame_equal(getattr(blocked, table), getattr(one_by_one, table))
+
+
+def test_a_wake_is_scheduled_as_a_timeout_would_be():
+    env = simpy.Environment()
+    sleep = sleeper(env)
+    order = []
+
+    def waiter(name, wait):
+        yield wait()
+        order.append((name, env.now))
+
+    start(waiter("timeout first", lambda: env.timeout(1.0)))
+    start(waiter("wake", lambda: sleep(1.0)))
+    env.process(waiter("process on a wake", lambda: sleep(1.0)))  # a Process may yield one too
+    start(waiter("timeout last", lambda: env.timeout(1.0)))
+    start(waiter("earlier wake", lambda: sleep(0.5)))
+    env.run()
+    # same time: first scheduled, first resumed (the process starts one event later than the tasks)
+    assert order == [("earlier wake", 0.5), ("timeout first", 1.0), ("wake", 1.0),
+                     ("timeout last", 1.0), ("process on a wake", 1.0)]
