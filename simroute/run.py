@@ -18,6 +18,7 @@ import simpy
 from .engine.arrivals import Arrivals, Window
 from .engine.orchestrator import Orchestrator
 from .engine.recorder import Recorder
+from .engine.tasks import run as run_events
 from .errors import InputError
 from .results import Results
 from .scenario import Scenario
@@ -99,7 +100,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
                         scenario.workload.mix, None if bar is None else lambda i: bar.update(i - bar.n),
                         window=window, warmup=(float(w.seconds), int(w.requests or 0)))
     try:
-        env.run(until=scenario.horizon)
+        run_events(env, scenario.horizon)
     finally:
         if bar is not None:
             bar.update(arrivals.count - bar.n)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from .tasks import start
+from .tasks import sleeper, start
 
 if TYPE_CHECKING:
     from ..workload import MixEntry, Requests
@@ -58,6 +58,7 @@ class Arrivals:
         self._blocks = blocks
         self._rows: Iterator[tuple] = iter(())
         self._next: tuple | None = None
+        self._sleep = sleeper(env)
         self._on_arrival = on_arrival
         self._warmup = warmup
         self.window = window if window is not None else Window()
@@ -101,7 +102,7 @@ class Arrivals:
             due.append(self._next)
             self._advance()
         if self._next is not None:
-            env.timeout(self._next[0] - now).callbacks.append(self._arrive)  # type: ignore[union-attr]
+            self._sleep(self._next[0] - now).callbacks.append(self._arrive)
         if self.window.first is None:
             self._find_window(due)
         request, mix = self.orch.request, self.mix

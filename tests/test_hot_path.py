@@ -1,5 +1,6 @@
-"""Blocked random streams give the very numbers drawn one by one, and wake events are scheduled
-as timeouts are: a seed's tables do not change with them (simroute.draws, engine.tasks)."""
+"""The engine's hot path changes no result: blocked random streams give the very numbers drawn one
+by one, wake events are scheduled as timeouts are, and the event loop stops where SimPy's does
+(simroute.draws, simroute.engine.tasks): a seed's tables do not change with them."""
 
 from __future__ import annotations
 
@@ -90,3 +91,42 @@ def test_a_wake_is_scheduled_as_a_timeout_would_be():
     # same time: first scheduled, first resumed (the process starts one event later than the tasks)
     assert order == [("earlier wake", 0.5), ("timeout first", 1.0), ("wake", 1.0),
                      ("timeout last", 1.0), ("process on a wake", 1.0)]
+
+
+def test_the_event_loop_stops_where_simpy_stops():
+    """engine.tasks.run against env.run: the same events processed, the same clock at the end."""
+    from simroute.engine.tasks import run
+
+    def model(env, log):
+        def ticker(name, period):
+            while True:
+                yield env.timeout(period)
+                log.append((name, env.now))
+
+        env.process(ticker("a", 1.0))
+        env.process(ticker("b", 2.5))
+
+    for until in (5.0, 7.5, 10.0):
+        ours, simpys = [], []
+        env1, env2 = simpy.Environment(), simpy.Environment()
+        model(env1, ours)
+        model(env2, simpys)
+        run(env1, until)
+        env2.run(until=until)
+        assert ours == simpys and env1.now == env2.now == until  # (events at `until` itself wait)
+    with pytest.raises(ValueError, match="must be greater than the current simulation time"):
+        run(env1, 1.0)
+
+
+def test_the_event_loop_raises_an_unhandled_failure_as_simpy_does():
+    from simroute.engine.tasks import run
+
+    env = simpy.Environment()
+
+    def broken():
+        yield env.timeout(1.0)
+        raise KeyError("boom")
+
+    env.process(broken())
+    with pytest.raises(KeyError, match="boom"):
+        run(env)
