@@ -33,12 +33,41 @@ from ddsketch import DDSketch
 
 from .failure import FAILURE_KINDS, REFUSALS
 
-__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "per_minute", "pooled_summary"]
+__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "per_minute", "pooled_summary",
+           "add_to_sketch"]
 
 RELATIVE_ACCURACY = 0.01  #: the latency sketch's relative accuracy (1 %)
 MINUTE = 60.0  #: seconds per row of the per-minute tables
 GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums
 STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_flight")
+
+
+def add_to_sketch(sketch: DDSketch, values: np.ndarray) -> None:
+    """Add ``values`` (seconds, ≥ 0) to ``sketch`` with one weighted add per bucket instead of one
+    add per value (several microseconds each, in Python): the values are grouped by the bucket
+    their logarithm falls in (base γ = (1 + α) / (1 − α), α = :data:`RELATIVE_ACCURACY`, as the
+    sketch maps them), and each group is added as its mean with the group's size as weight. The
+    sketch's counts, hence every quantile, and its sum are those of adding each value; its min and
+    max are of the groups' means.
+
+    Parameters:
+        sketch: a :class:`ddsketch.DDSketch` of relative accuracy :data:`RELATIVE_ACCURACY`,
+            added to in place.
+        values: the values to add.
+    """
+    positive = values > 0
+    zeros = len(values) - int(np.count_nonzero(positive))
+    if zeros:  # (a latency of 0 — a request refused at once — counts in the zero bucket)
+        sketch.add(0.0, float(zeros))
+    values = values[positive]
+    if not len(values):
+        return
+    alpha = RELATIVE_ACCURACY  # (every sketch here is made with it)
+    keys = np.ceil(np.log(values) / math.log((1 + alpha) / (1 - alpha))).astype(np.int64)
+    buckets, index, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    means = np.bincount(index, values) / counts
+    for mean, count in zip(means.tolist(), counts.tolist(), strict=True):
+        sketch.add(mean, float(count))
 
 
 class Bins:
@@ -180,9 +209,7 @@ class StreamSummary:
             self.status[st] += int((rows & win).sum())
         succeeded = status.mask(["succeeded"])[win]
         done = latency[~np.isnan(latency)]
-        add = self.latency.add
-        for v in done.tolist():
-            add(v)
+        add_to_sketch(self.latency, done)
         self.latency_sum += float(done.sum())
         self.latency_count += len(done)
         self.within_slo += int((succeeded & (latency <= self.slo_latency)).sum())

@@ -227,3 +227,23 @@ def test_per_minute_plot_draws_the_panels_asked_for():
     assert len(axes[0].lines) >= 2  # arrivals and at least one status
     with pytest.raises(ValueError, match="unknown panels"):
         sr.plots.per_minute(r.per_minute(), r.per_minute(by_plugin=True), panels=("latency",))
+
+
+def test_a_sketch_filled_a_bucket_at_a_time_equals_one_filled_value_by_value():
+    """streaming.add_to_sketch: the same counts (so the same quantiles) and sum as DDSketch.add
+    per value, also for zeros and values spread over many decades, added in two chunks."""
+    from ddsketch import DDSketch
+
+    from simroute.streaming import add_to_sketch
+
+    rng = np.random.default_rng(11)
+    values = np.concatenate([rng.lognormal(0.0, 2.5, 50_000), np.zeros(40), rng.exponential(1e-3, 500)])
+    one_by_one, bucketed = DDSketch(RELATIVE_ACCURACY), DDSketch(RELATIVE_ACCURACY)
+    for v in values.tolist():
+        one_by_one.add(v)
+    add_to_sketch(bucketed, values[:20_000])
+    add_to_sketch(bucketed, values[20_000:])
+    assert bucketed.count == one_by_one.count == len(values)
+    assert bucketed.sum == pytest.approx(one_by_one.sum, rel=1e-12)
+    for q in np.linspace(0.0, 1.0, 201).tolist():
+        assert bucketed.get_quantile_value(q) == one_by_one.get_quantile_value(q)

@@ -305,15 +305,16 @@ class Orchestrator:
             return "rejected", route.reason
         plan: Plan = route.plan if documented is None else self.documented(documented)
         info.primary = route.primary
-        original = self.plan_info(plan)
+        original = facts = self.plan_info(plan)
         info.plan_cost = original[0]
-        if not math.isnan(budget) and original[0] > budget:
+        if original[0] > budget:  # (False when there is no budget: NaN)
             opt = self.optimized(plan, budget)
             if opt.status == "rejected":
                 info.est_cost, info.est_duration = original[:2]
                 return "rejected", "over budget"
             plan, info.optimized = opt.plan, True
-        info.est_cost, info.est_duration, strategy, order = self.plan_info(plan)
+            facts = self.plan_info(plan)
+        info.est_cost, info.est_duration, strategy, order = facts
         if self.bus.wanted:
             self.bus.publish("routing/decision", type="event", source=self.orchestrator_name,
                              correlation_id=rid, payload={
@@ -333,7 +334,7 @@ class Orchestrator:
                 if not ok:
                     return self._outcome({p.name: (j < i, 0) for j, p in enumerate(order)}, info)
                 worst = max(worst, level)
-            return self._outcome({"": (True, worst)}, info, route.matched, route.reason)
+            return self._succeeded(worst, route.matched, route.reason)
         results: dict[str, tuple[bool, int]] = {}
         done = {p.name: env.event() for p in plan.phases}
         for phase in plan.phases:
@@ -348,11 +349,14 @@ class Orchestrator:
             if info.reason == DEADLINE:
                 return "failed", DEADLINE
             return "failed", "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
+        return Orchestrator._succeeded(max((level for _, level in results.values()), default=0), matched, why)
+
+    @staticmethod
+    def _succeeded(worst: int, matched: bool, why: str) -> tuple[str, str]:
+        """Every phase succeeded, the worst on fallback level ``worst``."""
         if not matched:  # the orchestrator's built-in handling
             return "degraded", why
-        if any(level > 0 for _, level in results.values()):
-            return "degraded", ""
-        return "succeeded", ""
+        return ("degraded" if worst > 0 else "succeeded"), ""
 
     def _phase_when_ready(self, rid, phase: Phase, done, results, info) -> ProcessGenerator:
         preds = [done[d] for d in phase.predecessors]
