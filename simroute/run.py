@@ -121,7 +121,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
         rec.attempts.flush()
         stream.finish(end, breaker_events, window.warmup_end)
     return Results(
-        requests=rec.requests.frame(seed, replication).sort_values("request_id", ignore_index=True),
+        requests=rec.requests.frame(seed, replication, order_by="request_id"),
         attempts=Recorder.attempts_frame(rec.attempts, seed, replication),
         breaker_events=breaker_events,
         messages=Recorder.frame(rec.messages, seed, replication, consume=True),
