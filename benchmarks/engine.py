@@ -1,7 +1,7 @@
 """Engine throughput and memory: simroute against a minimal hand-written SimPy model.
 
 Usage: python benchmarks/engine.py [--requests 100000] [--seed 1] [--rounds 5] [--no-guards-on]
-                                  [--against DIR]
+                                  [--no-floor] [--against DIR]
 
 ``--against DIR`` adds another checkout's simroute (e.g. ``git worktree add /tmp/before HEAD~3``)
 as a contender, loaded in this process under another name, to show that a change made the engine
@@ -17,7 +17,13 @@ guard on, hand-written, …) for ``--rounds`` rounds; it prints each one's media
 second, the median ratio to the hand-written model with its range (target ≥ 1.5 with the guards
 off, in both record levels), and the cost per request of turning every guard on (per-attempt
 timeout, deadline, retry classes, bulkhead, load shedding, rate limits and hedging, set so loose
-that they change no outcome: the cost is the mechanism's). Then peak traced memory of simroute
+that they change no outcome: the cost is the mechanism's).
+
+Two **floors** run beside them (see :func:`floor`): the same flow on simroute's own mechanisms
+(lean tasks, bare wake events, plugin slots, blocked draws) with nothing else, and the same again
+writing the engine's rows. They bound what any engine built on SimPy's event loop, recording
+these tables, can reach: the target of 1.5× must fit routing, guards, retry policies, faults and
+costs into what separates the second floor from 1.5×. Then peak traced memory of simroute
 with and without message recording (targets < 400 / < 150 MiB), and the cost of building the result tables per
 million rows (target ≤ 0.2 s).
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import sys
 import time
 import tracemalloc
@@ -133,6 +140,83 @@ def hand_written(n: int, seed: int) -> int:
     return done[0]
 
 
+def floor(n: int, seed: int, rows: bool = False) -> int:
+    """The hand-written model's flow on simroute's own mechanisms and nothing else: the floor of
+    what the engine can cost. Arrivals drawn ahead and woken by bare events, requests as lean tasks
+    (:mod:`simroute.engine.tasks`), plugin slots as :class:`~simroute.engine.plugins.PluginServer`,
+    draws from blocked streams (:mod:`simroute.draws`), the breaker as two numbers per plugin; no
+    classification, routing, plans, guards, retry policies, faults, observers or costs. With
+    ``rows``, each attempt and request is also a named row written to the recorder's tables (as
+    the engine records them), so the two floors show what recording costs."""
+    from simroute.draws import Exponentials, Uniforms
+    from simroute.engine.plugins import PluginServer
+    from simroute.engine.recorder import Recorder
+    from simroute.engine.records import Call, RequestState
+    from simroute.engine.tasks import run, sleeper, start
+
+    env = simpy.Environment()
+    sleep = sleeper(env)
+    rng = np.random.default_rng(seed)
+    service, uniform = Exponentials(rng), Uniforms(np.random.default_rng(seed + 1))
+    servers = {p: PluginServer(env, p, CAP) for p in PLUGINS}
+    fails = dict.fromkeys(PLUGINS, 0)
+    opened = dict.fromkeys(PLUGINS, -1e18)
+    rec = Recorder()
+    done = [0]
+
+    def call(rid: int, info: RequestState, p: str):
+        server = servers[p]
+        for attempt in range(4):
+            if env._now < opened[p] + 60:
+                return False
+            row = Call(rid, p, p, 0, attempt + 1, env._now, "", math.nan, math.inf, 0.0) if rows else None
+            if not server.try_acquire():
+                yield server.wait().event
+            began = env._now
+            yield sleep(service.exponential(MEAN))
+            server.release()
+            ok = uniform.random() >= FAIL
+            if row is not None:
+                row.start, row.end, row.server_end = began, env._now, env._now
+                row.outcome = "success" if ok else "error"
+                rec.attempt(row)
+                info.attempts += 1
+            if ok:
+                fails[p] = 0
+                return True
+            fails[p] += 1
+            if fails[p] >= 5:
+                opened[p], fails[p] = env._now, 0
+            if attempt < 3:
+                yield sleep(2.0**attempt)
+        return False
+
+    def request(rid: int):
+        info = RequestState(rid, env._now, TEXT, math.nan, math.nan, math.nan, None, math.inf)
+        for p in PLUGINS:
+            ok = yield from call(rid, info, p)
+            if not ok:
+                break
+        done[0] += 1
+        if rows:
+            info.finish("succeeded" if ok else "failed", "", env._now)
+            rec.request(info)
+
+    times = iter(np.cumsum(rng.exponential(1 / RATE, n)).tolist())
+    count = [0]
+
+    def arrive(_: object) -> None:
+        start(request(count[0]))
+        count[0] += 1
+        at = next(times, None)
+        if at is not None:
+            sleep(at - env._now).callbacks.append(arrive)
+
+    sleep(next(times)).callbacks.append(arrive)
+    run(env)
+    return done[0]
+
+
 def timed(fn, *args):
     t = time.perf_counter()
     out = fn(*args)
@@ -156,6 +240,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (at least 3)")
     ap.add_argument("--no-guards-on", action="store_true", help="leave out the every-guard-on contender")
     ap.add_argument("--per-guard", action="store_true", help="also time each guard on its own")
+    ap.add_argument("--no-floor", action="store_true", help="leave out the two floor contenders")
     ap.add_argument("--against", metavar="DIR", help="another checkout whose engine runs as a contender")
     args = ap.parse_args()
     n = args.requests
@@ -170,6 +255,9 @@ def main() -> None:
     if not args.no_guards_on:
         on = every_guard_on(off)
         contenders["simroute, every guard on"] = lambda: sr.run(on, args.seed)
+    if not args.no_floor:
+        contenders["floor: mechanisms only"] = lambda: floor(n, args.seed)
+        contenders["floor: mechanisms + rows"] = lambda: floor(n, args.seed, rows=True)
     if args.per_guard:
         for guard in GUARDS_ON:
             one = every_guard_on(off, (guard,))
@@ -179,7 +267,7 @@ def main() -> None:
         for name, fn in contenders.items():  # A B C A B C …
             out, s = timed(fn)
             seconds[name].append(s)
-            if name != "hand-written SimPy" and not name.endswith("summary"):
+            if name.startswith("simroute") and not name.endswith("summary"):
                 res = out
                 assert len(res.requests) == n
     base = np.array(seconds["hand-written SimPy"])
