@@ -14,9 +14,10 @@ however long the run. What it keeps:
   and spend per minute; utilization and queue length per plugin per minute.
 
 ``latency_growth`` is computed from latency sums per block of :data:`GROWTH_BLOCK` consecutive
-arrivals, the thirds' boundaries interpolated within their block: an approximation of the full
-run's value (within a few per cent; more where latency jumps inside a boundary block, as when an
-outage starts there). A full run computes the same
+arrivals (blocks merge in pairs whenever there would be more than :data:`GROWTH_BLOCKS`, so their
+number stays bounded), the thirds' boundaries interpolated within their block: an approximation
+of the full run's value (within a few per cent; more where latency jumps inside a boundary
+block, as when an outage starts there). A full run computes the same
 per-minute tables from its tables with the same functions (:func:`per_minute`), so the two record
 levels agree.
 """
@@ -33,12 +34,13 @@ from ddsketch import DDSketch
 
 from .failure import FAILURE_KINDS, REFUSALS
 
-__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "per_minute", "pooled_summary",
-           "add_to_sketch"]
+__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "GROWTH_BLOCKS", "per_minute",
+           "pooled_summary", "add_to_sketch"]
 
 RELATIVE_ACCURACY = 0.01  #: the latency sketch's relative accuracy (1 %)
 MINUTE = 60.0  #: seconds per row of the per-minute tables
-GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums
+GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums, at first
+GROWTH_BLOCKS = 4096  #: at most this many blocks: past it, pairs of blocks merge (blocks twice as long)
 STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_flight")
 
 
@@ -173,6 +175,7 @@ class StreamSummary:
     fell_back: int = field(init=False, default=0)
     growth: dict[str, Bins] = field(init=False, default_factory=lambda: {
         "arrivals": Bins(), "ended": Bins(), "latency": Bins()})
+    growth_block: int = field(init=False, default=GROWTH_BLOCK)  #: arrivals per block of ``growth``
     cost_by_tier: dict[str, float] = field(init=False, default_factory=dict)
     cost_by_plugin: dict[str, float] = field(init=False, default_factory=dict)
     sent: int = field(init=False, default=0)
@@ -217,7 +220,10 @@ class StreamSummary:
         self.attempts += int(_col(chunk, "attempts", np.int64)[win].sum())
         self.phases += int(_col(chunk, "phases", np.int64)[win].sum())
         self.fell_back += int((_col(chunk, "fallbacks", np.int64)[win] > 0).sum())
-        block = (rid - self.first_in_window) // GROWTH_BLOCK
+        offset = rid - self.first_in_window
+        while len(offset) and int(offset.max()) // self.growth_block >= GROWTH_BLOCKS:
+            self._coarsen()
+        block = offset // self.growth_block
         ended = ~np.isnan(latency)
         self.growth["arrivals"].add(block)
         self.growth["ended"].add(block[ended])
@@ -295,6 +301,14 @@ class StreamSummary:
         value = self.latency.get_quantile_value(q)
         return math.nan if value is None else float(value)
 
+    def _coarsen(self) -> None:
+        """Merge the growth blocks in pairs (each twice as long): their number stays bounded
+        however long the run, at the cost of cutting the thirds within longer blocks."""
+        for bins in self.growth.values():
+            v = bins.values
+            bins.values = np.pad(v, (0, len(v) % 2)).reshape(-1, 2).sum(axis=1)
+        self.growth_block *= 2
+
     def _growth(self) -> float:
         """Mean latency of the last third of the window's arrivals ÷ that of the first third."""
         n = self.requests
@@ -312,7 +326,7 @@ class StreamSummary:
         size = max(len(self.growth[k].values) for k in ("arrivals", "ended", "latency"))
         arr, ended, lat = (np.pad(self.growth[k].values, (0, size - len(self.growth[k].values)))
                            for k in ("arrivals", "ended", "latency"))
-        edges = np.arange(len(arr) + 1) * GROWTH_BLOCK
+        edges = np.arange(len(arr) + 1) * self.growth_block
         lo, hi = np.maximum(edges[:-1], a), np.minimum(edges[1:], b)
         share = np.clip(hi - lo, 0, None) / np.maximum(arr, 1)
         share = np.minimum(share, 1.0)

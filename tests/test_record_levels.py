@@ -247,3 +247,19 @@ def test_a_sketch_filled_a_bucket_at_a_time_equals_one_filled_value_by_value():
     assert bucketed.sum == pytest.approx(one_by_one.sum, rel=1e-12)
     for q in np.linspace(0.0, 1.0, 201).tolist():
         assert bucketed.get_quantile_value(q) == one_by_one.get_quantile_value(q)
+
+
+def test_latency_growth_keeps_a_bounded_number_of_blocks(monkeypatch):
+    """Past GROWTH_BLOCKS blocks, pairs merge: a long summary run keeps a fixed number of growth
+    sums, and latency_growth stays close to the full run's (here a metastable run of 10,341
+    requests whose latency nearly doubles, in 8 blocks of 2,048 arrivals instead of 162 of 64)."""
+    from simroute import streaming
+
+    monkeypatch.setattr(streaming, "GROWTH_BLOCKS", 8)
+    scenario = scenarios()["metastable (timeouts, abandoned work)"]
+    full = sr.run(scenario, seed=5).summary().set_index(["metric", "key"]).value
+    summary = sr.run(scenario, seed=5, record="summary")
+    assert summary.stream.growth_block > streaming.GROWTH_BLOCK
+    assert all(len(b.values) <= 8 for b in summary.stream.growth.values())
+    got = summary.summary().set_index(["metric", "key"]).value[("latency_growth", "")]
+    assert got == pytest.approx(full[("latency_growth", "")], rel=0.1)
