@@ -46,8 +46,8 @@ class Task:
                 if event.callbacks is not None:  # not yet processed: wait for it
                     event.callbacks.append(self._step)
                     return
-        except StopIteration:
-            return
+        except StopIteration:  # done: break the task ↔ bound method cycle, so that reference
+            del self._step  # counting frees the task now, not a later full garbage collection
 
 
 def start(gen: Generator[simpy.Event, Any, Any]) -> Task:
