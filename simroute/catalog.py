@@ -125,6 +125,11 @@ class Plugin:
             return self.service[kind]
         return self.service["default"]
 
+    def service_models(self) -> tuple[ServiceTime, ...]:
+        """Every service-time model an attempt here may draw from: each task kind's, and the
+        latency of a fast failure."""
+        return (*self.service.values(), self.failure.error_latency)
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Agent:

@@ -24,7 +24,8 @@ from .failure import FAILURE_KINDS, REFUSALS
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Metric", "METRICS", "STATUS_RATES", "metric", "metrics_table", "metrics_reference", "compute"]
+__all__ = ["Metric", "METRICS", "STATUS_RATES", "LATENCY_QUANTILES", "metric", "metrics_table",
+           "metrics_reference", "compute"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ METRICS: tuple[Metric, ...] = (
 )
 
 _BY_NAME = {m.name: m for m in METRICS}
+LATENCY_QUANTILES = (0.5, 0.95, 0.99)  #: the latency_pNN metrics (both record levels)
 #: each request status and the metric of its share (they add up to 1)
 STATUS_RATES = {"succeeded": "success_rate", "degraded": "degraded_rate", "failed": "failed_rate",
                 "compensated": "compensated_rate", "rejected": "rejected_rate",
@@ -221,7 +223,7 @@ def compute(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.D
 
     add("requests", n)
     done = r.latency.dropna()
-    for q in (0.5, 0.95, 0.99):
+    for q in LATENCY_QUANTILES:
         add(f"latency_p{int(q * 100)}", done.quantile(q) if len(done) else np.nan)
     add("latency_mean", done.mean() if len(done) else np.nan)
     thirds = np.array_split(r.sort_values("arrival").latency.to_numpy(float), 3) if n >= 3 else []

@@ -161,7 +161,8 @@ def _chunk_handlers(stream: StreamSummary, env: simpy.Environment, window: Windo
     return {"requests": requests, "attempts": attempts}
 
 
-BYTES_PER_REQUEST = 1536  #: result rows of one request (requests, attempts …), measured at ~1 KiB
+BYTES_PER_REQUEST = 1536  #: result rows of one request (requests, attempts …): measured at about
+#: 0.6 KiB for three phases (benchmarks/scale.py, a full run of 1 M); the margin covers longer plans
 BYTES_PER_REQUEST_MESSAGES = 4096  #: the same with every bus message recorded (~3.4 KiB)
 MAX_REQUESTS = 100_000_000  #: requests in one run, at most
 

@@ -357,7 +357,7 @@ class StreamSummary:
     def rows(self) -> list[tuple[str, str, float]]:
         """The rows ``(metric, key, value)`` of the summary, as :func:`simroute.metrics.compute`
         gives them for the default window of a full run (after :meth:`finish`)."""
-        from .metrics import STATUS_RATES
+        from .metrics import LATENCY_QUANTILES, STATUS_RATES
 
         n = self.requests
         rows: list[tuple[str, str, float]] = []
@@ -370,7 +370,7 @@ class StreamSummary:
 
         span = self.span
         add("requests", n)
-        for q in (0.5, 0.95, 0.99):
+        for q in LATENCY_QUANTILES:
             add(f"latency_p{int(q * 100)}", self.quantile(q))
         add("latency_mean", self.latency_sum / self.latency_count if self.latency_count else math.nan)
         add("latency_growth", self._growth())

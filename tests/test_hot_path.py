@@ -62,7 +62,7 @@ def test_blocked_streams_leave_a_run_unchanged(exponential, monkeypatch):
     sc = sr.Scenario.default()
     if exponential:
         sc = _exponential_everywhere(sc)
-    models = [m for p in sc.catalog.plugins.values() for m in (*p.service.values(), p.failure.error_latency)]
+    models = [m for p in sc.catalog.plugins.values() for m in p.service_models()]
     assert isinstance(service_source(np.random.default_rng(0), models), Exponentials) == exponential
     blocked = sr.run(sc, seed=5)
     assert (blocked.attempts.outcome != "success").sum() > 50  # failures were drawn

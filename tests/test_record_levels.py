@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 import simroute as sr
-from simroute.metrics import STATUS_RATES
+from simroute.metrics import LATENCY_QUANTILES, STATUS_RATES
 from simroute.params import with_params
 from simroute.streaming import RELATIVE_ACCURACY, pooled_summary
 
 from .test_engine import erlang_c_wait, single_server
 
-QUANTILES = {"latency_p50": 0.5, "latency_p95": 0.95, "latency_p99": 0.99}
+QUANTILES = {f"latency_p{int(q * 100)}": q for q in LATENCY_QUANTILES}
 
 
 def within_sketch_accuracy(value: float, latencies: np.ndarray, q: float) -> bool:

@@ -65,7 +65,7 @@ class Arrivals:
         self.window.warmup_end = float(warmup[0]) if not warmup[1] else math.inf
         self._advance()
         if self._next is not None:
-            env.timeout(max(self._next[0] - env.now, 0.0)).callbacks.append(self._arrive)  # type: ignore[union-attr]
+            self._sleep(max(self._next[0] - env.now, 0.0)).callbacks.append(self._arrive)
 
     def _advance(self) -> None:
         """The next row, from the next block when this one is used up (None: no more)."""

@@ -107,7 +107,7 @@ class Orchestrator:
         self._write_attempt = recorder.attempt
         # blocked streams, the same numbers as drawn one by one (simroute.draws)
         self.rng_service = service_source(rngs["service"], [
-            m for p in self.catalog.plugins.values() for m in (*p.service.values(), p.failure.error_latency)])
+            m for p in self.catalog.plugins.values() for m in p.service_models()])
         self.rng_failure: Source = Uniforms(rngs["failure"])
         self._uniform = self.rng_failure.random
         self.rng_retry = rngs["retry"]
@@ -131,9 +131,8 @@ class Orchestrator:
             self.faults.setdefault(f.plugin, []).append(f)
         self._classes: dict[str, object] = {}
         self._routes: dict[tuple, object] = {}
-        self._plans: dict[tuple, tuple] = {}  #: per-plan facts (see _once)
+        self._plans: dict[tuple, tuple] = {}  #: per-plan (and per-phase) facts (see _once)
         self._candidates: dict[str, tuple[str, ...]] = {}
-        self._targets: dict[tuple, tuple] = {}  #: per-(plugin, phase) facts (see _target)
         self._failure_p = {n: p.failure_p for n, p in self.catalog.plugins.items()}
         self._failure_model = {n: p.failure for n, p in self.catalog.plugins.items()}
         self._timeout = {n: _first(p.timeout_s, s.timeout.attempt, math.inf)
@@ -189,9 +188,9 @@ class Orchestrator:
                                                  builtin_fallback=self.settings.builtin_fallback)
         return r
 
-    def _once(self, key: tuple, plan: Plan, compute, *args):
-        """``compute(plan, *args)`` once per ``key`` (which holds ``id(plan)``); the entry keeps
-        ``plan`` so that a recycled ``id`` never returns another plan's value."""
+    def _once(self, key: tuple, plan: Plan | Phase | None, compute, *args):
+        """``compute(plan, *args)`` once per ``key`` (which holds ``id(plan)``; a phase too); the
+        entry keeps ``plan`` so that a recycled ``id`` never returns another plan's value."""
         hit = self._plans.get(key)
         if hit is None or hit[0] is not plan:
             hit = self._plans[key] = (plan, compute(plan, *args))
@@ -410,16 +409,15 @@ class Orchestrator:
     def _target(self, plugin: str, phase: Phase | None, kind: str, label: str | None) -> tuple:
         """What every attempt of ``phase`` (or of a saga step, ``label``) on ``plugin`` shares,
         computed once per pair: (label, tier, service model, guards, per-attempt timeout, server,
-        price of an attempt without tokens). The entry keeps ``phase`` (see :meth:`_once`)."""
-        key = (plugin, id(phase), kind, label)
-        hit = self._targets.get(key)
-        if hit is None or hit[0] is not phase:
-            facts = (label or (phase.name if phase else ""),
-                     phase.agents[0].tier if phase and phase.agents else "",
-                     self.catalog.plugins[plugin].service_for(kind), self._guards[plugin],
-                     self._timeout[plugin], self.servers[plugin], phase.cost if phase else 0.0)
-            hit = self._targets[key] = (phase, facts)
-        return hit[1]
+        price of an attempt when the request has no tokens)."""
+        return self._once(("target", id(phase), plugin, kind, label), phase, self._target_facts,
+                          plugin, kind, label)
+
+    def _target_facts(self, phase: Phase | None, plugin: str, kind: str, label: str | None) -> tuple:
+        return (label or (phase.name if phase else ""),
+                phase.agents[0].tier if phase and phase.agents else "",
+                self.catalog.plugins[plugin].service_for(kind), self._guards[plugin],
+                self._timeout[plugin], self.servers[plugin], phase.cost if phase else 0.0)
 
     def _call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: RequestState, *,
               duration: float, kind: str, label: str | None = None) -> ProcessGenerator:
@@ -428,7 +426,7 @@ class Orchestrator:
         env = self.env
         label, tier, model, guards, timeout, server, price = self._target(plugin, phase, kind, label)
         if info.context_tokens == info.context_tokens:  # the request has tokens: priced by them
-            price = self._attempt_cost(phase, info)
+            price = self._token_price(phase, info)
             tokens = info.context_tokens + info.generated_tokens
         else:
             tokens = math.nan
@@ -452,8 +450,7 @@ class Orchestrator:
                     server.release()
                     self._ended(call)
                     self._write_attempt(call)
-                    info.cost += call.cost  # (_charge: the plugin started on it)
-                    info._plugins.append(plugin)
+                    self._charge(call, info)
                     self._settle(call, guards)
                 result = call
             else:
@@ -685,11 +682,11 @@ class Orchestrator:
             info.cost += call.cost
             info._plugins.append(call.plugin)
 
-    def _attempt_cost(self, phase: Phase | None, info: RequestState) -> float:
+    def _token_price(self, phase: Phase | None, info: RequestState) -> float:
+        """Dollars for one attempt of ``phase`` by a request with tokens: each agent line at its
+        tier's token prices (its own cost where the tier has none); a saga step costs nothing."""
         if phase is None:
             return 0.0
-        if math.isnan(info.context_tokens):
-            return phase.cost
         total = 0.0
         for line in phase.agents:
             tier = self.catalog.tiers.get(line.tier)

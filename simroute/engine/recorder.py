@@ -153,8 +153,7 @@ class Table:
         if name in self.codes:
             return self.codes[name].decode(values)  # type: ignore[arg-type]
         if isinstance(values, array) and len(values):
-            column = np.frombuffer(values, dtype=_NUMPY[values.typecode])
-            return column.astype(bool) if values.typecode == "b" else column
+            return _typed(values)
         return values
 
     def _sorted(self, name: str, values: list | array, order: np.ndarray) -> Column:
@@ -164,11 +163,9 @@ class Table:
             column = [values[i] for i in order]
             values.clear()
             return column
-        taken = np.array(values, dtype=_NUMPY[values.typecode])[order]
+        taken = _typed(values, copy=True)[order]
         del values[:]
-        if name in self.codes:
-            return self.codes[name].decode(taken)
-        return taken.astype(bool) if values.typecode == "b" else taken
+        return self.codes[name].decode(taken) if name in self.codes else taken
 
     def frame(self, seed: int, replication: int, order_by: str | None = None) -> pd.DataFrame:
         """The rows kept, as a DataFrame (see :meth:`Recorder.frame`), in ``order_by``'s order."""
@@ -226,11 +223,8 @@ class Recorder:
             if isinstance(values, array):
                 if not n:
                     values = []  # as pandas infers an empty list: object
-                elif values.typecode == "b":
-                    columns[name] = np.frombuffer(values, dtype=np.int8).astype(bool)
-                    continue
                 else:
-                    columns[name] = np.frombuffer(values, dtype=_NUMPY[values.typecode])
+                    columns[name] = _typed(values)
                     continue
             first = values[0] if values else None
             if isinstance(first, str):
@@ -246,6 +240,14 @@ class Recorder:
         df["seed"] = np.full(n, seed)
         df["replication"] = np.full(n, replication)
         return df
+
+
+def _typed(values: array, copy: bool = False) -> np.ndarray:
+    """A typed column as numpy: a view of its storage (``copy``: a private copy), a ``"b"``
+    column as bool (a copy either way)."""
+    column = np.array(values, dtype=_NUMPY[values.typecode]) if copy else np.frombuffer(
+        values, dtype=_NUMPY[values.typecode])
+    return column.astype(bool) if values.typecode == "b" else column
 
 
 def _objects(values: list) -> np.ndarray:
