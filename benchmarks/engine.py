@@ -86,7 +86,7 @@ GUARDS_ON = {
 
 def every_guard_on(sc: sr.Scenario, which: tuple[str, ...] = tuple(GUARDS_ON)) -> sr.Scenario:
     """The same scenario with the ``which`` guards switched on."""
-    from simroute.params import with_params
+    from simroute.experiments.params import with_params
 
     params: dict = {}
     for name in which:
@@ -144,11 +144,11 @@ def floor(n: int, seed: int, rows: bool = False) -> int:
     """The hand-written model's flow on simroute's own mechanisms and nothing else: the floor of
     what the engine can cost. Arrivals drawn ahead and woken by bare events, requests as lean tasks
     (:mod:`simroute.engine.tasks`), plugin slots as :class:`~simroute.engine.plugins.PluginServer`,
-    draws from blocked streams (:mod:`simroute.draws`), the breaker as two numbers per plugin; no
+    draws from blocked streams (:mod:`simroute.common.draws`), the breaker as two numbers per plugin; no
     classification, routing, plans, guards, retry policies, faults, observers or costs. With
     ``rows``, each attempt and request is also a named row written to the recorder's tables (as
     the engine records them), so the two floors show what recording costs."""
-    from simroute.draws import Exponentials, Uniforms
+    from simroute.common.draws import Exponentials, Uniforms
     from simroute.engine.plugins import PluginServer
     from simroute.engine.recorder import Recorder
     from simroute.engine.records import Call, RequestState

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/scale.py [--sizes 10000,100000,1000000,10000000] [--full-sizes 1000000]
 
-Each run is ``simroute.run(scenario, record=...)`` on the workload of ``benchmarks/engine.py``
+Each run is ``simroute.experiments.run(scenario, record=...)`` on the workload of ``benchmarks/engine.py``
 (three sequential phases, Poisson arrivals at 20/s, 5 % failures, retries and breakers) in a new
 Python process, which reports its wall time, CPU time and peak RSS (``ru_maxrss``). It prints
 one line per run and then the targets, each with what was measured in this run:

@@ -22,7 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import simroute as sr  # noqa: E402
-from simroute.params import with_params  # noqa: E402
+from simroute.experiments.params import with_params  # noqa: E402
 
 
 def bench_sweep(runs: int, requests: int, workers: int | None) -> None:
@@ -45,7 +45,7 @@ def bench_sweep(runs: int, requests: int, workers: int | None) -> None:
 
 
 def bench_widgets(requests: int) -> None:
-    from simroute.widgets import BreakerPanel, BudgetPanel, ScoringPanel
+    from simroute.faces.widgets import BreakerPanel, BudgetPanel, ScoringPanel
 
     for cls in (ScoringPanel, BreakerPanel, BudgetPanel):
         panel = cls(requests=requests)

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import simroute as sr
-from simroute.params import with_params
+from simroute.experiments.params import with_params
 
 scenario = with_params(sr.Scenario.default(), {"workload.requests": 1000})
 catalog = scenario.catalog
@@ -68,7 +68,7 @@ frame = sr.sweep(scenario, {"weights.context": [0, 10, 20, 40], "weights.pattern
 agg = sr.aggregate(frame)
 
 # %%
-from simroute.sweep import pivot
+from simroute.experiments.sweep import pivot
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 3), layout="constrained")
 for ax, metric in zip(axes, ["cost_per_request", "latency_p95", "success_rate"], strict=True):
@@ -90,7 +90,7 @@ pivot(agg, "cost_per_request").round(4)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from simroute.widgets import ScoringPanel
+from simroute.faces.widgets import ScoringPanel
 
 panel = ScoringPanel()
 panel

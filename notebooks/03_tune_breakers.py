@@ -31,9 +31,9 @@ import pandas as pd
 
 import simroute as sr
 from simroute import plots
-from simroute.params import with_params
-from simroute.scenario import RetryBudgetSettings
-from simroute.sweep import pivot
+from simroute.experiments.params import with_params
+from simroute.experiments.sweep import pivot
+from simroute.io.scenario import RetryBudgetSettings
 
 scenario = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "outage.yaml")
 cases = {
@@ -150,6 +150,6 @@ front[["trial", "latency_p95_mean", "cost_per_success_mean", "ties"]].round(4)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from simroute.widgets import BreakerPanel
+from simroute.faces.widgets import BreakerPanel
 
 BreakerPanel()

@@ -28,9 +28,9 @@ import pandas as pd
 
 import simroute as sr
 from simroute import plots
-from simroute.catalog import data_dir
-from simroute.params import with_params
-from simroute.sweep import pivot
+from simroute.experiments.params import with_params
+from simroute.experiments.sweep import pivot
+from simroute.policies.catalog import data_dir
 
 catalog = sr.load_catalog()
 plan = sr.Plan.from_yaml(data_dir() / "plans" / "fullstack.yaml", prices=catalog.tiers)
@@ -88,6 +88,6 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from simroute.widgets import BudgetPanel
+from simroute.faces.widgets import BudgetPanel
 
 BudgetPanel()

@@ -30,8 +30,8 @@ import pandas as pd
 from IPython.display import display
 
 import simroute as sr
-from simroute.report import default_scenario
-from simroute.report_page import figures
+from simroute.faces.report import default_scenario
+from simroute.faces.report_page import figures
 
 scenario = default_scenario()   # simroute/data/scenarios/report.yaml: the bundled trace, time scale 3600
 w = scenario.workload

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 import simroute as sr
-from simroute.params import with_params
+from simroute.experiments.params import with_params
 
 scenario = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "metastable.yaml")
 spike = scenario.workload.surges[0]

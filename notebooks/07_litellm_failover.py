@@ -37,7 +37,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import simroute as sr
-from simroute.params import with_params
+from simroute.experiments.params import with_params
 
 config = sr.catalog.data_dir() / "litellm" / "example_config.yaml"
 imported = sr.import_litellm(config, rate=0.5, requests=600)  # a request every 2 s, for 20 minutes

@@ -40,24 +40,14 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from . import traces
-from .breaker import BreakerSettings, CircuitBreaker
-from .catalog import Agent, Catalog, ModelTier, Plugin, load_catalog
-from .classify import Classification, classify
-from .cost import Change, Optimization, optimize_cost
-from .discovery import Team, build_team, find_agents, score_agent
-from .distributions import ServiceTime
-from .errors import InputError, SimrouteError
-from .failure import OUTCOMES, FailureModel
-from .litellm import import_litellm
-from .modelgroups import ModelGroups
-from .plan import AgentLine, Phase, Plan
-from .retry import RetryBudget, RetryPolicy
-from .routing import RouteDecision, decide_route
-from .saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
-from .scenario import Fault, Scenario
-from .scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
-from .settings import (
+from . import _moved
+from .common.distributions import ServiceTime
+from .common.errors import InputError, SimrouteError
+from .common.version import __version__
+from .io import traces
+from .io.litellm import import_litellm
+from .io.scenario import Fault, Scenario
+from .io.settings import (
     BulkheadSettings,
     HedgeSettings,
     RetryBudgetSettings,
@@ -68,32 +58,45 @@ from .settings import (
     TimeoutSettings,
     WarmupSettings,
 )
-from .workload import MixEntry, Workload, read_trace
+from .io.workload import MixEntry, Workload, read_trace
+from .policies.catalog import Agent, Catalog, ModelTier, Plugin, load_catalog
+from .policies.classify import Classification, classify
+from .policies.cost import Change, Optimization, optimize_cost
+from .policies.discovery import Team, build_team, find_agents, score_agent
+from .policies.modelgroups import ModelGroups
+from .policies.plan import AgentLine, Phase, Plan
+from .policies.routing import RouteDecision, decide_route
+from .policies.saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
+from .policies.scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
+from .resilience.breaker import BreakerSettings, CircuitBreaker
+from .resilience.failure import OUTCOMES, FailureModel
+from .resilience.retry import RetryBudget, RetryPolicy
 
 if TYPE_CHECKING:
-    from .metrics import METRICS, metrics_table
-    from .replay import FlowReplay, replay, replay_flow
-    from .report import Report, report
-    from .results import Results
-    from .run import run
-    from .streaming import StreamSummary, pooled_summary
-    from .sweep import aggregate, pooled, sweep
-    from .tune import Tuning, tune
+    from .experiments.metrics import METRICS, metrics_table
+    from .experiments.replay import FlowReplay, replay, replay_flow
+    from .experiments.results import Results
+    from .experiments.run import run
+    from .experiments.streaming import StreamSummary, pooled_summary
+    from .experiments.sweep import aggregate, pooled, sweep
+    from .experiments.tune import Tuning, tune
+    from .faces.report import Report, report
 
-__version__ = "0.1.0"
+_moved.install()  # old module paths (simroute.breaker …) keep working: simroute._moved
 
 #: names imported on first use: name → module
 _LAZY = {
-    "run": ".run", "Results": ".results", "replay": ".replay", "replay_flow": ".replay",
-    "FlowReplay": ".replay", "report": ".report", "Report": ".report", "sweep": ".sweep",
-    "aggregate": ".sweep", "tune": ".tune", "Tuning": ".tune", "METRICS": ".metrics",
-    "metrics_table": ".metrics", "StreamSummary": ".streaming", "pooled_summary": ".streaming",
-    "pooled": ".sweep",
+    "run": ".experiments.run", "Results": ".experiments.results", "replay": ".experiments.replay",
+    "replay_flow": ".experiments.replay", "FlowReplay": ".experiments.replay", "report": ".faces.report",
+    "Report": ".faces.report", "sweep": ".experiments.sweep", "aggregate": ".experiments.sweep",
+    "tune": ".experiments.tune", "Tuning": ".experiments.tune", "METRICS": ".experiments.metrics",
+    "metrics_table": ".experiments.metrics", "StreamSummary": ".experiments.streaming",
+    "pooled_summary": ".experiments.streaming", "pooled": ".experiments.sweep",
 }
 
 
 def __getattr__(name: str) -> Any:
-    """A lazy public name, or a submodule (``sr.params``, ``sr.plots`` …) on first use."""
+    """A lazy public name, or a module (``sr.params``, ``sr.plots`` …: old paths too) on first use."""
     module = _LAZY.get(name)
     if module is not None:
         value = getattr(importlib.import_module(module, __name__), name)
@@ -111,11 +114,12 @@ def __dir__() -> list[str]:
 
 class _Package(types.ModuleType):
     """``simroute`` itself. Importing a submodule sets the package attribute of its name; where
-    that name is a public function (``report``, ``replay``, ``run``, ``sweep``, ``tune``), the
-    function keeps it."""
+    that name is a public function (``report``, ``replay``, ``run``, ``sweep``, ``tune``,
+    ``classify`` … also when an old module path of that name is imported), the function keeps it."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _LAZY and isinstance(value, types.ModuleType):
+        if isinstance(value, types.ModuleType) and (
+                name in _LAZY or not isinstance(self.__dict__.get(name, value), types.ModuleType)):
             return
         super().__setattr__(name, value)
 

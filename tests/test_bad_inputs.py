@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import simroute as sr
-from simroute.catalog import data_dir
+from simroute.policies.catalog import data_dir
 
 DATA = data_dir()
 SCENARIO = """\
@@ -151,7 +151,7 @@ def _prepare(tmp_path, case_id, name, content):
                          ids=[c[0] for c in CASES])
 def test_each_bad_input_is_one_clear_line_and_exit_2(tmp_path, monkeypatch, capsys, case_id, name, content,
                                                      command, expected):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     target = _prepare(tmp_path, case_id, name, content)
     if case_id == "parquet without pyarrow":  # whether or not this machine has it
@@ -184,7 +184,7 @@ def test_from_a_shell_no_traceback_even_from_a_worker(tmp_path, case_id):
     _, name, content, command, expected = next(c for c in CASES if c[0] == case_id)
     target = _prepare(tmp_path, case_id, name, content)
     args = [a.replace("FILE", str(target)) for a in command]
-    done = subprocess.run([sys.executable, "-m", "simroute.cli", *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "simroute.faces.cli", *args], capture_output=True, text=True,
                           cwd=tmp_path, timeout=300)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and expected in lines[0], done.stderr[-2000:]

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import simroute as sr
-from simroute.breaker import CLOSED, HALF_OPEN, OPEN
+from simroute.resilience.breaker import CLOSED, HALF_OPEN, OPEN
 
 
 def seed_breaker(**kw):

@@ -4,7 +4,7 @@ import re
 import pytest
 
 import simroute as sr
-from simroute.cli import main
+from simroute.faces.cli import main
 
 from .conftest import ROOT
 

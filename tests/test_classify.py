@@ -1,7 +1,7 @@
 import pytest
 
 import simroute as sr
-from simroute.classify import tokenize
+from simroute.policies.classify import tokenize
 
 from .conftest import REQUEST_1, REQUEST_2
 

@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simroute as sr
-from simroute.catalog import data_dir
+from simroute.policies.catalog import data_dir
 
 
 @pytest.fixture(scope="module")

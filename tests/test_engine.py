@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 import simroute as sr
-from simroute.breaker import CLOSED, HALF_OPEN, OPEN
 from simroute.engine.bus import topic_matches
-from simroute.metrics import STATUS_RATES
+from simroute.experiments.metrics import STATUS_RATES
+from simroute.resilience.breaker import CLOSED, HALF_OPEN, OPEN
 
 from .conftest import littles_law
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import simroute as sr
-from simroute.failure import FAILURE_KINDS
+from simroute.resilience.failure import FAILURE_KINDS
 
 
 def test_kinds_are_drawn_by_their_shares(rng):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simroute as sr
-from simroute.catalog import data_dir
+from simroute.policies.catalog import data_dir
 
 DATA = data_dir()
 SCENARIO = yaml.safe_load((DATA / "scenarios" / "default.yaml").read_text())

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import simroute as sr
-from simroute.params import with_params
+from simroute.experiments.params import with_params
 
 from .conftest import littles_law
 

@@ -1,6 +1,6 @@
 """The engine's hot path changes no result: blocked random streams give the very numbers drawn one
 by one, wake events are scheduled as timeouts are, and the event loop stops where SimPy's does
-(simroute.draws, simroute.engine.tasks): a seed's tables do not change with them."""
+(simroute.common.draws, simroute.engine.tasks): a seed's tables do not change with them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import simpy
 
 import simroute as sr
-from simroute.draws import BLOCK, Exponentials, Uniforms, service_source
-from simroute.engine import orchestrator
+from simroute.common.draws import BLOCK, Exponentials, Uniforms, service_source
+from simroute.engine import context
 from simroute.engine.tasks import sleeper, start
 
 
@@ -66,8 +66,8 @@ def test_blocked_streams_leave_a_run_unchanged(exponential, monkeypatch):
     assert isinstance(service_source(np.random.default_rng(0), models), Exponentials) == exponential
     blocked = sr.run(sc, seed=5)
     assert (blocked.attempts.outcome != "success").sum() > 50  # failures were drawn
-    monkeypatch.setattr(orchestrator, "service_source", lambda rng, models: rng)
-    monkeypatch.setattr(orchestrator, "Uniforms", lambda rng: rng)
+    monkeypatch.setattr(context, "service_source", lambda rng, models: rng)
+    monkeypatch.setattr(context, "Uniforms", lambda rng: rng)
     one_by_one = sr.run(sc, seed=5)
     for table in ("requests", "attempts", "breaker_events", "plugins"):
         pd.testing.assert_frame_equal(getattr(blocked, table), getattr(one_by_one, table))

@@ -6,9 +6,9 @@ import re
 import pytest
 
 import simroute as sr
-from simroute.cooldown import DeploymentCooldown
-from simroute.litellm import import_litellm
-from simroute.params import with_params
+from simroute.experiments.params import with_params
+from simroute.io.litellm import import_litellm
+from simroute.resilience.cooldown import DeploymentCooldown
 
 EXAMPLE = sr.catalog.data_dir() / "litellm" / "example_config.yaml"
 
@@ -130,7 +130,7 @@ def test_every_key_not_modelled_is_one_warning_line():
     ("model_list: []\n", "model_list", "non-empty"),
 ])
 def test_a_malformed_config_is_one_line_naming_the_key(tmp_path, capsys, config, key, message):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     path = tmp_path / "config.yaml"
     path.write_text(config)
@@ -146,7 +146,7 @@ def test_a_malformed_config_is_one_line_naming_the_key(tmp_path, capsys, config,
 
 
 def test_cli_import_writes_a_scenario_that_validates_and_never_overwrites(tmp_path, capsys):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     out = tmp_path / "s.yaml"
     assert main(["import", "litellm", str(EXAMPLE), "--out", str(out), "--rate", "2"]) == 0

@@ -3,8 +3,8 @@
 import pytest
 
 import simroute as sr
-from simroute.catalog import data_dir
-from simroute.params import with_params
+from simroute.experiments.params import with_params
+from simroute.policies.catalog import data_dir
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import simroute as sr
-from simroute.metrics import METRICS, STATUS_RATES, metric, metrics_table
+from simroute.experiments.metrics import METRICS, STATUS_RATES, metric, metrics_table
 
 from .test_engine import erlang_c_wait, single_server
 

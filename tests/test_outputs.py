@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from simroute.cli import main
-from simroute.outputs import MANIFEST, read_manifest
+from simroute.faces.cli import main
+from simroute.io.outputs import MANIFEST, read_manifest
 
-CLI = [sys.executable, "-m", "simroute.cli"]
+CLI = [sys.executable, "-m", "simroute.faces.cli"]
 
 
 def check_whole(folder):
@@ -140,7 +140,7 @@ def test_ctrl_c_or_sigterm_exits_130_with_one_line_and_keeps_the_previous_output
 
 
 def test_import_writes_its_file_atomically(tmp_path, capsys):
-    from simroute.catalog import data_dir
+    from simroute.policies.catalog import data_dir
 
     out = tmp_path / "s.yaml"
     config = data_dir() / "litellm" / "example_config.yaml"

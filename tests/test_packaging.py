@@ -131,7 +131,7 @@ def test_every_public_callable_documents_its_parameters_and_returns():
 def test_every_command_line_option_has_help():
     import argparse
 
-    from simroute.cli import build_parser
+    from simroute.faces.cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -141,7 +141,7 @@ def test_every_command_line_option_has_help():
 
 
 def test_public_functions_keep_their_names_after_their_modules_are_imported():
-    """``simroute.report`` is the function even once ``simroute.report`` the module is imported
+    """``simroute.faces.report`` is the function even once ``simroute.faces.report`` the module is imported
     (the run-and-analyse layer is imported on first use)."""
     import importlib
     import inspect

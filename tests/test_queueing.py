@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simroute.queueing import capacity_for_wait, erlang_c, mean_wait
+from simroute.experiments.queueing import capacity_for_wait, erlang_c, mean_wait
 
 
 def test_single_server_is_mm1():

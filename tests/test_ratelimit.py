@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simroute.ratelimit import TokenBucket
+from simroute.resilience.ratelimit import TokenBucket
 
 
 def test_a_full_bucket_admits_its_burst_then_its_rate():

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import simroute as sr
-from simroute.metrics import LATENCY_QUANTILES, STATUS_RATES
-from simroute.params import with_params
-from simroute.streaming import RELATIVE_ACCURACY, pooled_summary
+from simroute.experiments.metrics import LATENCY_QUANTILES, STATUS_RATES
+from simroute.experiments.params import with_params
+from simroute.experiments.streaming import RELATIVE_ACCURACY, pooled_summary
 
 from .test_engine import erlang_c_wait, single_server
 
@@ -165,8 +165,8 @@ def test_a_summary_run_refuses_other_windows_and_says_why():
 
 def test_parquet_streams_the_big_tables_in_chunks(tmp_path, monkeypatch):
     pytest.importorskip("pyarrow")
-    from simroute.cli import main
     from simroute.engine import recorder
+    from simroute.faces.cli import main
 
     monkeypatch.setattr(recorder, "CHUNK", 100)  # many chunks from a small run
     assert main(["run", "--seed", "3", "--format", "parquet", "--out", str(tmp_path / "out"), "--quiet"]) == 0
@@ -187,7 +187,7 @@ def test_parquet_streams_the_big_tables_in_chunks(tmp_path, monkeypatch):
 
 
 def test_cli_record_summary_writes_the_small_tables(tmp_path, capsys):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     out = tmp_path / "out"
     assert main(["run", "--record", "summary", "--out", str(out), "--quiet"]) == 0
@@ -234,7 +234,7 @@ def test_a_sketch_filled_a_bucket_at_a_time_equals_one_filled_value_by_value():
     per value, also for zeros and values spread over many decades, added in two chunks."""
     from ddsketch import DDSketch
 
-    from simroute.streaming import add_to_sketch
+    from simroute.experiments.streaming import add_to_sketch
 
     rng = np.random.default_rng(11)
     values = np.concatenate([rng.lognormal(0.0, 2.5, 50_000), np.zeros(40), rng.exponential(1e-3, 500)])

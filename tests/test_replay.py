@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import simroute as sr
-from simroute.replay import FLOWS, STATUSES, FlowReplay
+from simroute.experiments.replay import FLOWS, STATUSES, FlowReplay
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_unknown_flow_is_a_clear_error():
 
 
 def test_cli_replay_exits_zero_and_counts_exact_rows(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "simroute.cli", "replay", "--flow", "cost",
+    done = subprocess.run([sys.executable, "-m", "simroute.faces.cli", "replay", "--flow", "cost",
                            "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert " exact, " in done.stdout.splitlines()[-2]
@@ -162,9 +162,9 @@ def test_cli_replay_exits_zero_and_counts_exact_rows(tmp_path):
 def test_cli_replay_exits_non_zero_when_a_flow_regresses(monkeypatch, tmp_path, capsys):
     import importlib
 
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
-    replay_module = importlib.import_module("simroute.replay")  # sr.replay is the function
+    replay_module = importlib.import_module("simroute.experiments.replay")  # sr.replay is the function
     wrong = list(replay_module.BUS_SEQUENCE)
     step, topic, mtype, source, subs, checks = wrong[0]
     wrong[0] = (step, topic, mtype, source, subs, {"primaryPlugin": "lobbi-platform-manager"})

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import simroute as sr
-from simroute.report import at_load, default_scenario, with_capacity
-from simroute.report_page import figures, text_overlaps
+from simroute.faces.report import at_load, default_scenario, with_capacity
+from simroute.faces.report_page import figures, text_overlaps
 
-report_module = importlib.import_module("simroute.report")  # sr.report is the function
+report_module = importlib.import_module("simroute.faces.report")  # sr.report is the function
 
 FIGURES = ["Latency against offered load", "Utilization and queue wait per plugin", "Capacity needed",
            "Breakers and retries as load grows", "Breaker and retry settings compared", "Cost per request",
@@ -185,7 +185,7 @@ def test_a_trace_that_does_not_parse_names_file_line_and_field(tmp_path):
 
 
 def test_cli_report_errors_are_one_line(tmp_path, capsys):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     assert main(["report", "--load-factors", "1,x", "--out", str(tmp_path)]) == 2
     assert main(["report", "--load-factors", "0", "--out", str(tmp_path)]) == 2

@@ -36,7 +36,7 @@ def test_a_request_nothing_matches_is_the_orchestrators_built_in_handling(catalo
     sonnet = catalog.tiers["sonnet"].price  # the orchestrator's default tier
     assert (route.est_duration, route.est_cost) == (c.est_duration, sonnet) == (600.0, sonnet)
     # the command line says the same
-    from simroute.cli import main
+    from simroute.faces.cli import main
     assert main(["route", "hello there"]) == 0
     out = capsys.readouterr().out
     assert "built-in handling" in out and "estimate:       10 min, $0.10" in out

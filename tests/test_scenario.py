@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import simroute as sr
-from simroute.cli import main
+from simroute.faces.cli import main
 
 
 def test_default_scenario_loads():
@@ -150,7 +150,7 @@ def test_routing_around_open_breakers_or_failing_fast():
     ("{fallbacks: nope}", "fallbacks", "list of strings"),
 ])
 def test_bad_plugin_resilience_gets_one_line_and_exit_2(tmp_path, capsys, overrides, field, message):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     path = _write(tmp_path, BASE + f"overrides:\n  fastapi-backend: {overrides}\n")
     with pytest.raises(sr.InputError) as info:

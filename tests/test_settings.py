@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 import simroute as sr
-from simroute.params import with_params
-from simroute.schema import describe
-from simroute.settings import Settings, settings_reference
+from simroute.common.schema import describe
+from simroute.experiments.params import with_params
+from simroute.io.settings import Settings, settings_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 

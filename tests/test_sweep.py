@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import simroute as sr
-from simroute.params import with_params
-from simroute.sweep import aggregate, design, pivot
+from simroute.experiments.params import with_params
+from simroute.experiments.sweep import aggregate, design, pivot
 
 DEPLOY = "Deploy the service to kubernetes with helm"
 
@@ -186,7 +186,7 @@ def test_the_frontier_keeps_a_trade_off_only_when_the_intervals_show_it():
 
 
 def test_cli_tune_finds_settings_and_says_when_none_is_feasible(tmp_path, capsys):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     args = ["tune", "outage", "--param", "retry.max_retries=0,1", "--param", "breaker.open_timeout=60:600",
             "--trials", "3", "--replications", "2", "--executor", "serial", "--quiet"]
@@ -202,7 +202,7 @@ def test_cli_tune_finds_settings_and_says_when_none_is_feasible(tmp_path, capsys
 
 
 def test_cli_sweep_writes_tables_and_rejects_bad_params(tmp_path, capsys):
-    from simroute.cli import main
+    from simroute.faces.cli import main
 
     assert main(["sweep", "--param", "breaker.failure_threshold=2,8", "--param", "workload.requests=60",
                  "--replications", "2", "--executor", "serial", "--quiet", "--out", str(tmp_path)]) == 0

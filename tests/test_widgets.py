@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from simroute.widgets import BreakerPanel, BudgetPanel, ScoringPanel  # noqa: E402
+from simroute.faces.widgets import BreakerPanel, BudgetPanel, ScoringPanel  # noqa: E402
 
 
 def test_scoring_weights_change_ranking_and_routing_shares():

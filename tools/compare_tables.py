@@ -9,10 +9,10 @@ exits 1 when one does. A refactor keeps every line ``same``.
 
 What is compared: each scenario under ``simroute/data/scenarios`` (the documented flows included),
 the bundled LiteLLM config imported, the default scenario replaying each bundled trace, two
-replications and the ``summary`` record level of a few, and the documented flows' replay table, and the CSV tables of a report. Of each
-run: every table of :class:`simroute.Results`, its summary, its per-minute table and its final
-state. A digest is the SHA-256 of the table's CSV (floats written exactly) and its column types.
-Only the public API is used, so any commit with that API can be compared.
+replications and the ``summary`` record level of a few, the documented flows' replay table and the
+CSV tables of a report. Of each run: every table of :class:`simroute.Results`, its summary, its
+per-minute table and its final state. A digest is the SHA-256 of the table's CSV (floats written
+exactly) and its column types. Only the public API is used, so any commit with that API can be compared.
 """
 
 from __future__ import annotations
@@ -84,14 +84,16 @@ def _cases() -> Iterator[tuple[str, Callable[[], Any]]]:
         return base.replace(workload=dataclasses.replace(base.workload, kind="trace", trace=str(head),
                                                          trace_format=fmt, requests=None))
 
+    def bundled(name: str) -> Any:
+        return small(sr.Scenario.from_yaml(data / "scenarios" / name))
+
     for name in names:
-        yield f"{name} seed 0", lambda name=name: sr.run(small(sr.Scenario.from_yaml(data / "scenarios" / name)),
-                                                         seed=0)
+        yield f"{name} seed 0", lambda name=name: sr.run(bundled(name), seed=0)
     for name in ("default.yaml", "metastable.yaml", "outage.yaml"):
-        yield f"{name} seed 7 replication 1", lambda name=name: sr.run(
-            small(sr.Scenario.from_yaml(data / "scenarios" / name)), seed=7, replication=1)
-        yield f"{name} seed 0 summary", lambda name=name: sr.run(
-            small(sr.Scenario.from_yaml(data / "scenarios" / name)), seed=0, record="summary")
+        yield f"{name} seed 7 replication 1", lambda name=name: sr.run(bundled(name), seed=7,
+                                                                                  replication=1)
+        yield f"{name} seed 0 summary", lambda name=name: sr.run(bundled(name), seed=0,
+                                                                         record="summary")
     litellm = data / "litellm" / "example_config.yaml"
     yield "litellm example seed 0", lambda: sr.run(small(sr.Scenario.from_litellm(litellm)), seed=0)
     yield "litellm example seed 0 summary", lambda: sr.run(small(sr.Scenario.from_litellm(litellm)), seed=0,

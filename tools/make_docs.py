@@ -2,9 +2,9 @@
 
     python tools/make_docs.py
 
-* ``docs/settings.md`` — every setting, from its declaration (:mod:`simroute.settings`);
-* ``docs/metrics.md`` — every summary metric, from :data:`simroute.metrics.METRICS`;
-* ``docs/litellm.md`` — the LiteLLM import's key mapping (:data:`simroute.litellm.MAPPING`) and
+* ``docs/settings.md`` — every setting, from its declaration (:mod:`simroute.io.settings`);
+* ``docs/metrics.md`` — every summary metric, from :data:`simroute.experiments.metrics.METRICS`;
+* ``docs/litellm.md`` — the LiteLLM import's key mapping (:data:`simroute.io.litellm.MAPPING`) and
   the router semantics, from the modules' docstrings;
 * ``docs/cli.md`` — every command and option, from the command line's own parser;
 * ``docs/api.md`` — every public name of ``simroute.__all__``, rendered by mkdocstrings.
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_HEADER = """# Settings reference
 
 Every field of a scenario's `settings:` section, generated from its declaration in
-`simroute/settings.py` (and the classes it nests) by `python tools/make_docs.py`; a test keeps
+`simroute/io/settings.py` (and the classes it nests) by `python tools/make_docs.py`; a test keeps
 this page equal to the code. Each row is also a sweep and tuning parameter path
 (`sr.sweep(scenario, {"timeout.attempt": [30, 60]})`). Per-plugin resilience fields (`failure`,
 `timeout_s`, `rpm`, `tpm`) live in the catalog and in scenario `overrides:`; see
@@ -30,7 +30,7 @@ this page equal to the code. Each row is also a sweep and tuning parameter path
 
 
 def settings_page() -> str:
-    from simroute.settings import settings_reference
+    from simroute.io.settings import settings_reference
 
     return SETTINGS_HEADER + settings_reference()
 
@@ -38,7 +38,7 @@ def settings_page() -> str:
 METRICS_HEADER = """# Metrics reference
 
 Every metric of `Results.summary()`, sweeps, tuning and the report, generated from
-`simroute.metrics.METRICS` by `python tools/make_docs.py` (the command line's help lists the same
+`simroute.experiments.metrics.METRICS` by `python tools/make_docs.py` (the command line's help lists the same
 names). `key` says what the `key` column holds for per-plugin or per-tier metrics; `better` says
 which direction is better, where one is.
 
@@ -53,7 +53,7 @@ time-based metrics (`goodput`, `utilization`, `breaker_open_time`) use the windo
 
 
 def metrics_page() -> str:
-    from simroute.metrics import metrics_reference
+    from simroute.experiments.metrics import metrics_reference
 
     return METRICS_HEADER + metrics_reference()
 
@@ -106,7 +106,7 @@ def cli_page() -> str:
     """Each command's ``--help``, as the parser prints it."""
     import argparse
 
-    from simroute.cli import build_parser
+    from simroute.faces.cli import build_parser
 
     parser = build_parser()
     lines = ["# Command line", "",

@@ -25,7 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from simroute.workload import read_trace  # noqa: E402
+from simroute.io.workload import read_trace  # noqa: E402
 
 TEXTS = ["Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s",
          "React component with accessibility", "Add a JWT login to the API",

@@ -1,6 +1,6 @@
 """Arrivals: the workload's requests started at their times, block after block.
 
-The workload comes as blocks of arrivals (:meth:`simroute.workload.Workload.blocks`), so that a
+The workload comes as blocks of arrivals (:meth:`simroute.io.workload.Workload.blocks`), so that a
 run of ten million requests never holds them all. One timeout per distinct arrival time: its
 callback schedules the next arrival first, then starts every request arriving now, in order (as
 a source process would: it yields its next timeout before the requests it created run).
@@ -18,7 +18,7 @@ import simpy
 from .tasks import sleeper, start
 
 if TYPE_CHECKING:
-    from ..workload import MixEntry, Requests
+    from ..io.workload import MixEntry, Requests
     from .orchestrator import Orchestrator
 
 __all__ = ["Arrivals", "Window"]

@@ -1,15 +1,15 @@
 """Requests to a model group, served as the LiteLLM Router serves them (SimPy mechanism).
 
-A request that names a model group (:mod:`simroute.modelgroups`) runs this flow, after LiteLLM's
+A request that names a model group (:mod:`simroute.policies.modelgroups`) runs this flow, after LiteLLM's
 ``async_function_with_fallbacks`` and ``async_function_with_retries`` (``litellm/router.py``):
 
 1. **Pick** a deployment of the group that is not cooling down, at random, weighted as
-   :meth:`~simroute.modelgroups.ModelGroups.weights` says (LiteLLM's simple shuffle). When every
+   :meth:`~simroute.policies.modelgroups.ModelGroups.weights` says (LiteLLM's simple shuffle). When every
    deployment is cooling down, the group fails at once ("no deployments available"): no call is
    made and no retry is spent.
 2. **Call** it: the deployment's guards, queue, latency, timeout and failure model are those of
-   any plugin (:meth:`Orchestrator.attempt`). The outcome feeds the deployment's
-   :class:`~simroute.cooldown.DeploymentCooldown`.
+   any plugin (:meth:`~simroute.engine.attempts.AttemptRunner.attempt`). The outcome feeds the deployment's
+   :class:`~simroute.resilience.cooldown.DeploymentCooldown`.
 3. **Retry**: after the group's *first* failure, no retry is made when the failure is
    ``context_window`` (or ``content_policy``) and the router has context-window (content-policy)
    fallbacks; when it is a 429, no deployment is available and the router has fallbacks; or when
@@ -24,7 +24,7 @@ A request that names a model group (:mod:`simroute.modelgroups`) runs this flow,
    possibly the same deployment.
 4. **Fall back**: when the group has failed, the fallback groups are tried in order, each with its
    own retries (a fallback resets the retry cycle), chosen by the first failure's kind
-   (:meth:`~simroute.modelgroups.ModelGroups.fallbacks_for`); a fallback group's own fallbacks
+   (:meth:`~simroute.policies.modelgroups.ModelGroups.fallbacks_for`); a fallback group's own fallbacks
    are followed too, up to ``max_fallbacks`` hops.
 
 The request *succeeds* when its own group answers, is *degraded* when a fallback group answers, and
@@ -42,14 +42,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..cooldown import DeploymentCooldown
-from ..failure import CONTENT_POLICY, CONTEXT_WINDOW, DEADLINE, FAILURE_KINDS, RATE_LIMITED, SUCCESS
+from ..resilience.cooldown import DeploymentCooldown
+from ..resilience.failure import (
+    CONTENT_POLICY,
+    CONTEXT_WINDOW,
+    DEADLINE,
+    FAILURE_KINDS,
+    RATE_LIMITED,
+    SUCCESS,
+)
 from .records import Call
 
 if TYPE_CHECKING:
-    from ..modelgroups import ModelGroups
-    from .orchestrator import Orchestrator, ProcessGenerator
+    from ..policies.modelgroups import ModelGroups
+    from .attempts import AttemptRunner
+    from .context import Context
     from .records import RequestState
+    from .tasks import ProcessGenerator
 
 __all__ = ["GroupRouter", "NO_DEPLOYMENTS"]
 
@@ -63,28 +72,37 @@ class GroupRouter:
     """The model-group flow of one run (see the module docstring).
 
     Parameters:
-        orch: the run's orchestrator.
+        ctx: the run's context.
+        runner: the run's attempt path (each call to a deployment goes through it).
         groups: the scenario's model groups.
     """
 
-    def __init__(self, orch: Orchestrator, groups: ModelGroups) -> None:
-        self.orch = orch
+    def __init__(self, ctx: Context, runner: AttemptRunner, groups: ModelGroups) -> None:
+        self.env = ctx.env
+        self.runner = runner
         self.groups = groups
-        self.settings = s = orch.settings.router
-        self.rng = orch.rng_retry
+        self.settings = s = ctx.settings.router
+        self.rng = ctx.rng_retry
+        self._timeouts = ctx.timeouts
+        self._guards = ctx.guards
         self.cooldowns = {
             name: DeploymentCooldown(
                 group_size=len(groups.groups[d.group]), allowed_fails=s.allowed_fails,
                 allowed_fails_policy=s.allowed_fails_policy, cooldown_time=s.cooldown_time,
                 own_cooldown_time=d.cooldown_time, disabled=s.disable_cooldowns,
-                on_transition=orch._on_transition(name))
+                on_transition=ctx.on_transition(name))
             for name, d in groups.deployments.items()}
         self._weights = {g: groups.weights(g) for g in groups.groups}
-        catalog = orch.catalog
+        catalog = ctx.catalog
         #: per deployment: its latency model and its priced tier
         self._models = {n: catalog.plugins[n].service_for(None) for n in groups.deployments}
         self._tiers = {n: catalog.tiers[catalog.plugins[n].default_tier] for n in groups.deployments}
         self._has_fallbacks = bool(groups.fallbacks)
+
+    def close(self, end: float) -> None:
+        """The run ended at ``end``: cooldowns that ended unobserved are closed (their rows written)."""
+        for cooldown in self.cooldowns.values():
+            cooldown.available(end)
 
     def available(self, group: str, t: float) -> list[str]:
         """The group's deployments that are not cooling down at ``t``."""
@@ -138,7 +156,7 @@ class GroupRouter:
                       level: int) -> ProcessGenerator:
         """The group's first attempt and its retries. Returns ``(succeeded, the first failure's
         kind; None when no deployment was available)``."""
-        env = self.orch.env
+        env = self.env
         members = self.groups.groups[group]
         n = 1
         first = yield from self._one(rid, group, info, stream, level, n)
@@ -191,8 +209,7 @@ class GroupRouter:
              n: int) -> ProcessGenerator:
         """One attempt on the group: a pick and a call (or no call when every deployment is
         cooling down: outcome None). Returns the :class:`Call` (or a stand-in with outcome None)."""
-        orch = self.orch
-        env = orch.env
+        env = self.env
         if env.now >= info._deadline:
             return _NoCall(DEADLINE)
         candidates = self.available(group, env.now)
@@ -203,13 +220,14 @@ class GroupRouter:
         ctx, gen = info.context_tokens, info.generated_tokens
         tokens = math.nan if math.isnan(ctx) else ctx + gen
         price = (tier.token_cost(ctx, gen) or 0.0) if not math.isnan(ctx) else tier.price
-        timeout = orch._timeout[name]
+        timeout = self._timeouts[name]
         own = self.groups.deployments[name].stream_timeout_s
         if stream and own is not None:
             timeout = own
         info.attempts += 1
         call = Call(rid, group, name, level, n, env.now, tier.name, tokens, info._deadline, price)
-        result = yield from orch.attempt(call, info, orch._guards[name], self._models[name], None, timeout)
+        result = yield from self.runner.attempt(call, info, self._guards[name], self._models[name], None,
+                                                timeout)
         cooldown = self.cooldowns[name]
         if result.outcome == SUCCESS:
             cooldown.record_success(env.now)

@@ -10,7 +10,9 @@ shedding); ``on_result`` runs in reverse, and only on the guards that admitted t
 refused by the bulkhead gives the breaker's half-open trial slot back). Each guard is built per
 plugin by its ``build(plugin, settings, ctx)`` class method from the scenario's settings, or not at
 all when it is off (no work for guards that are off). The retry policy, timeouts and hedging act
-on the outcome in the orchestrator (:mod:`simroute.engine.orchestrator`).
+on the outcome in the attempt path (:mod:`simroute.engine.attempts`). ``ctx`` is the run's
+:class:`~simroute.engine.context.Context`, seen as a :class:`GuardContext` (the plugins' breakers and
+servers), never the orchestrator.
 
 Adding a pattern is one class and one line in :data:`GUARDS`. For example, a guard that refuses
 every call to a plugin in maintenance windows::
@@ -37,19 +39,32 @@ every call to a plugin in maintenance windows::
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
-from ..breaker import CircuitBreaker
-from ..failure import DEADLINE, RATE_LIMITED, REJECTED_BULKHEAD, REJECTED_OPEN, SHED, SUCCESS
-from ..ratelimit import TokenBucket
+from ..resilience.breaker import CircuitBreaker
+from ..resilience.failure import DEADLINE, RATE_LIMITED, REJECTED_BULKHEAD, REJECTED_OPEN, SHED, SUCCESS
+from ..resilience.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
-    from ..catalog import Plugin
-    from ..settings import Settings
+    from ..io.settings import Settings
+    from ..policies.catalog import Plugin
+    from .plugins import PluginServer
     from .records import Call
 
-__all__ = ["Guard", "Refusal", "GUARDS", "DeadlineGuard", "BreakerGuard", "BulkheadGuard",
+__all__ = ["Guard", "GuardContext", "Refusal", "GUARDS", "DeadlineGuard", "BreakerGuard", "BulkheadGuard",
            "RateLimitGuard", "SheddingGuard", "build_guards"]
+
+
+class GuardContext(Protocol):
+    """What a guard may read of the run when it is built: the plugins' breakers and servers
+    (:class:`~simroute.engine.context.Context` has them)."""
+
+    @property
+    def breakers(self) -> Mapping[str, CircuitBreaker]: ...
+
+    @property
+    def servers(self) -> Mapping[str, PluginServer]: ...
 
 
 class Refusal(NamedTuple):
@@ -65,7 +80,7 @@ class Guard:
     name: ClassVar[str] = "guard"
 
     @classmethod
-    def build(cls, plugin: Plugin, settings: Settings, ctx: Any) -> Guard | None:
+    def build(cls, plugin: Plugin, settings: Settings, ctx: GuardContext) -> Guard | None:
         """The guard for ``plugin``, or None when it is off."""
         raise NotImplementedError
 
@@ -210,7 +225,7 @@ GUARDS: dict[str, type[Guard]] = {
 }
 
 
-def build_guards(plugin: Plugin, settings: Settings, ctx: Any) -> tuple[Guard, ...]:
+def build_guards(plugin: Plugin, settings: Settings, ctx: GuardContext) -> tuple[Guard, ...]:
     """The guards that are on for ``plugin``, in order."""
     built = (cls.build(plugin, settings, ctx) for cls in GUARDS.values())
     return tuple(g for g in built if g is not None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ..failure import SUCCESS
+from ..resilience.failure import SUCCESS
 from .bus import MessageBus
 from .records import Call
 

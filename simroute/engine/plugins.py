@@ -50,7 +50,7 @@ class PluginServer:
         """Take a free slot now (True), or return False — then ``yield wait().event`` for one."""
         busy = self.busy
         if busy < self.capacity:
-            now = self.env._now  # busy slot-seconds integrated up to now
+            now = self.env.now  # busy slot-seconds integrated up to now
             self._busy_area += busy * (now - self._last)
             self._last = now
             self.busy = busy + 1
@@ -88,7 +88,7 @@ class PluginServer:
             else:
                 ticket.event.succeed()
             return
-        now = self.env._now
+        now = self.env.now
         self._busy_area += self.busy * (now - self._last)
         self._last = now
         self.busy -= 1

@@ -17,7 +17,7 @@ __all__ = ["Call", "RequestState", "ATTEMPT_COLUMNS", "RECORDED_ATTEMPT_COLUMNS"
 NAN = math.nan
 _JOINED: dict[tuple[str, ...], str] = {}  #: plugins_used strings, shared
 
-#: the attempts table (documented in :mod:`simroute.results`)
+#: the attempts table (documented in :mod:`simroute.experiments.results`)
 ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt", "hedge", "queued",
                    "start", "end", "server_end", "queue_wait", "service", "outcome", "retry_after",
                    "abandoned", "cost", "tier")
@@ -25,7 +25,7 @@ ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt",
 DERIVED_ATTEMPT_COLUMNS = {"queue_wait": ("start", "queued"), "service": ("server_end", "start")}
 #: the columns a :class:`Call` holds
 RECORDED_ATTEMPT_COLUMNS = tuple(c for c in ATTEMPT_COLUMNS if c not in DERIVED_ATTEMPT_COLUMNS)
-#: the requests table (documented in :mod:`simroute.results`)
+#: the requests table (documented in :mod:`simroute.experiments.results`)
 REQUEST_COLUMNS = ("request_id", "arrival", "end", "latency", "status", "reason", "text",
                    "complexity", "saga", "primary", "plugins_used", "phases", "attempts", "retries",
                    "fallbacks", "cost", "est_cost", "est_duration", "plan_cost", "budget", "optimized",

@@ -22,7 +22,10 @@ from typing import Any
 import simpy
 from simpy.core import NORMAL, URGENT
 
-__all__ = ["Task", "start", "Wake", "sleeper", "run"]
+__all__ = ["Task", "start", "Wake", "sleeper", "run", "ProcessGenerator"]
+
+#: a SimPy process or task: a generator of events (as simpy.events names it)
+ProcessGenerator = Generator[simpy.Event, Any, Any]
 
 
 class Task:

@@ -1,0 +1,13 @@
+"""Foundations every other part stands on: nothing here imports another part of simroute.
+
+* ``errors`` — :class:`InputError` (one line naming file, line, entry and field) and
+  :class:`SimrouteError`;
+* ``schema`` — the one declarative schema: a field's type, bounds and unit, checked at the boundary
+  and used for YAML, sweep paths and the docs;
+* ``yamlio`` — reading inputs (UTF-8, size and alias limits, duplicate keys, line numbers);
+* ``distributions`` — service-time distributions (:class:`ServiceTime`);
+* ``draws`` — random streams read a block at a time;
+* ``version`` — ``__version__``.
+
+May import: the standard library, numpy, PyYAML. Nothing of simroute outside ``common``.
+"""

@@ -1,0 +1,77 @@
+"""How an attempt ends on a plugin: its failure model, and the faults active on it.
+
+:class:`Faults` is built once per run from the catalog and the scenario's faults. When a plugin
+starts on an attempt, :meth:`Faults.draw` decides how the attempt ends — a failure (by the plugin's
+failure model, or the kind an active fault imposes) after that kind's latency, else a success after
+a service time, slowed by the active faults. What each fault kind does is its class's business
+(:mod:`simroute.io.faults`); this module only applies the active ones, in the scenario's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..common.distributions import ServiceTime, Source
+from ..io.faults import Fault, FaultKind
+from ..policies.catalog import Catalog
+from ..resilience.failure import SUCCESS, FailureModel
+
+__all__ = ["Faults"]
+
+
+class Faults:
+    """The run's failure draws (see the module docstring).
+
+    Parameters:
+        catalog: the scenario's catalog (each plugin's failure probability and model).
+        faults: the scenario's faults.
+        rng_service: the service stream (service times, failure latencies).
+        rng_failure: the failure stream (whether an attempt fails, and how).
+    """
+
+    def __init__(self, catalog: Catalog, faults: Iterable[Fault], rng_service: Source,
+                 rng_failure: Source) -> None:
+        self.rng_service = rng_service
+        self.rng_failure = rng_failure
+        self._uniform = rng_failure.random
+        self.failure_p = {n: p.failure_p for n, p in catalog.plugins.items()}
+        self.failure_model: dict[str, FailureModel] = {n: p.failure for n, p in catalog.plugins.items()}
+        #: plugin → its faults, in the scenario's order: (start, end, kind, fault)
+        self.on: dict[str, list[tuple[float, float, FaultKind, Fault]]] = {}
+        for f in faults:
+            self.on.setdefault(f.plugin, []).append((f.start, f.end, f.effect, f))
+
+    def failure_at(self, plugin: str, t: float) -> tuple[float, str | None]:
+        """(probability that an attempt starting at ``t`` fails, the kind a fault imposes or None)."""
+        p, kind = self.failure_p[plugin], None
+        for start, end, effect, f in self.on.get(plugin, ()):
+            if start <= t < end:
+                p, kind, final = effect.on_call(f, p, kind)
+                if final:
+                    return p, kind
+        return p, kind
+
+    def slowdown(self, plugin: str, t: float) -> float:
+        """The multiplier of the plugin's service times at ``t``."""
+        factor = 1.0
+        for start, end, effect, f in self.on.get(plugin, ()):
+            if start <= t < end:
+                factor *= effect.slowdown(f)
+        return factor
+
+    def draw(self, plugin: str, t: float, model: ServiceTime, duration: float | None,
+             tokens: float | None) -> tuple[str, float]:
+        """How an attempt that starts at ``t`` ends on the plugin, and how long the plugin works on
+        it: a failure (by the plugin's failure model, or a fault's kind) with its kind's latency,
+        else a success with a service time (``duration`` when the scenario runs plan durations)."""
+        if plugin in self.on:
+            p, imposed = self.failure_at(plugin, t)
+            factor = self.slowdown(plugin, t)
+        else:
+            p, imposed, factor = self.failure_p[plugin], None, 1.0
+        if p and self._uniform() < p:
+            fm = self.failure_model[plugin]
+            kind = imposed or fm.pick(self.rng_failure)
+            return kind, fm.duration(kind, self.rng_service)
+        service = duration if duration is not None else model.sample(self.rng_service, tokens)
+        return SUCCESS, service * factor

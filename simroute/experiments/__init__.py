@@ -1,0 +1,16 @@
+"""Experiments: running scenarios and turning runs into tables and decisions.
+
+* ``run`` — one run of a scenario (:func:`run`), wiring the engine and collecting its tables;
+* ``results`` — a run's tables and summary (:class:`Results`);
+* ``metrics`` — every summary metric, declared once (:data:`METRICS`);
+* ``streaming`` — the summary record level (counters, sketch, per-minute tables);
+* ``executors`` — where runs go (serial, processes, Dask);
+* ``params`` — parameter paths for sweeps and tuning;
+* ``sweep``, ``tune`` — sweeps with intervals; tuning with Optuna;
+* ``replay`` — the seed's documented flows replayed against its numbers;
+* ``export`` — tables to CSV and Parquet;
+* ``queueing`` — M/M/c formulas (Erlang C) the capacity plan starts from.
+
+May import: ``common``, ``resilience``, ``policies``, ``io``, ``engine``. Never matplotlib or
+ipywidgets at import time.
+"""

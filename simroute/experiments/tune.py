@@ -1,0 +1,279 @@
+"""Tuning: the settings that minimize cost per request subject to service goals.
+
+``tune(scenario, {"breaker.failure_threshold": (2, 10), "retry.max_retries": [0, 1, 2, 3]},
+constraints={"latency_p95": ("<=", 900), "success_rate": (">=", 0.95)})`` searches the space with
+Optuna's TPE sampler (seeded, so a tuning run is reproducible), evaluating each candidate with
+``replications`` runs (common random numbers: replication ``r`` of every candidate uses the same
+seed). Noise is accounted for by judging each goal on the conservative end of its confidence
+interval: a p95 bound holds only if the interval's upper end is within it, a success-rate floor
+only if the lower end is above it.
+
+Space: a ``(low, high)`` tuple is a range (integers if both ends are ints), a list is a set of
+choices. The result, :class:`Tuning`, has every trial as a row, the best feasible one, and the
+cost–latency frontier (see :func:`frontier`: a trade-off is kept only when the intervals show it).
+
+When no trial meets every goal, :func:`tune` warns (a ``UserWarning`` naming each goal no trial
+met and the best value any trial reached) and :attr:`Tuning.best` is the *least infeasible* trial:
+the smallest sum of the goals' violations, each relative to its bound. ``Tuning.feasible`` says
+which case it is.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..common.errors import InputError
+from ..io.scenario import Scenario
+from .executors import check_executor, map_runs, progress_bar
+from .metrics import metric
+from .params import check_space, with_params
+from .sweep import _summary_row, aggregate
+
+__all__ = ["tune", "Tuning", "frontier"]
+
+OPS = ("<=", ">=")  #: a goal: (op, bound) — the metric at most / at least the bound
+
+
+@dataclass
+class Tuning:
+    """The trials of :func:`tune`, the best feasible one and the frontier.
+
+    Parameters:
+        trials: one row per trial: its parameters, each metric's mean and interval, feasibility.
+        params: the tuned parameter paths.
+        objective: the minimized metric.
+        constraints: metric → (``<=`` or ``>=``, bound).
+    """
+    trials: pd.DataFrame  #: trial, <params>, <metric>_mean/_low/_high …, feasible, violation
+    params: list[str]
+    objective: str
+    constraints: dict[str, tuple[str, float]]
+
+    @property
+    def feasible(self) -> bool:
+        """Whether any trial met every goal."""
+        return bool(self.trials.feasible.any())
+
+    @property
+    def best(self) -> pd.Series | None:
+        """The feasible trial with the lowest objective; when none is feasible, the least infeasible
+        trial (its ``feasible`` is False); None only without trials."""
+        if self.trials.empty:
+            return None
+        ok = self.trials[self.trials.feasible]
+        if ok.empty:
+            return self.trials.sort_values(["violation", f"{self.objective}_mean", "trial"]).iloc[0]
+        return ok.sort_values([f"{self.objective}_mean", "trial"]).iloc[0]
+
+    @property
+    def best_params(self) -> dict[str, Any] | None:
+        """The parameters of :attr:`best` (None only without trials)."""
+        b = self.best
+        return None if b is None else {p: _plain(b[p]) for p in self.params}
+
+    def frontier(self, x: str = "latency_p95", y: str | None = None) -> pd.DataFrame:
+        """Trials on the trade-off frontier of ``x`` and the objective (both minimized), with ties.
+
+        Parameters:
+            x: the metric on the x axis.
+            y: the metric on the y axis (default: the objective).
+
+        Returns:
+            The frontier's trials (see :func:`frontier`), indexed as :attr:`trials`.
+        """
+        return frontier(self.trials, f"{x}_mean", f"{y or self.objective}_mean")
+
+    def __repr__(self) -> str:
+        n_ok = int(self.trials.feasible.sum())
+        which = "best" if self.feasible else "no feasible trial; least infeasible"
+        return f"Tuning({len(self.trials)} trials, {n_ok} feasible, {which}={self.best_params})"
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _interval(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ``_low`` and ``_high`` columns of a ``_mean`` column (the mean itself when absent)."""
+    base = column.removesuffix("_mean")
+    mean = frame[column].to_numpy(float)
+    if column.endswith("_mean") and f"{base}_low" in frame and f"{base}_high" in frame:
+        return frame[f"{base}_low"].to_numpy(float), frame[f"{base}_high"].to_numpy(float)
+    return mean, mean
+
+
+def frontier(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """The trade-off frontier of ``x`` and ``y`` (both minimized), judged with confidence intervals.
+
+    The candidates are the rows no other row beats on both means, in order of ``x``. Walking along
+    them, a row that gives up some ``x`` for a lower ``y`` is kept only when its ``y`` interval lies
+    wholly below the last kept row's: otherwise the gain is within the noise and the row is a
+    *tie* of the kept one. Any other row whose intervals overlap a kept row's on both axes is a tie
+    of it too. Intervals are the columns ``<metric>_low`` / ``<metric>_high`` beside
+    ``<metric>_mean`` (without them, the means alone decide and there are no ties).
+
+    Parameters:
+        frame: one row per setting, with the mean (and interval) columns.
+        x: the column on the x axis (e.g. ``latency_p95_mean``).
+        y: the column on the y axis (e.g. ``cost_per_request_mean``).
+
+    Returns:
+        The kept rows, sorted by ``x``, with a ``ties`` column: the index labels of the rows
+        indistinguishable from each (a tuple; empty when none).
+    """
+    rows = frame.dropna(subset=[x, y]).sort_values([x, y])
+    xl, xh = _interval(rows, x)
+    yl, yh = _interval(rows, y)
+    pos = {label: k for k, label in enumerate(rows.index)}
+    candidates, best_y = [], math.inf
+    for label, v in zip(rows.index, rows[y], strict=True):
+        if v < best_y:
+            candidates.append(label)
+            best_y = v
+    kept: list[Any] = []
+    ties: dict[Any, list[Any]] = {}
+    for label in candidates:
+        k = pos[label]
+        if kept and not yh[k] < yl[pos[kept[-1]]]:
+            ties[kept[-1]].append(label)
+            continue
+        kept.append(label)
+        ties[label] = []
+    for label in rows.index:
+        k = pos[label]
+        if label in ties or any(label in t for t in ties.values()):
+            continue
+        for keeper in kept:
+            j = pos[keeper]
+            if xl[k] <= xh[j] and xl[j] <= xh[k] and yl[k] <= yh[j] and yl[j] <= yh[k]:
+                ties[keeper].append(label)
+                break
+    out = rows.loc[kept].copy()
+    out["ties"] = [tuple(ties[label]) for label in kept]
+    return out
+
+
+def _suggest(trial, path: str, values: Any) -> Any:
+    if isinstance(values, tuple):
+        lo, hi = values
+        if isinstance(lo, int) and isinstance(hi, int):
+            return trial.suggest_int(path, lo, hi)
+        return trial.suggest_float(path, float(lo), float(hi))
+    return trial.suggest_categorical(path, list(values))
+
+
+def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost_per_request",
+         constraints: Mapping[str, tuple[str, float]] | None = None, trials: int = 30,
+         replications: int = 3, seed: int = 0, executor: Any = "processes", batch: int | None = None,
+         workers: int | None = None, confidence: float = 0.95, progress: bool | None = None) -> Tuning:
+    """Minimize ``objective`` (a summary metric) subject to ``constraints`` (see the module doc).
+
+    ``batch`` trials are proposed at a time and their runs spread over the executor (default:
+    1 for ``"serial"``, else 4); the same seed, space and batch give the same trials.
+
+    Parameters:
+        scenario: the scenario to tune.
+        space: parameter path → a list of choices or a ``(low, high)`` range.
+        objective: the summary metric to minimize.
+        constraints: metric → (``<=`` or ``>=``, bound), judged on the safe end of its interval.
+        trials: how many settings to try.
+        replications: runs per trial.
+        seed: the sampler's and the runs' seed.
+        executor: where the runs go (as for :func:`~simroute.experiments.sweep.sweep`).
+        batch: trials proposed at a time.
+        workers: pool or cluster size.
+        confidence: the intervals' confidence level.
+        progress: show a progress bar.
+
+    Returns:
+        A :class:`Tuning`.
+
+    Raises:
+        InputError: an unknown parameter path, metric or constraint.
+    """
+    import optuna
+
+    constraints = dict(constraints or {})
+    check_space(space, ranges=True)
+    metric(objective, field="objective")
+    for name, goal in constraints.items():
+        metric(name, field="constraints")
+        if (not isinstance(goal, tuple | list) or len(goal) != 2 or goal[0] not in OPS
+                or not isinstance(goal[1], int | float) or not math.isfinite(goal[1])):
+            raise InputError(f"a goal is ('<=' or '>=', a finite bound), got {goal!r}", entry=name,
+                             field="constraints")
+    if trials < 1 or replications < 1:
+        raise InputError("trials and replications must be >= 1", field="trials")
+    check_executor(executor)
+    batch = batch or (1 if executor == "serial" else 4)
+    metrics = tuple(dict.fromkeys((objective, *constraints, "latency_p95", "success_rate")))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, trials // 3)))
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    rows: list[dict[str, Any]] = []
+    with progress_bar(trials * replications, progress, f"tune {scenario.name}") as bar:
+        while len(rows) < trials:
+            asked = [study.ask() for _ in range(min(batch, trials - len(rows)))]
+            points = [{p: _suggest(t, p, v) for p, v in space.items()} for t in asked]
+            for pt in points:
+                with_params(scenario, pt)  # an unknown path or a refused value fails before any run
+            tasks = [(_summary_row, pt, seed, r, metrics) for pt in points for r in range(replications)]
+            frames = map_runs(tasks, scenario, executor, workers, bar)
+            long = pd.concat([f.assign(point=k // replications) for k, f in enumerate(frames)])
+            agg = aggregate(long[long.key == ""], confidence=confidence, params=[])
+            for i, (trial, pt) in enumerate(zip(asked, points, strict=True)):
+                mine = agg[agg.point == i].set_index("metric")
+                row: dict[str, Any] = {"trial": trial.number, **pt}
+                for m in metrics:
+                    mean = float(mine["mean"].get(m, math.nan))
+                    half = float(mine.half_width.get(m, math.nan))
+                    half = 0.0 if math.isnan(half) else half  # one replication: no interval
+                    row[f"{m}_mean"], row[f"{m}_low"], row[f"{m}_high"] = mean, mean - half, mean + half
+                viol = [_violation(row, m, op, bound) for m, (op, bound) in constraints.items()]
+                for m, v in zip(constraints, viol, strict=True):
+                    trial.set_constraint(m, v)
+                row["violation"] = sum(max(0.0, v) for v in viol)
+                row["feasible"] = all(v <= 0 for v in viol)
+                value = row[f"{objective}_mean"]
+                study.tell(trial, value if not math.isnan(value) else math.inf)
+                rows.append(row)
+    result = Tuning(trials=pd.DataFrame(rows), params=list(space), objective=objective,
+                    constraints=constraints)
+    if constraints and not result.feasible:
+        warnings.warn(_unmet(result), UserWarning, stacklevel=2)
+    return result
+
+
+def _violation(row: dict[str, Any], name: str, op: str, bound: float) -> float:
+    """How far a trial misses a goal, relative to the bound (<= 0: met), judged on the interval's
+    safe end; a metric that could not be measured misses by infinity."""
+    gap = row[f"{name}_high"] - bound if op == "<=" else bound - row[f"{name}_low"]
+    return gap / max(abs(bound), 1e-12) if not math.isnan(gap) else math.inf
+
+
+def _unmet(result: Tuning) -> str:
+    """The warning of a tuning run without a feasible trial: each goal no trial met, and the best
+    value reached."""
+    t = result.trials
+    parts = []
+    for name, (op, bound) in result.constraints.items():
+        judged = t[f"{name}_high"] if op == "<=" else t[f"{name}_low"]
+        met = (judged <= bound) if op == "<=" else (judged >= bound)
+        if not met.any():
+            best = judged.min() if op == "<=" else judged.max()
+            side = "upper" if op == "<=" else "lower"
+            parts.append(f"{name} {op} {bound:g} (no trial met it; best {side} 95 % bound reached: "
+                         f"{best:.4g} {metric(name).unit})")
+    if not parts:
+        parts.append("each goal was met by some trial, never all at once")
+    b = result.best
+    return (f"tune: no trial of {len(t)} met every goal: " + "; ".join(parts) +
+            f". Returning the least infeasible trial {int(b['trial'])}: {result.best_params}. Widen the "
+            "space, relax a goal or raise trials.") if b is not None else "tune: no trials"

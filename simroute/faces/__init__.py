@@ -1,0 +1,10 @@
+"""Faces: what a person looks at or types.
+
+* ``cli`` — the ``simroute`` command;
+* ``report``, ``report_data``, ``report_page`` — the capacity and cost report: its simulations and
+  decisions; its answers as data (:class:`Report`, the rules' constants); its page;
+* ``plots`` — matplotlib figures of runs and policies;
+* ``widgets`` — ipywidgets panels for notebooks.
+
+May import: every other part. Nothing imports ``faces`` but the package's lazy names.
+"""

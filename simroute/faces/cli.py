@@ -1,0 +1,641 @@
+"""The ``simroute`` command line.
+
+Errors in input print one line (``simroute: FILE:LINE: ENTRY: field 'F': message``) and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..common.errors import InputError
+from ..experiments.export import write_csv
+from ..experiments.run import RECORD_LEVELS
+from ..io.outputs import MANIFEST
+
+__all__ = ["main"]
+
+
+KINDS = ("catalog", "scenario", "plan", "trace", "litellm")
+
+
+def kind_of(path: Path) -> tuple[str, str]:
+    """(kind, why) of an input file by a fixed rule: a ``.csv`` file is a trace; a directory is a
+    catalog; a YAML file with any catalog section (tiers, lexicon, plugins, agents) at the top is a
+    catalog, one with ``phases`` a plan, one with ``model_list`` a LiteLLM config, any other a
+    scenario."""
+    from ..common.yamlio import load_yaml
+    from ..policies.catalog import SECTIONS
+
+    if path.suffix.lower() == ".csv":
+        return "trace", "a .csv file"
+    if path.is_dir():
+        return "catalog", "a directory"
+    data, _ = load_yaml(path)
+    keys = set(data) if isinstance(data, dict) else set()
+    if keys & set(SECTIONS):
+        return "catalog", f"it has the catalog section {sorted(keys & set(SECTIONS))[0]!r}"
+    if "phases" in keys:
+        return "plan", "it has 'phases'"
+    if "model_list" in keys:
+        return "litellm", "it has 'model_list' (a LiteLLM config)"
+    return "scenario", "it has no catalog section and no 'phases'"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Check a catalog, scenario, plan or trace; the kind is ``--kind`` or :func:`kind_of`'s."""
+    from ..io.scenario import Scenario
+    from ..io.workload import read_trace, trace_format_of
+    from ..policies.catalog import load_catalog
+    from ..policies.plan import Plan
+
+    path = Path(args.file)
+    kind, why = (args.kind, "as --kind says") if args.kind else kind_of(path)
+    try:
+        if kind == "trace":
+            fmt = trace_format_of(path)
+            trace = read_trace(path, fmt)
+            summary = (f"{fmt} trace, {len(trace['time'])} requests over "
+                       f"{trace['time'][-1] - trace['time'][0]:.1f} s")
+        elif kind == "scenario":
+            scenario = Scenario.from_yaml(path)
+            summary = (f"scenario {scenario.name!r}: {scenario.workload.kind} workload, "
+                       f"{len(scenario.faults)} faults, {scenario.catalog!r}")
+        elif kind == "litellm":
+            from ..io.litellm import import_litellm
+
+            imported = import_litellm(path)
+            scenario = Scenario.from_dict(imported.scenario, source=str(path))
+            summary = (f"LiteLLM config: {len(scenario.model_groups.deployments)} deployments in "
+                       f"{len(scenario.model_groups.groups)} model groups; {len(imported.warnings)} keys "
+                       "not modelled (simroute import litellm lists them)")
+        elif kind == "plan":
+            plan = Plan.from_yaml(path, prices=load_catalog().tiers)
+            summary = f"plan of {len(plan)} phases, {plan.duration / 60:g} min, ${plan.cost:.2f}"
+        else:
+            summary = repr(load_catalog(path))
+    except InputError as exc:
+        hint = "" if args.kind else "; --kind to say otherwise"
+        raise InputError(f"{exc.message} (read as a {kind}: {why}{hint})",
+                         file=exc.file, line=exc.line, entry=exc.entry, field=exc.field) from None
+    print(f"ok ({kind}): {summary}")
+    return 0
+
+
+def _scenario(arg: str | None, default: str = "default"):
+    """A scenario file, or the name of a bundled scenario (``default``, ``outage``, ``report``,
+    ``metastable``)."""
+    from ..io.scenario import Scenario
+    from ..policies.catalog import data_dir
+
+    folder = data_dir() / "scenarios"
+    if arg is None:
+        return Scenario.from_yaml(folder / f"{default}.yaml")
+    path = Path(arg)
+    if not path.exists() and path.suffix == "" and (folder / f"{arg}.yaml").is_file():
+        return Scenario.from_yaml(folder / f"{arg}.yaml")
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        raise InputError(f"no such file, and not a bundled scenario ({known})", file=arg, field="scenario")
+    return Scenario.from_yaml(path)
+
+
+OVERWRITE_HELP = ("replace the --out folder and everything in it, even files simroute did not write "
+                  "(without it such a folder is refused; a previous simroute output, with its "
+                  "simroute.json, is always replaced whole). Outputs are written atomically")
+SCENARIO_HELP = ("scenario YAML, or a bundled scenario's name: default, outage, report, metastable "
+                 "(default: {})")
+
+
+def _run(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from ..io.outputs import output_folder
+
+    if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise InputError("--format parquet needs pyarrow: pip install 'simroute[parquet]' (or use csv)",
+                         field="format")
+    scenario = _scenario(args.scenario)
+    if args.out:
+        with output_folder(args.out, command="run", overwrite=args.overwrite, seed=args.seed,
+                           replication=args.replication, scenario=scenario.name, source=scenario.source,
+                           record=args.record) as folder:
+            results = _simulate(args, scenario, folder)
+            summary = results.summary()
+            tables = _tables(results, summary)
+            for name, df in tables.items():
+                if args.format == "parquet":
+                    df.to_parquet(folder / f"{name}.parquet", index=False)
+                else:
+                    write_csv(df, folder / f"{name}.csv")
+        written = len(tables) + (2 if results.record == "full" and results.stream is not None else 0)
+        print(f"wrote {written} tables and {MANIFEST} to {args.out}/")
+    else:
+        results = _simulate(args, scenario)
+        summary = results.summary()
+    print(repr(results))
+    shown = summary[summary.key == ""][["metric", "value"]]
+    print(shown.to_string(index=False))
+    return 0
+
+
+def _simulate(args: argparse.Namespace, scenario, folder: Any = None):
+    """Run ``scenario``; with ``--format parquet --record full`` and an output folder, the requests
+    and attempts tables are streamed into it a chunk at a time instead of being held."""
+    from ..experiments.run import run
+
+    progress = False if args.quiet else None
+    if folder is None or args.format != "parquet" or args.record != "full":
+        return run(scenario, seed=args.seed, replication=args.replication, record=args.record,
+                   progress=progress)
+    from ..experiments.export import ParquetTable
+
+    streams = {"requests": ParquetTable(folder / "requests.parquet", args.seed, args.replication),
+               "attempts": ParquetTable(folder / "attempts.parquet", args.seed, args.replication,
+                                        attempts=True)}
+    results = run(scenario, seed=args.seed, replication=args.replication, progress=progress,
+                  on_chunk=streams)
+    streams["requests"].close(results.requests)
+    streams["attempts"].close(results.attempts)
+    return results
+
+
+def _tables(results, summary) -> dict:
+    """The tables ``simroute run`` writes: every table of a full run kept in memory, the small
+    ones otherwise (per-request rows were not kept, or were streamed already)."""
+    tables = {"requests": results.requests, "attempts": results.attempts,
+              "breaker_events": results.breaker_events, "messages": results.messages,
+              "sagas": results.sagas, "plugins": results.plugins, "summary": summary,
+              "per_minute": results.per_minute(), "per_minute_plugins": results.per_minute(by_plugin=True)}
+    if results.stream is not None:
+        for name in ("requests", "attempts", "messages", "sagas"):
+            del tables[name]
+    return tables
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..experiments.replay import replay
+
+    if args.out:
+        table = replay(args.flow, seed=args.seed, out=args.out or None, overwrite=args.overwrite)
+    with pd.option_context("display.max_colwidth", 48, "display.width", 200, "display.max_rows", None):
+        for flow, rows in table.groupby("flow", sort=False):
+            print(f"== {flow}")
+            print(rows[["item", "documented", "simulated", "status"]].to_string(index=False))
+    counts = table.status.value_counts()
+    print(f"{len(table)} rows: {counts.get('exact', 0)} exact, {counts.get('within tolerance', 0)} "
+          f"within tolerance, {counts.get('seed inconsistent', 0)} seed inconsistent, "
+          f"{counts.get('mismatch', 0)} mismatch")
+    if args.out:
+        print(f"wrote conformance.csv and the flows' timelines to {args.out}/")
+    bad = table[table.status == "mismatch"]
+    for _, row in bad.iterrows():
+        print(f"simroute: regression in flow {row.flow}: {row['item']}: documented {row.documented}, "
+              f"simulated {row.simulated}", file=sys.stderr)
+    return 1 if len(bad) else 0
+
+
+def _parse_param(text: str) -> tuple[str, list]:
+    """``path=v1,v2,…`` → (path, values); values are ints, floats, true/false/none or strings."""
+    path, sep, values = text.partition("=")
+    if not sep or not path or not values.strip():
+        raise InputError(f"expected PATH=V1,V2,… got {text!r}", entry="--param", field="param")
+
+    def value(v: str):
+        v = v.strip()
+        low = v.lower()
+        if low in ("true", "false"):
+            return low == "true"
+        if low in ("none", "null"):
+            return None
+        for cast in (int, float):
+            try:
+                return cast(v)
+            except ValueError:
+                pass
+        return v
+
+    return path.strip(), [value(v) for v in values.split(",")]
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..experiments.sweep import aggregate, sweep
+    from ..io.outputs import output_folder
+
+    scenario = _scenario(args.scenario)
+    params = dict(_parse_param(p) for p in args.param)
+    if not params:
+        raise InputError("give at least one --param PATH=V1,V2,…", field="param")
+    frame = sweep(scenario, params, replications=args.replications, seed=args.seed,
+                  executor=args.executor, workers=args.workers, progress=not args.quiet)
+    agg = aggregate(frame)
+    if args.out:
+        with output_folder(args.out, command="sweep", overwrite=args.overwrite, seed=args.seed,
+                           scenario=scenario.name, params={k: list(v) for k, v in params.items()}) as folder:
+            write_csv(frame, folder / "sweep.csv")
+            write_csv(agg, folder / "aggregate.csv")
+        print(f"wrote sweep.csv ({len(frame)} rows) and aggregate.csv to {args.out}/")
+    shown = agg[(agg.key == "") & agg.metric.isin(args.metrics.split(","))]
+    table = shown.pivot_table(index=list(params), columns="metric", values=["mean", "half_width"],
+                              dropna=False)  # a point whose value is None (off) is a row too
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        print(f"{scenario.name}: {len(frame.point.unique())} points × {args.replications} replications "
+              f"(mean and 95 % CI half-width)")
+        print(table.round(4).to_string())
+    return 0
+
+
+def _parse_range(text: str) -> tuple[str, object]:
+    """``path=LOW:HIGH`` → (path, (low, high)); ``path=V1,V2,…`` → (path, [values])."""
+    path, sep, values = text.partition("=")
+    if sep and ":" in values and "," not in values:
+        lo, _, hi = values.partition(":")
+        bounds = []
+        for v in (lo, hi):
+            try:
+                bounds.append(int(v) if v.strip().lstrip("-").isdigit() else float(v))
+            except ValueError:
+                raise InputError(f"expected PATH=LOW:HIGH with numbers, got {text!r}", entry="--param",
+                                 field="param") from None
+        return path.strip(), (bounds[0], bounds[1])
+    return _parse_param(text)
+
+
+def _parse_goal(text: str) -> tuple[str, tuple[str, float]]:
+    """``metric<=bound`` or ``metric>=bound``."""
+    from ..experiments.metrics import metric
+
+    for op in ("<=", ">="):
+        name, sep, bound = text.partition(op)
+        if sep:
+            metric(name.strip(), field="constraint")
+            try:
+                return name.strip(), (op, float(bound))
+            except ValueError:
+                break
+    raise InputError(f"expected METRIC<=BOUND or METRIC>=BOUND, got {text!r}", entry="--constraint",
+                     field="constraint")
+
+
+def _tune(args: argparse.Namespace) -> int:
+    import warnings
+
+    import pandas as pd
+
+    from ..experiments.metrics import metric
+    from ..experiments.tune import tune
+    from ..io.outputs import output_folder
+
+    scenario = _scenario(args.scenario)
+    space = dict(_parse_range(p) for p in args.param)
+    if not space:
+        raise InputError("give at least one --param PATH=LOW:HIGH or PATH=V1,V2,…", field="param")
+    goals = dict(_parse_goal(c) for c in args.constraint)
+    metric(args.minimize, field="minimize")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        tuning = tune(scenario, space, objective=args.minimize, constraints=goals, trials=args.trials,
+                      replications=args.replications, seed=args.seed, executor=args.executor,
+                      workers=args.workers, progress=not args.quiet)
+    for w in caught:
+        print(f"simroute: warning: {w.message}", file=sys.stderr)
+    if args.out:
+        with output_folder(args.out, command="tune", overwrite=args.overwrite, seed=args.seed,
+                           scenario=scenario.name, objective=args.minimize,
+                           constraints=args.constraint) as folder:
+            write_csv(tuning.trials, folder / "trials.csv")
+        print(f"wrote trials.csv ({len(tuning.trials)} trials) to {args.out}/")
+    best = tuning.best
+    assert best is not None  # trials >= 1
+    shown = [args.minimize, *goals]
+    lines = [f"  {m} = {best[f'{m}_mean']:.4g} {metric(m).unit} (95 % CI {best[f'{m}_low']:.4g} – "
+             f"{best[f'{m}_high']:.4g})" for m in dict.fromkeys(shown)]
+    head = "best feasible trial" if tuning.feasible else "no feasible trial; the least infeasible"
+    with pd.option_context("display.width", 200):
+        print(f"{scenario.name}: {len(tuning.trials)} trials × {args.replications} replications, "
+              f"{int(tuning.trials.feasible.sum())} feasible")
+        print(f"{head}: trial {int(best['trial'])}: {tuning.best_params}")
+        print("\n".join(lines))
+    return 0 if tuning.feasible else 1
+
+
+def _import(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    from ..io.litellm import import_litellm
+    from ..io.scenario import Scenario
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise InputError("exists; give --overwrite to replace it", file=str(out), field="out")
+    imported = import_litellm(args.config, rate=args.rate, requests=args.requests, group=args.group,
+                              context_tokens=args.context_tokens, generated_tokens=args.generated_tokens,
+                              name=args.name)
+    for line in imported.warnings:
+        print(f"simroute: warning: {line}", file=sys.stderr)
+    text = imported.to_yaml(args.config)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        scenario = Scenario.from_yaml(tmp)  # what was written loads (the same checks as validate)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    groups = scenario.model_groups.groups
+    print(f"wrote {out}: {len(scenario.model_groups.deployments)} deployments in {len(groups)} model groups "
+          f"({', '.join(groups)}); {len(imported.warnings)} keys not modelled")
+    return 0
+
+
+def _floats(text: str, field: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"expected numbers separated by commas, got {text!r}", field=field) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import report
+
+    scenario = _scenario(args.scenario, "report")
+    rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
+                 load_factors=_floats(args.load_factors, "load_factors"), slo_p95=args.slo_p95,
+                 seed=args.seed, replications=args.replications, executor=args.executor,
+                 progress=not args.quiet, pdf=args.pdf, overwrite=args.overwrite)
+    t = rep.timings
+    print(f"wrote {rep.path} and {len(rep.tables)} tables ({', '.join(rep.tables)}) to {args.out}/")
+    print(f"{len(rep.figures)} figures; wall time {t['total']:.1f} s: simulation {t['simulation']:.1f} s, "
+          f"rendering {t['rendering']:.1f} s")
+    slo = f"p95 <= {rep.slo_p95:g} s ({rep.slo_source})"
+    if rep.highest_load_within_slo is not None:
+        print(f"SLO {slo}: today's capacity meets it up to load factor {rep.highest_load_within_slo:g}")
+    else:
+        print(f"SLO {slo}: today's capacity misses it even at load factor {min(rep.load_factors):g}")
+    for f, why in rep.saturated.items():
+        print(f"load factor {f:g} is saturated: {why}")
+    check = rep.tables["plan_check"].set_index("load_factor")
+    plan = rep.tables["capacity_plan"]
+    for f in rep.load_factors:
+        added = plan[(plan.load_factor == f) & (plan.added > 0)]
+        if len(added):
+            verdict = "meets the SLO" if check.meets_slo[f] else "still misses the SLO"
+            print(f"load factor {f:g}: add {', '.join(f'{r.plugin} +{r.added}' for r in added.itertuples())} "
+                  f"(${check.capacity_cost_per_month[f]:,.0f}/month of capacity; re-simulated: {verdict})")
+    if rep.recommended is not None:
+        print(f"recommended settings: {rep.recommended['settings']}")
+    if args.pdf:
+        print(f"wrote {Path(args.out) / 'report.pdf'}")
+    return 0
+
+
+def _route(args: argparse.Namespace) -> int:
+    from ..policies.catalog import load_catalog
+    from ..policies.classify import classify
+    from ..policies.discovery import build_team, find_agents
+    from ..policies.routing import decide_route
+
+    catalog = load_catalog(args.catalog)
+    c = classify(args.text, catalog)
+    print(f"request:        {args.text}")
+    print(f"classification: {c!r}")
+    route = decide_route(c, catalog)
+    print("plugin scores:")
+    for s in route.scores[: args.top]:
+        print(f"  {s!r}")
+    if route.matched:
+        print(f"primary:        {route.primary}   fallbacks: {', '.join(route.fallbacks)}")
+    elif route.primary is not None:
+        print(f"primary:        {route.primary} ({route.reason}: the orchestrator's built-in handling)")
+    else:
+        print(f"primary:        none ({route.reason})")
+    print(f"collaboration:  {'REQUIRED' if route.collaboration else 'no'}  strategy: {route.strategy}")
+    for p in route.plan.phases:
+        deps = f"  after {', '.join(p.predecessors)}" if p.predecessors else ""
+        agents = ", ".join(f"{a.agent} ({a.tier} ${a.cost:.2f})" for a in p.agents)
+        print(f"  phase {p.name:<14} {p.plugin:<24} {p.duration / 60:5.1f} min  {agents}{deps}")
+    print(f"estimate:       {route.est_duration / 60:g} min, ${route.est_cost:.2f}")
+    candidates = find_agents(c, catalog)
+    if candidates:
+        print(f"team:           {build_team(candidates, c)!r}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``simroute: argument --seed: …``), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"simroute: {message} (simroute {self.prog.split()[-1]} --help says more)", file=sys.stderr)
+        sys.exit(2)
+
+
+def _count(least: int):
+    """An argument type: a whole number >= ``least``."""
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be >= {least}, got {value}")
+        return value
+    return check
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    """An argument type: a finite number > 0."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _amount(text: str) -> float:
+    """An argument type: a finite number >= 0."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _add_executor(p: argparse.ArgumentParser, workers: bool = True) -> None:
+    """The options that say where a command's runs go."""
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                   help="where the runs go; every executor gives the same results (default processes)")
+    if workers:
+        p.add_argument("--workers", type=_count(1), default=None,
+                       help="pool or cluster size (default: the cores)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ..experiments.metrics import metrics_help
+
+    parser = _Parser(prog="simroute", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check a catalog, scenario, plan, trace or LiteLLM config and say "
+                                        "what is wrong")
+    p.add_argument("file", help="a catalog (directory or YAML), scenario or plan (YAML) or trace (CSV)")
+    p.add_argument("--kind", choices=KINDS,
+                   help="what the file is (default: a .csv is a trace; a directory or a YAML with catalog "
+                        "sections a catalog; a YAML with 'phases' a plan; one with 'model_list' a "
+                        "LiteLLM config; any other YAML a scenario)")
+    p.set_defaults(func=_validate)
+    p = sub.add_parser("run", help="simulate a scenario; write its tables and print the summary",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
+    p.add_argument("--seed", type=_count(0), default=0,
+                   help="the run's seed (same seed, same tables; default 0)")
+    p.add_argument("--replication", type=_count(0), default=0,
+                   help="replication number: another independent run of the same seed (default 0)")
+    p.add_argument("--out", help="directory for the result tables")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    p.add_argument("--quiet", action="store_true", help="no progress bar (shown for runs of 200,000 "
+                                                        "requests or more)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="table format (parquet needs pyarrow: pip install 'simroute[parquet]'; with "
+                        "--record full the requests and attempts are streamed to it in chunks; "
+                        "default csv)")
+    p.add_argument("--record", choices=RECORD_LEVELS, default="full",
+                   help="full: every table (a row per request and per attempt); summary: no "
+                        "per-request rows, only the summary (counters and a latency sketch, "
+                        "quantiles within 1 %%) and the per-minute tables, in flat memory for runs of "
+                        "millions of requests (default full)")
+    p.set_defaults(func=_run)
+    p = sub.add_parser("replay", help="replay the seed's documented flows; print the conformance table")
+    p.add_argument("--flow", choices=("routing", "bus", "discovery", "breaker", "saga", "cost"),
+                   help="replay only this flow")
+    p.add_argument("--seed", type=_count(0), default=0, help="the runs' seed (default 0)")
+    p.add_argument("--out", default="simroute-replay",
+                   help="directory for conformance.csv and the timelines ('' to skip)")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    p.set_defaults(func=_replay)
+    p = sub.add_parser("sweep", help="run a scenario over a grid of parameter values, with replications",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
+    p.add_argument("--param", action="append", default=[], metavar="PATH=V1,V2",
+                   help="a parameter and its values, e.g. breaker.failure_threshold=3,5,8 (repeatable)")
+    p.add_argument("--replications", type=_count(1), default=5, help="runs per point (default 5)")
+    p.add_argument("--seed", type=_count(0), default=0, help="root seed of the replications")
+    _add_executor(p)
+    p.add_argument("--metrics", default="success_rate,latency_p95,cost_per_success,attempts_per_request",
+                   help="summary metrics to print (all are written)")
+    p.add_argument("--out", help="directory for sweep.csv and aggregate.csv")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_sweep)
+    p = sub.add_parser("tune", help="search settings that minimize a metric subject to goals (Optuna TPE)",
+                       description="Search settings that minimize a metric subject to goals (Optuna "
+                                   "TPE). Exit code 1 when no trial meets every goal: the least "
+                                   "infeasible trial is printed and each goal no trial met is named.",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("default"))
+    p.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH|PATH=V1,V2",
+                   help="a parameter and its range (LOW:HIGH; integers if both are) or choices "
+                        "(V1,V2,…), e.g. breaker.failure_threshold=2:10 (repeatable)")
+    p.add_argument("--constraint", action="append", default=[], metavar="METRIC<=BOUND|METRIC>=BOUND",
+                   help="a goal judged on the safe end of the metric's 95 %% interval, in the metric's "
+                        "unit, e.g. latency_p95<=900 (seconds) or success_rate>=0.99 (repeatable)")
+    p.add_argument("--minimize", default="cost_per_request", metavar="METRIC",
+                   help="the metric to minimize (default cost_per_request)")
+    p.add_argument("--trials", type=_count(1), default=30, help="settings to try (default 30)")
+    p.add_argument("--replications", type=_count(1), default=3, help="runs per trial (default 3)")
+    p.add_argument("--seed", type=_count(0), default=0, help="the sampler's and the runs' seed (default 0)")
+    _add_executor(p)
+    p.add_argument("--out", help="directory for trials.csv")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_tune)
+    p = sub.add_parser("report", help="capacity and cost report: index.html and CSV tables",
+                       epilog=metrics_help())
+    p.add_argument("scenario", nargs="?", help=SCENARIO_HELP.format("report"))
+    p.add_argument("--trace", help="replay this trace instead of the scenario's workload: a CSV path or a "
+                                   "bundled name (azure-code-2023: the real one-hour Azure LLM trace; "
+                                   "sample; azure-like)")
+    p.add_argument("--trace-format", choices=("simroute", "azure"), default=None,
+                   help="default: from the file's header")
+    p.add_argument("--load-factors", default="0.5,1,1.5,2,3", help="offered load multipliers")
+    p.add_argument("--slo-p95", type=_positive, default=None,
+                   help="p95 latency goal in seconds (default: the scenario's slo.latency setting, "
+                        "itself 3600 s when the scenario does not set it)")
+    p.add_argument("--seed", type=_count(0), default=0, help="the runs' seed (default 0)")
+    p.add_argument("--replications", type=_count(1), default=5,
+                   help="runs per load factor, for 95 %% intervals (default 5)")
+    _add_executor(p, workers=False)
+    p.add_argument("--out", default="simroute-report", help="directory for index.html and the tables' CSV "
+                                                           "(default simroute-report)")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    p.add_argument("--pdf", action="store_true", help="also render report.pdf with headless Chromium")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_report)
+    p = sub.add_parser("import", help="write a scenario from another tool's configuration (a LiteLLM "
+                                      "Router config)")
+    p.add_argument("tool", choices=("litellm",), help="whose configuration: litellm (a proxy config.yaml)")
+    p.add_argument("config", help="the configuration file")
+    p.add_argument("--out", required=True, help="the scenario YAML to write")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--rate", type=_positive, default=0.5,
+                   help="requests per second of the workload (default 0.5)")
+    p.add_argument("--requests", type=_count(1), default=1000, help="how many requests (default 1000)")
+    p.add_argument("--group", default=None, help="the model group requests name (default: the first)")
+    p.add_argument("--context-tokens", type=_amount, default=1000.0,
+                   help="input tokens per request, for per-token prices (default 1000)")
+    p.add_argument("--generated-tokens", type=_amount, default=300.0,
+                   help="output tokens per request (default 300)")
+    p.add_argument("--name", default=None, help="the scenario's name (default: the config's file name)")
+    p.set_defaults(func=_import)
+    p = sub.add_parser("route", help="classify, score and route one request with the catalog")
+    p.add_argument("text", nargs="?", help="the request (default: the seed's example request)",
+                   default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")
+    p.add_argument("--catalog", default=None, help="catalog directory or file (default: bundled)")
+    p.add_argument("--top", type=_count(1), default=5, help="how many plugin scores to show")
+    p.set_defaults(func=_route)
+    return parser
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a command as Ctrl-C does: outputs stay whole
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..io.outputs import claim_output
+
+    args = build_parser().parse_args(argv)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        # a folder --out is checked and locked for the whole command, before any simulation
+        out = getattr(args, "out", None) if args.func is not _import else None
+        with claim_output(out or None, getattr(args, "overwrite", False)):
+            return args.func(args)
+    except InputError as exc:
+        print(f"simroute: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,589 @@
+"""Capacity and cost report: ``report(scenario, out=DIR)`` → ``DIR/index.html`` plus CSV tables.
+
+The report is a decision document. It answers four questions, each with 95 % intervals over
+``replications`` runs per load (default 5; replication ``r`` uses ``SeedSequence(seed,
+spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``):
+
+1. *How much load does today's capacity carry within the SLO?* The scenario is simulated at each
+   load factor: a trace's time scale divided by the factor, a synthetic workload's rate multiplied
+   by it. The SLO is a p95 latency target: ``slo_p95`` if given, else the scenario's
+   ``slo.latency`` setting (default 3600 s). A load meets it when the upper end of its p95
+   interval is within the SLO. A load is *saturated* when a plugin's utilization reaches
+   :data:`SATURATED_UTILIZATION` or latency grows with the horizon (``latency_growth`` of at least
+   :data:`SATURATED_GROWTH`: the last third of the arrivals waits that much longer than the first).
+2. *What capacity to buy at each load, and what it costs.* For a load that misses the SLO or is
+   saturated, the plan starts from the M/M/c capacity that keeps each plugin's mean queue wait
+   within ``wait_fraction`` of its service time (Erlang C, from the simulated arrival rate and
+   service time of its attempts). It then re-runs the model at that capacity and adds slots to the
+   plugins that still queue (+25 %, at least one) until the SLO is met, for at most
+   :data:`PLAN_ROUNDS` rounds. The plan is priced with each plugin's ``slot_price`` (dollars per
+   slot-hour) and the model spend at that capacity, both per month of 730 hours at the simulated
+   rate.
+3. *Which breaker and retry settings to run.* The retries × failure-threshold grid of
+   :data:`SETTINGS_COMPARED` is run at the reference load (1, or the lowest). Among the settings
+   that meet the SLO, the recommendation is the lowest cost per success; settings whose interval
+   overlaps it are named as ties.
+4. *Where the money goes.* Cost per request by model tier, plugin and request class; spend over
+   time; budgets: when no budget ever binds, the page says so.
+
+The page uses one time unit, chosen from the SLO's magnitude, on every axis and column header.
+Tables (CSV, all in ``out``, in the metrics' own units: seconds, shares, dollars): ``runs`` (every
+run's summary rows, long), ``outcomes`` (per load and metric: mean and interval), ``plugins``,
+``saturation``, ``capacity_plan``, ``plan_check``, ``cost_by_tier``, ``cost_by_plugin``,
+``cost_by_class``, ``spend``, ``budgets``, ``settings``. ``index.html`` is self-contained: figures
+are inline PNGs, no link leaves the file.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..common.errors import InputError
+from ..experiments.executors import map_runs, progress_bar
+from ..experiments.export import write_csv
+from ..experiments.metrics import metric
+from ..experiments.queueing import capacity_for_wait
+from ..experiments.run import run
+from ..experiments.sweep import aggregate, half_width, intervals, sweep
+from ..experiments.tune import frontier
+from ..io import traces
+from ..io.scenario import Scenario
+from ..io.workload import TRACE_FORMATS, read_trace, trace_format_of
+from ..policies.catalog import data_dir
+from .report_data import (
+    DEFAULT_LOAD_FACTORS,
+    HOURS_PER_MONTH,
+    OUTCOME_METRICS,
+    PLAN_ROUNDS,
+    SATURATED_GROWTH,
+    SATURATED_UTILIZATION,
+    SETTINGS_COMPARED,
+    TIME_UNITS,
+    Report,
+    _upper,
+    reference_load,
+    time_unit,
+)
+
+__all__ = ["report", "Report", "at_load", "default_scenario", "DEFAULT_LOAD_FACTORS", "SATURATED_UTILIZATION",
+           "SATURATED_GROWTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "HOURS_PER_MONTH", "PLAN_ROUNDS",
+           "SETTINGS_COMPARED"]
+
+def default_scenario() -> Scenario:
+    """The scenario ``simroute report`` runs with no arguments (``simroute/data/scenarios/report.yaml``).
+
+    Returns:
+        The bundled report scenario.
+    """
+    return Scenario.from_yaml(data_dir() / "scenarios" / "report.yaml")
+
+
+def at_load(scenario: Scenario, factor: float) -> Scenario:
+    """``scenario`` with its offered load multiplied by ``factor``.
+
+    Parameters:
+        scenario: the scenario.
+        factor: the load multiplier (> 0).
+
+    Returns:
+        The scenario at that load.
+
+    Raises:
+        InputError: a factor that is not > 0.
+    """
+    if not factor > 0:
+        raise InputError(f"a load factor must be > 0, got {factor!r}", field="load_factors")
+    w = scenario.workload
+    if w.kind == "trace":
+        return scenario.replace(workload=replace(w, time_scale=w.time_scale / factor))
+    if w.kind == "schedule":
+        return scenario.replace(workload=replace(w, times=tuple(t / factor for t in w.times)))
+    return scenario.replace(workload=replace(w, rate=w.rate * factor))
+
+
+def with_capacity(scenario: Scenario, capacity: dict[str, int]) -> Scenario:
+    """``scenario`` with these plugins' capacities."""
+    catalog = scenario.catalog
+    for plugin, slots in capacity.items():
+        catalog = catalog.with_plugin(plugin, capacity=int(slots))
+    return scenario.replace(catalog=catalog)
+
+
+# ---------------------------------------------------------------------- one run, measured
+def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
+             capacity: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
+    """Everything the report needs from one run (small frames, cheap to send between processes)."""
+    s = at_load(scenario, factor)
+    r = run(with_capacity(s, capacity) if capacity else s, seed=seed, replication=replication)
+    req, att = r.requests, r.attempts
+    start = min(r.warmup, r.end_time)
+    req = req[req.arrival >= start]
+    att = att[att.request_id.isin(req.request_id)]
+    summary = r.summary().drop(columns=["seed", "replication"])
+    served = att[att.start.notna() & (att.outcome != "rejected_open")]
+    span = max(r.end_time - start, 1e-9)
+    per_plugin = served.groupby("plugin", observed=True).agg(attempts=("service", "size"),
+                                                           service_mean=("service", "mean"))
+    plugins = r.plugins.set_index("plugin")[["capacity"]].join(per_plugin)
+    plugins["slot_price"] = [s.catalog.plugins[p].slot_price for p in plugins.index]
+    plugins["arrival_rate"] = plugins.attempts.fillna(0) / span
+    by_key = summary.set_index(["metric", "key"]).value
+    plugins["utilization"] = [by_key.get(("utilization", p), np.nan) for p in plugins.index]
+    plugins["queue_wait_mean"] = [by_key.get(("queue_wait_mean", p), np.nan) for p in plugins.index]
+    plugins = plugins.reset_index()
+    complexity = req.complexity.astype(str)  # (by name, not in the categorical's first-seen order)
+    classes = req.assign(request_class=complexity.where(complexity != "", "saga"))
+    by_class = classes.groupby("request_class").agg(requests=("cost", "size"), cost=("cost", "sum"),
+                                                    cost_per_request=("cost", "mean")).reset_index()
+    hours = (att.end // 3600).astype(int)
+    spend = att.groupby(hours).cost.sum().rename_axis("hour").reset_index()
+    with_budget = req[req.budget.notna()]
+    optimized = with_budget[with_budget.optimized]
+    budgets = pd.DataFrame([{
+        "requests": len(req), "with_budget": len(with_budget), "optimized": len(optimized),
+        "rejected_over_budget": int((with_budget.reason == "over budget").sum()),
+        "spent_over_budget": int((with_budget.cost > with_budget.budget + 1e-12).sum()),
+        "planned_cost_before": float(optimized.plan_cost.sum()),
+        "planned_cost_after": float(optimized.est_cost.sum()),
+        "saved_by_optimizer": float((optimized.plan_cost - optimized.est_cost).sum()),
+    }])
+    window = pd.DataFrame([{"hours": span / 3600, "cost": float(req.cost.sum())}])
+    return {"summary": summary, "plugins": plugins, "by_class": by_class, "spend": spend,
+            "budgets": budgets, "window": window}
+
+
+# ---------------------------------------------------------------------- intervals
+def interval(values: pd.Series, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean, low and high end of the Student-t interval, and n, of one series (NaN left out; one
+    value: no interval, NaN ends) — :func:`simroute.experiments.sweep.half_width`'s rule."""
+    v = values.dropna().to_numpy(float)
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(v.mean())
+    half = float(half_width(v.std(ddof=1) if len(v) > 1 else math.nan, len(v), confidence))
+    return mean, mean - half, mean + half, len(v)
+
+
+def _intervals(frame: pd.DataFrame, by: list[str], value: str = "value") -> pd.DataFrame:
+    return intervals(frame, by, value)[[*by, "mean", "ci_low", "ci_high", "n"]]
+
+
+def _clip_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Intervals of shares (rates, attainment) clipped to [0, 1]; others of counts and times to >= 0."""
+    out = frame.copy()
+    for col in ("ci_low", "ci_high"):
+        share = out.metric.map(lambda m: metric(m).unit == "share")
+        out[col] = np.where(share, out[col].clip(0.0, 1.0), out[col].clip(lower=0.0))
+    return out
+
+
+def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str | None) -> Scenario:
+    if trace is None:
+        return scenario
+    trace = traces.resolve(trace)  # a bundled name (azure-code-2023) or a path
+    fmt = trace_format or trace_format_of(trace)
+    if fmt not in TRACE_FORMATS:
+        raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}, got {fmt!r}", field="trace_format")
+    read_trace(trace, fmt)  # a trace that does not parse fails here, before any simulation
+    w = scenario.workload
+    time_scale = w.time_scale if w.kind == "trace" else 1.0
+    return scenario.replace(workload=replace(w, kind="trace", trace=str(trace), trace_format=fmt,
+                                             requests=None, time_scale=time_scale))
+
+
+def report(scenario: Scenario | None = None, out: str | Path = "simroute-report", *,
+           trace: str | Path | None = None, trace_format: str | None = None,
+           load_factors: tuple[float, ...] | list[float] = DEFAULT_LOAD_FACTORS,
+           slo_p95: float | None = None, seed: int = 0, replications: int = 5,
+           executor: Any = "processes", workers: int | None = None, wait_fraction: float = 0.1,
+           compare_settings: bool = True, pdf: bool = False, progress: bool | None = None,
+           overwrite: bool = False) -> Report:
+    """Simulate, tabulate and render the capacity and cost report (see the module docstring).
+
+    Parameters:
+        scenario: the scenario (None: the bundled report scenario).
+        out: the folder to write.
+        trace: a trace to replay instead of the scenario's workload (a path or a bundled name).
+        trace_format: ``simroute`` or ``azure`` (None: from the header).
+        load_factors: the loads to simulate.
+        slo_p95: the p95 latency target, in seconds (None: the scenario's ``slo.latency``).
+        seed: the runs' seed.
+        replications: runs per load (at least 2 for intervals; default 5).
+        executor: where the runs go.
+        workers: pool or cluster size.
+        wait_fraction: the queue wait allowed, as a fraction of the service time, for the M/M/c
+            starting point of a capacity plan.
+        compare_settings: also compare breaker and retry settings and recommend one.
+        pdf: also print the page to ``report.pdf`` with headless Chromium.
+        progress: show a progress bar.
+        overwrite: replace ``out`` even when it holds files simroute did not write (the folder is
+            always written atomically: :mod:`simroute.io.outputs`).
+
+    Returns:
+        The written :class:`Report`.
+
+    Raises:
+        InputError: a bad scenario, trace or option (before any simulation).
+    """
+    from ..io.outputs import claim_output
+
+    started = time.perf_counter()
+    factors = tuple(float(f) for f in load_factors)
+    if not factors:
+        raise InputError("give at least one load factor", field="load_factors")
+    for f in factors:
+        if not f > 0 or math.isinf(f):
+            raise InputError(f"a load factor must be > 0, got {f:g}", field="load_factors")
+    if len(set(factors)) != len(factors):
+        raise InputError("each load factor once", field="load_factors")
+    if slo_p95 is not None and (not slo_p95 > 0 or math.isinf(slo_p95)):
+        raise InputError(f"must be > 0 seconds, got {slo_p95}", field="slo_p95")
+    if not isinstance(replications, int) or replications < 1:
+        raise InputError(f"must be an integer >= 1, got {replications!r}", field="replications")
+    if not 0 < wait_fraction <= 10:
+        raise InputError(f"must be within (0, 10], got {wait_fraction}", field="wait_fraction")
+    scenario = _with_trace(scenario or default_scenario(), trace, trace_format)
+    factors = tuple(sorted(factors))
+    slo = float(slo_p95) if slo_p95 is not None else scenario.settings.slo.latency
+    source = "--slo-p95" if slo_p95 is not None else "the scenario's slo.latency setting"
+    out = Path(out)
+    if pdf and chromium() is None:
+        raise InputError(NO_CHROMIUM, field="pdf")  # before any simulation
+    with claim_output(out, overwrite):  # checked and locked before any simulation
+        return _report(scenario, out, factors, (slo, source), seed, replications, executor, workers,
+                       wait_fraction, compare_settings, pdf, progress, overwrite, started)
+
+
+def _report(scenario: Scenario, out: Path, factors: tuple[float, ...], goal: tuple[float, str], seed: int,
+            replications: int, executor: Any, workers: int | None, wait_fraction: float,
+            compare_settings: bool, pdf: bool, progress: bool | None, overwrite: bool,
+            started: float) -> Report:
+    """The report's work once its inputs are checked and its folder claimed."""
+    from .report_page import render
+
+    slo, source = goal
+    tasks = [(_measure, f, seed, r) for f in factors for r in range(replications)]
+    with progress_bar(len(tasks), progress, "report: loads") as bar:
+        measured = map_runs(tasks, scenario, executor, workers, bar)
+    parts = _collect(tasks, measured, seed)
+    tables = _tables(parts, reference_load(factors))
+    saturated = {float(r.load_factor): r.why for r in tables["saturation"].itertuples() if r.saturated}
+    judged = _judge(tables["outcomes"], slo, saturated)
+    tables["saturation"] = tables["saturation"].merge(judged[["load_factor", "meets_slo"]], on="load_factor")
+    plan, check = _plan_capacity(scenario, tables, judged, slo, seed, replications, executor, workers,
+                                 wait_fraction, progress)
+    tables["capacity_plan"], tables["plan_check"] = plan, check
+    recommended = None
+    if compare_settings:
+        tables["settings"], recommended = _compare_settings(scenario, reference_load(factors), slo, seed,
+                                                            replications, executor, workers)
+    simulated = time.perf_counter() - started
+
+    unmet = judged[~judged.meets_slo]
+    within = None
+    for f, ok in zip(judged.load_factor, judged.meets_slo, strict=True):
+        if not ok:
+            break
+        within = f
+    unit = time_unit(slo)[0]
+    rep = Report(path=out / "index.html", scenario=scenario, load_factors=factors, seed=seed,
+                 replications=replications, slo_p95=slo, slo_source=source, tables=tables,
+                 slo_breached_at=float(unmet.load_factor.min()) if len(unmet) else None,
+                 highest_load_within_slo=within, saturated=saturated, recommended=recommended,
+                 time_unit=unit)
+    from ..io.outputs import output_folder
+
+    t = time.perf_counter()
+    with output_folder(out, command="report", overwrite=overwrite, seed=seed, scenario=scenario.name,
+                       load_factors=list(factors), replications=replications) as folder:
+        for name, frame in tables.items():
+            write_csv(frame, folder / f"{name}.csv")
+        page = render(rep, timings={"simulation": simulated})
+        rep.timings = {"simulation": simulated, "rendering": time.perf_counter() - t}
+        rep.timings["total"] = time.perf_counter() - started
+        (folder / "index.html").write_text(page.replace("{{RENDER}}", f"{rep.timings['rendering']:.1f}")
+                                           .replace("{{TOTAL}}", f"{rep.timings['total']:.1f}"),
+                                           encoding="utf-8")
+        if pdf:
+            to_pdf(folder / "index.html", folder / "report.pdf")
+    return rep
+
+
+def _collect(tasks: list[tuple], measured: list[dict[str, pd.DataFrame]],
+             seed: int) -> dict[str, pd.DataFrame]:
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for (_, f, _, r, *_), m in zip(tasks, measured, strict=True):
+        for name, frame in m.items():
+            parts.setdefault(name, []).append(frame.assign(load_factor=f, replication=r, seed=seed))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.DataFrame]:
+    runs = parts["summary"][["load_factor", "replication", "seed", "metric", "key", "value"]]
+    overall = runs[(runs.key == "") & runs.metric.isin(OUTCOME_METRICS)]
+    outcomes = _intervals(overall, ["load_factor", "metric"])
+    open_time = runs[runs.metric == "breaker_open_time"].groupby(["load_factor", "replication"]).value.sum()
+    trips = _intervals(open_time.reset_index().assign(metric="breaker_open_time"), ["load_factor", "metric"])
+    outcomes = _clip_shares(pd.concat([outcomes, trips], ignore_index=True))
+
+    p = parts["plugins"]
+    keys = ["load_factor", "plugin"]
+    u = _intervals(p, keys, "utilization").set_index(keys)
+    w = _intervals(p, keys, "queue_wait_mean").set_index(keys)
+    plug = p.groupby(keys).agg(capacity=("capacity", "first"), slot_price=("slot_price", "first"),
+                               arrival_rate=("arrival_rate", "mean"), service_mean=("service_mean", "mean"))
+    plug = plug.assign(utilization=u["mean"], utilization_low=u.ci_low.clip(lower=0.0),
+                       utilization_high=u.ci_high.clip(upper=1.0), queue_wait_mean=w["mean"],
+                       queue_wait_low=w.ci_low.clip(lower=0.0), queue_wait_high=w.ci_high).reset_index()
+    plug["capacity"] = plug.capacity.astype(int)
+
+    one = runs[runs.load_factor == reference]
+    n_req = one[one.metric == "requests"].set_index("replication").value
+
+    def per_request(metric: str, label: str) -> pd.DataFrame:
+        rows = one[one.metric == metric]
+        rows = rows.assign(value=rows.value / rows.replication.map(n_req))
+        table = _intervals(rows, ["key"]).rename(columns={"key": label, "mean": "cost_per_request"})
+        return table.sort_values("cost_per_request", ascending=False, ignore_index=True)
+
+    cls = parts["by_class"]
+    cls = cls[cls.load_factor == reference]
+    by_class = _intervals(cls.rename(columns={"cost_per_request": "value"}), ["request_class"]).rename(
+        columns={"mean": "cost_per_request"})
+    by_class.insert(1, "requests", cls.groupby("request_class").requests.mean().reindex(
+        by_class.request_class).to_numpy())
+    sp = parts["spend"]
+    reps = sp.replication.nunique()
+    # every replication's spend in every hour, an hour without spend counting as $0
+    full = sp.pivot_table(index=["load_factor", "hour"], columns="replication", values="cost",
+                          aggfunc="sum", fill_value=0.0).reindex(columns=range(reps), fill_value=0.0)
+    long = full.stack().rename("cost").reset_index()
+    spend = _intervals(long, ["load_factor", "hour"], "cost").drop(columns="n").rename(
+        columns={"mean": "cost"})
+    spend["ci_low"] = spend.ci_low.clip(lower=0.0)
+    budgets = parts["budgets"].groupby("load_factor").mean(numeric_only=True).drop(
+        columns=["replication", "seed"]).reset_index()
+    window = _monthly_spend(parts["window"]).set_index("load_factor")
+    growth = outcomes[outcomes.metric == "latency_growth"].set_index("load_factor")["mean"]
+    top = plug.sort_values("utilization", ascending=False).groupby("load_factor").first()
+    saturation = pd.DataFrame({"load_factor": top.index, "busiest_plugin": top.plugin.to_numpy(),
+                               "utilization": top.utilization.to_numpy(),
+                               "latency_growth": growth.reindex(top.index).to_numpy()})
+    saturation["why"] = [_why_saturated(b, u, g) for b, u, g in zip(
+        saturation.busiest_plugin, saturation.utilization, saturation.latency_growth, strict=True)]
+    saturation["saturated"] = saturation.why != ""
+    return {"runs": runs, "outcomes": outcomes, "plugins": plug, "saturation": saturation,
+            "cost_by_tier": per_request("cost_by_tier", "tier"),
+            "cost_by_plugin": per_request("cost_by_plugin", "plugin"),
+            "cost_by_class": by_class, "spend": spend, "budgets": budgets,
+            "spend_per_month": window.reset_index()}
+
+
+def _monthly_spend(window: pd.DataFrame) -> pd.DataFrame:
+    """Per load: the model spend per month (730 h at the simulated rate) with its 95 % interval,
+    from each run's spend per hour of its window."""
+    per_run = window.assign(value=window.cost / window.hours * HOURS_PER_MONTH)
+    out = _intervals(per_run, ["load_factor"])
+    out[["ci_low", "ci_high"]] = out[["ci_low", "ci_high"]].clip(lower=0.0)
+    return out.rename(columns={"mean": "spend_per_month", "ci_low": "spend_per_month_low",
+                               "ci_high": "spend_per_month_high"})
+
+
+def _why_saturated(busiest: str, utilization: float, growth: float) -> str:
+    """Why a load is saturated, in words ("" when it is not)."""
+    parts = []
+    if utilization >= SATURATED_UTILIZATION:
+        parts.append(f"{busiest} is busy {utilization:.0%} of the time")
+    if growth >= SATURATED_GROWTH:
+        parts.append(f"latency grows with the horizon (the last third of the arrivals waits "
+                     f"{growth:.1f}× as long as the first)")
+    return "; ".join(parts)
+
+
+def _judge(outcomes: pd.DataFrame, slo: float, saturated: dict[float, str]) -> pd.DataFrame:
+    """Per load: the p95 interval and whether it meets the SLO (its upper end within it, not saturated)."""
+    p95 = outcomes[outcomes.metric == "latency_p95"].reset_index(drop=True)
+    upper = [_upper(lo, m, hi) for lo, m, hi in zip(p95.ci_low, p95["mean"], p95.ci_high, strict=True)]
+    meets = [u <= slo and float(f) not in saturated for u, f in zip(upper, p95.load_factor, strict=True)]
+    return p95.assign(meets_slo=meets)
+
+
+def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: pd.DataFrame, slo: float,
+                   seed: int, replications: int, executor: Any, workers: int | None, wait_fraction: float,
+                   progress: bool | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The slots each plugin needs at each load, verified by re-running the model at that capacity."""
+    plug = tables["plugins"]
+    spend = tables["spend_per_month"].set_index("load_factor")
+    plans: dict[float, dict[str, int]] = {}
+    today = {row.plugin: int(row.capacity) for row in plug.drop_duplicates("plugin").itertuples()}
+    check: dict[float, dict[str, Any]] = {}
+    for row in judged.itertuples():
+        f = float(row.load_factor)
+        if row.meets_slo:  # today's capacity, already simulated
+            plans[f] = dict(today)
+            check[f] = {"load_factor": f, "rounds": 0, "latency_p95": row.mean, "latency_p95_low": row.ci_low,
+                        "latency_p95_high": row.ci_high, "meets_slo": True, "verified": True,
+                        "model_spend_per_month": float(spend.spend_per_month[f]),
+                        "model_spend_per_month_low": float(spend.spend_per_month_low[f]),
+                        "model_spend_per_month_high": float(spend.spend_per_month_high[f])}
+            continue
+        mine = plug[plug.load_factor == f]
+        plan = dict(today)
+        for p in mine.itertuples():
+            if p.arrival_rate > 0 and p.service_mean > 0:
+                try:
+                    need = capacity_for_wait(p.arrival_rate, p.service_mean, wait_fraction * p.service_mean)
+                except ValueError:
+                    need = p.capacity
+                plan[p.plugin] = max(int(p.capacity), need)
+        plans[f] = plan
+    pending = [f for f in plans if f not in check]
+    rounds = 0
+    with progress_bar(len(pending) * replications * PLAN_ROUNDS, progress, "report: capacity plan") as bar:
+        while pending and rounds < PLAN_ROUNDS:
+            rounds += 1
+            tasks = [(_measure, f, seed, r, plans[f]) for f in pending for r in range(replications)]
+            results = map_runs(tasks, scenario, executor, workers, bar)
+            parts = _collect(tasks, results, seed)
+            runs = parts["summary"]
+            still = []
+            for f in pending:
+                mine = runs[(runs.load_factor == f) & (runs.key == "")]
+                p95 = interval(mine[mine.metric == "latency_p95"].value)
+                growth = interval(mine[mine.metric == "latency_growth"].value)[0]
+                pl = parts["plugins"][parts["plugins"].load_factor == f].groupby("plugin").mean(
+                    numeric_only=True)
+                busy = pl.utilization.max() if len(pl) else 0.0
+                ok = (_upper(p95[1], p95[0], p95[2]) <= slo and busy < SATURATED_UTILIZATION
+                      and not growth >= SATURATED_GROWTH)
+                monthly = _monthly_spend(parts["window"][parts["window"].load_factor == f]).iloc[0]
+                check[f] = {"load_factor": f, "rounds": rounds, "latency_p95": p95[0],
+                            "latency_p95_low": p95[1], "latency_p95_high": p95[2], "meets_slo": ok,
+                            "verified": True, "model_spend_per_month": float(monthly.spend_per_month),
+                            "model_spend_per_month_low": float(monthly.spend_per_month_low),
+                            "model_spend_per_month_high": float(monthly.spend_per_month_high)}
+                if ok:
+                    continue
+                queueing = pl[(pl.queue_wait_mean > wait_fraction * pl.service_mean)
+                              | (pl.utilization >= 0.8)]
+                if queueing.empty:  # capacity is not what is missing
+                    continue
+                for plugin in queueing.index:
+                    plans[f][plugin] += max(1, math.ceil(0.25 * plans[f][plugin]))
+                still.append(f)
+            pending = still
+    prices = plug.drop_duplicates("plugin").set_index("plugin").slot_price
+    rows = []
+    for f, plan in plans.items():
+        for plugin, slots in sorted(plan.items()):
+            price = float(prices[plugin])
+            rows.append({"load_factor": f, "plugin": plugin, "capacity_today": today[plugin],
+                         "capacity_needed": slots, "added": slots - today[plugin], "slot_price": price,
+                         "capacity_cost_per_month": slots * price * HOURS_PER_MONTH})
+    plan_table = pd.DataFrame(rows)
+    cost = plan_table.groupby("load_factor").capacity_cost_per_month.sum()
+    check_table = pd.DataFrame([check[f] for f in sorted(check)])
+    check_table["capacity_cost_per_month"] = check_table.load_factor.map(cost)
+    return plan_table, check_table
+
+
+def _compare_settings(scenario: Scenario, reference: float, slo: float, seed: int, replications: int,
+                      executor: Any, workers: int | None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The settings grid at the reference load, with intervals; the recommendation and its ties."""
+    metrics = ["cost_per_success", "latency_p95", "success_rate", "slo_attainment"]
+    frame = sweep(at_load(scenario, reference), SETTINGS_COMPARED, replications=replications, seed=seed,
+                  executor=executor, workers=workers, progress=False, metrics=metrics)
+    agg = aggregate(frame)
+    agg = agg[agg.key == ""]
+    wide = agg.pivot_table(index=["point", *SETTINGS_COMPARED], columns="metric",
+                           values=["mean", "ci_low", "ci_high"]).reset_index()
+    table = wide[["point", *SETTINGS_COMPARED]].copy()
+    table.columns = ["point", *SETTINGS_COMPARED]
+    for m in metrics:
+        mean = wide[("mean", m)].to_numpy(float)
+        low = wide[("ci_low", m)].to_numpy(float) if ("ci_low", m) in wide else np.full(len(wide), np.nan)
+        high = wide[("ci_high", m)].to_numpy(float) if ("ci_high", m) in wide else np.full(len(wide), np.nan)
+        table[f"{m}_mean"] = mean
+        top = 1.0 if metric(m).unit == "share" else np.inf
+        table[f"{m}_low"] = np.clip(np.where(np.isnan(low), mean, low), 0.0, top)
+        table[f"{m}_high"] = np.clip(np.where(np.isnan(high), mean, high), 0.0, top)
+    table["meets_slo"] = table.latency_p95_high <= slo
+    front = frontier(table, "latency_p95_mean", "cost_per_success_mean")
+    table["on_frontier"] = table.index.isin(front.index)
+    table["ties"] = ""
+    for label, ties in zip(front.index, front.ties, strict=True):
+        table.loc[label, "ties"] = ", ".join(_setting_name(table.loc[t]) for t in ties)
+    ok = table[table.meets_slo]
+    if ok.empty:
+        best = table.sort_values(["latency_p95_mean", "point"]).iloc[0]
+        tied: list[str] = []
+    else:
+        best = ok.sort_values(["cost_per_success_mean", "point"]).iloc[0]
+        tied = [_setting_name(r) for _, r in ok.iterrows() if r.point != best.point
+                and r.cost_per_success_low <= best.cost_per_success_high
+                and best.cost_per_success_low <= r.cost_per_success_high]
+    table["recommended"] = table.point == best.point
+    recommended = {"settings": {p: int(best[p]) for p in SETTINGS_COMPARED},
+                   "meets_slo": bool(best.meets_slo),
+                   "ties": tied, **{f"{m}_{k}": float(best[f"{m}_{k}"]) for m in metrics
+                                    for k in ("mean", "low", "high")}}
+    return table, recommended
+
+
+def _setting_name(row: pd.Series) -> str:
+    n = int(row["retry.max_retries"])
+    return f"{n} {'retry' if n == 1 else 'retries'}, threshold {int(row['breaker.failure_threshold'])}"
+
+
+# ---------------------------------------------------------------------- PDF
+def chromium() -> str | None:
+    """The path of a Chromium (or Chrome) binary, or None.
+
+    Returns:
+        The executable's path, or None when none is installed.
+    """
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+NO_CHROMIUM = ("--pdf needs Chromium, which is not installed: on Debian or Ubuntu `apt-get install "
+               "chromium`, elsewhere install Chromium or Google Chrome")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def to_pdf(page: Path, pdf: Path) -> Path:
+    """Render ``page`` to ``pdf`` with headless Chromium.
+
+    Parameters:
+        page: the HTML page.
+        pdf: the PDF to write.
+
+    Returns:
+        ``pdf``.
+
+    Raises:
+        InputError: Chromium is not installed (the message says how to install it).
+    """
+    exe = chromium()
+    if exe is None:
+        raise InputError(NO_CHROMIUM, field="pdf")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+                        "--no-pdf-header-footer", page.resolve().as_uri()],
+                       check=True, capture_output=True, timeout=120)
+    return pdf

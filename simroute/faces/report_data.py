@@ -1,0 +1,109 @@
+"""The report's answers as data: :class:`Report`, the constants its rules use, its time units.
+
+Both the computation (:mod:`simroute.faces.report`) and the page (:mod:`simroute.faces.report_page`)
+read these; neither imports the other's module for them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..io.scenario import Scenario
+
+__all__ = ["Report", "DEFAULT_LOAD_FACTORS", "SETTINGS_COMPARED", "SATURATED_UTILIZATION", "SATURATED_GROWTH",
+           "PLAN_ROUNDS", "HOURS_PER_MONTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "reference_load"]
+
+DEFAULT_LOAD_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0)
+SETTINGS_COMPARED = {"retry.max_retries": [0, 1, 3], "breaker.failure_threshold": [2, 5, 10]}
+SATURATED_UTILIZATION = 0.95  #: a plugin this busy (mean over the window) saturates its load
+SATURATED_GROWTH = 1.5  #: latency_growth at least this: latency grows with the horizon
+PLAN_ROUNDS = 4  #: re-simulations of a capacity plan at most
+HOURS_PER_MONTH = 730.0
+#: the summary metrics the outcome table shows, in order
+OUTCOME_METRICS = ("latency_p50", "latency_p95", "latency_p99", "success_rate", "degraded_rate",
+                   "failed_rate", "slo_attainment", "goodput", "cost_per_success", "cost_per_request",
+                   "attempts_per_request", "retry_amplification", "latency_growth")
+
+
+TIME_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}  #: a page's time unit → seconds per unit
+
+
+def time_unit(seconds: float) -> tuple[str, float]:
+    """The page's time unit for a typical duration: (name, seconds per unit)."""
+    name = "s" if seconds < 180 else "min" if seconds < 3 * 3600 else "h"
+    return name, TIME_UNITS[name]
+
+
+def reference_load(factors: tuple[float, ...]) -> float:
+    """The load factor the cost tables and the settings refer to: 1 if run, else the lowest."""
+    return next((f for f in factors if math.isclose(f, 1.0)), min(factors))
+
+
+def _upper(low: float, mean: float, high: float) -> float:
+    return high if not math.isnan(high) else mean
+
+
+@dataclass
+class Report:
+    """A written capacity and cost report: where it is, its answers, tables and figures.
+
+    Parameters:
+        path: the page (``index.html``).
+        scenario: the scenario reported on (with its trace).
+        load_factors: the loads simulated.
+        seed: the runs' seed.
+        replications: runs per load.
+        slo_p95: the p95 latency target, in seconds.
+        slo_source: where the SLO came from (``--slo-p95`` or the scenario's ``slo.latency``).
+        tables: the report's tables by name (also written as CSV).
+        figures: the figures' titles, in the page's order.
+        timings: seconds spent: simulation, rendering, total.
+        slo_breached_at: the first load factor that misses the SLO (None: none).
+        highest_load_within_slo: the highest load factor tried up to which every load meets the SLO
+            with today's capacity (None: not even the lowest).
+        saturated: load factor → why it is saturated, for the saturated loads.
+        recommended: the recommended breaker and retry settings (None: not compared).
+        time_unit: the page's time unit (``s``, ``min`` or ``h``).
+    """
+    path: Path  #: the index.html
+    scenario: Scenario
+    load_factors: tuple[float, ...]
+    seed: int
+    replications: int
+    slo_p95: float
+    slo_source: str = ""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)  #: figure titles, in the page's order
+    timings: dict[str, float] = field(default_factory=dict)  #: seconds: simulation, rendering, total
+    slo_breached_at: float | None = None
+    highest_load_within_slo: float | None = None
+    saturated: dict[float, str] = field(default_factory=dict)
+    recommended: dict[str, Any] | None = None
+    time_unit: str = "s"
+
+    def __repr__(self) -> str:
+        t = self.timings
+        return (f"Report({str(self.path)!r}, {len(self.figures)} figures, {len(self.tables)} tables, "
+                f"simulation {t.get('simulation', 0):.1f} s, rendering {t.get('rendering', 0):.1f} s)")
+
+    @property
+    def seconds_per_unit(self) -> float:
+        """Seconds per :attr:`time_unit`."""
+        return TIME_UNITS[self.time_unit]
+
+    def outcome(self, metric: str) -> pd.DataFrame:
+        """One metric of the outcome table: ``load_factor, mean, ci_low, ci_high, n``.
+
+        Parameters:
+            metric: a summary metric (see ``docs/metrics.md``).
+
+        Returns:
+            One row per load factor, in the metric's own unit.
+        """
+        o = self.tables["outcomes"]
+        return o[o.metric == metric].drop(columns="metric").reset_index(drop=True)

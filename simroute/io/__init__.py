@@ -1,0 +1,12 @@
+"""Inputs and outputs: what a user writes and what simroute writes back.
+
+* ``settings`` — every setting, declared once (:class:`Settings` and the classes it nests);
+* ``workload`` — arrivals and request mixes (:class:`Workload`, :class:`MixEntry`), trace reading;
+* ``faults`` — injected faults (:class:`Fault`);
+* ``scenario`` — a scenario file: catalog + settings + workload + faults (:class:`Scenario`);
+* ``litellm`` — importing a LiteLLM router config;
+* ``traces`` — the traces shipped with simroute, by name;
+* ``outputs`` — output folders written atomically, with a manifest and a lock.
+
+May import: ``common``, ``resilience``, ``policies``.
+"""

@@ -1,0 +1,155 @@
+"""Faults a scenario injects: the :class:`Fault` window, and its kinds, one small class each.
+
+A fault is active on its plugin from ``start`` to ``end`` (seconds). Its *kind* says what it does:
+
+* to a call that starts while it is active — :meth:`FaultKind.on_call` takes the failure
+  probability so far and the failure kind imposed so far (None: the plugin's own mix) and gives
+  them back, changed or not;
+* to the plugin's service times — :meth:`FaultKind.slowdown`, a multiplier.
+
+A plugin's active faults are applied in the scenario's order (``simroute.engine.faults`` does it).
+The kinds: ``outage`` (every call fails, as ``failure``), ``error_rate`` (calls fail with
+probability ``value``, when that is at least the plugin's own), ``latency`` (service times ×
+``value``).
+
+Adding a kind is a class and one registration line. For example, a fault that makes a plugin's
+calls fail with at least the probability ``value``, on top of what it already does, and slows it::
+
+    class Brownout(FaultKind):
+        name = "brownout"
+
+        def check(self, fault):
+            if not 0 <= fault.value <= 1:
+                raise InputError(f"must be within [0, 1], got {fault.value}", field="value")
+
+        def on_call(self, fault, p, imposed):
+            return max(p, fault.value), imposed, False
+
+        def slowdown(self, fault):
+            return 2.0
+
+    register(Brownout())
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..common.errors import InputError
+from ..resilience.failure import FAILURE_KINDS
+
+__all__ = ["Fault", "FaultKind", "Outage", "ErrorRate", "Latency", "FAULT_KINDS", "register"]
+
+
+class FaultKind:
+    """What a fault of this kind does while it is active (see the module docstring)."""
+
+    name: ClassVar[str] = ""
+
+    def check(self, fault: Fault) -> None:
+        """Refuse a ``value`` this kind cannot take (an :class:`InputError` naming ``value``)."""
+
+    def on_call(self, fault: Fault, p: float, imposed: str | None) -> tuple[float, str | None, bool]:
+        """A call starts while ``fault`` is active: ``(failure probability, failure kind imposed or
+        None, final)``; ``final``: later faults do not change it."""
+        return p, imposed, False
+
+    def slowdown(self, fault: Fault) -> float:
+        """The multiplier of the plugin's service times while ``fault`` is active."""
+        return 1.0
+
+
+class Outage(FaultKind):
+    """Every call fails, as the fault's ``failure`` says."""
+
+    name = "outage"
+
+    def on_call(self, fault: Fault, p: float, imposed: str | None) -> tuple[float, str | None, bool]:
+        return 1.0, fault.failure, True
+
+
+class ErrorRate(FaultKind):
+    """Calls fail with probability ``value`` (when that is at least the probability so far)."""
+
+    name = "error_rate"
+
+    def check(self, fault: Fault) -> None:
+        if not 0 <= fault.value <= 1:
+            raise InputError(f"must be within [0, 1], got {fault.value}", field="value")
+
+    def on_call(self, fault: Fault, p: float, imposed: str | None) -> tuple[float, str | None, bool]:
+        if fault.value >= p:
+            return fault.value, fault.failure, False
+        return p, imposed, False
+
+
+class Latency(FaultKind):
+    """Service times × ``value``."""
+
+    name = "latency"
+
+    def check(self, fault: Fault) -> None:
+        if fault.value <= 0:
+            raise InputError(f"must be > 0, got {fault.value}", field="value")
+
+    def slowdown(self, fault: Fault) -> float:
+        return fault.value
+
+
+#: name → kind, in the order the docs list them
+FAULT_KINDS: dict[str, FaultKind] = {}
+
+
+def register(kind: FaultKind) -> FaultKind:
+    """Make ``kind`` available to scenarios as ``kind: <its name>``."""
+    FAULT_KINDS[kind.name] = kind
+    return kind
+
+
+for _kind in (Outage(), ErrorRate(), Latency()):
+    register(_kind)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Fault:
+    """A fault window on one plugin: ``outage`` (every attempt fails), ``error_rate`` (attempts
+    fail with probability ``value``) or ``latency`` (service times × ``value``) — or a kind added
+    with :func:`register`. A failing attempt fails as ``failure`` says: ``error`` (refused fast,
+    after the plugin's error latency), ``timeout`` (the call hangs), ``rate_limited`` (429s) or
+    ``non_retryable``.
+
+    Parameters:
+        plugin: the plugin it hits.
+        kind: ``outage``, ``error_rate`` or ``latency`` (:data:`FAULT_KINDS`).
+        start: when it begins, in seconds.
+        end: when it ends, in seconds.
+        value: ``error_rate``: the failure probability; ``latency``: the service-time multiplier.
+        failure: the kind of its failures: ``error``, ``timeout``, ``rate_limited`` or ``non_retryable``.
+    """
+
+    plugin: str
+    kind: str
+    start: float
+    end: float
+    value: float = 1.0
+    failure: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise InputError(f"must be one of {', '.join(FAULT_KINDS)}, got {self.kind!r}", field="kind")
+        if self.failure not in FAILURE_KINDS:
+            raise InputError(f"must be one of {', '.join(FAILURE_KINDS)}, got {self.failure!r}",
+                             field="failure")
+        for name in ("start", "end", "value"):
+            if not math.isfinite(getattr(self, name)):
+                raise InputError(f"must be a finite number, got {getattr(self, name)!r}", field=name)
+        if not 0 <= self.start < self.end:
+            raise InputError(f"need 0 <= start < end, got {self.start}..{self.end}", field="start")
+        FAULT_KINDS[self.kind].check(self)
+
+    @property
+    def effect(self) -> FaultKind:
+        """What it does (its kind's class)."""
+        return FAULT_KINDS[self.kind]

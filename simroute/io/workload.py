@@ -1,0 +1,520 @@
+"""Workloads: synthetic arrivals with a request mix, and trace replay.
+
+A workload becomes a :class:`Requests` table (arrival time, request-mix entry, budget, tokens).
+
+* ``poisson`` — rate ``rate`` per second;
+* ``onoff`` — bursty: Poisson at ``rate`` during exponential "on" periods (mean ``mean_on`` s)
+  separated by silent "off" periods (mean ``mean_off`` s), a two-state MMPP;
+* ``diurnal`` — rate ``rate × (1 + amplitude × sin(2πt / period))`` by thinning;
+* ``surges`` (with ``poisson``) — load spikes: inside each :class:`Surge` window the rate is
+  multiplied by its ``factor`` (by thinning);
+* ``schedule`` — arrivals at the listed ``times`` (seconds, non-decreasing): a documented sequence
+  of requests, such as the seed's breaker timeline;
+* ``trace`` — a CSV: the project's format (``time,text,budget,context_tokens,generated_tokens``;
+  time in seconds, only ``time`` required) or the Azure LLM inference format
+  (``TIMESTAMP,ContextTokens,GeneratedTokens``); times are shifted to start at 0 and multiplied by
+  ``time_scale``. A request without text draws its class from the mix.
+
+Every generator takes the run's :class:`numpy.random.Generator`; a bad trace row raises an
+:class:`~simroute.common.errors.InputError` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import functools
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+
+from ..common.errors import InputError
+from ..common.yamlio import read_text
+from ..policies.plan import Plan
+
+__all__ = ["MixEntry", "Surge", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS",
+           "TRACE_FORMATS"]
+
+KINDS = ("poisson", "onoff", "diurnal", "trace", "schedule")
+TRACE_FORMATS = ("simroute", "azure")
+#: the columns each trace format may have
+TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "generated_tokens"),
+                 "azure": ("TIMESTAMP", "ContextTokens", "GeneratedTokens")}
+TOKEN_COLUMNS = ("context_tokens", "generated_tokens", "ContextTokens", "GeneratedTokens")
+MAX_TOKENS = 10_000_000  #: tokens in one request, at most
+MAX_TRACE_SPAN = 10 * 365 * 86400.0  #: seconds from a trace's first row to its last, at most
+BLOCK = 65_536  #: arrivals generated at a time
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MixEntry:
+    """One kind of request in a workload's mix.
+
+    Parameters:
+        text: the request's text (classified and routed).
+        weight: its share of arrivals, relative to the other entries.
+        budget: dollars per request (None: no budget).
+        saga: run as this saga instead of a routed plan.
+        plan: run this documented plan instead of the router's (still routed).
+        group: send it to this model group of the scenario's ``model_groups`` instead (an LLM
+            router's request; see :mod:`simroute.policies.modelgroups`).
+        stream: a streaming request (a deployment's ``stream_timeout_s`` applies).
+        context_tokens: its input tokens when the workload gives none (a trace's rows carry theirs).
+        generated_tokens: its output tokens when the workload gives none.
+    """
+    text: str
+    weight: float = 1.0
+    budget: float | None = None  #: dollars; None = no budget
+    saga: str | None = None  #: run as this saga instead of a routed plan
+    plan: Plan | None = None  #: run this documented plan instead of the router's (still routed)
+    group: str | None = None  #: a model group (LLM router request)
+    stream: bool = False
+    context_tokens: float | None = None
+    generated_tokens: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Surge:
+    """A load spike: from ``start`` to ``end`` (seconds) the arrival rate is × ``factor``.
+
+    Parameters:
+        start: when the spike begins, in seconds.
+        end: when it ends, in seconds.
+        factor: the arrival rate's multiplier inside the window.
+    """
+
+    start: float
+    end: float
+    factor: float
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end", "factor"):
+            if not math.isfinite(getattr(self, name)):
+                raise InputError(f"must be a finite number, got {getattr(self, name)!r}", field=name)
+        if not 0 <= self.start < self.end:
+            raise InputError(f"need 0 <= start < end, got {self.start}..{self.end}", field="start")
+        if self.factor <= 0:
+            raise InputError(f"must be > 0, got {self.factor}", field="factor")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Workload:
+    """Arrivals and their request mix: synthetic, a trace replay or a documented schedule.
+
+    Parameters:
+        kind: ``poisson``, ``onoff``, ``diurnal``, ``trace`` or ``schedule`` (see the module docstring).
+        rate: requests per second (the mean rate while "on").
+        requests: how many arrivals (None, the default: until the horizon; a trace or a schedule
+            runs every row). A scenario file's synthetic workload without ``requests`` has 1,000.
+        mix: the kinds of request and their shares.
+        mean_on: ``onoff``: mean burst length, in seconds.
+        mean_off: ``onoff``: mean silence, in seconds.
+        amplitude: ``diurnal``: relative swing of the rate (0–1).
+        period: ``diurnal``: seconds per cycle.
+        trace: ``trace``: the CSV file.
+        trace_format: ``trace``: ``simroute`` or ``azure``.
+        time_scale: ``trace``: multiplies the trace's times.
+        times: ``schedule``: arrival times, in seconds.
+        surges: load spikes (``poisson``).
+    """
+    kind: str = "poisson"
+    rate: float = 1.0  #: requests per second (mean rate while "on")
+    requests: int | None = None  #: how many arrivals (None: until the horizon, or every trace row)
+    mix: tuple[MixEntry, ...] = ()
+    mean_on: float = 30.0
+    mean_off: float = 60.0
+    amplitude: float = 0.5
+    period: float = 86400.0
+    trace: str | None = None
+    trace_format: str = "simroute"
+    time_scale: float = 1.0
+    times: tuple[float, ...] = ()  #: ``schedule`` arrivals, seconds
+    surges: tuple[Surge, ...] = ()  #: load spikes (synthetic kinds)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InputError(f"must be one of {', '.join(KINDS)}, got {self.kind!r}", field="kind")
+        if not self.rate > 0:
+            raise InputError(f"must be > 0 per second, got {self.rate!r}", field="rate")
+        if self.requests is not None and self.requests < 0:
+            raise InputError(f"must be >= 0, got {self.requests}", field="requests")
+        if not self.mix:
+            raise InputError("needs at least one request", field="mix")
+        if any(m.weight <= 0 for m in self.mix):
+            raise InputError("weights must be > 0", field="mix")
+        if any(m.budget is not None and m.budget < 0 for m in self.mix):
+            raise InputError("a budget must be >= 0 dollars", field="mix")
+        if not 0 <= self.amplitude <= 1:
+            raise InputError(f"must be within [0, 1], got {self.amplitude}", field="amplitude")
+        if self.mean_on <= 0 or self.mean_off < 0 or self.period <= 0 or self.time_scale <= 0:
+            raise InputError("mean_on, period and time_scale must be > 0, mean_off >= 0",
+                             field="workload")
+        if self.kind == "trace" and not self.trace:
+            raise InputError("a trace workload needs 'trace' (a CSV path)", field="trace")
+        if self.kind == "trace" and not Path(self.trace).is_file():  # type: ignore[arg-type]
+            raise InputError(f"no such file: {self.trace}", field="trace")
+        if self.kind == "schedule":
+            if not self.times:
+                raise InputError("a schedule workload needs 'times' (seconds)", field="times")
+            if any(t < 0 for t in self.times) or bool(np.any(np.diff(self.times) < 0)):
+                raise InputError("times must be >= 0 and non-decreasing", field="times")
+        if self.surges and self.kind != "poisson":
+            raise InputError("surges apply to poisson arrivals", field="surges")
+        if self.trace_format not in TRACE_FORMATS:
+            raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}", field="trace_format")
+
+    def expected_requests(self, horizon: float | None = None) -> float:
+        """How many requests :meth:`generate` will make, about (before making them).
+
+        Parameters:
+            horizon: the scenario's horizon, in seconds (None: none).
+
+        Returns:
+            The expected count (``inf`` when nothing bounds it).
+        """
+        if self.kind == "trace":
+            n = float(len(_trace_table(self.trace, self.trace_format)["time"]))  # type: ignore[arg-type]
+            return min(n, self.requests) if self.requests is not None else n
+        if self.kind == "schedule":
+            n = float(len(self.times))
+            return min(n, self.requests) if self.requests is not None else n
+        if self.requests is not None:
+            return float(self.requests)
+        if horizon is None:
+            return math.inf
+        share = self.mean_on / (self.mean_on + self.mean_off) if self.kind == "onoff" else 1.0
+        peak = max([1.0, *(s.factor for s in self.surges)])
+        return self.rate * horizon * share * peak
+
+    def generate(self, rng: np.random.Generator, horizon: float | None = None) -> Requests:
+        """Every request of the workload, as one table (the blocks of :meth:`blocks`, joined).
+
+        Parameters:
+            rng: the run's workload stream.
+            horizon: the scenario's horizon, in seconds (None: none).
+
+        Returns:
+            The arrivals, in time order.
+        """
+        return Requests.concat(list(self.blocks(rng, horizon)))
+
+    def blocks(self, rng: np.random.Generator, horizon: float | None = None,
+               size: int = BLOCK) -> Iterator[Requests]:
+        """The workload's requests, ``size`` at a time, in time order: a run holds one block of
+        arrivals at a time, whatever its length. Each block's times are drawn, then its mix.
+
+        Parameters:
+            rng: the run's workload stream.
+            horizon: the scenario's horizon, in seconds (None: none).
+            size: arrivals per block.
+
+        Yields:
+            :class:`Requests` blocks (the last may be shorter; none when nothing arrives).
+
+        Raises:
+            InputError: nothing bounds a synthetic workload (no ``requests``, no horizon).
+        """
+        limit = self.requests
+        if limit is None and horizon is None and self.kind not in ("trace", "schedule"):
+            raise InputError("give 'requests' or a horizon", field="requests")
+        if self.kind == "trace":
+            yield from self._trace_blocks(rng, horizon, size)
+            return
+        if self.kind == "schedule":
+            times = np.array(self.times, float)
+            times = times[times <= horizon] if horizon is not None else times
+            times = times[:limit] if limit is not None else times
+            parts: Iterator[np.ndarray] = (times[i:i + size] for i in range(0, len(times), size))
+        elif self.kind == "poisson" and not self.surges:
+            parts = self._poisson(rng, limit, horizon, size)
+        else:
+            parts = self._thinned(rng, limit, horizon, size)
+        for times in parts:
+            mix_idx = self._draw_mix(rng, len(times))
+            nan = np.full(len(times), np.nan)
+            yield Requests(times, mix_idx, np.full(len(times), "", dtype=object), self._mix_budget(mix_idx),
+                           nan, nan.copy())
+
+    def _trace_blocks(self, rng: np.random.Generator, horizon: float | None, size: int) -> Iterator[Requests]:
+        table = _trace_table(self.trace, self.trace_format)  # type: ignore[arg-type]
+        times = (table["time"] - table["time"][0]) * self.time_scale  # read_trace: >= 1 row
+        n = len(times) if self.requests is None else min(len(times), self.requests)
+        if horizon is not None:
+            n = min(n, int(np.searchsorted(times, horizon, side="right")))
+        for i in range(0, n, size):
+            part = slice(i, min(i + size, n))
+            mix_idx = self._draw_mix(rng, part.stop - part.start)
+            texts = table["text"][part]
+            mix_idx[texts != ""] = -1  # a trace row naming its request overrides the mix
+            raw = table["budget"][part]
+            budget = np.where(np.isnan(raw), self._mix_budget(mix_idx), raw)
+            yield Requests(times[part], mix_idx, texts, budget, table["context_tokens"][part],
+                           table["generated_tokens"][part])
+
+    def _poisson(self, rng: np.random.Generator, limit: int | None, horizon: float | None,
+                 size: int) -> Iterator[np.ndarray]:
+        """Poisson arrivals drawn in vectorised blocks: the same times as adding one exponential
+        gap after another."""
+        t = 0.0
+        end = math.inf if horizon is None else horizon
+        left = math.inf if limit is None else limit
+        while left > 0:
+            k = int(min(size, left))
+            times = np.cumsum(np.concatenate(([t], rng.exponential(1 / self.rate, k))))[1:]
+            stop = int(np.searchsorted(times, end, side="right"))
+            if stop:
+                yield times[:stop]
+            if stop < k:
+                return
+            t = float(times[-1])
+            left -= k
+
+    def _thinned(self, rng: np.random.Generator, limit: int | None, horizon: float | None,
+                 size: int) -> Iterator[np.ndarray]:
+        """On-off, diurnal and surged Poisson arrivals, one at a time, ``size`` per block."""
+        draws = {"onoff": self._onoff, "diurnal": self._diurnal}.get(self.kind, self._surged)
+        cap = math.inf if limit is None else limit
+        out: list[float] = []
+        count = 0
+        for t in draws(rng, math.inf if horizon is None else horizon):
+            if count >= cap:
+                break
+            out.append(t)
+            count += 1
+            if len(out) == size:
+                yield np.asarray(out, float)
+                out = []
+        if out:
+            yield np.asarray(out, float)
+
+    def _mix_budget(self, idx: np.ndarray) -> np.ndarray:
+        budgets = np.array([np.nan if m.budget is None else m.budget for m in self.mix])
+        return np.where(idx >= 0, budgets[np.maximum(idx, 0)], np.nan)
+
+    def _draw_mix(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        w = np.array([m.weight for m in self.mix], float)
+        if len(w) == 1:
+            return np.zeros(n, int)
+        return rng.choice(len(w), size=n, p=w / w.sum())
+
+    def _surged(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+        """Poisson arrivals whose rate is × each surge's factor inside its window: a Poisson
+        process at the peak rate, thinned to ``rate × factor(t)``."""
+        peak = max(1.0, *(s.factor for s in self.surges))
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / (self.rate * peak))
+            if t > end:
+                return
+            factor = 1.0
+            for s in self.surges:
+                if s.start <= t < s.end:
+                    factor *= s.factor
+            if rng.random() * peak <= factor:
+                yield t
+
+    def _onoff(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+        """Poisson at ``rate`` during exponential on periods, nothing during the off periods."""
+        t = 0.0
+        on_until = rng.exponential(self.mean_on)
+        while True:
+            t += rng.exponential(1 / self.rate)
+            while t > on_until:  # skip the off period, start a new burst
+                off = rng.exponential(self.mean_off) if self.mean_off > 0 else 0.0
+                t = on_until + off + (t - on_until)
+                on_until = on_until + off + rng.exponential(self.mean_on)
+            if t > end:
+                return
+            yield t
+
+    def _diurnal(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+        """A sinusoidal rate, by thinning a Poisson process at the peak rate."""
+        peak = self.rate * (1 + self.amplitude)
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / peak)
+            if t > end:
+                return
+            rate = self.rate * (1 + self.amplitude * math.sin(2 * math.pi * t / self.period))
+            if rng.random() * peak <= rate:
+                yield t
+
+
+@dataclass(slots=True)
+class Requests:
+    """Arrivals, columnar: ``mix`` is the mix entry (-1: the trace named the request in ``text``)."""
+
+    time: np.ndarray
+    mix: np.ndarray
+    text: np.ndarray
+    budget: np.ndarray
+    context_tokens: np.ndarray
+    generated_tokens: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    @classmethod
+    def concat(cls, blocks: list[Requests]) -> Requests:
+        """One table of ``blocks``, in order (none: an empty table)."""
+        if not blocks:
+            empty = np.array([], float)
+            return cls(empty, np.array([], int), np.array([], dtype=object), empty.copy(), empty.copy(),
+                       empty.copy())
+        if len(blocks) == 1:
+            return blocks[0]
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(b, name) for b in blocks])
+
+        return cls(joined("time"), joined("mix"), joined("text"), joined("budget"), joined("context_tokens"),
+                   joined("generated_tokens"))
+
+
+def _parse_azure_time(s: str) -> Decimal:
+    """Exact seconds since the epoch (UTC) of "2023-11-16 18:17:03.9799600" (7 fractional digits,
+    more than datetime parses, and more than a float of the epoch keeps)."""
+    head, _, frac = s.strip().partition(".")
+    if frac and not frac.isdigit():
+        raise ValueError(f"bad fraction of a second {frac!r}")
+    base = calendar.timegm(datetime.strptime(head, "%Y-%m-%d %H:%M:%S").timetuple())  # as UTC
+    return Decimal(base) + (Decimal("0." + frac) if frac else Decimal(0))
+
+
+def _seconds(raw: str) -> Decimal:
+    """Exact seconds from a decimal string (a float would round a large epoch time)."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {raw!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {raw!r}")
+    return value
+
+
+def trace_format_of(path: str | Path) -> str:
+    """``azure`` when the CSV's header starts with ``TIMESTAMP``, else ``simroute``."""
+    header = read_text(path).split("\n", 1)[0]  # UTF-8 (a BOM is fine), or a clear error
+    return "azure" if header.startswith("TIMESTAMP") else "simroute"
+
+
+def _trace_table(path: str | Path, fmt: str) -> dict[str, np.ndarray]:
+    """:func:`read_trace`, parsed once per file version in this process (a sweep or a report runs
+    the same trace many times); the arrays are read-only."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return read_trace(path, fmt)  # the reader says what is wrong
+    return _parsed(str(Path(path).resolve()), fmt, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, fmt: str, _mtime_ns: int, _size: int) -> dict[str, np.ndarray]:
+    table = read_trace(path, fmt)
+    for column in table.values():
+        column.flags.writeable = False
+    return table
+
+
+def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]:
+    """Columns time (s), text, budget, context_tokens, generated_tokens of a trace CSV.
+
+    Times are seconds after the first row, computed exactly from the file's decimal timestamps
+    (so the Azure trace's 100 ns resolution survives: an epoch time as a float would not keep it).
+
+    Parameters:
+        path: the CSV file.
+        fmt: ``simroute`` (``time,text,budget,context_tokens,generated_tokens``) or ``azure``
+            (``TIMESTAMP,ContextTokens,GeneratedTokens``).
+
+    Returns:
+        Arrays ``time`` (seconds after the first row), ``text``, ``budget``, ``context_tokens`` and
+        ``generated_tokens``.
+
+    Raises:
+        InputError: an unreadable file, a missing column, a value that does not parse, or times out
+            of order (naming the file, line and field).
+    """
+    path = Path(path)
+    if fmt not in TRACE_FORMATS:
+        raise InputError(f"unknown trace format {fmt!r} (known: {', '.join(TRACE_FORMATS)})",
+                         file=str(path))
+    handle = io.StringIO(read_text(path), newline="")  # UTF-8 (a BOM is fine), or a clear error
+    cols: dict[str, list] = {k: [] for k in ("time", "text", "budget", "context_tokens",
+                                             "generated_tokens")}
+    with handle:
+        reader = csv.reader(handle)
+        header = [h.strip() for h in next(reader, [])]
+        need = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] if fmt == "azure" else ["time"]
+        missing = [h for h in need if h not in header]
+        if missing:
+            raise InputError(f"missing column {missing[0]!r} (header: {','.join(header)})",
+                             file=str(path), line=1, field=missing[0])
+        known = TRACE_COLUMNS[fmt]
+        for i, h in enumerate(header):
+            if h not in known:
+                raise InputError(f"unknown column (known for a {fmt} trace: {', '.join(known)})",
+                                 file=str(path), line=1, field=h)
+            if h in header[:i]:
+                raise InputError("the column appears twice", file=str(path), line=1, field=h)
+        idx = {h: i for i, h in enumerate(header)}
+        last: Decimal | float = -math.inf
+        first: Decimal | None = None
+        for lineno, row in enumerate(reader, start=2):
+            if not row or all(not c.strip() for c in row):
+                continue
+
+            def cell(name: str, conv, default=None, *, row=row, lineno=lineno):
+                if name not in idx or idx[name] >= len(row) or row[idx[name]].strip() == "":
+                    if default is not None or name not in need:
+                        return default
+                    raise InputError("missing value", file=str(path), line=lineno, field=name)
+                raw = row[idx[name]].strip()
+                try:
+                    value = conv(raw)
+                except ValueError:
+                    raise InputError(f"cannot parse {raw!r}", file=str(path), line=lineno,
+                                     field=name) from None
+                if isinstance(value, float | Decimal) and conv is not str:
+                    if value != value or value < 0 or value in (math.inf, Decimal("Infinity")):
+                        raise InputError(f"must be a finite number >= 0, got {raw!r}", file=str(path),
+                                         line=lineno, field=name)
+                    if name in TOKEN_COLUMNS and value > MAX_TOKENS:
+                        raise InputError(f"more than {MAX_TOKENS:,} tokens in one request: {raw}",
+                                         file=str(path), line=lineno, field=name)
+                return value
+
+            if fmt == "azure":
+                t = cell("TIMESTAMP", _parse_azure_time)
+                ctx, gen, text, budget = (cell("ContextTokens", float), cell("GeneratedTokens", float),
+                                          "", math.nan)
+                tname = "TIMESTAMP"
+            else:
+                t = cell("time", _seconds)
+                text = cell("text", str, "")
+                budget = cell("budget", float, math.nan)
+                ctx = cell("context_tokens", float, math.nan)
+                gen = cell("generated_tokens", float, math.nan)
+                tname = "time"
+            if t < last:
+                raise InputError(f"timestamps out of order ({t} after {last})", file=str(path),
+                                 line=lineno, field=tname)
+            if first is not None and t - first > MAX_TRACE_SPAN:
+                raise InputError(f"{float(t - first):.3g} s after the first row: a trace spans at most "
+                                 f"{MAX_TRACE_SPAN:.3g} s (ten years)", file=str(path), line=lineno,
+                                 field=tname)
+            last = t
+            if first is None:
+                first = t
+            for k, v in zip(cols, (float(t - first), text, budget, ctx, gen), strict=True):
+                cols[k].append(v)
+    out = {k: np.asarray(v, dtype=object if k == "text" else float) for k, v in cols.items()}
+    if len(out["time"]) == 0:
+        raise InputError("no data rows", file=str(path), line=1)
+    return out

@@ -1,0 +1,14 @@
+"""The seed's pure policies: what the orchestrator decides, with no SimPy and no pandas.
+
+* ``catalog`` — plugins, agents, model tiers and the lexicon, as frozen validated data;
+* ``classify`` — a request's domains, complexity and intent;
+* ``scoring`` — capability scores of plugins (and agents) for a classification;
+* ``discovery`` — finding agents and building a team;
+* ``plan`` — plans and their phases (sequential, parallel, conditional);
+* ``routing`` — the routing decision: primary, fallbacks, collaboration plan;
+* ``cost`` — the budget-driven cost optimizer;
+* ``saga`` — sagas and their compensations;
+* ``modelgroups`` — an LLM router's model groups and deployments.
+
+May import: ``common``, ``resilience``.
+"""

@@ -1,0 +1,11 @@
+"""Resilience policies: pure state machines and rules that take time as an argument (no SimPy).
+
+* ``failure`` — what a call can end as (:data:`OUTCOMES`) and how a plugin fails
+  (:class:`FailureModel`);
+* ``breaker`` — the circuit breaker (:class:`CircuitBreaker`);
+* ``retry`` — backoff, retry budgets (:class:`RetryPolicy`, :class:`RetryBudget`);
+* ``ratelimit`` — token buckets for rpm/tpm quotas;
+* ``cooldown`` — LiteLLM's per-deployment cooldown after failures.
+
+May import: ``common``.
+"""
