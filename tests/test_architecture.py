@@ -176,7 +176,8 @@ def test_simpy_is_within_the_bound_the_event_loop_is_tested_on():
 
     from packaging.requirements import Requirement
 
-    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    root = Path(__file__).resolve().parents[1]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     simpy = next(Requirement(r) for r in pyproject["project"]["dependencies"] if r.startswith("simpy"))
     assert any(s.operator == "<" for s in simpy.specifier), "simpy needs an upper bound"
     assert simpy.specifier.contains(version("simpy")), version("simpy")

@@ -149,3 +149,26 @@ def test_finished_requests_leave_no_garbage_for_the_collector():
         gc.set_debug(0)
         gc.garbage.clear()
     assert tasks == 0
+
+
+@pytest.mark.parametrize("loop", ["simpy", "engine"])
+def test_the_engines_environment_keeps_its_clock_with_either_loop(loop):
+    """engine.tasks.Environment's ``now`` is an attribute: every callback sees the event's time,
+    whether SimPy's own loop (env.run, env.step) or the engine's (tasks.run) drives it."""
+    from simroute.engine.tasks import Environment, run
+
+    env = Environment(5.0)
+    seen = []
+
+    def proc():
+        for delay in (1.5, 0.0, 2.25):
+            yield env.timeout(delay)
+            seen.append((env.now, env._now))
+
+    env.process(proc())
+    if loop == "simpy":
+        env.run()
+    else:
+        run(env)
+    assert seen == [(6.5, 6.5), (6.5, 6.5), (8.75, 8.75)]
+    assert env.now == 8.75

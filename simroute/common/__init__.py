@@ -7,7 +7,8 @@
 * ``yamlio`` — reading inputs (UTF-8, size and alias limits, duplicate keys, line numbers);
 * ``distributions`` — service-time distributions (:class:`ServiceTime`);
 * ``draws`` — random streams read a block at a time;
-* ``version`` — ``__version__``.
+* ``version`` — ``__version__``;
+* ``statuses`` — a request's terminal status, declared once.
 
 May import: the standard library, numpy, PyYAML. Nothing of simroute outside ``common``.
 """

@@ -59,6 +59,7 @@ class AttemptRunner:
         self._write_attempt = ctx.rec.attempt
         self._sleep = ctx.sleep
         self._hedge = ctx.settings.hedge.delay
+        self._free_failures = ctx.free_failures
         self._pending: dict[int, Call] = {}  #: abandoned calls the plugins still work on
 
     def flush(self) -> None:
@@ -102,6 +103,9 @@ class AttemptRunner:
                 result = call
             else:
                 result = yield from self.attempt(call, info, guards, model, plan_duration, timeout)
+            outcome = result.outcome
+            if outcome == SUCCESS or outcome == DEADLINE:
+                return outcome
             retry = self._retry_wait(result, retries, previous, deadline)
             if isinstance(retry, str):
                 return retry
@@ -111,11 +115,10 @@ class AttemptRunner:
 
     def _retry_wait(self, result: Call, retries: dict[RetryPolicy, int], previous: float | None,
                     deadline: float) -> str | tuple[float, float]:
-        """After an attempt ended with ``result``: the outcome to give back (no retry), or
-        ``(the backoff drawn, the seconds to wait)`` before the next attempt (counted in ``retries``)."""
+        """After an attempt ended with ``result`` (not a success, not the deadline): the outcome to
+        give back (no retry), or ``(the backoff drawn, the seconds to wait)`` before the next
+        attempt (counted in ``retries``)."""
         outcome = result.outcome
-        if outcome == SUCCESS or outcome == DEADLINE:
-            return outcome
         policy = self.settings.retry_for(outcome)
         if policy is None:
             return outcome
@@ -203,7 +206,7 @@ class AttemptRunner:
         call.start = now
         call.outcome, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
         # paid for the work; an LLM provider (a deployment) does not bill a call that fails
-        free = call.outcome != SUCCESS and call.plugin in self.ctx.free_failures
+        free = call.outcome != SUCCESS and call.plugin in self._free_failures
         call.cost = 0.0 if free else call._price
         if self.bus.wanted:
             self._watch.started(call)

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..common.statuses import DEGRADED, FAILED, SUCCEEDED
 from ..resilience.cooldown import DeploymentCooldown
 from ..resilience.failure import (
     CONTENT_POLICY,
@@ -128,10 +129,10 @@ class GroupRouter:
         info.phases = 1
         level, kind = yield from self._with_fallbacks(rid, group, info, stream, 0, 0)
         if level is not None:
-            return ("succeeded", "") if level == 0 else ("degraded", "")
+            return (SUCCEEDED, "") if level == 0 else (DEGRADED, "")
         if kind == DEADLINE:
-            return "failed", DEADLINE
-        return "failed", kind or NO_DEPLOYMENTS
+            return FAILED, DEADLINE
+        return FAILED, kind or NO_DEPLOYMENTS
 
     def _with_fallbacks(self, rid: int, group: str, info: RequestState, stream: bool, depth: int,
                         level: int) -> ProcessGenerator:

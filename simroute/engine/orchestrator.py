@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from ..common.statuses import IN_FLIGHT
 from ..policies.plan import Plan
 from ..policies.saga import Saga
 from .attempts import AttemptRunner
@@ -121,7 +122,7 @@ class Orchestrator:
         ``horizon``), in id order; the rows of abandoned calls the plugins were still working on
         are written, and cooldowns that ended unobserved are closed."""
         for rid in sorted(self.active):
-            self.finish(rid, "in_flight", "horizon", end)
+            self.finish(rid, IN_FLIGHT, "horizon", end)
         self.runner.flush()
         if self.group_router is not None:
             self.group_router.close(self.env.now)

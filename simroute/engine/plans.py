@@ -15,6 +15,7 @@ and the orchestrator handled it); ``failed`` (a phase failed everywhere, or the 
 
 from __future__ import annotations
 
+from ..common.statuses import DEGRADED, FAILED, REJECTED, SUCCEEDED
 from ..policies.plan import Phase, Plan
 from ..resilience.failure import (
     CONTENT_POLICY,
@@ -69,7 +70,7 @@ class PlanExecutor:
         excluded = self.ctx.open_breakers(self.env.now) if self.ctx.settings.route_around_open else NONE
         route = d.route(text, excluded)
         if route.primary is None:  # no match and no built-in path
-            return "rejected", route.reason
+            return REJECTED, route.reason
         plan: Plan = route.plan if documented is None else d.documented(documented)
         info.primary = route.primary
         original = facts = d.plan_info(plan)
@@ -78,7 +79,7 @@ class PlanExecutor:
             opt = d.optimized(plan, budget)
             if opt.status == "rejected":
                 info.est_cost, info.est_duration = original[:2]
-                return "rejected", "over budget"
+                return REJECTED, "over budget"
             plan, info.optimized = opt.plan, True
             facts = d.plan_info(plan)
         info.est_cost, info.est_duration, strategy, order = facts
@@ -153,13 +154,13 @@ def outcome(results: dict[str, PhaseResult], info: RequestState, matched: bool =
     """A plan's ``(status, reason)`` from its phases' results."""
     if not all(ok for ok, _ in results.values()):
         if info.reason == DEADLINE:
-            return "failed", DEADLINE
-        return "failed", "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
+            return FAILED, DEADLINE
+        return FAILED, "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
     return succeeded(max((level for _, level in results.values()), default=0), matched, why)
 
 
 def succeeded(worst: int, matched: bool, why: str) -> tuple[str, str]:
     """Every phase succeeded, the worst on fallback level ``worst``."""
     if not matched:  # the orchestrator's built-in handling
-        return "degraded", why
-    return ("degraded" if worst > 0 else "succeeded"), ""
+        return DEGRADED, why
+    return (DEGRADED if worst > 0 else SUCCEEDED), ""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..common.statuses import IN_FLIGHT
+
 __all__ = ["Call", "RequestState", "ATTEMPT_COLUMNS", "RECORDED_ATTEMPT_COLUMNS",
            "DERIVED_ATTEMPT_COLUMNS", "REQUEST_COLUMNS"]
 
@@ -117,7 +119,7 @@ class RequestState:
 
     def finish(self, status: str, reason: str, end: float) -> None:
         self.status, self.reason = status, reason
-        if status != "in_flight":
+        if status != IN_FLIGHT:
             self.end, self.latency = end, end - self.arrival
         used = tuple(dict.fromkeys(self._plugins))
         joined = _JOINED.get(used)

@@ -10,6 +10,7 @@ is published after the saga's detection delay, and the steps done are compensate
 
 from __future__ import annotations
 
+from ..common.statuses import COMPENSATED, FAILED, SUCCEEDED
 from ..policies.saga import Saga, SagaStep, rollback_plan
 from ..resilience.failure import SUCCESS
 from .attempts import AttemptRunner
@@ -51,7 +52,7 @@ class SagaRunner:
                                correlation_id=rid)
             done.append(step)
         else:
-            return "succeeded", ""
+            return SUCCEEDED, ""
         return (yield from self._roll_back(rid, saga, done, info))
 
     def _roll_back(self, rid: int, saga: Saga, done: list[SagaStep], info: RequestState) -> ProcessGenerator:
@@ -77,8 +78,8 @@ class SagaRunner:
             else:
                 failed.append(compensation)
         if failed:
-            return "failed", "compensation_failed: " + ",".join(failed)
-        return "compensated", f"step {len(done) + 1} failed"
+            return FAILED, "compensation_failed: " + ",".join(failed)
+        return COMPENSATED, f"step {len(done) + 1} failed"
 
     def _row(self, rid: int, saga: Saga, i: int, action: str, argument: str, direction: str, plugin: str,
              start: float, outcome: str, info: RequestState) -> None:

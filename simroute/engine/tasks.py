@@ -22,7 +22,7 @@ from typing import Any
 import simpy
 from simpy.core import NORMAL, URGENT
 
-__all__ = ["Task", "start", "Wake", "sleeper", "run", "ProcessGenerator"]
+__all__ = ["Environment", "Task", "start", "Wake", "sleeper", "run", "ProcessGenerator"]
 
 #: a SimPy process or task: a generator of events (as simpy.events names it)
 ProcessGenerator = Generator[simpy.Event, Any, Any]
@@ -110,6 +110,38 @@ def sleeper(env: simpy.Environment) -> Callable[[float], Wake]:
     return sleep
 
 
+class Environment(simpy.Environment):
+    """SimPy's environment with its clock as a plain attribute. The engine reads ``env.now`` on
+    every attempt (a few dozen times a request), and SimPy's ``now`` is a property: a call per
+    read. Here ``now`` is an attribute that :func:`run` and :meth:`step` set with SimPy's own
+    clock, before any callback of the event runs; everything else is SimPy's.
+
+    Parameters:
+        initial_time: the clock at the start, in seconds.
+    """
+
+    now: float = 0.0  # type: ignore[assignment]  # shadows the base property: an instance attribute
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.now = self._now
+
+    def step(self) -> None:
+        """Process the next event, as :meth:`simpy.Environment.step` does (with the clock kept)."""
+        try:
+            self._now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise simpy.core.EmptySchedule() from None
+        self.now = self._now
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        for callback in callbacks:  # type: ignore[union-attr]
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+
+
 def run(env: simpy.Environment, until: float | None = None) -> None:
     """Process events until ``until`` (seconds; None: until none are left), exactly as
     ``env.run(until)`` does — the same stop event, scheduled the same way — with the loop of
@@ -128,8 +160,11 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
         stop._ok, stop._value = True, None
         env.schedule(stop, URGENT, until - env.now)
     queue = env._queue
+    keep = isinstance(env, Environment)  # its clock is an attribute too
     while queue:
         env._now, _, _, event = heappop(queue)
+        if keep:
+            env.now = env._now  # type: ignore[misc]
         if event is stop:
             return
         callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]

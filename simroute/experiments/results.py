@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..common.statuses import STATUSES
 from ..resilience.failure import REFUSALS
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Results", "STATUSES"]
 
-STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_flight")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from ..common.errors import InputError
 from ..engine.arrivals import Arrivals, Window
 from ..engine.orchestrator import Orchestrator
 from ..engine.recorder import Recorder
+from ..engine.tasks import Environment
 from ..engine.tasks import run as run_events
 from ..io.scenario import Scenario
 from .results import Results
@@ -76,7 +77,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
     if not streamed:
         check_memory(scenario)
     rngs = _streams(int(seed), replication)
-    env = simpy.Environment()
+    env = Environment()
     capacity = {n: p.capacity for n, p in scenario.catalog.plugins.items()}
     stream = StreamSummary(capacity, scenario.settings.slo.latency) if streamed else None
     window = Window()

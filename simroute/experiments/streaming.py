@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 from ddsketch import DDSketch
 
-from ..resilience.failure import FAILURE_KINDS, REFUSALS
+from ..common.statuses import STATUSES, SUCCEEDED
+from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 
 __all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "GROWTH_BLOCKS", "per_minute",
            "pooled_summary", "add_to_sketch"]
@@ -41,7 +42,6 @@ RELATIVE_ACCURACY = 0.01  #: the latency sketch's relative accuracy (1 %)
 MINUTE = 60.0  #: seconds per row of the per-minute tables
 GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums, at first
 GROWTH_BLOCKS = 4096  #: at most this many blocks: past it, pairs of blocks merge (blocks twice as long)
-STATUSES = ("succeeded", "degraded", "failed", "compensated", "rejected", "in_flight")
 
 
 def add_to_sketch(sketch: DDSketch, values: np.ndarray) -> None:
@@ -210,7 +210,7 @@ class StreamSummary:
         self.requests += int(win.sum())
         for st, rows in status.groups():
             self.status[st] += int((rows & win).sum())
-        succeeded = status.mask(["succeeded"])[win]
+        succeeded = status.mask([SUCCEEDED])[win]
         done = latency[~np.isnan(latency)]
         add_to_sketch(self.latency, done)
         self.latency_sum += float(done.sum())
@@ -261,7 +261,7 @@ class StreamSummary:
         self.sent += int(sent[win].sum())
         self.failed_attempts += int((outcome.mask(FAILURE_KINDS) & win).sum())
         self.fast_fails += int((~sent[win]).sum())
-        self.timeouts += int((outcome.mask(["timeout"]) & win).sum())
+        self.timeouts += int((outcome.mask([TIMEOUT]) & win).sum())
         abandoned = np.asarray(chunk["abandoned"], bool)[win]
         service = (server_end - start)[win][abandoned]
         self.abandoned_work += float(np.nansum(service))
@@ -355,51 +355,36 @@ class StreamSummary:
                               pd.Series(overlap, index=spans.index).groupby(spans.plugin).sum().items()}
 
     def rows(self) -> list[tuple[str, str, float]]:
-        """The rows ``(metric, key, value)`` of the summary, as :func:`simroute.experiments.metrics.compute`
-        gives them for the default window of a full run (after :meth:`finish`)."""
-        from .metrics import LATENCY_QUANTILES, STATUS_RATES
+        """The rows ``(metric, key, value)`` of the summary, as
+        :func:`simroute.experiments.metrics.compute` gives them for the default window of a full run
+        (after :meth:`finish`): the same metric declarations, read from these counters (this
+        summary is their :class:`~simroute.experiments.metrics.Tally`)."""
+        from .metrics import rows
 
-        n = self.requests
-        rows: list[tuple[str, str, float]] = []
+        return rows(self)
 
-        def add(name: str, value: float, key: str = "") -> None:
-            rows.append((name, key, float(value)))
+    # ------------------------------------------------------------------ the Tally the metrics read
+    @property
+    def latency_mean(self) -> float:
+        """Mean latency of the window's requests that ended, in seconds (NaN: none)."""
+        return self.latency_sum / self.latency_count if self.latency_count else math.nan
 
-        def per_request(count: float) -> float:
-            return count / n if n else math.nan
+    @property
+    def latency_growth(self) -> float:
+        """Mean latency of the last third of the window's arrivals ÷ that of the first third."""
+        return self._growth()
 
-        span = self.span
-        add("requests", n)
-        for q in LATENCY_QUANTILES:
-            add(f"latency_p{int(q * 100)}", self.quantile(q))
-        add("latency_mean", self.latency_sum / self.latency_count if self.latency_count else math.nan)
-        add("latency_growth", self._growth())
-        succeeded = self.status["succeeded"]
-        for st, name in STATUS_RATES.items():
-            add(name, per_request(self.status[st]))
-        add("goodput", succeeded / (span / 3600) if span > 0 else math.nan)
-        add("slo_attainment", per_request(self.within_slo))
-        add("cost_total", self.cost)
-        add("cost_per_request", per_request(self.cost))
-        add("cost_per_success", self.cost / succeeded if succeeded else math.nan)
-        for tier in sorted(self.cost_by_tier):
-            add("cost_by_tier", self.cost_by_tier[tier], tier)
-        for plugin in sorted(self.cost_by_plugin):
-            add("cost_by_plugin", self.cost_by_plugin[plugin], plugin)
-        add("attempts_per_request", per_request(self.attempts))
-        add("retry_amplification", self.sent / self.phases if self.phases else math.nan)
-        add("failed_attempts_per_request", per_request(self.failed_attempts))
-        add("fast_fails_per_request", per_request(self.fast_fails))
-        add("timeouts_per_request", per_request(self.timeouts))
-        add("abandoned_work", self.abandoned_work)
-        add("fallback_rate", per_request(self.fell_back))
-        for plugin, capacity in self.plugins.items():
-            busy = self.busy.get(plugin, 0.0)
-            add("utilization", busy / (capacity * span) if span > 0 else math.nan, plugin)
-            add("breaker_open_time", self.open_time.get(plugin, 0.0), plugin)
-            if self.wait_count.get(plugin):
-                add("queue_wait_mean", self.wait_sum[plugin] / self.wait_count[plugin], plugin)
-        return rows
+    def busy_time(self, plugin: str) -> float:
+        """Slot-seconds the plugin worked inside the window."""
+        return self.busy.get(plugin, 0.0)
+
+    def breaker_open(self, plugin: str) -> float:
+        """Seconds inside the window the plugin's breaker was open."""
+        return self.open_time.get(plugin, 0.0)
+
+    def queue_wait(self, plugin: str) -> float | None:
+        """Mean wait for a slot of the window's calls the plugin served (None: none)."""
+        return self.wait_sum[plugin] / self.wait_count[plugin] if self.wait_count.get(plugin) else None
 
     def per_minute(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The per-minute tables: ``(overall, by_plugin)`` (see :func:`per_minute_frames`)."""
