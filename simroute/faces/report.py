@@ -102,12 +102,7 @@ def at_load(scenario: Scenario, factor: float) -> Scenario:
     """
     if not factor > 0:
         raise InputError(f"a load factor must be > 0, got {factor!r}", field="load_factors")
-    w = scenario.workload
-    if w.kind == "trace":
-        return scenario.replace(workload=replace(w, time_scale=w.time_scale / factor))
-    if w.kind == "schedule":
-        return scenario.replace(workload=replace(w, times=tuple(t / factor for t in w.times)))
-    return scenario.replace(workload=replace(w, rate=w.rate * factor))
+    return scenario.replace(workload=scenario.workload.at_load(factor))
 
 
 def with_capacity(scenario: Scenario, capacity: dict[str, int]) -> Scenario:

@@ -13,7 +13,6 @@ import io
 import math
 import platform
 from importlib import metadata
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -460,9 +459,7 @@ def render(rep: Report, timings: dict[str, float]) -> str:
     t = rep.tables
     sc = rep.scenario
     w = sc.workload
-    trace_name = html.escape(Path(w.trace or "").name)
-    workload = (f"trace {trace_name} ({w.trace_format}), time scale {w.time_scale:g}"
-                if w.kind == "trace" else f"{w.kind}, rate {w.rate:g}/s, {w.requests} requests")
+    workload = html.escape(w.describe())
 
     def section(name: str) -> str:
         return "".join(f'<figure><h3>{html.escape(title)}</h3><img alt="{html.escape(title)}" '

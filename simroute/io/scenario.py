@@ -55,7 +55,7 @@ from ..policies.saga import COMPENSATIONS, SAGAS, Saga, SagaStep
 from . import traces
 from .faults import FAULT_KINDS, Fault
 from .settings import RetryBudgetSettings, Settings
-from .workload import MixEntry, Surge, Workload
+from .workload import KINDS, MixEntry, Surge, Workload
 
 __all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"]
 
@@ -273,7 +273,7 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
         kind = w.str("kind", "poisson")
         workload = Workload(
             kind=kind, rate=w.number("rate", 1.0),
-            requests=w.number("requests", None if kind in ("trace", "schedule") else DEFAULT_REQUESTS,
+            requests=w.number("requests", None if _runs_every_row(kind) else DEFAULT_REQUESTS,
                               lo=0, integer=True)
             if w.raw.get("requests", 0) is not None else w.get("requests", None),
             mix=tuple(mix), mean_on=w.number("mean_on", 30.0), mean_off=w.number("mean_off", 60.0),
@@ -306,6 +306,11 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
                         sagas=sagas, model_groups=groups)
     f.finish()
     return scenario
+
+
+def _runs_every_row(kind: str) -> bool:
+    found = KINDS.get(kind)
+    return found is not None and found.runs_every_row
 
 
 def _surge(item: Any, i: int, file: str, lines: Any) -> Surge:

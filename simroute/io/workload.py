@@ -17,6 +17,30 @@ A workload becomes a :class:`Requests` table (arrival time, request-mix entry, b
 
 Every generator takes the run's :class:`numpy.random.Generator`; a bad trace row raises an
 :class:`~simroute.common.errors.InputError` naming the file, the line and the field.
+
+Each kind is one small class (:class:`WorkloadKind`): its checks, its arrival times over a horizon,
+how many it expects, how it scales with a load factor and how it describes itself. Adding a kind
+is a class and one registration line. For example, a rate that ramps linearly from 0 to ``rate``
+over ``period`` seconds and stays there, by thinning::
+
+    class Ramp(WorkloadKind):
+        name = "ramp"
+
+        def times(self, w, rng, limit, horizon, size):
+            end = math.inf if horizon is None else horizon
+
+            def arrivals():
+                t = 0.0
+                while True:
+                    t += rng.exponential(1 / w.rate)
+                    if t > end:
+                        return
+                    if rng.random() <= min(t / w.period, 1.0):
+                        yield t
+
+            return _blocked(arrivals(), limit, size)
+
+    register(Ramp())
 """
 
 from __future__ import annotations
@@ -27,10 +51,11 @@ import functools
 import io
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -39,9 +64,8 @@ from ..common.yamlio import read_text
 from ..policies.plan import Plan
 
 __all__ = ["MixEntry", "Surge", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS",
-           "TRACE_FORMATS"]
+           "WorkloadKind", "register", "TRACE_FORMATS"]
 
-KINDS = ("poisson", "onoff", "diurnal", "trace", "schedule")
 TRACE_FORMATS = ("simroute", "azure")
 #: the columns each trace format may have
 TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "generated_tokens"),
@@ -140,6 +164,7 @@ class Workload:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InputError(f"must be one of {', '.join(KINDS)}, got {self.kind!r}", field="kind")
+        kind = KINDS[self.kind]
         if not self.rate > 0:
             raise InputError(f"must be > 0 per second, got {self.rate!r}", field="rate")
         if self.requests is not None and self.requests < 0:
@@ -155,16 +180,8 @@ class Workload:
         if self.mean_on <= 0 or self.mean_off < 0 or self.period <= 0 or self.time_scale <= 0:
             raise InputError("mean_on, period and time_scale must be > 0, mean_off >= 0",
                              field="workload")
-        if self.kind == "trace" and not self.trace:
-            raise InputError("a trace workload needs 'trace' (a CSV path)", field="trace")
-        if self.kind == "trace" and not Path(self.trace).is_file():  # type: ignore[arg-type]
-            raise InputError(f"no such file: {self.trace}", field="trace")
-        if self.kind == "schedule":
-            if not self.times:
-                raise InputError("a schedule workload needs 'times' (seconds)", field="times")
-            if any(t < 0 for t in self.times) or bool(np.any(np.diff(self.times) < 0)):
-                raise InputError("times must be >= 0 and non-decreasing", field="times")
-        if self.surges and self.kind != "poisson":
+        kind.check(self)
+        if self.surges and not kind.surges:
             raise InputError("surges apply to poisson arrivals", field="surges")
         if self.trace_format not in TRACE_FORMATS:
             raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}", field="trace_format")
@@ -178,19 +195,25 @@ class Workload:
         Returns:
             The expected count (``inf`` when nothing bounds it).
         """
-        if self.kind == "trace":
-            n = float(len(_trace_table(self.trace, self.trace_format)["time"]))  # type: ignore[arg-type]
-            return min(n, self.requests) if self.requests is not None else n
-        if self.kind == "schedule":
-            n = float(len(self.times))
-            return min(n, self.requests) if self.requests is not None else n
-        if self.requests is not None:
+        if self.requests is not None and not KINDS[self.kind].runs_every_row:
             return float(self.requests)
-        if horizon is None:
-            return math.inf
-        share = self.mean_on / (self.mean_on + self.mean_off) if self.kind == "onoff" else 1.0
-        peak = max([1.0, *(s.factor for s in self.surges)])
-        return self.rate * horizon * share * peak
+        return KINDS[self.kind].expected(self, horizon)
+
+    def at_load(self, factor: float) -> Workload:
+        """This workload at ``factor`` × its load over the same horizon (its kind says how: a
+        synthetic rate multiplied, a trace's or a schedule's times divided).
+
+        Parameters:
+            factor: the load multiplier (> 0).
+
+        Returns:
+            The scaled workload.
+        """
+        return KINDS[self.kind].scaled(self, factor)
+
+    def describe(self) -> str:
+        """One line saying what arrives (for pages and tables)."""
+        return KINDS[self.kind].describe(self)
 
     def generate(self, rng: np.random.Generator, horizon: float | None = None) -> Requests:
         """Every request of the workload, as one table (the blocks of :meth:`blocks`, joined).
@@ -220,78 +243,18 @@ class Workload:
         Raises:
             InputError: nothing bounds a synthetic workload (no ``requests``, no horizon).
         """
-        limit = self.requests
-        if limit is None and horizon is None and self.kind not in ("trace", "schedule"):
+        kind = KINDS[self.kind]
+        if self.requests is None and horizon is None and not kind.runs_every_row:
             raise InputError("give 'requests' or a horizon", field="requests")
-        if self.kind == "trace":
-            yield from self._trace_blocks(rng, horizon, size)
-            return
-        if self.kind == "schedule":
-            times = np.array(self.times, float)
-            times = times[times <= horizon] if horizon is not None else times
-            times = times[:limit] if limit is not None else times
-            parts: Iterator[np.ndarray] = (times[i:i + size] for i in range(0, len(times), size))
-        elif self.kind == "poisson" and not self.surges:
-            parts = self._poisson(rng, limit, horizon, size)
-        else:
-            parts = self._thinned(rng, limit, horizon, size)
+        yield from kind.blocks(self, rng, horizon, size)
+
+    def _requests(self, rng: np.random.Generator, parts: Iterator[np.ndarray]) -> Iterator[Requests]:
+        """Blocks of arrival times, each with its requests drawn from the mix."""
         for times in parts:
             mix_idx = self._draw_mix(rng, len(times))
             nan = np.full(len(times), np.nan)
             yield Requests(times, mix_idx, np.full(len(times), "", dtype=object), self._mix_budget(mix_idx),
                            nan, nan.copy())
-
-    def _trace_blocks(self, rng: np.random.Generator, horizon: float | None, size: int) -> Iterator[Requests]:
-        table = _trace_table(self.trace, self.trace_format)  # type: ignore[arg-type]
-        times = (table["time"] - table["time"][0]) * self.time_scale  # read_trace: >= 1 row
-        n = len(times) if self.requests is None else min(len(times), self.requests)
-        if horizon is not None:
-            n = min(n, int(np.searchsorted(times, horizon, side="right")))
-        for i in range(0, n, size):
-            part = slice(i, min(i + size, n))
-            mix_idx = self._draw_mix(rng, part.stop - part.start)
-            texts = table["text"][part]
-            mix_idx[texts != ""] = -1  # a trace row naming its request overrides the mix
-            raw = table["budget"][part]
-            budget = np.where(np.isnan(raw), self._mix_budget(mix_idx), raw)
-            yield Requests(times[part], mix_idx, texts, budget, table["context_tokens"][part],
-                           table["generated_tokens"][part])
-
-    def _poisson(self, rng: np.random.Generator, limit: int | None, horizon: float | None,
-                 size: int) -> Iterator[np.ndarray]:
-        """Poisson arrivals drawn in vectorised blocks: the same times as adding one exponential
-        gap after another."""
-        t = 0.0
-        end = math.inf if horizon is None else horizon
-        left = math.inf if limit is None else limit
-        while left > 0:
-            k = int(min(size, left))
-            times = np.cumsum(np.concatenate(([t], rng.exponential(1 / self.rate, k))))[1:]
-            stop = int(np.searchsorted(times, end, side="right"))
-            if stop:
-                yield times[:stop]
-            if stop < k:
-                return
-            t = float(times[-1])
-            left -= k
-
-    def _thinned(self, rng: np.random.Generator, limit: int | None, horizon: float | None,
-                 size: int) -> Iterator[np.ndarray]:
-        """On-off, diurnal and surged Poisson arrivals, one at a time, ``size`` per block."""
-        draws = {"onoff": self._onoff, "diurnal": self._diurnal}.get(self.kind, self._surged)
-        cap = math.inf if limit is None else limit
-        out: list[float] = []
-        count = 0
-        for t in draws(rng, math.inf if horizon is None else horizon):
-            if count >= cap:
-                break
-            out.append(t)
-            count += 1
-            if len(out) == size:
-                yield np.asarray(out, float)
-                out = []
-        if out:
-            yield np.asarray(out, float)
 
     def _mix_budget(self, idx: np.ndarray) -> np.ndarray:
         budgets = np.array([np.nan if m.budget is None else m.budget for m in self.mix])
@@ -303,47 +266,255 @@ class Workload:
             return np.zeros(n, int)
         return rng.choice(len(w), size=n, p=w / w.sum())
 
-    def _surged(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+
+# ---------------------------------------------------------------------- workload kinds
+class WorkloadKind:
+    """What a workload of this kind does (see the module docstring): one small class per kind,
+    one instance registered in :data:`KINDS`.
+
+    Attributes:
+        name: the ``kind`` a scenario names.
+        runs_every_row: its arrivals are a list (a trace's rows, a schedule's times): without
+            ``requests``, every one runs, and no horizon is needed.
+        surges: it takes ``surges`` (load spikes).
+    """
+
+    name: ClassVar[str] = ""
+    runs_every_row: ClassVar[bool] = False
+    surges: ClassVar[bool] = False
+
+    def check(self, w: Workload) -> None:
+        """Refuse fields this kind cannot run with (an :class:`InputError` naming the field)."""
+
+    def expected(self, w: Workload, horizon: float | None) -> float:
+        """How many arrivals over ``horizon`` seconds, about (``inf`` when nothing bounds them);
+        called when ``requests`` does not bound a synthetic workload."""
+        return math.inf if horizon is None else w.rate * horizon
+
+    def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+              size: int) -> Iterator[np.ndarray]:
+        """Arrival times in seconds, in order, ``size`` at a time: at most ``limit`` (None: no
+        limit), none after ``horizon`` (None: none)."""
+        raise NotImplementedError
+
+    def blocks(self, w: Workload, rng: np.random.Generator, horizon: float | None,
+               size: int) -> Iterator[Requests]:
+        """The workload's requests, ``size`` at a time: each block's times, then its mix."""
+        yield from w._requests(rng, self.times(w, rng, w.requests, horizon, size))
+
+    def scaled(self, w: Workload, factor: float) -> Workload:
+        """``w`` at ``factor`` × its load over the same horizon (default: the rate multiplied)."""
+        return replace(w, rate=w.rate * factor)
+
+    def describe(self, w: Workload) -> str:
+        """One line saying what arrives."""
+        return f"{w.kind}, rate {w.rate:g}/s, {w.requests} requests"
+
+
+def _blocked(arrivals: Iterator[float], limit: int | None, size: int) -> Iterator[np.ndarray]:
+    """Arrival times drawn one at a time, ``size`` per block, at most ``limit``."""
+    cap = math.inf if limit is None else limit
+    out: list[float] = []
+    count = 0
+    for t in arrivals:
+        if count >= cap:
+            break
+        out.append(t)
+        count += 1
+        if len(out) == size:
+            yield np.asarray(out, float)
+            out = []
+    if out:
+        yield np.asarray(out, float)
+
+
+class Poisson(WorkloadKind):
+    """Poisson arrivals at ``rate`` per second; ``surges`` multiply the rate inside their windows."""
+
+    name = "poisson"
+    surges = True
+
+    def expected(self, w: Workload, horizon: float | None) -> float:
+        if horizon is None:
+            return math.inf
+        return w.rate * horizon * max([1.0, *(s.factor for s in w.surges)])
+
+    def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+              size: int) -> Iterator[np.ndarray]:
+        if w.surges:
+            return _blocked(self._surged(w, rng, math.inf if horizon is None else horizon), limit, size)
+        return self._poisson(w, rng, limit, horizon, size)
+
+    @staticmethod
+    def _poisson(w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+                 size: int) -> Iterator[np.ndarray]:
+        """Poisson arrivals drawn in vectorised blocks: the same times as adding one exponential
+        gap after another."""
+        t = 0.0
+        end = math.inf if horizon is None else horizon
+        left = math.inf if limit is None else limit
+        while left > 0:
+            k = int(min(size, left))
+            times = np.cumsum(np.concatenate(([t], rng.exponential(1 / w.rate, k))))[1:]
+            stop = int(np.searchsorted(times, end, side="right"))
+            if stop:
+                yield times[:stop]
+            if stop < k:
+                return
+            t = float(times[-1])
+            left -= k
+
+    @staticmethod
+    def _surged(w: Workload, rng: np.random.Generator, end: float) -> Iterator[float]:
         """Poisson arrivals whose rate is × each surge's factor inside its window: a Poisson
         process at the peak rate, thinned to ``rate × factor(t)``."""
-        peak = max(1.0, *(s.factor for s in self.surges))
+        peak = max(1.0, *(s.factor for s in w.surges))
         t = 0.0
         while True:
-            t += rng.exponential(1 / (self.rate * peak))
+            t += rng.exponential(1 / (w.rate * peak))
             if t > end:
                 return
             factor = 1.0
-            for s in self.surges:
+            for s in w.surges:
                 if s.start <= t < s.end:
                     factor *= s.factor
             if rng.random() * peak <= factor:
                 yield t
 
-    def _onoff(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+
+class OnOff(WorkloadKind):
+    """Bursts: Poisson at ``rate`` during exponential on periods (mean ``mean_on`` s), nothing
+    during the off periods (mean ``mean_off`` s): a two-state MMPP."""
+
+    name = "onoff"
+
+    def expected(self, w: Workload, horizon: float | None) -> float:
+        share = w.mean_on / (w.mean_on + w.mean_off)  # of the time, on
+        return math.inf if horizon is None else w.rate * horizon * share
+
+    def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+              size: int) -> Iterator[np.ndarray]:
+        return _blocked(self._arrivals(w, rng, math.inf if horizon is None else horizon), limit, size)
+
+    @staticmethod
+    def _arrivals(w: Workload, rng: np.random.Generator, end: float) -> Iterator[float]:
         """Poisson at ``rate`` during exponential on periods, nothing during the off periods."""
         t = 0.0
-        on_until = rng.exponential(self.mean_on)
+        on_until = rng.exponential(w.mean_on)
         while True:
-            t += rng.exponential(1 / self.rate)
+            t += rng.exponential(1 / w.rate)
             while t > on_until:  # skip the off period, start a new burst
-                off = rng.exponential(self.mean_off) if self.mean_off > 0 else 0.0
+                off = rng.exponential(w.mean_off) if w.mean_off > 0 else 0.0
                 t = on_until + off + (t - on_until)
-                on_until = on_until + off + rng.exponential(self.mean_on)
+                on_until = on_until + off + rng.exponential(w.mean_on)
             if t > end:
                 return
             yield t
 
-    def _diurnal(self, rng: np.random.Generator, end: float) -> Iterator[float]:
+
+class Diurnal(WorkloadKind):
+    """A sinusoidal rate ``rate × (1 + amplitude × sin(2πt / period))``, by thinning."""
+
+    name = "diurnal"
+
+    def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+              size: int) -> Iterator[np.ndarray]:
+        return _blocked(self._arrivals(w, rng, math.inf if horizon is None else horizon), limit, size)
+
+    @staticmethod
+    def _arrivals(w: Workload, rng: np.random.Generator, end: float) -> Iterator[float]:
         """A sinusoidal rate, by thinning a Poisson process at the peak rate."""
-        peak = self.rate * (1 + self.amplitude)
+        peak = w.rate * (1 + w.amplitude)
         t = 0.0
         while True:
             t += rng.exponential(1 / peak)
             if t > end:
                 return
-            rate = self.rate * (1 + self.amplitude * math.sin(2 * math.pi * t / self.period))
+            rate = w.rate * (1 + w.amplitude * math.sin(2 * math.pi * t / w.period))
             if rng.random() * peak <= rate:
                 yield t
+
+
+class Schedule(WorkloadKind):
+    """Arrivals at the listed ``times`` (seconds, non-decreasing): a documented sequence."""
+
+    name = "schedule"
+    runs_every_row = True
+
+    def check(self, w: Workload) -> None:
+        if not w.times:
+            raise InputError("a schedule workload needs 'times' (seconds)", field="times")
+        if any(t < 0 for t in w.times) or bool(np.any(np.diff(w.times) < 0)):
+            raise InputError("times must be >= 0 and non-decreasing", field="times")
+
+    def expected(self, w: Workload, horizon: float | None) -> float:
+        n = float(len(w.times))
+        return min(n, w.requests) if w.requests is not None else n
+
+    def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+              size: int) -> Iterator[np.ndarray]:
+        times = np.array(w.times, float)
+        times = times[times <= horizon] if horizon is not None else times
+        times = times[:limit] if limit is not None else times
+        return (times[i:i + size] for i in range(0, len(times), size))
+
+    def scaled(self, w: Workload, factor: float) -> Workload:
+        return replace(w, times=tuple(t / factor for t in w.times))
+
+
+class Trace(WorkloadKind):
+    """A trace's rows: times shifted to start at 0 and × ``time_scale``; a row without text draws
+    its request from the mix."""
+
+    name = "trace"
+    runs_every_row = True
+
+    def check(self, w: Workload) -> None:
+        if not w.trace:
+            raise InputError("a trace workload needs 'trace' (a CSV path)", field="trace")
+        if not Path(w.trace).is_file():
+            raise InputError(f"no such file: {w.trace}", field="trace")
+
+    def expected(self, w: Workload, horizon: float | None) -> float:
+        n = float(len(_trace_table(w.trace, w.trace_format)["time"]))  # type: ignore[arg-type]
+        return min(n, w.requests) if w.requests is not None else n
+
+    def blocks(self, w: Workload, rng: np.random.Generator, horizon: float | None,
+               size: int) -> Iterator[Requests]:
+        table = _trace_table(w.trace, w.trace_format)  # type: ignore[arg-type]
+        times = (table["time"] - table["time"][0]) * w.time_scale  # read_trace: >= 1 row
+        n = len(times) if w.requests is None else min(len(times), w.requests)
+        if horizon is not None:
+            n = min(n, int(np.searchsorted(times, horizon, side="right")))
+        for i in range(0, n, size):
+            part = slice(i, min(i + size, n))
+            mix_idx = w._draw_mix(rng, part.stop - part.start)
+            texts = table["text"][part]
+            mix_idx[texts != ""] = -1  # a trace row naming its request overrides the mix
+            raw = table["budget"][part]
+            budget = np.where(np.isnan(raw), w._mix_budget(mix_idx), raw)
+            yield Requests(times[part], mix_idx, texts, budget, table["context_tokens"][part],
+                           table["generated_tokens"][part])
+
+    def scaled(self, w: Workload, factor: float) -> Workload:
+        return replace(w, time_scale=w.time_scale / factor)
+
+    def describe(self, w: Workload) -> str:
+        return f"trace {Path(w.trace or '').name} ({w.trace_format}), time scale {w.time_scale:g}"
+
+
+#: name → workload kind; :func:`register` adds one
+KINDS: dict[str, WorkloadKind] = {}
+
+
+def register(kind: WorkloadKind) -> WorkloadKind:
+    """Make ``kind`` available to scenarios as ``kind: <its name>``."""
+    KINDS[kind.name] = kind
+    return kind
+
+
+for _kind in (Poisson(), OnOff(), Diurnal(), Trace(), Schedule()):
+    register(_kind)
 
 
 @dataclass(slots=True)
