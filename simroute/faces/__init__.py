@@ -1,8 +1,10 @@
 """Faces: what a person looks at or types.
 
 * ``cli`` — the ``simroute`` command;
-* ``report``, ``report_data``, ``report_page`` — the capacity and cost report: its simulations and
-  decisions; its answers as data (:class:`Report`, the rules' constants); its page;
+* ``report``, ``report_data``, ``report_page``, ``report_sections``, ``report_format`` — the capacity
+  and cost report: its simulations and decisions; its answers as data (:class:`Report`, the rules'
+  constants); its page; its sections (one class each: figures, tables, words); how it writes
+  numbers, tables and figures;
 * ``plots`` — matplotlib figures of runs and policies;
 * ``widgets`` — ipywidgets panels for notebooks.
 

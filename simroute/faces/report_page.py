@@ -1,117 +1,38 @@
-"""The report's page: its figures (matplotlib ``Figure`` objects, no pyplot state) and its HTML.
+"""The report's page: its HTML, its sections' figures in one list, and its header.
 
-Every number on the page carries its unit in the column header or the axis label; times use the
-report's one unit (:attr:`Report.time_unit`); estimates show their 95 % interval.
-:func:`text_overlaps` is the legibility check the tests apply to every figure.
+The page is a header (scenario, workload, loads, seeds, versions, wall time) and then each section
+of :data:`~simroute.faces.report_sections.SECTIONS` that applies, in order
+(:mod:`simroute.faces.report_sections`: each section's figures, tables and words). Figures are
+inline PNGs. :func:`text_overlaps` is the legibility check the tests apply to every figure.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-import math
 import platform
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from ..experiments.metrics import metric
+from .report_format import money, money_ci, num, png, text_overlaps, with_ci
+from .report_sections import SECTIONS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .report_data import Report
 
-__all__ = ["render", "figures", "text_overlaps"]
+__all__ = ["render", "figures", "text_overlaps", "num", "with_ci", "money", "money_ci"]
 
-TOP_PLUGINS = 6  #: plugins drawn in the per-plugin figures (the busiest)
-
-
-# ---------------------------------------------------------------------- numbers
-def num(v: float) -> str:
-    """A number with as many digits as its size deserves (— for NaN)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    a = abs(v)
-    if a >= 1000:
-        return f"{v:,.0f}"
-    if a >= 100:
-        return f"{v:.0f}"
-    if a >= 10:
-        return f"{v:.1f}"
-    if a >= 1:
-        return f"{v:.2f}"
-    return f"{v:.3g}"
-
-
-def with_ci(mean: float, low: float, high: float, scale: float = 1.0) -> str:
-    """``mean (low – high)`` in the unit ``scale`` seconds (or dollars …) make one of."""
-    if math.isnan(low) or math.isnan(high):
-        return num(mean / scale)
-    return f"{num(mean / scale)} ({num(low / scale)} – {num(high / scale)})"
-
-
-def money(v: float) -> str:
-    return "—" if math.isnan(v) else f"${v:,.0f}" if abs(v) >= 100 else f"${v:,.2f}"
-
-
-def money_ci(mean: float, low: float, high: float) -> str:
-    """Dollars with their 95 % interval (just the amount without one)."""
-    if math.isnan(low) or math.isnan(high):
-        return money(mean)
-    return f"{money(mean)} ({money(low)} – {money(high)})"
-
-
-# ---------------------------------------------------------------------- figures
-def text_overlaps(fig: Figure) -> list[tuple[str, str]]:
-    """Pairs of visible texts of ``fig`` whose drawn boxes overlap (an empty list: legible).
-
-    Parameters:
-        fig: a matplotlib figure.
-
-    Returns:
-        ``(text, text)`` for each overlapping pair.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.text import Text
-
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    # tick labels exist for ticks outside the view too; only those inside it are drawn
-    tick_labels, drawn = set(), set()
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            lo, hi = sorted(axis.get_view_interval())
-            eps = (hi - lo) * 1e-9
-            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
-                labels = {id(tick.label1), id(tick.label2)}
-                tick_labels |= labels
-                if lo - eps <= tick.get_loc() <= hi + eps:
-                    drawn |= labels
-    boxes = []
-    for t in fig.findobj(Text):
-        if id(t) in tick_labels and id(t) not in drawn:
-            continue
-        if t.get_visible() and t.get_text().strip() and t.figure is not None:
-            box = t.get_window_extent(renderer)
-            if box.width > 0 and box.height > 0:
-                boxes.append((t.get_text(), box.expanded(0.98, 0.9)))  # glyph boxes are generous
-    out = []
-    for i, (a, ba) in enumerate(boxes):
-        for b, bb in boxes[i + 1:]:
-            if ba.overlaps(bb):
-                out.append((a, b))
-    return out
-
-
-def _band(ax: Any, x: Any, mean: Any, low: Any, high: Any, label: str, **kw: Any) -> None:
-    line, = ax.plot(x, mean, marker="o", label=label, **kw)
-    if np.isfinite(np.asarray(low, float)).any():
-        ax.fill_between(x, low, high, color=line.get_color(), alpha=0.18, lw=0)
+CSS = ("body{font-family:sans-serif;max-width:1150px;margin:2em auto;color:#222}"
+       "table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}"
+       "table.t td,table.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
+       "figure{margin:1.5em 0}img{max-width:100%}header{background:#f4f4f4;padding:.8em 1em}"
+       "figcaption{font-size:12px;color:#555}.wide{overflow-x:auto}.decision{border-left:4px solid #333;"
+       "padding:.2em 1em}")
+#: marks the page once its images have loaded (the browser test reads it)
+SCRIPT = ("window.addEventListener('load',function(){var i=document.images,ok=0;"
+          "for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)ok++;}"
+          "document.body.setAttribute('data-images-loaded',ok+'/'+i.length);});")
 
 
 def figures(rep: Report) -> list[tuple[str, str, str, Figure]]:
@@ -123,324 +44,12 @@ def figures(rep: Report) -> list[tuple[str, str, str, Figure]]:
     Returns:
         The figures, not yet encoded.
     """
-    from matplotlib.figure import Figure
-
-    from .report_data import SATURATED_UTILIZATION
-
-    t = rep.tables
-    unit, scale = rep.time_unit, rep.seconds_per_unit
-    plug = t["plugins"]
-    top = plug.groupby("plugin").utilization.max().sort_values(ascending=False).head(TOP_PLUGINS).index
-    out = []
-
-    fig = Figure(figsize=(7.5, 3.6), layout="constrained")
-    ax = fig.subplots()
-    for q in ("latency_p50", "latency_p95", "latency_p99"):
-        o = rep.outcome(q)
-        _band(ax, o.load_factor, o["mean"] / scale, o.ci_low / scale, o.ci_high / scale, q.split("_")[1])
-    ax.axhline(rep.slo_p95 / scale, color="black", ls="--", lw=1,
-               label=f"SLO: p95 ≤ {num(rep.slo_p95 / scale)} {unit}")
-    ax.set_xlabel("load factor (× today's load)")
-    ax.set_ylabel(f"latency ({unit})")
-    ax.legend(fontsize=8, loc="upper left")
-    out.append(("capacity", "Latency against offered load",
-                "Percentiles of the latency of requests that ended, mean over replications, with "
-                "95 % interval bands; the dashed line is the SLO.", fig))
-
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
-    a, b = fig.subplots(1, 2)
-    for p in top:
-        g = plug[plug.plugin == p]
-        _band(a, g.load_factor, g.utilization, g.utilization_low, g.utilization_high, p)
-        _band(b, g.load_factor, g.queue_wait_mean / scale, g.queue_wait_low / scale,
-              g.queue_wait_high / scale, p)
-    a.axhline(SATURATED_UTILIZATION, color="black", ls="--", lw=0.8)
-    a.set_xlabel("load factor (× today's load)")
-    a.set_ylabel("utilization (share of slots busy)")
-    b.set_xlabel("load factor (× today's load)")
-    b.set_ylabel(f"mean queue wait ({unit})")
-    a.legend(fontsize=7, loc="upper left")
-    out.append(("capacity", "Utilization and queue wait per plugin",
-                f"The {len(top)} busiest plugins at today's capacity; the dashed line is the "
-                f"saturation threshold ({SATURATED_UTILIZATION:.0%}).", fig))
-
-    plan = t["capacity_plan"]
-    needed = plan.pivot_table(index="plugin", columns="load_factor", values="capacity_needed")
-    shown = [p for p in needed.index if (plan[plan.plugin == p].added > 0).any()] or list(top)
-    needed = needed.loc[[p for p in shown if p in needed.index]]
-    fig = Figure(figsize=(9, 3.8), layout="constrained")
-    ax = fig.subplots()
-    width = 0.8 / max(1, len(needed.columns))
-    xs = np.arange(len(needed))
-    for k, lf in enumerate(needed.columns):
-        ax.bar(xs + k * width, needed[lf], width, label=f"load {lf:g}")
-    today = plan.drop_duplicates("plugin").set_index("plugin").capacity_today.reindex(needed.index)
-    ax.scatter(xs + 0.4 - width / 2, today, color="black", marker="_", s=400, label="today", zorder=3)
-    ax.set_xticks(xs + 0.4 - width / 2, [p.replace("-", "-\n", 1) for p in needed.index], fontsize=7)
-    ax.set_ylabel("slots (capacity)")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    out.append(("capacity", "Capacity needed",
-                "Slots each plugin needs to meet the SLO at each load (verified by re-running the "
-                "model at that capacity), against today's capacity.", fig))
-
-    fig = Figure(figsize=(11, 3.4), layout="constrained")
-    a, b = fig.subplots(1, 2)
-    o = rep.outcome("breaker_open_time")
-    _band(a, o.load_factor, o["mean"] / scale, o.ci_low / scale, o.ci_high / scale, "all plugins")
-    a.set_xlabel("load factor (× today's load)")
-    a.set_ylabel(f"breaker open time ({unit})")
-    for m, label in (("retry_amplification", "calls sent per call needed"),
-                     ("attempts_per_request", "attempts per request")):
-        o = rep.outcome(m)
-        _band(b, o.load_factor, o["mean"], o.ci_low, o.ci_high, label)
-    b.set_xlabel("load factor (× today's load)")
-    b.set_ylabel("calls (per call needed / per request)")
-    b.legend(fontsize=8, loc="upper left")
-    out.append(("capacity", "Breakers and retries as load grows",
-                "Breaker open time summed over plugins; retry amplification and attempts per request, "
-                "with 95 % interval bands.", fig))
-
-    if "settings" in t:
-        st = t["settings"]
-        fig = Figure(figsize=(9, 3.8), layout="constrained")
-        ax = fig.subplots()
-        markers = {2: "o", 5: "s", 10: "^"}
-        colours = {0: "C0", 1: "C1", 3: "C3"}
-        for _, row in st.iterrows():
-            retries, thr = int(row["retry.max_retries"]), int(row["breaker.failure_threshold"])
-            ax.errorbar(row.latency_p95_mean / scale, row.cost_per_success_mean,
-                        xerr=[[(row.latency_p95_mean - row.latency_p95_low) / scale],
-                              [(row.latency_p95_high - row.latency_p95_mean) / scale]],
-                        yerr=[[row.cost_per_success_mean - row.cost_per_success_low],
-                              [row.cost_per_success_high - row.cost_per_success_mean]],
-                        fmt=markers.get(thr, "D"), color=colours.get(retries, "C4"),
-                        ms=8 if row.recommended else 5, mec="black" if row.recommended else "none",
-                        label=f"{retries} {'retry' if retries == 1 else 'retries'}, threshold {thr}"
-                        + (" (recommended)" if row.recommended else ""))
-        ax.axvline(rep.slo_p95 / scale, color="black", ls="--", lw=1, label="SLO")
-        ax.set_xlabel(f"p95 latency ({unit})")
-        ax.set_ylabel("cost per success ($/request)")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        out.append(("settings", "Breaker and retry settings compared",
-                    "Each setting's p95 latency and cost per success at the reference load, with 95 % "
-                    "intervals; colour: retries, marker: breaker failure threshold.", fig))
-
-    fig = Figure(figsize=(13, 3.4), layout="constrained")
-    axes = fig.subplots(1, 3)
-    for ax, (name, label) in zip(axes, (("cost_by_tier", "tier"), ("cost_by_plugin", "plugin"),
-                                        ("cost_by_class", "request_class")), strict=True):
-        d = t[name].set_index(label).sort_values("cost_per_request").tail(8)
-        err = (d.ci_high - d.ci_low).fillna(0) / 2
-        ax.barh(np.arange(len(d)), d.cost_per_request, xerr=err, color="C0")
-        ax.set_yticks(np.arange(len(d)), d.index, fontsize=7)
-        ax.set_xlabel("cost ($ per request)")
-        ax.set_title(label.replace("_", " "), fontsize=9)
-    out.append(("cost", "Cost per request",
-                "At the reference load: by model tier, plugin (all attempts, retries included) and "
-                "request class, with 95 % intervals.", fig))
-
-    sp = t["spend"]
-    fig = Figure(figsize=(9, 3.2), layout="constrained")
-    ax = fig.subplots()
-    for lf, g in sp.groupby("load_factor"):
-        line, = ax.plot(g.hour, g.cost, label=f"load {lf:g}", lw=1)
-        if g.ci_low.notna().any():
-            ax.fill_between(g.hour, g.ci_low, g.ci_high, color=line.get_color(), alpha=0.15, lw=0)
-    ax.set_xlabel("simulated time (h)")
-    ax.set_ylabel("spend ($ per hour)")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    out.append(("cost", "Spend over time", "Dollars per simulated hour, mean over replications with 95 % "
-                "interval bands.", fig))
-    return out
+    return [(s.key, *drawn) for s in SECTIONS if s.applies(rep) for drawn in s.figures(rep)]
 
 
-def _png(fig: Figure) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-# ---------------------------------------------------------------------- tables
-def _table(frame: pd.DataFrame) -> str:
-    body = frame.to_html(index=False, border=0, classes="t", na_rep="—", escape=True)
-    return f'<div class="wide">{body}</div>'
-
-
-def _decision_table(rep: Report) -> pd.DataFrame:
-    t, unit = rep.tables, rep.time_unit
-    scale = rep.seconds_per_unit
-    p95 = rep.outcome("latency_p95").set_index("load_factor")
-    ok = rep.outcome("success_rate").set_index("load_factor")
-    check = t["plan_check"].set_index("load_factor")
-    plan = t["capacity_plan"]
-    rows = []
-    for f in rep.load_factors:
-        added = plan[(plan.load_factor == f) & (plan.added > 0)]
-        meets = bool(t["saturation"].set_index("load_factor").meets_slo[f])
-        c = check.loc[f]
-        rows.append({
-            "load factor (× today)": f"{f:g}",
-            f"p95 latency ({unit}), 95 % CI": with_ci(p95["mean"][f], p95.ci_low[f], p95.ci_high[f], scale),
-            "success rate (share), 95 % CI": with_ci(ok["mean"][f], ok.ci_low[f], ok.ci_high[f]),
-            "SLO met today (yes/no)": "yes" if meets else "no",
-            **({"saturated (yes/no)": "yes" if f in rep.saturated else "no"} if rep.saturated else {}),
-            "slots to add (slots)": ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples()) or "none",
-            "capacity cost ($/month)": money(c.capacity_cost_per_month),
-            "model spend ($/month), 95 % CI": money_ci(c.model_spend_per_month, c.model_spend_per_month_low,
-                                                       c.model_spend_per_month_high),
-            f"p95 with those slots ({unit}), 95 % CI": with_ci(c.latency_p95, c.latency_p95_low,
-                                                               c.latency_p95_high, scale),
-            "SLO met with those slots (yes/no)": "yes" if c.meets_slo else "no",
-        })
-    return pd.DataFrame(rows)
-
-
-def _outcome_table(rep: Report) -> pd.DataFrame:
-    o = rep.tables["outcomes"]
-    unit = rep.time_unit
-    scale = rep.seconds_per_unit
-    cols: dict[str, list[str]] = {"load factor (× today)": [f"{f:g}" for f in rep.load_factors]}
-    from .report_data import OUTCOME_METRICS
-
-    for m in (*OUTCOME_METRICS, "breaker_open_time"):
-        u = metric(m).unit
-        s = scale if u == "s" else 1.0
-        shown = unit if u == "s" else u
-        rows = o[o.metric == m].set_index("load_factor")
-        cols[f"{m} ({shown})"] = [with_ci(rows["mean"].get(f, math.nan), rows.ci_low.get(f, math.nan),
-                                          rows.ci_high.get(f, math.nan), s) for f in rep.load_factors]
-    return pd.DataFrame(cols)
-
-
-def _plan_table(rep: Report) -> pd.DataFrame:
-    plan = rep.tables["capacity_plan"]
-    plug = rep.tables["plugins"].set_index(["load_factor", "plugin"])
-    rows = plan[plan.added > 0]
-    return pd.DataFrame({
-        "load factor (× today)": [f"{f:g}" for f in rows.load_factor],
-        "plugin (name)": rows.plugin.to_numpy(),
-        "utilization today (share)": [num(plug.utilization.get((f, p), math.nan))
-                                      for f, p in zip(rows.load_factor, rows.plugin, strict=True)],
-        "slots today (slots)": rows.capacity_today.to_numpy(),
-        "slots needed (slots)": rows.capacity_needed.to_numpy(),
-        "slot price ($/slot-hour)": [money(v) for v in rows.slot_price],
-        "capacity cost ($/month)": [money(v) for v in rows.capacity_cost_per_month],
-    })
-
-
-def _settings_table(rep: Report) -> pd.DataFrame:
-    st = rep.tables["settings"]
-    scale = rep.seconds_per_unit
-
-    def est(m: str, per: float = 1.0) -> list[str]:
-        return [with_ci(a, b, c, per) for a, b, c in zip(st[f"{m}_mean"], st[f"{m}_low"], st[f"{m}_high"],
-                                                         strict=True)]
-
-    return pd.DataFrame({
-        "max retries (retries)": st["retry.max_retries"].astype(int).to_numpy(),
-        "failure threshold (failures)": st["breaker.failure_threshold"].astype(int).to_numpy(),
-        "cost per success ($/request), 95 % CI": est("cost_per_success"),
-        f"p95 latency ({rep.time_unit}), 95 % CI": est("latency_p95", scale),
-        "success rate (share), 95 % CI": est("success_rate"),
-        "SLO met (yes/no)": ["yes" if v else "no" for v in st.meets_slo],
-        "recommended (yes/no)": ["yes" if v else "no" for v in st.recommended],
-    })
-
-
-def _cost_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    out = pd.DataFrame({f"{label.replace('_', ' ')} (name)": frame[label].to_numpy()})
-    if "requests" in frame:
-        out["requests (requests)"] = [num(v) for v in frame.requests]
-    out["cost per request ($/request), 95 % CI"] = [with_ci(m, lo, hi) for m, lo, hi in
-                                                   zip(frame.cost_per_request, frame.ci_low, frame.ci_high,
-                                                       strict=True)]
-    return out
-
-
-def _budgets(rep: Report) -> str:
-    b = rep.tables["budgets"]
-    if (b.with_budget == 0).all():
-        return "<p>No request carries a budget, so no budget ever binds.</p>"
-    binding = b[["optimized", "rejected_over_budget", "spent_over_budget"]].sum(axis=1)
-    if (binding == 0).all():
-        return (f"<p>No budget ever binds: of the requests with a budget (about "
-                f"{num(float(b.with_budget.mean()))} a run), none was optimized, rejected or over "
-                f"budget at any load.</p>")
-    table = pd.DataFrame({
-        "load factor (× today)": [f"{f:g}" for f in b.load_factor],
-        "requests with a budget (requests)": [num(v) for v in b.with_budget],
-        "optimized (requests)": [num(v) for v in b.optimized],
-        "rejected over budget (requests)": [num(v) for v in b.rejected_over_budget],
-        "spent over budget (requests)": [num(v) for v in b.spent_over_budget],
-        "saved by the optimizer ($ per run)": [money(v) for v in b.saved_by_optimizer],
-    })
-    return "<p>Means over replications.</p>" + _table(table)
-
-
-# ---------------------------------------------------------------------- the page
-def _versions() -> str:
-    found = []
-    for n in ("simroute", "simpy", "pandas", "numpy", "matplotlib", "scipy"):
-        try:
-            found.append(f"{n} {metadata.version(n)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{n} ?")
-    return f"Python {platform.python_version()}; " + ", ".join(found)
-
-
-def _decision_words(rep: Report) -> str:
-    unit = rep.time_unit
-    scale = rep.seconds_per_unit
-    slo = f"{num(rep.slo_p95 / scale)} {unit}"
-    words = [f"<p><b>SLO:</b> p95 latency ≤ {slo} (from {html.escape(rep.slo_source)}; when a scenario "
-             f"does not set <code>slo.latency</code>, the documented default is 3600 s). A load meets it "
-             f"when the upper end of its p95's 95 % interval is within it and no plugin there is at "
-             f"saturation.</p>"]
-    if rep.highest_load_within_slo is not None:
-        words.append(f"<p><b>Today's capacity</b> meets the SLO up to load factor "
-                     f"<b>{rep.highest_load_within_slo:g}</b>, the highest load tried up to which every load "
-                     f"meets it.</p>")
-    else:
-        words.append(f"<p><b>Today's capacity does not meet the SLO</b> even at load factor "
-                     f"{min(rep.load_factors):g}, the lowest tried.</p>")
-    if rep.saturated:
-        for f, why in rep.saturated.items():
-            words.append(f"<p><b>Load factor {f:g} is saturated</b>: {html.escape(why)}.</p>")
-    else:
-        words.append("<p>No load tried reaches saturation: no plugin's utilization reaches 95 % and "
-                     "latency does not grow with the horizon.</p>")
-    check = rep.tables["plan_check"].set_index("load_factor")
-    plan = rep.tables["capacity_plan"]
-    for f in rep.load_factors:
-        c = check.loc[f]
-        added = plan[(plan.load_factor == f) & (plan.added > 0)]
-        if added.empty:
-            continue
-        slots = ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples())
-        p95 = with_ci(c.latency_p95, c.latency_p95_low, c.latency_p95_high, scale)
-        spend = money_ci(c.model_spend_per_month, c.model_spend_per_month_low, c.model_spend_per_month_high)
-        if c.meets_slo:
-            words.append(f"<p><b>For load factor {f:g}</b> add {html.escape(slots)}: capacity "
-                         f"{money(c.capacity_cost_per_month)} per month in all, model spend {spend} per "
-                         f"month. Re-simulated at that capacity, p95 is {p95} {unit}: within the SLO.</p>")
-        else:
-            words.append(f"<p><b>For load factor {f:g}</b> capacity alone did not meet the SLO: with "
-                         f"{html.escape(slots)} ({c.rounds:g} rounds of re-simulation), p95 is still {p95} "
-                         f"{unit}. Look at timeouts, retries and faults before buying more.</p>")
-    r = rep.recommended
-    if r is not None:
-        s = r["settings"]
-        ties = (" Statistically tied with it: " + html.escape("; ".join(r["ties"])) + "."
-                if r["ties"] else " No other setting that meets the SLO is within its interval.")
-        verdict = "meets the SLO" if r["meets_slo"] else "is the fastest; none of the settings meets the SLO"
-        def est(m: str, per: float = 1.0) -> str:
-            return with_ci(r[f"{m}_mean"], r[f"{m}_low"], r[f"{m}_high"], per)
-
-        words.append(
-            f"<p><b>Recommended settings</b>: max retries {s['retry.max_retries']}, breaker failure "
-            f"threshold {s['breaker.failure_threshold']}. It {verdict}, at {est('cost_per_success')} $ per "
-            f"success, p95 {est('latency_p95', scale)} {unit}, success rate {est('success_rate')}.{ties}</p>")
-    return "\n".join(words)
+def _figure_html(title: str, caption: str, encoded: str) -> str:
+    return (f'<figure><h3>{html.escape(title)}</h3><img alt="{html.escape(title)}" '
+            f'src="data:image/png;base64,{encoded}"><figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
 def render(rep: Report, timings: dict[str, float]) -> str:
@@ -453,78 +62,46 @@ def render(rep: Report, timings: dict[str, float]) -> str:
     Returns:
         The HTML text.
     """
-    figs = figures(rep)
-    rep.figures = [title for _, title, _, _ in figs]
-    encoded = [(sec, title, cap, _png(fig)) for sec, title, cap, fig in figs]
-    t = rep.tables
+    parts, titles = [], []
+    for section in SECTIONS:
+        if not section.applies(rep):
+            continue
+        drawn = section.figures(rep)
+        titles += [title for title, _, _ in drawn]
+        parts.append(section.html(rep, "".join(_figure_html(t, c, png(f)) for t, c, f in drawn)))
+    rep.figures = titles
     sc = rep.scenario
-    w = sc.workload
-    workload = html.escape(w.describe())
-
-    def section(name: str) -> str:
-        return "".join(f'<figure><h3>{html.escape(title)}</h3><img alt="{html.escape(title)}" '
-                       f'src="data:image/png;base64,{png}"><figcaption>{html.escape(cap)}</figcaption></figure>'
-                       for sec, title, cap, png in encoded if sec == name)
-
-    plan = _plan_table(rep)
-    css = ("body{font-family:sans-serif;max-width:1150px;margin:2em auto;color:#222}"
-           "table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}"
-           "table.t td,table.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
-           "figure{margin:1.5em 0}img{max-width:100%}header{background:#f4f4f4;padding:.8em 1em}"
-           "figcaption{font-size:12px;color:#555}.wide{overflow-x:auto}.decision{border-left:4px solid #333;"
-           "padding:.2em 1em}")
-    script = ("window.addEventListener('load',function(){var i=document.images,ok=0;"
-              "for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)ok++;}"
-              "document.body.setAttribute('data-images-loaded',ok+'/'+i.length);});")
-    warm = sc.settings.warmup
-    settings_part = ""
-    if "settings" in t:
-        settings_part = f"""<h2>Breaker and retry settings</h2>
-<p>At load factor {_ref(rep):g}; every estimate with its 95 % interval over {rep.replications}
-replications.</p>
-{section("settings")}
-{_table(_settings_table(rep))}"""
+    body = "\n\n".join(parts)
+    workload, warmup = html.escape(sc.workload.describe()), _warmup_words(sc.settings.warmup)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>simroute report: {html.escape(sc.name)}</title>
-<style>{css}</style><script>{script}</script></head>
+<style>{CSS}</style><script>{SCRIPT}</script></head>
 <body>
 <header>
 <h1>Capacity and cost: {html.escape(sc.name)}</h1>
 <p>Scenario <code>{html.escape(sc.source)}</code>; workload: {workload}; load factors
 {", ".join(f"{f:g}" for f in rep.load_factors)}; seed {rep.seed}, {rep.replications} replications per
-load (replication r: SeedSequence({rep.seed}, spawn_key=(r,))); {_warmup_words(warm)}. Times are in
+load (replication r: SeedSequence({rep.seed}, spawn_key=(r,))); {warmup}. Times are in
 {rep.time_unit}, money in dollars, a month is 730 hours.</p>
 <p>{html.escape(_versions())}.</p>
 <p>Wall time {{{{TOTAL}}}} s: simulation {timings['simulation']:.1f} s, rendering {{{{RENDER}}}} s.</p>
 </header>
 
-<h2>Decision</h2>
-<div class="decision">
-{_decision_words(rep)}
-</div>
-{_table(_decision_table(rep))}
-
-<h2>Capacity</h2>
-{section("capacity")}
-<h3>Outcomes by load (mean and 95 % interval)</h3>
-{_table(_outcome_table(rep))}
-<h3>Capacity plan (plugins that need more slots)</h3>
-{_table(plan) if len(plan) else "<p>None: today's capacity meets the SLO at every load tried.</p>"}
-
-{settings_part}
-
-<h2>Cost</h2>
-{section("cost")}
-<h3>By model tier (at load factor {_ref(rep):g})</h3>
-{_table(_cost_table(t["cost_by_tier"], "tier"))}
-<h3>By request class</h3>
-{_table(_cost_table(t["cost_by_class"], "request_class"))}
-<h3>Budgets</h3>
-{_budgets(rep)}
+{body}
 <p>Tables as CSV beside this page, in the metrics' own units (seconds, shares, dollars; see the
-metrics reference): {", ".join(f"{n}.csv" for n in t)}.</p>
+metrics reference): {", ".join(f"{n}.csv" for n in rep.tables)}.</p>
 </body></html>
 """
+
+
+def _versions() -> str:
+    found = []
+    for n in ("simroute", "simpy", "pandas", "numpy", "matplotlib", "scipy"):
+        try:
+            found.append(f"{n} {metadata.version(n)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{n} ?")
+    return f"Python {platform.python_version()}; " + ", ".join(found)
 
 
 def _warmup_words(warm: Any) -> str:
@@ -532,9 +109,3 @@ def _warmup_words(warm: Any) -> str:
         return "no warm-up left out (the scenario's warmup settings are 0)"
     return (f"warm-up left out: the requests arriving in the first {warm.seconds:g} s or among the first "
             f"{warm.requests} requests")
-
-
-def _ref(rep: Report) -> float:
-    from .report_data import reference_load
-
-    return reference_load(rep.load_factors)

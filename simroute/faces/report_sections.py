@@ -1,0 +1,458 @@
+"""The report's page as sections, one class each: its figures, its tables and its words.
+
+:data:`SECTIONS` is the page's order: the decision, capacity, breaker and retry settings (when they
+were compared), cost. A section draws its figures (:meth:`Section.figures`: ``(title, caption,
+figure)``, matplotlib ``Figure`` objects with no pyplot state) and writes its HTML around them
+(:meth:`Section.html`). Every number carries its unit in the column header or the axis label;
+times use the report's one unit; estimates show their 95 % interval.
+
+Adding a section is a class and a place in :data:`SECTIONS`. For example, a section listing the
+scenario's faults::
+
+    class Faults(Section):
+        key, title = "faults", "Faults"
+
+        def applies(self, rep):
+            return bool(rep.scenario.faults)
+
+        def html(self, rep, figures):
+            rows = pd.DataFrame([(f.plugin, f.kind, f.start, f.end) for f in rep.scenario.faults],
+                                columns=["plugin (name)", "kind", "start (s)", "end (s)"])
+            return f"<h2>{self.title}</h2>\n{html_table(rows)}"
+
+    SECTIONS.insert(3, Faults())
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..experiments.metrics import metric
+from .report_data import OUTCOME_METRICS, SATURATED_UTILIZATION, Report, reference_load
+from .report_format import band, html_table, money, money_ci, num, with_ci
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["Section", "SECTIONS", "Decision", "Capacity", "Settings", "Cost", "TOP_PLUGINS"]
+
+TOP_PLUGINS = 6  #: plugins drawn in the per-plugin figures (the busiest)
+#: a figure with its title and caption
+Drawn = tuple[str, str, "Figure"]
+
+
+class Section:
+    """One section of the page (see the module docstring)."""
+
+    key: ClassVar[str] = ""  #: its name (figures are grouped by it)
+    title: ClassVar[str] = ""  #: its heading
+
+    def applies(self, rep: Report) -> bool:
+        """Whether the page has this section (default: always)."""
+        return True
+
+    def figures(self, rep: Report) -> list[Drawn]:
+        """Its figures, in order: ``(title, caption, figure)``."""
+        return []
+
+    def html(self, rep: Report, figures: str) -> str:
+        """Its HTML; ``figures``: its figures, already encoded as ``<figure>`` elements."""
+        raise NotImplementedError
+
+
+def new_figure(**options: Any) -> Figure:
+    """A matplotlib figure with a constrained layout (matplotlib is imported here, when a page is
+    drawn, never when simroute is imported)."""
+    from matplotlib.figure import Figure
+
+    return Figure(layout="constrained", **options)
+
+
+def busiest(rep: Report) -> pd.Index:
+    """The :data:`TOP_PLUGINS` busiest plugins (highest utilization at any load)."""
+    plug = rep.tables["plugins"]
+    return plug.groupby("plugin").utilization.max().sort_values(ascending=False).head(TOP_PLUGINS).index
+
+
+def _ref(rep: Report) -> float:
+    return reference_load(rep.load_factors)
+
+
+# ---------------------------------------------------------------------- the decision
+class Decision(Section):
+    """The answer first: the SLO, the highest load today's capacity carries, saturated loads, what
+    to buy at each load, the recommended settings; then the same per load as a table."""
+
+    key, title = "decision", "Decision"
+
+    def html(self, rep: Report, figures: str) -> str:
+        return (f"<h2>{self.title}</h2>\n<div class=\"decision\">\n{_decision_words(rep)}\n</div>\n"
+                f"{html_table(_decision_table(rep))}")
+
+
+def _decision_words(rep: Report) -> str:
+    unit = rep.time_unit
+    scale = rep.seconds_per_unit
+    slo = f"{num(rep.slo_p95 / scale)} {unit}"
+    words = [f"<p><b>SLO:</b> p95 latency ≤ {slo} (from {html.escape(rep.slo_source)}; when a scenario "
+             f"does not set <code>slo.latency</code>, the documented default is 3600 s). A load meets it "
+             f"when the upper end of its p95's 95 % interval is within it and no plugin there is at "
+             f"saturation.</p>"]
+    if rep.highest_load_within_slo is not None:
+        words.append(f"<p><b>Today's capacity</b> meets the SLO up to load factor "
+                     f"<b>{rep.highest_load_within_slo:g}</b>, the highest load tried up to which every load "
+                     f"meets it.</p>")
+    else:
+        words.append(f"<p><b>Today's capacity does not meet the SLO</b> even at load factor "
+                     f"{min(rep.load_factors):g}, the lowest tried.</p>")
+    if rep.saturated:
+        for f, why in rep.saturated.items():
+            words.append(f"<p><b>Load factor {f:g} is saturated</b>: {html.escape(why)}.</p>")
+    else:
+        words.append("<p>No load tried reaches saturation: no plugin's utilization reaches 95 % and "
+                     "latency does not grow with the horizon.</p>")
+    check = rep.tables["plan_check"].set_index("load_factor")
+    plan = rep.tables["capacity_plan"]
+    for f in rep.load_factors:
+        c = check.loc[f]
+        added = plan[(plan.load_factor == f) & (plan.added > 0)]
+        if added.empty:
+            continue
+        slots = ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples())
+        p95 = with_ci(c.latency_p95, c.latency_p95_low, c.latency_p95_high, scale)
+        spend = money_ci(c.model_spend_per_month, c.model_spend_per_month_low, c.model_spend_per_month_high)
+        if c.meets_slo:
+            words.append(f"<p><b>For load factor {f:g}</b> add {html.escape(slots)}: capacity "
+                         f"{money(c.capacity_cost_per_month)} per month in all, model spend {spend} per "
+                         f"month. Re-simulated at that capacity, p95 is {p95} {unit}: within the SLO.</p>")
+        else:
+            words.append(f"<p><b>For load factor {f:g}</b> capacity alone did not meet the SLO: with "
+                         f"{html.escape(slots)} ({c.rounds:g} rounds of re-simulation), p95 is still {p95} "
+                         f"{unit}. Look at timeouts, retries and faults before buying more.</p>")
+    r = rep.recommended
+    if r is not None:
+        s = r["settings"]
+        ties = (" Statistically tied with it: " + html.escape("; ".join(r["ties"])) + "."
+                if r["ties"] else " No other setting that meets the SLO is within its interval.")
+        verdict = "meets the SLO" if r["meets_slo"] else "is the fastest; none of the settings meets the SLO"
+        def est(m: str, per: float = 1.0) -> str:
+            return with_ci(r[f"{m}_mean"], r[f"{m}_low"], r[f"{m}_high"], per)
+
+        words.append(
+            f"<p><b>Recommended settings</b>: max retries {s['retry.max_retries']}, breaker failure "
+            f"threshold {s['breaker.failure_threshold']}. It {verdict}, at {est('cost_per_success')} $ per "
+            f"success, p95 {est('latency_p95', scale)} {unit}, success rate {est('success_rate')}.{ties}</p>")
+    return "\n".join(words)
+
+
+def _decision_table(rep: Report) -> pd.DataFrame:
+    t, unit = rep.tables, rep.time_unit
+    scale = rep.seconds_per_unit
+    p95 = rep.outcome("latency_p95").set_index("load_factor")
+    ok = rep.outcome("success_rate").set_index("load_factor")
+    check = t["plan_check"].set_index("load_factor")
+    plan = t["capacity_plan"]
+    rows = []
+    for f in rep.load_factors:
+        added = plan[(plan.load_factor == f) & (plan.added > 0)]
+        meets = bool(t["saturation"].set_index("load_factor").meets_slo[f])
+        c = check.loc[f]
+        rows.append({
+            "load factor (× today)": f"{f:g}",
+            f"p95 latency ({unit}), 95 % CI": with_ci(p95["mean"][f], p95.ci_low[f], p95.ci_high[f], scale),
+            "success rate (share), 95 % CI": with_ci(ok["mean"][f], ok.ci_low[f], ok.ci_high[f]),
+            "SLO met today (yes/no)": "yes" if meets else "no",
+            **({"saturated (yes/no)": "yes" if f in rep.saturated else "no"} if rep.saturated else {}),
+            "slots to add (slots)": ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples()) or "none",
+            "capacity cost ($/month)": money(c.capacity_cost_per_month),
+            "model spend ($/month), 95 % CI": money_ci(c.model_spend_per_month, c.model_spend_per_month_low,
+                                                       c.model_spend_per_month_high),
+            f"p95 with those slots ({unit}), 95 % CI": with_ci(c.latency_p95, c.latency_p95_low,
+                                                               c.latency_p95_high, scale),
+            "SLO met with those slots (yes/no)": "yes" if c.meets_slo else "no",
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------- capacity
+class Capacity(Section):
+    """Outcomes against load, utilization and queue waits, the capacity needed, breakers and
+    retries as load grows; the outcome table and the capacity plan."""
+
+    key, title = "capacity", "Capacity"
+
+    def figures(self, rep: Report) -> list[Drawn]:
+        return [_latency_figure(rep), _utilization_figure(rep), _capacity_figure(rep), _breakers_figure(rep)]
+
+    def html(self, rep: Report, figures: str) -> str:
+        plan = _plan_table(rep)
+        none = "<p>None: today's capacity meets the SLO at every load tried.</p>"
+        shown = html_table(plan) if len(plan) else none
+        return (f"<h2>{self.title}</h2>\n{figures}\n<h3>Outcomes by load (mean and 95 % interval)</h3>\n"
+                f"{html_table(_outcome_table(rep))}\n<h3>Capacity plan (plugins that need more slots)</h3>\n"
+                f"{shown}")
+
+
+def _latency_figure(rep: Report) -> Drawn:
+    unit, scale = rep.time_unit, rep.seconds_per_unit
+    fig = new_figure(figsize=(7.5, 3.6))
+    ax = fig.subplots()
+    for q in ("latency_p50", "latency_p95", "latency_p99"):
+        o = rep.outcome(q)
+        band(ax, o.load_factor, o["mean"] / scale, o.ci_low / scale, o.ci_high / scale, q.split("_")[1])
+    ax.axhline(rep.slo_p95 / scale, color="black", ls="--", lw=1,
+               label=f"SLO: p95 ≤ {num(rep.slo_p95 / scale)} {unit}")
+    ax.set_xlabel("load factor (× today's load)")
+    ax.set_ylabel(f"latency ({unit})")
+    ax.legend(fontsize=8, loc="upper left")
+    return ("Latency against offered load",
+           "Percentiles of the latency of requests that ended, mean over replications, with "
+           "95 % interval bands; the dashed line is the SLO.", fig)
+
+
+def _utilization_figure(rep: Report) -> Drawn:
+    unit, scale = rep.time_unit, rep.seconds_per_unit
+    plug, top = rep.tables["plugins"], busiest(rep)
+    fig = new_figure(figsize=(11, 3.6))
+    a, b = fig.subplots(1, 2)
+    for p in top:
+        g = plug[plug.plugin == p]
+        band(a, g.load_factor, g.utilization, g.utilization_low, g.utilization_high, p)
+        band(b, g.load_factor, g.queue_wait_mean / scale, g.queue_wait_low / scale,
+             g.queue_wait_high / scale, p)
+    a.axhline(SATURATED_UTILIZATION, color="black", ls="--", lw=0.8)
+    a.set_xlabel("load factor (× today's load)")
+    a.set_ylabel("utilization (share of slots busy)")
+    b.set_xlabel("load factor (× today's load)")
+    b.set_ylabel(f"mean queue wait ({unit})")
+    a.legend(fontsize=7, loc="upper left")
+    return ("Utilization and queue wait per plugin",
+           f"The {len(top)} busiest plugins at today's capacity; the dashed line is the "
+           f"saturation threshold ({SATURATED_UTILIZATION:.0%}).", fig)
+
+
+def _capacity_figure(rep: Report) -> Drawn:
+    t, top = rep.tables, busiest(rep)
+    plan = t["capacity_plan"]
+    needed = plan.pivot_table(index="plugin", columns="load_factor", values="capacity_needed")
+    shown = [p for p in needed.index if (plan[plan.plugin == p].added > 0).any()] or list(top)
+    needed = needed.loc[[p for p in shown if p in needed.index]]
+    fig = new_figure(figsize=(9, 3.8))
+    ax = fig.subplots()
+    width = 0.8 / max(1, len(needed.columns))
+    xs = np.arange(len(needed))
+    for k, lf in enumerate(needed.columns):
+        ax.bar(xs + k * width, needed[lf], width, label=f"load {lf:g}")
+    today = plan.drop_duplicates("plugin").set_index("plugin").capacity_today.reindex(needed.index)
+    ax.scatter(xs + 0.4 - width / 2, today, color="black", marker="_", s=400, label="today", zorder=3)
+    ax.set_xticks(xs + 0.4 - width / 2, [p.replace("-", "-\n", 1) for p in needed.index], fontsize=7)
+    ax.set_ylabel("slots (capacity)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ("Capacity needed",
+           "Slots each plugin needs to meet the SLO at each load (verified by re-running the "
+           "model at that capacity), against today's capacity.", fig)
+
+
+def _breakers_figure(rep: Report) -> Drawn:
+    unit, scale = rep.time_unit, rep.seconds_per_unit
+    fig = new_figure(figsize=(11, 3.4))
+    a, b = fig.subplots(1, 2)
+    o = rep.outcome("breaker_open_time")
+    band(a, o.load_factor, o["mean"] / scale, o.ci_low / scale, o.ci_high / scale, "all plugins")
+    a.set_xlabel("load factor (× today's load)")
+    a.set_ylabel(f"breaker open time ({unit})")
+    for m, label in (("retry_amplification", "calls sent per call needed"),
+                     ("attempts_per_request", "attempts per request")):
+        o = rep.outcome(m)
+        band(b, o.load_factor, o["mean"], o.ci_low, o.ci_high, label)
+    b.set_xlabel("load factor (× today's load)")
+    b.set_ylabel("calls (per call needed / per request)")
+    b.legend(fontsize=8, loc="upper left")
+    return ("Breakers and retries as load grows",
+           "Breaker open time summed over plugins; retry amplification and attempts per request, "
+           "with 95 % interval bands.", fig)
+
+
+def _outcome_table(rep: Report) -> pd.DataFrame:
+    o = rep.tables["outcomes"]
+    unit = rep.time_unit
+    scale = rep.seconds_per_unit
+    cols: dict[str, list[str]] = {"load factor (× today)": [f"{f:g}" for f in rep.load_factors]}
+    for m in (*OUTCOME_METRICS, "breaker_open_time"):
+        u = metric(m).unit
+        s = scale if u == "s" else 1.0
+        shown = unit if u == "s" else u
+        rows = o[o.metric == m].set_index("load_factor")
+        cols[f"{m} ({shown})"] = [with_ci(rows["mean"].get(f, math.nan), rows.ci_low.get(f, math.nan),
+                                          rows.ci_high.get(f, math.nan), s) for f in rep.load_factors]
+    return pd.DataFrame(cols)
+
+
+def _plan_table(rep: Report) -> pd.DataFrame:
+    plan = rep.tables["capacity_plan"]
+    plug = rep.tables["plugins"].set_index(["load_factor", "plugin"])
+    rows = plan[plan.added > 0]
+    return pd.DataFrame({
+        "load factor (× today)": [f"{f:g}" for f in rows.load_factor],
+        "plugin (name)": rows.plugin.to_numpy(),
+        "utilization today (share)": [num(plug.utilization.get((f, p), math.nan))
+                                      for f, p in zip(rows.load_factor, rows.plugin, strict=True)],
+        "slots today (slots)": rows.capacity_today.to_numpy(),
+        "slots needed (slots)": rows.capacity_needed.to_numpy(),
+        "slot price ($/slot-hour)": [money(v) for v in rows.slot_price],
+        "capacity cost ($/month)": [money(v) for v in rows.capacity_cost_per_month],
+    })
+
+
+# ---------------------------------------------------------------------- settings
+class Settings(Section):
+    """The breaker and retry settings compared at the reference load (when they were)."""
+
+    key, title = "settings", "Breaker and retry settings"
+
+    def applies(self, rep: Report) -> bool:
+        return "settings" in rep.tables
+
+    def figures(self, rep: Report) -> list[Drawn]:
+        return [_settings_figure(rep)]
+
+    def html(self, rep: Report, figures: str) -> str:
+        return (f"<h2>{self.title}</h2>\n<p>At load factor {_ref(rep):g}; every estimate with its 95 % "
+                f"interval over {rep.replications}\nreplications.</p>\n{figures}\n"
+                f"{html_table(_settings_table(rep))}")
+
+
+def _settings_figure(rep: Report) -> Drawn:
+    t = rep.tables
+    unit, scale = rep.time_unit, rep.seconds_per_unit
+    st = t["settings"]
+    fig = new_figure(figsize=(9, 3.8))
+    ax = fig.subplots()
+    markers = {2: "o", 5: "s", 10: "^"}
+    colours = {0: "C0", 1: "C1", 3: "C3"}
+    for _, row in st.iterrows():
+        retries, thr = int(row["retry.max_retries"]), int(row["breaker.failure_threshold"])
+        ax.errorbar(row.latency_p95_mean / scale, row.cost_per_success_mean,
+                    xerr=[[(row.latency_p95_mean - row.latency_p95_low) / scale],
+                          [(row.latency_p95_high - row.latency_p95_mean) / scale]],
+                    yerr=[[row.cost_per_success_mean - row.cost_per_success_low],
+                          [row.cost_per_success_high - row.cost_per_success_mean]],
+                    fmt=markers.get(thr, "D"), color=colours.get(retries, "C4"),
+                    ms=8 if row.recommended else 5, mec="black" if row.recommended else "none",
+                    label=f"{retries} {'retry' if retries == 1 else 'retries'}, threshold {thr}"
+                    + (" (recommended)" if row.recommended else ""))
+    ax.axvline(rep.slo_p95 / scale, color="black", ls="--", lw=1, label="SLO")
+    ax.set_xlabel(f"p95 latency ({unit})")
+    ax.set_ylabel("cost per success ($/request)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ("Breaker and retry settings compared",
+           "Each setting's p95 latency and cost per success at the reference load, with 95 % "
+           "intervals; colour: retries, marker: breaker failure threshold.", fig)
+
+
+def _settings_table(rep: Report) -> pd.DataFrame:
+    st = rep.tables["settings"]
+    scale = rep.seconds_per_unit
+
+    def est(m: str, per: float = 1.0) -> list[str]:
+        return [with_ci(a, b, c, per) for a, b, c in zip(st[f"{m}_mean"], st[f"{m}_low"], st[f"{m}_high"],
+                                                         strict=True)]
+
+    return pd.DataFrame({
+        "max retries (retries)": st["retry.max_retries"].astype(int).to_numpy(),
+        "failure threshold (failures)": st["breaker.failure_threshold"].astype(int).to_numpy(),
+        "cost per success ($/request), 95 % CI": est("cost_per_success"),
+        f"p95 latency ({rep.time_unit}), 95 % CI": est("latency_p95", scale),
+        "success rate (share), 95 % CI": est("success_rate"),
+        "SLO met (yes/no)": ["yes" if v else "no" for v in st.meets_slo],
+        "recommended (yes/no)": ["yes" if v else "no" for v in st.recommended],
+    })
+
+
+# ---------------------------------------------------------------------- cost
+class Cost(Section):
+    """Cost per request by tier, plugin and request class; spend over time; budgets."""
+
+    key, title = "cost", "Cost"
+
+    def figures(self, rep: Report) -> list[Drawn]:
+        return [_cost_figure(rep), _spend_figure(rep)]
+
+    def html(self, rep: Report, figures: str) -> str:
+        t = rep.tables
+        return (f"<h2>{self.title}</h2>\n{figures}\n<h3>By model tier (at load factor {_ref(rep):g})</h3>\n"
+                f"{html_table(_cost_table(t['cost_by_tier'], 'tier'))}\n<h3>By request class</h3>\n"
+                f"{html_table(_cost_table(t['cost_by_class'], 'request_class'))}\n<h3>Budgets</h3>\n"
+                f"{_budgets(rep)}")
+
+
+def _cost_figure(rep: Report) -> Drawn:
+    t = rep.tables
+    fig = new_figure(figsize=(13, 3.4))
+    axes = fig.subplots(1, 3)
+    for ax, (name, label) in zip(axes, (("cost_by_tier", "tier"), ("cost_by_plugin", "plugin"),
+                                        ("cost_by_class", "request_class")), strict=True):
+        d = t[name].set_index(label).sort_values("cost_per_request").tail(8)
+        err = (d.ci_high - d.ci_low).fillna(0) / 2
+        ax.barh(np.arange(len(d)), d.cost_per_request, xerr=err, color="C0")
+        ax.set_yticks(np.arange(len(d)), d.index, fontsize=7)
+        ax.set_xlabel("cost ($ per request)")
+        ax.set_title(label.replace("_", " "), fontsize=9)
+    return ("Cost per request",
+           "At the reference load: by model tier, plugin (all attempts, retries included) and "
+           "request class, with 95 % intervals.", fig)
+
+
+def _spend_figure(rep: Report) -> Drawn:
+    t = rep.tables
+    sp = t["spend"]
+    fig = new_figure(figsize=(9, 3.2))
+    ax = fig.subplots()
+    for lf, g in sp.groupby("load_factor"):
+        line, = ax.plot(g.hour, g.cost, label=f"load {lf:g}", lw=1)
+        if g.ci_low.notna().any():
+            ax.fill_between(g.hour, g.ci_low, g.ci_high, color=line.get_color(), alpha=0.15, lw=0)
+    ax.set_xlabel("simulated time (h)")
+    ax.set_ylabel("spend ($ per hour)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ("Spend over time", "Dollars per simulated hour, mean over replications with 95 % "
+           "interval bands.", fig)
+
+
+def _cost_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    out = pd.DataFrame({f"{label.replace('_', ' ')} (name)": frame[label].to_numpy()})
+    if "requests" in frame:
+        out["requests (requests)"] = [num(v) for v in frame.requests]
+    out["cost per request ($/request), 95 % CI"] = [with_ci(m, lo, hi) for m, lo, hi in
+                                                   zip(frame.cost_per_request, frame.ci_low, frame.ci_high,
+                                                       strict=True)]
+    return out
+
+
+def _budgets(rep: Report) -> str:
+    b = rep.tables["budgets"]
+    if (b.with_budget == 0).all():
+        return "<p>No request carries a budget, so no budget ever binds.</p>"
+    binding = b[["optimized", "rejected_over_budget", "spent_over_budget"]].sum(axis=1)
+    if (binding == 0).all():
+        return (f"<p>No budget ever binds: of the requests with a budget (about "
+                f"{num(float(b.with_budget.mean()))} a run), none was optimized, rejected or over "
+                f"budget at any load.</p>")
+    table = pd.DataFrame({
+        "load factor (× today)": [f"{f:g}" for f in b.load_factor],
+        "requests with a budget (requests)": [num(v) for v in b.with_budget],
+        "optimized (requests)": [num(v) for v in b.optimized],
+        "rejected over budget (requests)": [num(v) for v in b.rejected_over_budget],
+        "spent over budget (requests)": [num(v) for v in b.spent_over_budget],
+        "saved by the optimizer ($ per run)": [money(v) for v in b.saved_by_optimizer],
+    })
+    return "<p>Means over replications.</p>" + html_table(table)
+
+
+#: the page's sections, in order
+SECTIONS: list[Section] = [Decision(), Capacity(), Settings(), Cost()]
