@@ -1,6 +1,7 @@
 """The attempt path in simulation: failure kinds, timeouts, rate limits, retries per class,
 hedging, bulkhead and shedding (simroute.engine.guards, simroute.engine.orchestrator)."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -251,3 +252,25 @@ def test_same_seed_same_tables_with_every_guard_on(catalog):
     assert a.attempts.equals(b.attempts) and a.requests.equals(b.requests)
     assert set(a.attempts.outcome) >= {"success", "error", "timeout", "rate_limited", "cancelled"}
     assert not math.isnan(a.requests.cost.sum())
+
+
+def test_a_plugins_guards_run_in_the_explicit_order_the_settings_give():
+    """``guard_order`` puts the guards it names first, the rest after in GUARDS order; an unknown
+    name is refused naming the setting."""
+    from types import SimpleNamespace
+
+    from simroute.common.errors import InputError
+    from simroute.engine.guards import build_guards, guard_order
+
+    plugin = sr.load_catalog().plugins["fastapi-backend"]
+    ctx = SimpleNamespace(breakers={"fastapi-backend": sr.BreakerSettings().make()}, servers={})
+    base = sr.Settings(timeout=sr.TimeoutSettings(deadline=600.0),
+                       bulkhead=sr.BulkheadSettings(max_concurrent=3))
+    names = [g.name for g in build_guards(plugin, base, ctx)]
+    assert names == ["deadline", "breaker", "bulkhead"]
+    reordered = dataclasses.replace(base, guard_order=("bulkhead", "deadline"))
+    assert guard_order(reordered)[:3] == ("bulkhead", "deadline", "breaker")
+    assert [g.name for g in build_guards(plugin, reordered, ctx)] == ["bulkhead", "deadline", "breaker"]
+    with pytest.raises(InputError, match="unknown guard 'moat'") as err:
+        guard_order(dataclasses.replace(base, guard_order=("moat",)))
+    assert err.value.field == "guard_order"

@@ -26,7 +26,8 @@ from typing import Any
 from .distributions import DISTRIBUTIONS, ServiceTime
 from .errors import InputError
 
-__all__ = ["setting", "build", "set_path", "describe", "check_value", "check", "documented", "service_time"]
+__all__ = ["setting", "build", "set_path", "describe", "check_value", "check", "documented", "service_time",
+           "window"]
 
 
 def setting(default: Any = dataclasses.MISSING, doc: str = "", *, unit: str = "",
@@ -216,6 +217,9 @@ def build(cls: type, raw: Mapping[str, Any]) -> Any:
                 exc.message, field=f"{key}.{exc.field}") from None
         except ValueError as exc:
             raise InputError(str(exc), field=key) from None
+    for required, f in known.items():
+        if required not in kwargs and dataclasses.MISSING is f.default is f.default_factory:
+            raise InputError("missing (a required field)", field=required)
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
@@ -333,6 +337,12 @@ def check(obj: Any) -> None:
             raise InputError(str(exc), field=f.name) from None
         if isinstance(checked, tuple) and checked != value:
             object.__setattr__(obj, f.name, checked)
+
+
+def window(start: float, end: float) -> None:
+    """The one rule of a time window (a fault's, a surge's): ``0 <= start < end`` seconds."""
+    if not 0 <= start < end:
+        raise InputError(f"need 0 <= start < end, got {start}..{end}", field="start")
 
 
 def documented(cls: type) -> type:

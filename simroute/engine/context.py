@@ -22,7 +22,7 @@ from ..resilience.breaker import OPEN, CircuitBreaker
 from ..resilience.retry import RetryBudget
 from .bus import MessageBus
 from .faults import Faults
-from .guards import Guard, build_guards
+from .guards import Guard, build_guards, guard_order
 from .observers import BusObserver
 from .plugins import PluginServer
 from .recorder import Recorder
@@ -100,8 +100,9 @@ class Context:
         self.timeouts = {n: _first(p.timeout_s, s.timeout.attempt, math.inf)
                          for n, p in catalog.plugins.items()}
         self.deadline = _first(s.timeout.deadline, math.inf)  #: seconds a request may take
-        #: per plugin: its guards, in order
-        self.guards: dict[str, tuple[Guard, ...]] = {n: build_guards(p, s, self)
+        #: per plugin: its guards, in the order an attempt meets them
+        order = guard_order(s)
+        self.guards: dict[str, tuple[Guard, ...]] = {n: build_guards(p, s, self, order)
                                                      for n, p in catalog.plugins.items()}
         self.topics = {n: (f"plugin/{n}/request", f"plugin/{n}/response") for n in catalog.plugins}
         self._payloads: dict[tuple, dict] = {}

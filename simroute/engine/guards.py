@@ -5,9 +5,10 @@ Every guard has the same narrow interface::
     admit(call, now) -> Refusal | None    # None: go on; a Refusal ends the attempt at once
     on_result(call, now) -> None          # the attempt ended (call.outcome says how)
 
-A plugin's guards run in the order of :data:`GUARDS` (deadline → breaker → bulkhead → rate limit →
-shedding); ``on_result`` runs in reverse, and only on the guards that admitted the call (a call
-refused by the bulkhead gives the breaker's half-open trial slot back). Each guard is built per
+A plugin's guards run in an explicit order (:func:`guard_order`): the ``guard_order`` setting, then
+the rest in the order of :data:`GUARDS` (deadline → breaker → bulkhead → rate limit → shedding);
+``on_result`` runs in reverse, and only on the guards that admitted the call (a call refused by
+the bulkhead gives the breaker's half-open trial slot back). Each guard is built per
 plugin by its ``build(plugin, settings, ctx)`` class method from the scenario's settings, or not at
 all when it is off (no work for guards that are off). The retry policy, timeouts and hedging act
 on the outcome in the attempt path (:mod:`simroute.engine.attempts`). ``ctx`` is the run's
@@ -42,6 +43,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
+from ..common.errors import InputError
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.failure import DEADLINE, RATE_LIMITED, REJECTED_BULKHEAD, REJECTED_OPEN, SHED, SUCCESS
 from ..resilience.ratelimit import TokenBucket
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from .records import Call
 
 __all__ = ["Guard", "GuardContext", "Refusal", "GUARDS", "DeadlineGuard", "BreakerGuard", "BulkheadGuard",
-           "RateLimitGuard", "SheddingGuard", "build_guards"]
+           "RateLimitGuard", "SheddingGuard", "build_guards", "guard_order"]
 
 
 class GuardContext(Protocol):
@@ -225,7 +227,21 @@ GUARDS: dict[str, type[Guard]] = {
 }
 
 
-def build_guards(plugin: Plugin, settings: Settings, ctx: GuardContext) -> tuple[Guard, ...]:
-    """The guards that are on for ``plugin``, in order."""
-    built = (cls.build(plugin, settings, ctx) for cls in GUARDS.values())
+def guard_order(settings: Settings) -> tuple[str, ...]:
+    """The names of the guards in the order an attempt meets them: ``settings.guard_order``, then
+    the guards it does not list, in :data:`GUARDS` order.
+
+    Raises:
+        InputError: a name that is not a guard's.
+    """
+    for name in settings.guard_order:
+        if name not in GUARDS:
+            raise InputError(f"unknown guard {name!r} (known: {', '.join(GUARDS)})", field="guard_order")
+    return (*settings.guard_order, *(n for n in GUARDS if n not in settings.guard_order))
+
+
+def build_guards(plugin: Plugin, settings: Settings, ctx: GuardContext,
+                 order: tuple[str, ...] | None = None) -> tuple[Guard, ...]:
+    """The guards that are on for ``plugin``, in ``order`` (names; None: :func:`guard_order`)."""
+    built = (GUARDS[name].build(plugin, settings, ctx) for name in order or guard_order(settings))
     return tuple(g for g in built if g is not None)

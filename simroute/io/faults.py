@@ -33,11 +33,11 @@ calls fail with at least the probability ``value``, on top of what it already do
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
 from ..common.errors import InputError
+from ..common.schema import check, setting, window
 from ..resilience.failure import FAILURE_KINDS
 
 __all__ = ["Fault", "FaultKind", "Outage", "ErrorRate", "Latency", "FAULT_KINDS", "register"]
@@ -129,24 +129,19 @@ class Fault:
         failure: the kind of its failures: ``error``, ``timeout``, ``rate_limited`` or ``non_retryable``.
     """
 
-    plugin: str
-    kind: str
-    start: float
-    end: float
-    value: float = 1.0
-    failure: str = "error"
+    plugin: str = setting(doc="the plugin it hits")
+    kind: str = setting(doc="what it does: a name in FAULT_KINDS")
+    start: float = setting(doc="when it begins", unit="s", lo=0)
+    end: float = setting(doc="when it ends", unit="s", lo=0)
+    value: float = setting(1.0, doc="error_rate: the failure probability; latency: the service-time "
+                                    "multiplier")
+    failure: str = setting("error", doc="the kind of its failures", choices=FAILURE_KINDS)
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise InputError(f"must be one of {', '.join(FAULT_KINDS)}, got {self.kind!r}", field="kind")
-        if self.failure not in FAILURE_KINDS:
-            raise InputError(f"must be one of {', '.join(FAILURE_KINDS)}, got {self.failure!r}",
-                             field="failure")
-        for name in ("start", "end", "value"):
-            if not math.isfinite(getattr(self, name)):
-                raise InputError(f"must be a finite number, got {getattr(self, name)!r}", field=name)
-        if not 0 <= self.start < self.end:
-            raise InputError(f"need 0 <= start < end, got {self.start}..{self.end}", field="start")
+        check(self)  # types, finiteness, ranges and choices, as declared
+        window(self.start, self.end)
         FAULT_KINDS[self.kind].check(self)
 
     @property

@@ -269,6 +269,7 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
                             generated_tokens=h.number("generated_tokens", None, lo=0)))
         h.finish()
     trace = w.get("trace", None)
+    surges = tuple(_surge(item, i, file, lines) for i, item in enumerate(w.list("surges", [])))
     try:
         kind = w.str("kind", "poisson")
         workload = Workload(
@@ -281,7 +282,7 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
             trace=str(_resolve(path, trace)) if trace else None,
             trace_format=w.str("trace_format", "simroute"), time_scale=w.number("time_scale", 1.0),
             times=tuple(float(t) for t in w.get("times", [], check=_numbers)),
-            surges=tuple(_surge(item, i, file, lines) for i, item in enumerate(w.list("surges", []))),
+            surges=surges,
         )
     except InputError as exc:
         raise w.error(exc.field, exc.message) from None
@@ -293,13 +294,7 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
         plugin = h.str("plugin")
         if plugin not in catalog.plugins:
             raise h.error("plugin", f"unknown plugin {plugin!r}")
-        try:
-            faults.append(Fault(plugin=plugin, kind=h.str("kind"), start=h.number("start", lo=0),
-                                end=h.number("end", lo=0), value=h.number("value", 1.0),
-                                failure=h.str("failure", "error")))
-        except InputError as exc:
-            raise h.error(exc.field, exc.message) from None
-        h.finish()
+        faults.append(_entry(Fault, h))
     scenario = Scenario(name=f.str("name", path.stem), catalog=catalog, settings=settings,
                         workload=workload, faults=tuple(faults),
                         horizon=f.number("horizon", None, lo=0, lo_open=True), source=file,
@@ -315,13 +310,18 @@ def _runs_every_row(kind: str) -> bool:
 
 def _surge(item: Any, i: int, file: str, lines: Any) -> Surge:
     h = Fields(item, file=file, entry=f"workload.surges[{i}]", lines=lines, path=("workload", "surges", i))
+    surge: Surge = _entry(Surge, h)
+    return surge
+
+
+def _entry(cls: type, h: Fields) -> Any:
+    """An entry of a list (a fault, a surge) built and checked by its class's declaration, as
+    settings are (:func:`~simroute.common.schema.build`); errors name the file, line, entry and
+    field."""
     try:
-        surge = Surge(start=h.number("start", lo=0), end=h.number("end", lo=0),
-                      factor=h.number("factor", lo=0, lo_open=True))
+        return build(cls, h.raw)
     except InputError as exc:
         raise h.error(exc.field, exc.message) from None
-    h.finish()
-    return surge
 
 
 def _numbers(value: Any) -> Any:

@@ -185,6 +185,9 @@ class Settings:
                                      "fallbacks have failed)")
     route_around_open: bool = setting(True, "routing leaves out plugins whose breaker is open (else "
                                       "the breaker fails the call fast and the phase falls back)")
+    guard_order: tuple[str, ...] = setting((), "the order an attempt meets each plugin's guards in "
+                                           "(deadline, breaker, bulkhead, rate_limit, shedding; empty: "
+                                           "that order); guards not listed follow, in that order")
 
     def __post_init__(self) -> None:
         check(self)

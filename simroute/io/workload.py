@@ -60,6 +60,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..common.errors import InputError
+from ..common.schema import check, setting, window
 from ..common.yamlio import read_text
 from ..policies.plan import Plan
 
@@ -113,18 +114,13 @@ class Surge:
         factor: the arrival rate's multiplier inside the window.
     """
 
-    start: float
-    end: float
-    factor: float
+    start: float = setting(doc="when the spike begins", unit="s", lo=0)
+    end: float = setting(doc="when it ends", unit="s", lo=0)
+    factor: float = setting(doc="the arrival rate's multiplier inside the window", lo=0, lo_open=True)
 
     def __post_init__(self) -> None:
-        for name in ("start", "end", "factor"):
-            if not math.isfinite(getattr(self, name)):
-                raise InputError(f"must be a finite number, got {getattr(self, name)!r}", field=name)
-        if not 0 <= self.start < self.end:
-            raise InputError(f"need 0 <= start < end, got {self.start}..{self.end}", field="start")
-        if self.factor <= 0:
-            raise InputError(f"must be > 0, got {self.factor}", field="factor")
+        check(self)  # types, finiteness and ranges, as declared
+        window(self.start, self.end)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
