@@ -55,7 +55,8 @@ def test_unknown_saga_names_the_mix_entry(tmp_path):
 
 def test_negative_rate(tmp_path):
     path = _write(tmp_path, BASE.replace("rate: 1.0", "rate: -2"))
-    with pytest.raises(sr.InputError, match=r"s\.yaml:\d+: workload: field 'rate': must be > 0"):
+    message = r"s\.yaml:\d+: workload: field 'rate': must be within \(0, inf\]"
+    with pytest.raises(sr.InputError, match=message):
         sr.Scenario.from_yaml(path)
 
 
@@ -85,7 +86,7 @@ def test_schedule_workload_arrives_at_the_listed_times(tmp_path):
     bad = _write(tmp_path, BASE.replace("  rate: 1.0\n", "  kind: schedule\n  times: [0, soon]\n"))
     with pytest.raises(sr.InputError) as info:
         sr.Scenario.from_yaml(bad)
-    assert info.value.field == "times" and info.value.line == 4
+    assert info.value.field == "times.1" and info.value.line == 4  # the item, on its line
 
 
 def test_a_documented_plan_is_run_instead_of_the_routers(tmp_path):

@@ -74,8 +74,12 @@ def _another(path, value):
         return not value
     if meta.get("choices") and isinstance(value, str):
         return next(c for c in meta["choices"] if c != value)
-    if isinstance(value, tuple):
-        return tuple(value[:-1]) if len(value) > 1 else tuple(meta["choices"][:1])
+    if isinstance(value, tuple) and len(value) > 1:
+        return tuple(value[:-1])
+    if isinstance(value, tuple):  # names from a declared list, or (guard_order) a guard's
+        from simroute.engine.guards import GUARDS
+
+        return tuple(meta["choices"][:1]) if meta.get("choices") else (next(iter(GUARDS)),)
     lo, hi = meta.get("lo") or 0, meta.get("hi")
     if hi is not None:
         return (lo + hi) / 2 if value != (lo + hi) / 2 else hi

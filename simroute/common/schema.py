@@ -64,7 +64,8 @@ def _type_name(tp: Any) -> str:
     inner, optional = _optional(tp)
     origin = typing.get_origin(inner)
     if origin is tuple:
-        name = "list of strings"
+        item = (typing.get_args(inner) or (str,))[0]
+        name = "list of strings" if item is str else f"list of {_type_name(item)}"
     elif origin is not None and issubclass(origin, Mapping):
         value = typing.get_args(inner)[1]
         name = f"mapping of {_type_name(value)}"
@@ -115,6 +116,8 @@ def check_value(tp: Any, value: Any, meta: Mapping[str, Any] | None = None, wher
         if choices and value not in choices:
             raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
         return value
+    if origin is tuple and (typing.get_args(inner) or (str,))[0] is not str:
+        return _items(typing.get_args(inner)[0], value, meta)
     if origin is tuple:
         if isinstance(value, str) or not isinstance(value, list | tuple):
             raise ValueError(f"must be a list of strings, got {value!r}")
@@ -152,6 +155,23 @@ def check_value(tp: Any, value: Any, meta: Mapping[str, Any] | None = None, wher
             raise ValueError(f"must be a mapping, got {value!r}")
         return build(inner, value)  # type: ignore[arg-type]
     raise TypeError(f"schema: unsupported field type {tp!r}")
+
+
+def _items(item_type: Any, value: Any, meta: Mapping[str, Any]) -> tuple:
+    """A list of numbers (each within the field's range) or of settings objects, as a tuple; an
+    error names the item's index."""
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list, got {value!r}")
+    bounds = {k: meta.get(k) for k in ("lo", "hi", "lo_open")}
+    out = []
+    for i, item in enumerate(value):
+        try:
+            out.append(check_value(item_type, item, bounds))
+        except InputError as exc:
+            raise InputError(exc.message, field=f"{i}.{exc.field}" if exc.field else str(i)) from None
+        except ValueError as exc:
+            raise InputError(str(exc), field=str(i)) from None
+    return tuple(out)
 
 
 def service_time(value: Any) -> ServiceTime:

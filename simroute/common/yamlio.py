@@ -173,8 +173,9 @@ class Fields:
 
     def error(self, field: str | None, message: str) -> InputError:
         line = None
-        if self.lines is not None:
-            line = self.lines.line(*self.path, *((field,) if field else ()))
+        if self.lines is not None:  # a dotted field (times.1, failure.kinds) is a path inside the entry
+            inside = tuple(int(p) if p.isdigit() else p for p in field.split(".")) if field else ()
+            line = self.lines.line(*self.path, *inside)
         return InputError(message, file=self.file, line=line, entry=self.entry, field=field)
 
     def has(self, name: str) -> bool:

@@ -257,36 +257,21 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
     mix = []
     for i, m in enumerate(w.list("mix")):
         h = Fields(m, file=file, entry=f"workload.mix[{i}]", lines=lines, path=("workload", "mix", i))
-        plan_path = h.str("plan", None)
-        group = h.str("group", None)
-        mix.append(MixEntry(text=h.str("text", group if group is not None else ...),
-                            weight=h.number("weight", 1.0, lo=0, lo_open=True),
-                            budget=h.number("budget", None, lo=0), saga=h.str("saga", None),
-                            plan=(Plan.from_yaml(_resolve(path, plan_path), prices=catalog.tiers)
-                                  if plan_path else None),
-                            group=group, stream=h.boolean("stream", False),
-                            context_tokens=h.number("context_tokens", None, lo=0),
-                            generated_tokens=h.number("generated_tokens", None, lo=0)))
-        h.finish()
-    trace = w.get("trace", None)
-    surges = tuple(_surge(item, i, file, lines) for i, item in enumerate(w.list("surges", [])))
-    try:
-        kind = w.str("kind", "poisson")
-        workload = Workload(
-            kind=kind, rate=w.number("rate", 1.0),
-            requests=w.number("requests", None if _runs_every_row(kind) else DEFAULT_REQUESTS,
-                              lo=0, integer=True)
-            if w.raw.get("requests", 0) is not None else w.get("requests", None),
-            mix=tuple(mix), mean_on=w.number("mean_on", 30.0), mean_off=w.number("mean_off", 60.0),
-            amplitude=w.number("amplitude", 0.5), period=w.number("period", 86400.0),
-            trace=str(_resolve(path, trace)) if trace else None,
-            trace_format=w.str("trace_format", "simroute"), time_scale=w.number("time_scale", 1.0),
-            times=tuple(float(t) for t in w.get("times", [], check=_numbers)),
-            surges=surges,
-        )
-    except InputError as exc:
-        raise w.error(exc.field, exc.message) from None
-    w.finish()
+        raw = dict(h.raw)
+        plan_path, group = h.str("plan", None), h.str("group", None)
+        if plan_path:  # a documented plan's file, beside the scenario
+            raw["plan"] = Plan.from_yaml(_resolve(path, plan_path), prices=catalog.tiers)
+        if group is not None:  # a model group's request is named after the group unless it says
+            raw.setdefault("text", group)
+        mix.append(_entry(MixEntry, h, raw))
+    # the workload, built and checked by its declaration (simroute.io.workload.Workload)
+    raw = dict(w.raw, mix=tuple(mix),
+               surges=tuple(_surge(item, i, file, lines) for i, item in enumerate(w.list("surges", []))))
+    if w.get("trace", None):
+        raw["trace"] = str(_resolve(path, w.str("trace")))
+    if "requests" not in raw:  # a synthetic workload that does not say runs DEFAULT_REQUESTS
+        raw["requests"] = None if _runs_every_row(w.str("kind", "poisson")) else DEFAULT_REQUESTS
+    workload: Workload = _entry(Workload, w, raw)
 
     faults = []
     for i, item in enumerate(f.list("faults", [])):
@@ -314,21 +299,14 @@ def _surge(item: Any, i: int, file: str, lines: Any) -> Surge:
     return surge
 
 
-def _entry(cls: type, h: Fields) -> Any:
-    """An entry of a list (a fault, a surge) built and checked by its class's declaration, as
-    settings are (:func:`~simroute.common.schema.build`); errors name the file, line, entry and
-    field."""
+def _entry(cls: type, h: Fields, raw: Mapping[str, Any] | None = None) -> Any:
+    """An input entry (the workload, a mix entry, a fault, a surge) built and checked by its class's
+    declaration, as settings are (:func:`~simroute.common.schema.build`), from ``raw`` (default:
+    the entry as read); errors name the file, line, entry and field."""
     try:
-        return build(cls, h.raw)
+        return build(cls, h.raw if raw is None else raw)
     except InputError as exc:
         raise h.error(exc.field, exc.message) from None
-
-
-def _numbers(value: Any) -> Any:
-    if not isinstance(value, list) or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                                              for v in value):
-        raise ValueError("must be a list of numbers")
-    return value
 
 
 def _parse_saga(name: str, spec: Any, file: str, lines: Any, catalog: Catalog) -> Saga:

@@ -93,15 +93,21 @@ class MixEntry:
         context_tokens: its input tokens when the workload gives none (a trace's rows carry theirs).
         generated_tokens: its output tokens when the workload gives none.
     """
-    text: str
-    weight: float = 1.0
-    budget: float | None = None  #: dollars; None = no budget
-    saga: str | None = None  #: run as this saga instead of a routed plan
-    plan: Plan | None = None  #: run this documented plan instead of the router's (still routed)
-    group: str | None = None  #: a model group (LLM router request)
-    stream: bool = False
-    context_tokens: float | None = None
-    generated_tokens: float | None = None
+    text: str = setting(doc="the request's text (classified and routed)")
+    weight: float = setting(1.0, "its share of arrivals, relative to the other entries", lo=0, lo_open=True)
+    budget: float | None = setting(None, "dollars per request (null: no budget)", unit="$", lo=0)
+    saga: str | None = setting(None, "run as this saga instead of a routed plan")
+    plan: Plan | None = setting(None, "run this documented plan instead of the router's (still routed)")
+    group: str | None = setting(None, "a model group of the scenario's model_groups (an LLM router's "
+                                      "request)")
+    stream: bool = setting(False, "a streaming request (a deployment's stream_timeout_s applies)")
+    context_tokens: float | None = setting(None, "its input tokens when the workload gives none",
+                                           unit="tokens", lo=0)
+    generated_tokens: float | None = setting(None, "its output tokens when the workload gives none",
+                                             unit="tokens", lo=0)
+
+    def __post_init__(self) -> None:
+        check(self)  # types, finiteness and ranges, as declared
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -143,44 +149,31 @@ class Workload:
         times: ``schedule``: arrival times, in seconds.
         surges: load spikes (``poisson``).
     """
-    kind: str = "poisson"
-    rate: float = 1.0  #: requests per second (mean rate while "on")
-    requests: int | None = None  #: how many arrivals (None: until the horizon, or every trace row)
-    mix: tuple[MixEntry, ...] = ()
-    mean_on: float = 30.0
-    mean_off: float = 60.0
-    amplitude: float = 0.5
-    period: float = 86400.0
-    trace: str | None = None
-    trace_format: str = "simroute"
-    time_scale: float = 1.0
-    times: tuple[float, ...] = ()  #: ``schedule`` arrivals, seconds
-    surges: tuple[Surge, ...] = ()  #: load spikes (synthetic kinds)
+    kind: str = setting("poisson", "how requests arrive: a name in KINDS")
+    rate: float = setting(1.0, "requests per second (the mean rate while on)", unit="1/s", lo=0, lo_open=True)
+    requests: int | None = setting(None, "how many arrivals (null: until the horizon, or every row)",
+                                   unit="requests", lo=0)
+    mix: tuple[MixEntry, ...] = setting((), "the kinds of request and their shares")
+    mean_on: float = setting(30.0, "onoff: mean burst length", unit="s", lo=0, lo_open=True)
+    mean_off: float = setting(60.0, "onoff: mean silence", unit="s", lo=0)
+    amplitude: float = setting(0.5, "diurnal: relative swing of the rate", lo=0, hi=1)
+    period: float = setting(86400.0, "diurnal: seconds per cycle", unit="s", lo=0, lo_open=True)
+    trace: str | None = setting(None, "trace: the CSV file")
+    trace_format: str = setting("simroute", "trace: its format", choices=TRACE_FORMATS)
+    time_scale: float = setting(1.0, "trace: multiplies the trace's times", lo=0, lo_open=True)
+    times: tuple[float, ...] = setting((), "schedule: arrival times", unit="s", lo=0)
+    surges: tuple[Surge, ...] = setting((), "load spikes (poisson)")
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InputError(f"must be one of {', '.join(KINDS)}, got {self.kind!r}", field="kind")
-        kind = KINDS[self.kind]
-        if not self.rate > 0:
-            raise InputError(f"must be > 0 per second, got {self.rate!r}", field="rate")
-        if self.requests is not None and self.requests < 0:
-            raise InputError(f"must be >= 0, got {self.requests}", field="requests")
+        check(self)  # types, finiteness, ranges and choices, as declared (each mix entry checked itself)
         if not self.mix:
             raise InputError("needs at least one request", field="mix")
-        if any(m.weight <= 0 for m in self.mix):
-            raise InputError("weights must be > 0", field="mix")
-        if any(m.budget is not None and m.budget < 0 for m in self.mix):
-            raise InputError("a budget must be >= 0 dollars", field="mix")
-        if not 0 <= self.amplitude <= 1:
-            raise InputError(f"must be within [0, 1], got {self.amplitude}", field="amplitude")
-        if self.mean_on <= 0 or self.mean_off < 0 or self.period <= 0 or self.time_scale <= 0:
-            raise InputError("mean_on, period and time_scale must be > 0, mean_off >= 0",
-                             field="workload")
+        kind = KINDS[self.kind]
         kind.check(self)
         if self.surges and not kind.surges:
             raise InputError("surges apply to poisson arrivals", field="surges")
-        if self.trace_format not in TRACE_FORMATS:
-            raise InputError(f"must be one of {', '.join(TRACE_FORMATS)}", field="trace_format")
 
     def expected_requests(self, horizon: float | None = None) -> float:
         """How many requests :meth:`generate` will make, about (before making them).
