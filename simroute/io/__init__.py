@@ -1,7 +1,8 @@
 """Inputs and outputs: what a user writes and what simroute writes back.
 
 * ``settings`` — every setting, declared once (:class:`Settings` and the classes it nests);
-* ``workload`` — arrivals and request mixes (:class:`Workload`, :class:`MixEntry`), trace reading;
+* ``workload`` — arrivals and request mixes (:class:`Workload`, :class:`MixEntry`), its kinds;
+* ``tracefile`` — reading a trace file (CSV, simroute or Azure format), every row checked;
 * ``faults`` — injected faults (:class:`Fault`);
 * ``scenario`` — a scenario file: catalog + settings + workload + faults (:class:`Scenario`);
 * ``litellm`` — importing a LiteLLM router config;
