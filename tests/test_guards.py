@@ -274,3 +274,23 @@ def test_a_plugins_guards_run_in_the_explicit_order_the_settings_give():
     with pytest.raises(InputError, match="unknown guard 'moat'") as err:
         guard_order(dataclasses.replace(base, guard_order=("moat",)))
     assert err.value.field == "guard_order"
+
+
+def test_a_plugins_own_guard_order_wins_over_the_settings(tmp_path):
+    """A scenario's override gives one plugin its own order; the others keep the settings' order.
+    An unknown name in a plugin's order is refused naming the plugin, before any simulation."""
+    from simroute.common.errors import InputError
+    from simroute.engine.guards import guard_order
+
+    text = (sr.catalog.data_dir() / "scenarios" / "default.yaml").read_text()
+    text = text.replace("overrides:\n", "overrides:\n  fastapi-backend: {guard_order: [bulkhead, breaker]}\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    scenario = sr.Scenario.from_yaml(path)
+    settings = dataclasses.replace(scenario.settings, guard_order=("shedding",))
+    plugins = scenario.catalog.plugins
+    assert guard_order(settings, plugins["fastapi-backend"])[:2] == ("bulkhead", "breaker")
+    assert guard_order(settings, plugins["lobbi-platform-manager"])[0] == "shedding"
+    bad = scenario.replace(catalog=scenario.catalog.with_plugin("fastapi-backend", guard_order=("moat",)))
+    with pytest.raises(InputError, match="plugin fastapi-backend: field 'guard_order': unknown guard 'moat'"):
+        sr.run(bad.replace(workload=dataclasses.replace(bad.workload, requests=5)), seed=0)

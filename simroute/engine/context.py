@@ -22,7 +22,7 @@ from ..resilience.breaker import OPEN, CircuitBreaker
 from ..resilience.retry import RetryBudget
 from .bus import MessageBus
 from .faults import Faults
-from .guards import Guard, build_guards, guard_order
+from .guards import Guard, build_guards
 from .observers import BusObserver
 from .plugins import PluginServer
 from .recorder import Recorder
@@ -101,8 +101,7 @@ class Context:
                          for n, p in catalog.plugins.items()}
         self.deadline = _first(s.timeout.deadline, math.inf)  #: seconds a request may take
         #: per plugin: its guards, in the order an attempt meets them
-        order = guard_order(s)
-        self.guards: dict[str, tuple[Guard, ...]] = {n: build_guards(p, s, self, order)
+        self.guards: dict[str, tuple[Guard, ...]] = {n: build_guards(p, s, self)
                                                      for n, p in catalog.plugins.items()}
         self.topics = {n: (f"plugin/{n}/request", f"plugin/{n}/response") for n in catalog.plugins}
         self._payloads: dict[tuple, dict] = {}

@@ -5,10 +5,11 @@ Every guard has the same narrow interface::
     admit(call, now) -> Refusal | None    # None: go on; a Refusal ends the attempt at once
     on_result(call, now) -> None          # the attempt ended (call.outcome says how)
 
-A plugin's guards run in an explicit order (:func:`guard_order`): the ``guard_order`` setting, then
-the rest in the order of :data:`GUARDS` (deadline → breaker → bulkhead → rate limit → shedding);
-``on_result`` runs in reverse, and only on the guards that admitted the call (a call refused by
-the bulkhead gives the breaker's half-open trial slot back). Each guard is built per
+A plugin's guards run in an explicit order (:func:`guard_order`): the plugin's own ``guard_order``
+(catalog or override), else the ``guard_order`` setting, then the rest in the order of
+:data:`GUARDS` (deadline → breaker → bulkhead → rate limit → shedding). ``on_result`` runs in
+reverse, and only on the guards that admitted the call (a call refused by the bulkhead gives the
+breaker's half-open trial slot back). Each guard is built per
 plugin by its ``build(plugin, settings, ctx)`` class method from the scenario's settings, or not at
 all when it is off (no work for guards that are off). The retry policy, timeouts and hedging act
 on the outcome in the attempt path (:mod:`simroute.engine.attempts`). ``ctx`` is the run's
@@ -227,21 +228,32 @@ GUARDS: dict[str, type[Guard]] = {
 }
 
 
-def guard_order(settings: Settings) -> tuple[str, ...]:
-    """The names of the guards in the order an attempt meets them: ``settings.guard_order``, then
-    the guards it does not list, in :data:`GUARDS` order.
+def guard_order(settings: Settings, plugin: Plugin | None = None) -> tuple[str, ...]:
+    """The names of the guards in the order an attempt on ``plugin`` meets them: the plugin's own
+    ``guard_order`` (a catalog field, or a scenario's override), else the ``guard_order`` setting;
+    then the guards not listed, in :data:`GUARDS` order.
+
+    Parameters:
+        settings: the scenario's settings.
+        plugin: the plugin (None: the settings' order alone).
+
+    Returns:
+        Every registered guard's name, in order.
 
     Raises:
-        InputError: a name that is not a guard's.
+        InputError: a name that is not a guard's (naming the plugin when its own order has it).
     """
-    for name in settings.guard_order:
+    order, entry = settings.guard_order, "settings"
+    if plugin is not None and plugin.guard_order:
+        order, entry = plugin.guard_order, f"plugin {plugin.name}"
+    for name in order:
         if name not in GUARDS:
-            raise InputError(f"unknown guard {name!r} (known: {', '.join(GUARDS)})", field="guard_order")
-    return (*settings.guard_order, *(n for n in GUARDS if n not in settings.guard_order))
+            raise InputError(f"unknown guard {name!r} (known: {', '.join(GUARDS)})", entry=entry,
+                             field="guard_order")
+    return (*order, *(n for n in GUARDS if n not in order))
 
 
-def build_guards(plugin: Plugin, settings: Settings, ctx: GuardContext,
-                 order: tuple[str, ...] | None = None) -> tuple[Guard, ...]:
-    """The guards that are on for ``plugin``, in ``order`` (names; None: :func:`guard_order`)."""
-    built = (GUARDS[name].build(plugin, settings, ctx) for name in order or guard_order(settings))
+def build_guards(plugin: Plugin, settings: Settings, ctx: GuardContext) -> tuple[Guard, ...]:
+    """The guards that are on for ``plugin``, in its order (:func:`guard_order`)."""
+    built = (GUARDS[name].build(plugin, settings, ctx) for name in guard_order(settings, plugin))
     return tuple(g for g in built if g is not None)

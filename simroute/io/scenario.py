@@ -61,7 +61,7 @@ __all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"
 
 DEFAULT_REQUESTS = 1000  #: arrivals of a synthetic workload that does not say (a trace runs every row)
 OVERRIDABLE = ("capacity", "failure_p", "availability", "priority", "fallbacks", "service", "failure",
-               "timeout_s", "rpm", "tpm", "slot_price")
+               "timeout_s", "rpm", "tpm", "slot_price", "guard_order")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -242,6 +242,8 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
                                  if k in changes}
         if "fallbacks" in changes:
             fixed["fallbacks"] = h.strings("fallbacks")
+        if "guard_order" in changes:
+            fixed["guard_order"] = h.strings("guard_order")
         if "service" in changes:
             fixed["service"] = parse_service(h)  # replaces every task kind's model
         fixed.update(parse_plugin_resilience(h, catalog.plugins[plugin]))

@@ -187,7 +187,8 @@ class Settings:
                                       "the breaker fails the call fast and the phase falls back)")
     guard_order: tuple[str, ...] = setting((), "the order an attempt meets each plugin's guards in "
                                            "(deadline, breaker, bulkhead, rate_limit, shedding; empty: "
-                                           "that order); guards not listed follow, in that order")
+                                           "that order); guards not listed follow, in that order; a "
+                                           "plugin's own guard_order (catalog or override) wins")
 
     def __post_init__(self) -> None:
         check(self)

@@ -97,6 +97,8 @@ class Plugin:
         tpm: tokens-per-minute limit, counting each call's context and generated tokens (None: none).
         slot_price: dollars per slot-hour: what one unit of capacity costs to run (the report's
             capacity plan prices the slots it recommends with it).
+        guard_order: the order an attempt meets this plugin's guards in (names; empty: the
+            ``guard_order`` setting's); guards not listed follow in their registered order.
     """
     name: str
     description: str = ""
@@ -118,6 +120,7 @@ class Plugin:
     rpm: float | None = None  #: requests-per-minute limit (None: none)
     tpm: float | None = None  #: tokens-per-minute limit (a call's context + generated tokens)
     slot_price: float = 0.5  #: dollars per slot-hour (capacity cost)
+    guard_order: tuple[str, ...] = ()  #: its guards' order (empty: the settings')
 
     def service_for(self, kind: str | None = None) -> ServiceTime:
         """The service-time model for a task kind, falling back to ``default``."""
@@ -525,7 +528,7 @@ def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Le
             failure_p=plugin_number(f, "failure_p", 0.0), slot_price=plugin_number(f, "slot_price", 0.5),
             fallbacks=f.strings("fallbacks", ()),
             default_tier=f.str("default_tier", "sonnet"), subscribes=f.strings("subscribes", ()),
-            **parse_plugin_resilience(f),
+            guard_order=f.strings("guard_order", ()), **parse_plugin_resilience(f),
         )
         f.finish()
     return plugins
