@@ -47,3 +47,22 @@ def test_retry_budget_window_slides():
     budget.record_request(1)
     assert budget.try_spend(2) and not budget.try_spend(2)
     assert not budget.try_spend(30)  # the requests left the window
+
+
+@pytest.mark.parametrize("jitter", ["none", "full", "equal", "decorrelated"])
+def test_a_huge_retry_count_backs_off_at_the_cap_instead_of_overflowing(jitter):
+    """2.0 ** n overflows past n = 1024: the doubling stops at the cap (issue 25)."""
+    policy = sr.RetryPolicy(max_retries=5000, base=0.5, cap=30.0, jitter=jitter)
+    rng = np.random.default_rng(1)
+    assert policy.backoff(1) == 0.5 and policy.backoff(5000) == 30.0
+    assert all(0 <= d <= 30.0 for d in (policy.delay(n, rng, 30.0) for n in (1024, 1025, 5000)))
+
+
+def test_the_group_routers_backoff_stops_doubling_at_its_maximum():
+    from simroute.engine.grouprouter import MAX_RETRY_DELAY, GroupRouter
+
+    router = GroupRouter.__new__(GroupRouter)  # only the backoff rule: no run needed
+    router.rng = np.random.default_rng(0)
+    router.settings = sr.RouterSettings()
+    wait = router._sleep("error", 0.0, remaining=1, retries=5000, healthy=[], size=1)
+    assert 0.75 * MAX_RETRY_DELAY <= wait <= MAX_RETRY_DELAY

@@ -52,6 +52,7 @@ from ..resilience.failure import (
     RATE_LIMITED,
     SUCCESS,
 )
+from ..resilience.retry import MAX_DOUBLINGS
 from .records import Call
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class GroupRouter:
             return 0.0
         if kind == RATE_LIMITED and 0 < retry_after <= MAX_RETRY_AFTER:
             return retry_after
-        backoff = min(INITIAL_RETRY_DELAY * 2.0 ** (retries - remaining), MAX_RETRY_DELAY)
+        backoff = min(INITIAL_RETRY_DELAY * 2.0 ** min(retries - remaining, MAX_DOUBLINGS), MAX_RETRY_DELAY)
         wait = backoff * (1 - 0.25 * self.rng.random())
         return max(wait, self.settings.retry_after)
 

@@ -21,7 +21,9 @@ import numpy as np
 
 from ..common.schema import documented, setting
 
-__all__ = ["RetryPolicy", "RetryBudget", "JITTERS", "RETRYABLE"]
+__all__ = ["RetryPolicy", "RetryBudget", "JITTERS", "RETRYABLE", "MAX_DOUBLINGS"]
+
+MAX_DOUBLINGS = 1023  #: 2.0 ** 1023 is the largest power of two a float holds
 
 JITTERS = ("none", "full", "equal", "decorrelated")
 #: outcomes a retry on the same plugin can fix (non_retryable and refusals by a breaker or a
@@ -53,8 +55,9 @@ class RetryPolicy:
         object.__setattr__(self, "retry_on", tuple(self.retry_on))
 
     def backoff(self, n: int) -> float:
-        """``d(n)``, the un-jittered delay before retry ``n`` (1-based)."""
-        return min(self.cap, self.base * 2.0 ** (n - 1))
+        """``d(n)``, the un-jittered delay before retry ``n`` (1-based). The doubling stops at
+        2^1023 (any larger is past every cap; ``2.0 ** n`` would overflow)."""
+        return min(self.cap, self.base * 2.0 ** min(n - 1, MAX_DOUBLINGS))
 
     def delay(self, n: int, rng: np.random.Generator | None = None, previous: float | None = None) -> float:
         """The delay before retry ``n``; ``previous`` is the last delay (decorrelated jitter)."""
