@@ -10,6 +10,8 @@ import sys
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simroute.faces.cli import main
 from simroute.io.outputs import MANIFEST, read_manifest
@@ -147,3 +149,44 @@ def test_import_writes_its_file_atomically(tmp_path, capsys):
     assert main(["import", "litellm", str(config), "--out", str(out)]) == 0
     assert out.is_file() and not [p for p in tmp_path.iterdir() if p.name.startswith(".s.yaml")]
     assert os.access(out, os.R_OK)
+
+
+@settings(max_examples=12, deadline=None)
+@given(raised=st.sampled_from(["input", "enospc", "keyboard", "value", "runtime"]),
+       claimed=st.booleans())
+def test_whatever_is_raised_inside_an_output_folder_propagates_as_itself(tmp_path_factory, raised, claimed):
+    """An exception inside the folder being written (also under the command's claim) comes out as
+    itself, the lock is released and the previous output is intact (issue 25: the lock swallowed
+    a refusal and failed with 'generator didn't stop after throw()')."""
+    import contextlib
+    import errno
+
+    from simroute.common.errors import InputError
+    from simroute.io.outputs import claim_output, output_folder
+
+    out = tmp_path_factory.mktemp("o") / "out"
+    with output_folder(out, command="test", seed=1) as folder:
+        (folder / "a.csv").write_text("x\n1\n")
+    before = read_manifest(out)
+    error = {"input": InputError("refused", field="requests"), "enospc": OSError(errno.ENOSPC, "No space"),
+             "keyboard": KeyboardInterrupt(), "value": ValueError("bad"),
+             "runtime": RuntimeError("bug")}[raised]
+    claim = claim_output(out) if claimed else contextlib.nullcontext()
+    with pytest.raises(type(error)) as info:
+        with claim, output_folder(out, command="test", seed=2) as folder:
+            (folder / "a.csv").write_text("x\n2\n")
+            raise error
+    assert info.value is error
+    assert read_manifest(out) == before and (out / "a.csv").read_text() == "x\n1\n"
+    assert not list(out.parent.glob(".out.*")), "the lock and the partial folder are gone"
+
+
+def test_a_lock_file_appears_with_its_pid_in_it(tmp_path):
+    """The lock is created whole: another process never reads it empty and takes it as stale."""
+    from simroute.io import outputs
+
+    lock = tmp_path / ".out.lock"
+    assert outputs._create_lock(lock)
+    assert lock.read_text() == str(os.getpid())
+    assert not outputs._create_lock(lock)  # taken
+    assert [p.name for p in tmp_path.iterdir()] == [".out.lock"]  # nothing staged is left

@@ -90,32 +90,53 @@ def _alive(pid: int) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _lock(target: Path) -> Iterator[None]:
-    lock = target.parent / f".{target.name}.lock"
+def _holder(lock: Path) -> int:
+    """The pid a lock file names (0: none, unreadable or not a pid)."""
     try:
-        if int(lock.read_text().strip() or "0") == os.getpid():
-            yield  # this process holds it already (claim_output around output_folder)
-            return
+        return int(lock.read_text().strip() or "0")
     except (OSError, ValueError):
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(2):
+        return 0
+
+
+def _create_lock(lock: Path) -> bool:
+    """Create ``lock`` holding this process's pid, atomically: the file appears with the pid in it
+    (written beside it, then hard-linked in place), so no other process can read it empty. False:
+    it exists already."""
+    pid = os.getpid()
+    staged = lock.with_name(f"{lock.name}.{pid}")
+    staged.write_text(str(pid))
+    try:
+        os.link(staged, lock)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links: create exclusively, then write
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or "0")
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _alive(pid) and pid != os.getpid():
-                raise InputError(f"another simroute (pid {pid}) is writing this folder; its lock is {lock}",
-                                 file=str(target), field="out") from None
-            lock.unlink(missing_ok=True)  # a lock left by a process that is gone
-            continue
+            return False
         with os.fdopen(fd, "w") as fh:
-            fh.write(str(os.getpid()))
-        break
+            fh.write(str(pid))
+        return True
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _lock(target: Path) -> Iterator[None]:
+    lock = target.parent / f".{target.name}.lock"
+    if _holder(lock) == os.getpid():
+        yield  # this process holds it already (claim_output around output_folder)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        if _create_lock(lock):
+            break
+        pid = _holder(lock)
+        if pid and _alive(pid) and pid != os.getpid():
+            raise InputError(f"another simroute (pid {pid}) is writing this folder; its lock is {lock}",
+                             file=str(target), field="out")
+        lock.unlink(missing_ok=True)  # a lock left by a process that is gone
     else:
         raise InputError(f"cannot take the lock {lock}", file=str(target), field="out")
     try:
