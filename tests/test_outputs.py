@@ -190,3 +190,14 @@ def test_a_lock_file_appears_with_its_pid_in_it(tmp_path):
     assert lock.read_text() == str(os.getpid())
     assert not outputs._create_lock(lock)  # taken
     assert [p.name for p in tmp_path.iterdir()] == [".out.lock"]  # nothing staged is left
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """``simroute … | head``: a closed pipe ends the command with 141 (SIGPIPE) and no traceback."""
+    proc = subprocess.Popen([*CLI, "route", "Build a FastAPI endpoint"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert proc.returncode == 141 and not err, err

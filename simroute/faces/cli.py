@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -635,6 +636,11 @@ def main(argv: list[str] | None = None) -> int:
         print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``simroute run | head``): stop quietly, as other commands do;
+        # standard output goes nowhere from here so that the exit's flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":
