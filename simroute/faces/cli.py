@@ -633,6 +633,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simroute: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        if argv is None:  # the program itself (not a call from Python): a second Ctrl-C or SIGTERM
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # while exiting changes neither line nor code
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
               file=sys.stderr)
         return 130
