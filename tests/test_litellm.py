@@ -356,3 +356,14 @@ def test_a_model_group_sweep_path_and_an_unknown_group():
     assert with_params(s, {"router.cooldown_time": 30}).settings.router.cooldown_time == 30
     with pytest.raises(sr.InputError, match="unknown model group 'nope'"):
         sr.Scenario.from_dict({"workload": {"mix": [{"group": "nope"}]}})
+
+
+def test_an_imported_scenario_is_named_after_its_config_file(tmp_path):
+    """The name was taken from the last allowed_fails_policy key read (issue 25)."""
+    config = tmp_path / "my-gateway.yaml"
+    text = EXAMPLE.read_text()
+    config.write_text(text.replace("router_settings:\n", "router_settings:\n  allowed_fails_policy: "
+                                   "{TimeoutErrorAllowedFails: 2}\n", 1))
+    assert "TimeoutErrorAllowedFails" in config.read_text()
+    assert import_litellm(config).scenario["name"] == "my-gateway"
+    assert import_litellm(config, name="mine").scenario["name"] == "mine"

@@ -216,3 +216,14 @@ def test_csv_outputs_neutralize_spreadsheet_formulas(tmp_path):
     # the DataFrame keeps the exact text
     r = sr.run(sr.Scenario.from_yaml(path), seed=0)
     assert r.requests.sort_values("request_id").text.iloc[0] == '=HYPERLINK("http://x")'
+
+
+def test_validate_reads_a_trace_workloads_rows(tmp_path, capsys):
+    """A bad row of a scenario's trace is found by validate, not by the run (issue 25)."""
+    (tmp_path / "t.csv").write_text("time,text\n1,api\n2,api\nlater,api\n")
+    path = _write(tmp_path, BASE.replace("  rate: 1.0\n  requests: 10\n", "  kind: trace\n  trace: t.csv\n"))
+    assert main(["validate", str(path)]) == 2
+    assert "t.csv:4: field 'time': cannot parse 'later'" in capsys.readouterr().err
+    (tmp_path / "t.csv").write_text("time,text\n1,api\n2,api\n")
+    assert main(["validate", str(path)]) == 0
+    assert "trace workload (about 2 requests)" in capsys.readouterr().out

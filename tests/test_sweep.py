@@ -220,3 +220,23 @@ def test_a_guard_can_be_swept_on_and_off(outage):
                      executor="serial", metrics=["retry_amplification"])
     per_point = frame.groupby("point").value.first()
     assert len(per_point) == 2 and per_point[1] > per_point[0]  # hedged copies are calls too
+
+
+def test_a_local_dask_cluster_listens_on_localhost_only(monkeypatch):
+    """Its scheduler and dashboard bind to 127.0.0.1, not every interface (issue 25)."""
+    distributed = pytest.importorskip("distributed")
+    from simroute.experiments import executors
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def cluster(**options):
+        seen.update(options)
+        raise Stop
+
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    with pytest.raises(Stop):
+        executors._map_dask([()], sr.Scenario.default(), "dask", 1, lambda: None)
+    assert seen["host"] == "127.0.0.1" and seen["dashboard_address"].startswith("127.0.0.1:")

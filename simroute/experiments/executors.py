@@ -108,7 +108,7 @@ def _map_dask(tasks: list[tuple], scenario: Scenario, executor: Any, workers: in
     own = executor == "dask"
     if own:
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=":0")
+                               processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0")
         client = Client(cluster)
     else:
         client = executor

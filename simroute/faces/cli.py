@@ -64,7 +64,10 @@ def _validate(args: argparse.Namespace) -> int:
                        f"{trace['time'][-1] - trace['time'][0]:.1f} s")
         elif kind == "scenario":
             scenario = Scenario.from_yaml(path)
-            summary = (f"scenario {scenario.name!r}: {scenario.workload.kind} workload, "
+            # the workload's kind reads what it will run (every row of a trace, checked)
+            expected = scenario.workload.expected_requests(scenario.horizon)
+            summary = (f"scenario {scenario.name!r}: {scenario.workload.kind} workload "
+                       f"({'unbounded' if expected == float('inf') else f'about {expected:,.0f}'} requests), "
                        f"{len(scenario.faults)} faults, {scenario.catalog!r}")
         elif kind == "litellm":
             from ..io.litellm import import_litellm

@@ -306,15 +306,16 @@ def import_litellm(config: str | Path | Mapping[str, Any], *, rate: float = 0.5,
     for key, table in (("retry_policy", _RETRY_POLICY), ("allowed_fails_policy", _ALLOWED_FAILS_POLICY)):
         policy = r.mapping(router.get(key), ("router_settings", key), f"router_settings.{key}")
         out: dict[str, int] = {}
-        for name, value in policy.items():
-            where = ("router_settings", key, name)
-            if name in table:
+        for error_name, value in policy.items():  # (not `name`: that is the scenario's)
+            where = ("router_settings", key, error_name)
+            if error_name in table:
                 if value is not None:
-                    for kind in table[name]:
-                        out[kind] = r.number(value, where, f"router_settings.{key}.{name}", integer=True)
+                    for kind in table[error_name]:
+                        out[kind] = r.number(value, where, f"router_settings.{key}.{error_name}",
+                                             integer=True)
             else:
-                r.warn(where, f"router_settings.{key}.{name}",
-                       _NOT_MODELLED_POLICY.get(name, "unknown: not read"))
+                r.warn(where, f"router_settings.{key}.{error_name}",
+                       _NOT_MODELLED_POLICY.get(error_name, "unknown: not read"))
         if out:
             rs[key] = out
     strategy = router.get("routing_strategy")
