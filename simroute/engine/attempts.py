@@ -37,7 +37,13 @@ from .plugins import PluginServer
 from .records import Call, RequestState
 from .tasks import ProcessGenerator
 
-__all__ = ["AttemptRunner"]
+__all__ = ["AttemptRunner", "ATTEMPT_LIMIT", "STOPS"]
+
+#: the reason (and the pseudo-outcome :meth:`AttemptRunner.call` gives back) of a request that
+#: reached the ``max_attempts`` setting
+ATTEMPT_LIMIT = "attempt_limit"
+#: what ends a request's attempts at once: its deadline, or its attempt limit
+STOPS = (DEADLINE, ATTEMPT_LIMIT)
 
 
 class AttemptRunner:
@@ -60,6 +66,7 @@ class AttemptRunner:
         self._sleep = ctx.sleep
         self._hedge = ctx.settings.hedge.delay
         self._free_failures = ctx.free_failures
+        self._max_attempts = ctx.settings.max_attempts
         self._pending: dict[int, Call] = {}  #: abandoned calls the plugins still work on
 
     def flush(self) -> None:
@@ -72,7 +79,8 @@ class AttemptRunner:
     def call(self, rid: int, plugin: str, phase: Phase | None, level: int, info: RequestState, *,
              duration: float, kind: str, label: str | None = None) -> ProcessGenerator:
         """Attempts on one plugin, retried as the retry policy of each outcome says. Returns the
-        last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``)."""
+        last attempt's outcome (``success``, a failure kind, a refusal or ``deadline``), or
+        ``attempt_limit`` when the request has made ``max_attempts`` attempts."""
         env = self.env
         label, tier, model, guards, timeout, server, price = self._target(plugin, phase, kind, label)
         if info.context_tokens == info.context_tokens:  # the request has tokens: priced by them
@@ -88,6 +96,9 @@ class AttemptRunner:
         previous: float | None = None
         n = 0
         while True:
+            if info.attempts >= self._max_attempts:
+                info.reason = ATTEMPT_LIMIT
+                return ATTEMPT_LIMIT
             n += 1
             info.attempts += 1
             call = Call(rid, label, plugin, level, n, env.now, tier, tokens, deadline, price)

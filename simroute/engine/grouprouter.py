@@ -53,11 +53,11 @@ from ..resilience.failure import (
     SUCCESS,
 )
 from ..resilience.retry import MAX_DOUBLINGS
+from .attempts import ATTEMPT_LIMIT, STOPS, AttemptRunner
 from .records import Call
 
 if TYPE_CHECKING:
     from ..policies.modelgroups import ModelGroups
-    from .attempts import AttemptRunner
     from .context import Context
     from .records import RequestState
     from .tasks import ProcessGenerator
@@ -86,6 +86,7 @@ class GroupRouter:
         self.settings = s = ctx.settings.router
         self.rng = ctx.rng_retry
         self._timeouts = ctx.timeouts
+        self._max_attempts = ctx.settings.max_attempts
         self._guards = ctx.guards
         self.cooldowns = {
             name: DeploymentCooldown(
@@ -131,8 +132,8 @@ class GroupRouter:
         level, kind = yield from self._with_fallbacks(rid, group, info, stream, 0, 0)
         if level is not None:
             return (SUCCEEDED, "") if level == 0 else (DEGRADED, "")
-        if kind == DEADLINE:
-            return FAILED, DEADLINE
+        if kind in STOPS:
+            return FAILED, kind
         return FAILED, kind or NO_DEPLOYMENTS
 
     def _with_fallbacks(self, rid: int, group: str, info: RequestState, stream: bool, depth: int,
@@ -142,11 +143,14 @@ class GroupRouter:
         ok, kind = yield from self._with_retries(rid, group, info, stream, level)
         if ok:
             return level, None
-        if kind == DEADLINE or depth >= self.settings.max_fallbacks:
+        if kind in STOPS or depth >= self.settings.max_fallbacks:
             return None, kind
         for fallback in self.groups.fallbacks_for(group, kind):
             if fallback == group:
                 continue
+            if info.fallbacks >= self._max_attempts:  # a chain explored this far: stop here
+                info.reason = ATTEMPT_LIMIT
+                return None, ATTEMPT_LIMIT
             info.fallbacks += 1
             answered, _ = yield from self._with_fallbacks(rid, fallback, info, stream, depth + 1,
                                                           level + 1)
@@ -162,7 +166,7 @@ class GroupRouter:
         members = self.groups.groups[group]
         n = 1
         first = yield from self._one(rid, group, info, stream, level, n)
-        if first.outcome in (SUCCESS, DEADLINE):
+        if first.outcome == SUCCESS or first.outcome in STOPS:
             return first.outcome == SUCCESS, first.outcome
         kind, retry_after = first.outcome, first.retry_after
         healthy = self.available(group, env.now)
@@ -178,8 +182,8 @@ class GroupRouter:
             result = yield from self._one(rid, group, info, stream, level, n)
             if result.outcome == SUCCESS:
                 return True, kind
-            if result.outcome == DEADLINE:
-                return False, DEADLINE
+            if result.outcome in STOPS:
+                return False, result.outcome
             healthy = self.available(group, env.now)
             yield env.timeout(self._sleep(kind, retry_after, retries - k, retries, healthy, len(members)))
         return False, kind
@@ -214,6 +218,9 @@ class GroupRouter:
         env = self.env
         if env.now >= info._deadline:
             return _NoCall(DEADLINE)
+        if info.attempts >= self._max_attempts:
+            info.reason = ATTEMPT_LIMIT
+            return _NoCall(ATTEMPT_LIMIT)
         candidates = self.available(group, env.now)
         if not candidates:
             return _NoCall(None)

@@ -20,14 +20,13 @@ from ..policies.plan import Phase, Plan
 from ..resilience.failure import (
     CONTENT_POLICY,
     CONTEXT_WINDOW,
-    DEADLINE,
     NON_RETRYABLE,
     REJECTED_BULKHEAD,
     REJECTED_OPEN,
     SHED,
     SUCCESS,
 )
-from .attempts import AttemptRunner
+from .attempts import STOPS, AttemptRunner
 from .context import NONE, Context
 from .decisions import Decisions
 from .records import RequestState
@@ -138,8 +137,8 @@ class PlanExecutor:
                     self.ctx.state.set(plugin, phase.name, {"request": rid, "phase": phase.name},
                                        correlation_id=rid)
                 return True, level
-            if result == DEADLINE:
-                info.reason = DEADLINE
+            if result in STOPS:  # the deadline passed, or the attempt limit was reached
+                info.reason = result
                 break
             if level + 1 < len(candidates) and self.bus.wanted:
                 self.bus.publish("routing/fallback", type="event", source=self._source,
@@ -153,8 +152,8 @@ def outcome(results: dict[str, PhaseResult], info: RequestState, matched: bool =
             why: str = "") -> tuple[str, str]:
     """A plan's ``(status, reason)`` from its phases' results."""
     if not all(ok for ok, _ in results.values()):
-        if info.reason == DEADLINE:
-            return FAILED, DEADLINE
+        if info.reason in STOPS:
+            return FAILED, info.reason
         return FAILED, "phase failed: " + ",".join(n for n, (ok, _) in results.items() if not ok)
     return succeeded(max((level for _, level in results.values()), default=0), matched, why)
 

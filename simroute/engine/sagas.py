@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..common.statuses import COMPENSATED, FAILED, SUCCEEDED
 from ..policies.saga import Saga, SagaStep, rollback_plan
 from ..resilience.failure import SUCCESS
-from .attempts import AttemptRunner
+from .attempts import ATTEMPT_LIMIT, AttemptRunner
 from .context import Context
 from .records import RequestState
 from .tasks import ProcessGenerator
@@ -47,6 +47,8 @@ class SagaRunner:
             self._row(rid, saga, i, step.action, step.argument, "forward", step.plugin, start,
                       "success" if ok else "failure", info)
             if not ok:
+                if info.reason == ATTEMPT_LIMIT:  # no attempt is left for compensations either
+                    return FAILED, ATTEMPT_LIMIT
                 break
             self.ctx.state.set(step.plugin, step.key, {"created_by": step.action, "request": rid},
                                correlation_id=rid)

@@ -60,7 +60,8 @@ class HedgeSettings:
 
     delay: float | None = setting(None, "send another copy when an attempt has not answered after "
                                   "this long (null: no hedging)", unit="s", lo=0, lo_open=True)
-    max_copies: int = setting(2, "copies of one attempt at most", unit="calls", lo=2)
+    max_copies: int = setting(2, "copies of one attempt at most (each copy watches the others: at most "
+                                 "32)", unit="calls", lo=2, hi=32)
 
     def __post_init__(self) -> None:
         check(self)
@@ -110,7 +111,8 @@ class RouterSettings:
             "(LiteLLM's retry_policy: timeout, rate_limited, content_policy, non_retryable and "
             "context_window ← its Timeout, RateLimit, ContentPolicyViolation and BadRequest counts)",
         choices=FAILURE_KINDS, lo=0, factory=lambda: MappingProxyType({}))
-    max_fallbacks: int = setting(5, "fallback hops at most (LiteLLM's max_fallbacks)", unit="hops", lo=0)
+    max_fallbacks: int = setting(5, "fallback hops at most (LiteLLM's max_fallbacks; at most 100: a "
+                                 "chain is followed hop by hop)", unit="hops", lo=0, hi=100)
     allowed_fails: int | None = setting(None, "failures a deployment may have before it cools down "
                                         "(null: not set, LiteLLM's failure-rate rule)", unit="calls",
                                         lo=0)
@@ -185,6 +187,9 @@ class Settings:
                                      "fallbacks have failed)")
     route_around_open: bool = setting(True, "routing leaves out plugins whose breaker is open (else "
                                       "the breaker fails the call fast and the phase falls back)")
+    max_attempts: int = setting(10_000, "attempts (and fallback hops) one request may make at most: "
+                                "past it the request fails with reason attempt_limit (bounds zero-wait "
+                                "retries and deep fallback chains)", unit="attempts", lo=1)
     guard_order: tuple[str, ...] = setting((), "the order an attempt meets each plugin's guards in "
                                            "(deadline, breaker, bulkhead, rate_limit, shedding; empty: "
                                            "that order); guards not listed follow, in that order; a "
