@@ -49,6 +49,12 @@ arrival of request number `warmup.requests`, whichever is later) and ends with t
 (`outside`). Request metrics count the window's requests, with their attempts and cost. The
 time-based metrics (`goodput`, `utilization`, `breaker_open_time`) use the window's length.
 
+A metric with nothing to divide by is NaN, not 0: the per-request metrics and shares when no
+request arrived in the window (for example a warm-up longer than the run), `latency_*` when none
+ended, `cost_per_success` when none succeeded, `retry_amplification` when no call was needed,
+`goodput` and `utilization` when the window has no length. Each is declared once, with its value,
+in `simroute/experiments/metrics.py`.
+
 """
 
 
