@@ -367,3 +367,33 @@ def test_an_imported_scenario_is_named_after_its_config_file(tmp_path):
     assert "TimeoutErrorAllowedFails" in config.read_text()
     assert import_litellm(config).scenario["name"] == "my-gateway"
     assert import_litellm(config, name="mine").scenario["name"] == "mine"
+
+
+def test_cli_import_refuses_a_bad_out_in_one_line_and_writes_with_the_umasks_mode(tmp_path, capsys):
+    """A folder (even with --overwrite) or a path under a file is one line and exit 2; the file
+    gets the mode a new file gets (not mkstemp's 0600); an id that clashes with a bundled plugin
+    names the config, not a deleted temporary file (issue 25)."""
+    import os
+
+    from simroute.faces.cli import main
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert main(["import", "litellm", str(EXAMPLE), "--out", str(folder), "--overwrite"]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    (tmp_path / "a-file").write_text("x")
+    assert main(["import", "litellm", str(EXAMPLE), "--out", str(tmp_path / "a-file" / "s.yaml")]) == 2
+    assert "which is a file" in capsys.readouterr().err
+    old = os.umask(0o027)
+    try:
+        assert main(["import", "litellm", str(EXAMPLE), "--out", str(tmp_path / "s.yaml")]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "s.yaml").stat().st_mode & 0o777 == 0o640
+    clash = tmp_path / "clash.yaml"
+    clash.write_text("model_list:\n  - model_name: gpt-4o\n    litellm_params: {model: azure/gpt-4o}\n"
+                     "    model_info: {id: fastapi-backend}\n")
+    code = main(["import", "litellm", str(clash), "--out", str(tmp_path / "c.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2 and str(clash) in err and ".c.yaml." not in err, err
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".c.yaml.")]

@@ -332,31 +332,27 @@ def _tune(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
-
     from ..io.litellm import import_litellm
+    from ..io.outputs import check_file, write_file
     from ..io.scenario import Scenario
 
     out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise InputError("exists; give --overwrite to replace it", file=str(out), field="out")
+    check_file(out, args.overwrite)  # before any work
     imported = import_litellm(args.config, rate=args.rate, requests=args.requests, group=args.group,
                               context_tokens=args.context_tokens, generated_tokens=args.generated_tokens,
                               name=args.name)
     for line in imported.warnings:
         print(f"simroute: warning: {line}", file=sys.stderr)
-    text = imported.to_yaml(args.config)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        scenario = Scenario.from_yaml(tmp)  # what was written loads (the same checks as validate)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    loaded: list[Scenario] = []
+
+    def loads(written: Path) -> None:  # what was written loads (the same checks as validate)
+        try:
+            loaded.append(Scenario.from_yaml(written))
+        except InputError as exc:  # name the user's config, not the temporary file
+            raise InputError(exc.message, file=str(args.config), entry=exc.entry, field=exc.field) from None
+
+    write_file(out, imported.to_yaml(args.config), overwrite=args.overwrite, check=loads)
+    scenario = loaded[0]
     groups = scenario.model_groups.groups
     print(f"wrote {out}: {len(scenario.model_groups.deployments)} deployments in {len(groups)} model groups "
           f"({', '.join(groups)}); {len(imported.warnings)} keys not modelled")

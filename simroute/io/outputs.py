@@ -27,13 +27,15 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..common.errors import InputError
 
-__all__ = ["output_folder", "claim_output", "MANIFEST", "read_manifest", "is_simroute_output"]
+__all__ = ["output_folder", "claim_output", "MANIFEST", "read_manifest", "is_simroute_output", "write_file",
+           "check_file"]
 
 MANIFEST = "simroute.json"
 
@@ -145,9 +147,8 @@ def _lock(target: Path) -> Iterator[None]:
         lock.unlink(missing_ok=True)
 
 
-def _check_target(target: Path, overwrite: bool) -> None:
-    if target.exists() and not target.is_dir():
-        raise InputError("exists and is not a folder", file=str(target), field="out")
+def _check_parent(target: Path) -> None:
+    """The nearest existing folder above ``target`` is a folder this process can write in."""
     parent = target.parent
     for p in (parent, *parent.parents):
         if p.exists():
@@ -156,6 +157,12 @@ def _check_target(target: Path, overwrite: bool) -> None:
             if not os.access(p, os.W_OK | os.X_OK):
                 raise InputError(f"cannot write in {p} (permission denied)", file=str(target), field="out")
             break
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if target.exists() and not target.is_dir():
+        raise InputError("exists and is not a folder", file=str(target), field="out")
+    _check_parent(target)
     if target.is_dir() and any(target.iterdir()) and not overwrite and not is_simroute_output(target):
         raise InputError("holds files simroute did not write; give --overwrite to replace the folder and "
                          "everything in it", file=str(target), field="out")
@@ -250,3 +257,60 @@ def output_folder(target: str | Path, *, command: str, overwrite: bool = False,
             shutil.rmtree(old, ignore_errors=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_file(target: str | Path, overwrite: bool = False) -> None:
+    """Refuse a file target :func:`write_file` could not write: a folder, a path under a file, a
+    folder this process cannot write in, or a file that exists (without ``overwrite``).
+
+    Parameters:
+        target: the file to write.
+        overwrite: a file that exists may be replaced.
+
+    Raises:
+        InputError: naming the target and the reason.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise InputError("is a folder; give the file to write", file=str(target), field="out")
+    if target.exists() and not overwrite:
+        raise InputError("exists; give --overwrite to replace it", file=str(target), field="out")
+    _check_parent(target)
+
+
+def write_file(target: str | Path, text: str, *, overwrite: bool = False,
+               check: Callable[[Path], Any] | None = None) -> Path:
+    """Write one text file atomically: checked first (not a folder, not under a file, a folder this
+    process can write in, not replacing a file without ``overwrite``), written beside it, checked
+    by ``check(path)`` there, then moved into place with the mode a new file gets (the umask's).
+
+    Parameters:
+        target: the file to write.
+        text: its content (UTF-8).
+        overwrite: replace a file that exists.
+        check: called with the written temporary file before it replaces anything; an
+            :class:`InputError` it raises leaves nothing behind.
+
+    Returns:
+        ``target``.
+
+    Raises:
+        InputError: a bad target, or what ``check`` raised.
+    """
+    target = Path(target)
+    check_file(target, overwrite)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it (mkstemp makes it 0600)
+        if check is not None:
+            check(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
