@@ -397,3 +397,13 @@ def test_cli_import_refuses_a_bad_out_in_one_line_and_writes_with_the_umasks_mod
     err = capsys.readouterr().err
     assert code == 2 and str(clash) in err and ".c.yaml." not in err, err
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".c.yaml.")]
+
+
+def test_a_token_price_that_would_overflow_is_refused_naming_its_key():
+    """$1e305 per token became an infinite price per million tokens (issue 25)."""
+    import copy
+
+    config = copy.deepcopy(REALISTIC)
+    config["model_list"][0]["litellm_params"]["input_cost_per_token"] = 1e305
+    with pytest.raises(sr.InputError, match=r"input_cost_per_token.*within \[0, 1\]"):
+        import_litellm(config)

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..common.errors import InputError
 from ..common.schema import check_value
-from ..policies.modelgroups import ANY_GROUP, DEFAULT_CAPACITY
+from ..policies.modelgroups import ANY_GROUP, DEFAULT_CAPACITY, MAX_TOKEN_PRICE
 from ..resilience.failure import CONTENT_POLICY, CONTEXT_WINDOW, ERROR, NON_RETRYABLE, RATE_LIMITED, TIMEOUT
 from .settings import RouterSettings
 
@@ -187,12 +187,12 @@ class _Reader:
             raise self.error(path, key, f"must be a mapping, got {value!r}")
         return value
 
-    def number(self, value: Any, path: tuple, key: str, *, lo: float = 0.0, integer: bool = False,
-               lo_open: bool = False) -> Any:
+    def number(self, value: Any, path: tuple, key: str, *, lo: float = 0.0, hi: float | None = None,
+               integer: bool = False, lo_open: bool = False) -> Any:
         if value is None:
             return None
         try:  # the one rule for numbers (simroute.schema), as for every scenario setting
-            return check_value(int if integer else float, value, {"lo": lo, "lo_open": lo_open})
+            return check_value(int if integer else float, value, {"lo": lo, "hi": hi, "lo_open": lo_open})
         except ValueError as exc:
             raise self.error(path, key, str(exc)) from None
 
@@ -393,9 +393,9 @@ def _deployments(r: _Reader, model_list: list,
         d: dict[str, Any] = {"name": name, "group": group, "model": model}
 
         def num(key: str, value: Any, *, where: tuple, integer: bool = False, lo_open: bool = False,
-                i: int = i) -> Any:
+                hi: float | None = None, i: int = i) -> Any:
             return r.number(value, where, f"model_list[{i}].{'.'.join(str(w) for w in where[2:])}",
-                            integer=integer, lo_open=lo_open)
+                            integer=integer, lo_open=lo_open, hi=hi)
 
         lp = base + ("litellm_params",)
         for key in ("rpm", "tpm"):
@@ -417,9 +417,9 @@ def _deployments(r: _Reader, model_list: list,
                                      lo_open=True)
         for key in ("input_cost_per_token", "output_cost_per_token"):
             if params.get(key) is not None:
-                d[key] = num(key, params[key], where=lp + (key,))
+                d[key] = num(key, params[key], where=lp + (key,), hi=MAX_TOKEN_PRICE)
             elif info.get(key) is not None:
-                d[key] = num(key, info[key], where=base + ("model_info", key))
+                d[key] = num(key, info[key], where=base + ("model_info", key), hi=MAX_TOKEN_PRICE)
         read = {"model", "rpm", "tpm", "timeout", "stream_timeout", "weight", "cooldown_time",
                 "max_parallel_requests", "input_cost_per_token", "output_cost_per_token"}
         for key in params:

@@ -41,7 +41,9 @@ from ..resilience.failure import CONTENT_POLICY, CONTEXT_WINDOW
 from .catalog import Catalog, ModelTier, Plugin, parse_plugin_resilience, parse_service, plugin_number
 
 __all__ = ["ModelGroups", "Deployment", "parse_model_groups", "DEFAULT_LATENCY", "DEFAULT_CAPACITY",
-           "ANY_GROUP"]
+           "ANY_GROUP", "MAX_TOKEN_PRICE"]
+
+MAX_TOKEN_PRICE = 1.0  #: dollars per token at most (past it: a typo, that would overflow per million)
 
 DEFAULT_LATENCY = ServiceTime(dist="lognormal", mean=2.0, cv=0.5)  #: a deployment's call latency
 DEFAULT_CAPACITY = 1000  #: a deployment's calls at once, when its config does not limit them
@@ -186,8 +188,8 @@ def parse_model_groups(raw: Any, catalog: Catalog, *, file: str, lines: Any) -> 
         tier = f"deployment:{name}"
         tiers[tier] = ModelTier(
             name=tier, rank=len(tiers), price=0.0,
-            input_per_mtok=g.number("input_cost_per_token", 0.0, lo=0) * 1e6,
-            output_per_mtok=g.number("output_cost_per_token", 0.0, lo=0) * 1e6)
+            input_per_mtok=g.number("input_cost_per_token", 0.0, lo=0, hi=MAX_TOKEN_PRICE) * 1e6,
+            output_per_mtok=g.number("output_cost_per_token", 0.0, lo=0, hi=MAX_TOKEN_PRICE) * 1e6)
         resilience = parse_plugin_resilience(g)
         deployment = Deployment(
             name=name, group=g.str("group"), model=g.str("model", ""), weight=g.number("weight", None, lo=0),
