@@ -227,3 +227,13 @@ def test_validate_reads_a_trace_workloads_rows(tmp_path, capsys):
     (tmp_path / "t.csv").write_text("time,text\n1,api\n2,api\n")
     assert main(["validate", str(path)]) == 0
     assert "trace workload (about 2 requests)" in capsys.readouterr().out
+
+
+def test_a_warm_up_longer_than_the_run_is_said_not_just_nan(tmp_path, capsys):
+    """Every metric is NaN when the warm-up outlasts the run: simroute run says why (issue 25)."""
+    path = _write(tmp_path, BASE + "settings:\n  warmup: {seconds: 1000000000}\n")
+    assert main(["run", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warm-up (1e+09 s) lasts to the end of the run" in err and "every metric is NaN" in err
+    assert main(["run", str(_write(tmp_path, BASE))]) == 0
+    assert "warm-up" not in capsys.readouterr().err

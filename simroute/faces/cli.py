@@ -144,6 +144,10 @@ def _run(args: argparse.Namespace) -> int:
     print(repr(results))
     shown = summary[summary.key == ""][["metric", "value"]]
     print(shown.to_string(index=False))
+    if results.warmup >= results.end_time:
+        print(f"simroute: warning: the warm-up ({results.warmup:g} s) lasts to the end of the run "
+              f"({results.end_time:g} s), so the summary's window is empty and every metric is NaN: "
+              "shorten settings.warmup or run longer", file=sys.stderr)
     return 0
 
 
