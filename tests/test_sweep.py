@@ -240,3 +240,26 @@ def test_a_local_dask_cluster_listens_on_localhost_only(monkeypatch):
     with pytest.raises(Stop):
         executors._map_dask([()], sr.Scenario.default(), "dask", 1, lambda: None)
     assert seen["host"] == "127.0.0.1" and seen["dashboard_address"].startswith("127.0.0.1:")
+
+
+def test_tune_refuses_an_infinite_range_or_one_outside_the_settings_domain(outage, monkeypatch):
+    """An infinite end crashed with OverflowError; a range outside the domain was accepted because
+    only sampled points were checked (issue 25). Both are refused before any run."""
+    from simroute.experiments import tune
+
+    monkeypatch.setattr(tune, "map_runs", lambda *a, **k: pytest.fail("a run started"))
+    with pytest.raises(sr.InputError, match="finite numbers"):
+        sr.tune(outage, {"retry.base": (0.1, math.inf)}, trials=2, executor="serial")
+    with pytest.raises(sr.InputError, match="failure_threshold"):
+        sr.tune(outage, {"breaker.failure_threshold": (0, 5)}, trials=2, executor="serial")
+    with pytest.raises(sr.InputError, match="slow_call_rate_threshold"):
+        sr.tune(outage, {"breaker.slow_call_rate_threshold": (0.5, 2.0)}, trials=2, executor="serial")
+
+
+def test_tune_refuses_a_per_plugin_metric_as_objective_or_constraint(outage):
+    """utilization has a value per plugin: as an objective it gave NaN (issue 25)."""
+    with pytest.raises(sr.InputError, match="'utilization' has a value per plugin"):
+        sr.tune(outage, {"retry.max_retries": [0, 1]}, objective="utilization", executor="serial")
+    with pytest.raises(sr.InputError, match="'cost_by_tier' has a value per tier"):
+        sr.tune(outage, {"retry.max_retries": [0, 1]}, constraints={"cost_by_tier": ("<=", 1.0)},
+                executor="serial")

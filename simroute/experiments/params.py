@@ -24,6 +24,7 @@ A path that names nothing raises :class:`~simroute.common.errors.InputError` nam
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
@@ -61,9 +62,11 @@ def check_space(space: Mapping[str, Any], *, ranges: bool) -> None:
             if not ranges:
                 raise InputError("a (low, high) range needs sampling='random' or 'lhs'; list values "
                                  "for a grid", entry=path, field="values")
-            if len(values) != 2 or not values[0] <= values[1]:
-                raise InputError(f"a range is (low, high) with low <= high, got {values!r}", entry=path,
-                                 field="values")
+            if (len(values) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                            and math.isfinite(v) for v in values)
+                    or not values[0] <= values[1]):
+                raise InputError(f"a range is (low, high): finite numbers with low <= high, got {values!r}",
+                                 entry=path, field="values")
         elif isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
             raise InputError(f"needs a non-empty list of values, got {values!r}", entry=path,
                              field="values")

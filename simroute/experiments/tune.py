@@ -32,7 +32,7 @@ import pandas as pd
 from ..common.errors import InputError
 from ..io.scenario import Scenario
 from .executors import check_executor, map_runs, progress_bar
-from .metrics import metric
+from .metrics import METRICS, metric
 from .params import check_space, with_params
 from .sweep import _summary_row, aggregate
 
@@ -202,9 +202,16 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
 
     constraints = dict(constraints or {})
     check_space(space, ranges=True)
-    metric(objective, field="objective")
+    for path, values in space.items():  # a range's ends lie in the setting's domain: so does all between
+        if isinstance(values, tuple):
+            with_params(scenario, {path: values[0]})
+            with_params(scenario, {path: values[1]})
+    for name, field in ((objective, "objective"), *((c, "constraints") for c in constraints)):
+        if metric(name, field=field).key:  # one value per plugin or tier: not one number to judge
+            raise InputError(f"{name!r} has a value per {metric(name).key}: tune needs a metric with one "
+                             f"value per run (known: {', '.join(m.name for m in METRICS if not m.key)})",
+                             field=field)
     for name, goal in constraints.items():
-        metric(name, field="constraints")
         if (not isinstance(goal, tuple | list) or len(goal) != 2 or goal[0] not in OPS
                 or not isinstance(goal[1], int | float) or not math.isfinite(goal[1])):
             raise InputError(f"a goal is ('<=' or '>=', a finite bound), got {goal!r}", entry=name,
