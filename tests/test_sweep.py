@@ -1,6 +1,7 @@
 """Sweeps, parameter paths, tuning: direction of effects, honest intervals, identical executors."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,7 @@ def test_parameter_paths_reach_settings_catalog_workload_and_faults(outage):
     assert all(p.failure_p == 0 for n, p in s.catalog.plugins.items() if n != s.catalog.orchestrator.name)
     assert s.catalog.tiers["sonnet"].price == 0.2 and s.workload.mix[0].budget == 0.3
     assert s.faults[0].end == 2000 and s.settings.retry_budget.ratio == 0.5
-    with pytest.raises(sr.InputError, match="price must be >= 0"):
+    with pytest.raises(sr.InputError, match=r"tiers.opus.price.*must be within \[0, inf\]"):
         with_params(outage, {"tiers.opus.price": -1})
     with pytest.raises(sr.InputError, match="has 1 faults"):
         with_params(outage, {"faults[3].end": 5})
@@ -263,3 +264,14 @@ def test_tune_refuses_a_per_plugin_metric_as_objective_or_constraint(outage):
     with pytest.raises(sr.InputError, match="'cost_by_tier' has a value per tier"):
         sr.tune(outage, {"retry.max_retries": [0, 1]}, constraints={"cost_by_tier": ("<=", 1.0)},
                 executor="serial")
+
+
+@pytest.mark.parametrize("path, value", [
+    ("workload.requests", 10.7), ("horizon", math.inf), ("workload.rate", math.inf),
+    ("tiers.sonnet.price", math.nan), ("workload.budget", math.nan), ("tiers.sonnet.price", -1.0),
+    ("faults.0.start", math.nan)])
+def test_a_sweep_value_outside_its_domain_is_refused_naming_the_path(outage, path, value):
+    """10.7 requests became 10, inf was accepted for horizon, price and rate, NaN meant "off" for a
+    budget and ended in a TypeError for a price (issue 25): each is one InputError naming the path."""
+    with pytest.raises(sr.InputError, match=re.escape(path)):
+        with_params(outage, {path: value})

@@ -117,22 +117,20 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
             raise _bad(path, f"unknown model tier {name!r} (known: {', '.join(sc.catalog.tiers)})")
         if attr not in TIER_FIELDS:
             raise _bad(path, f"a tier parameter is one of {', '.join(TIER_FIELDS)}")
-        if value is not None and value < 0:
-            raise _bad(path, f"a price must be >= 0, got {value}")
+        value = check_value(float if attr == "price" else float | None, value, {"lo": 0})  # no NaN, no inf
         tiers = dict(sc.catalog.tiers)
         tiers[name] = replace(tiers[name], **{attr: value})
         return sc.replace(catalog=sc.catalog.replace(tiers=tiers))
     if head == "workload" and len(parts) == 2:
         w = sc.workload
-        if parts[1] == "budget":
-            if value is not None and value < 0:
-                raise _bad(path, f"a budget must be >= 0 dollars, got {value}")
+        if parts[1] == "budget":  # None: no budget (NaN is not a way to say it)
+            value = check_value(float | None, value, {"lo": 0})
             mix = tuple(replace(m, budget=value) for m in w.mix)
             return sc.replace(workload=replace(w, mix=mix))
         if parts[1] not in WORKLOAD_FIELDS:
             raise _bad(path, f"a workload parameter is one of {', '.join((*WORKLOAD_FIELDS, 'budget'))}")
-        if parts[1] == "requests" and value is not None:
-            value = int(value)
+        if parts[1] == "requests":  # a whole number (10.7 is refused, not cut to 10)
+            value = check_value(int | None, value, {"lo": 0})
         return sc.replace(workload=replace(w, **{parts[1]: value}))
     m = _SURGE.match(path)
     if m:
@@ -156,6 +154,6 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
         faults[i] = replace(faults[i], **{attr: value})
         return sc.replace(faults=tuple(faults))
     if path == "horizon":
-        return sc.replace(horizon=value)
+        return sc.replace(horizon=check_value(float | None, value, {"lo": 0, "lo_open": True}))
     raise _bad(path, "unknown parameter path (see simroute.params: breaker.*, retry.*, weights.*, "
                "plugins.NAME.*, tiers.NAME.price, workload.*, faults[i].*, horizon …)")
