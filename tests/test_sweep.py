@@ -275,3 +275,13 @@ def test_a_sweep_value_outside_its_domain_is_refused_naming_the_path(outage, pat
     budget and ended in a TypeError for a price (issue 25): each is one InputError naming the path."""
     with pytest.raises(sr.InputError, match=re.escape(path)):
         with_params(outage, {path: value})
+
+
+def test_tune_gives_the_same_trials_on_the_serial_and_the_process_executor(outage):
+    """The help says all executors agree; the serial executor proposed one trial at a time and
+    the others four, so trials.csv differed (issue 25)."""
+    space = {"breaker.failure_threshold": (2, 10), "retry.max_retries": [0, 1, 2]}
+    runs = dict(trials=5, replications=2, seed=4, progress=False)
+    serial = sr.tune(outage, space, executor="serial", **runs).trials
+    processes = sr.tune(outage, space, executor="processes", workers=2, **runs).trials
+    pd.testing.assert_frame_equal(serial, processes)

@@ -38,6 +38,8 @@ from .sweep import _summary_row, aggregate
 
 __all__ = ["tune", "Tuning", "frontier"]
 
+BATCH = 4  #: trials proposed at a time by default (the same on every executor: the same trials)
+
 OPS = ("<=", ">=")  #: a goal: (op, bound) — the metric at most / at least the bound
 
 
@@ -176,7 +178,8 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     """Minimize ``objective`` (a summary metric) subject to ``constraints`` (see the module doc).
 
     ``batch`` trials are proposed at a time and their runs spread over the executor (default:
-    1 for ``"serial"``, else 4); the same seed, space and batch give the same trials.
+    :data:`BATCH`, whatever the executor); the same seed, space and batch give the same trials on
+    every executor.
 
     Parameters:
         scenario: the scenario to tune.
@@ -187,7 +190,7 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
         replications: runs per trial.
         seed: the sampler's and the runs' seed.
         executor: where the runs go (as for :func:`~simroute.experiments.sweep.sweep`).
-        batch: trials proposed at a time.
+        batch: trials proposed at a time (default :data:`BATCH`).
         workers: pool or cluster size.
         confidence: the intervals' confidence level.
         progress: show a progress bar.
@@ -219,7 +222,7 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     if trials < 1 or replications < 1:
         raise InputError("trials and replications must be >= 1", field="trials")
     check_executor(executor)
-    batch = batch or (1 if executor == "serial" else 4)
+    batch = batch or BATCH
     metrics = tuple(dict.fromkeys((objective, *constraints, "latency_p95", "success_rate")))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, trials // 3)))
