@@ -285,3 +285,30 @@ def test_tune_gives_the_same_trials_on_the_serial_and_the_process_executor(outag
     serial = sr.tune(outage, space, executor="serial", **runs).trials
     processes = sr.tune(outage, space, executor="processes", workers=2, **runs).trials
     pd.testing.assert_frame_equal(serial, processes)
+
+
+def _bad_trace_scenario(tmp_path):
+    (tmp_path / "t.csv").write_text("time,text\n1,api\nlater,api\n")
+    path = tmp_path / "s.yaml"
+    path.write_text("name: t\nworkload:\n  kind: trace\n  trace: t.csv\n  mix:\n    - {text: api}\n")
+    return sr.Scenario.from_yaml(path)
+
+
+def test_a_bad_trace_row_is_one_line_before_any_worker_starts(tmp_path, monkeypatch):
+    from simroute.experiments import executors
+
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", lambda *a, **k: pytest.fail("a worker started"))
+    with pytest.raises(sr.InputError, match=r"t\.csv:3: field 'time'"):
+        sr.sweep(_bad_trace_scenario(tmp_path), {"retry.max_retries": [0, 1]}, executor="processes")
+
+
+def test_a_task_failing_in_a_dask_worker_is_not_logged_line_by_line(tmp_path, capfd):
+    """A failing Dask task printed a dozen log lines before simroute's one line (issue 25)."""
+    pytest.importorskip("distributed")
+    from simroute.experiments import executors
+    from simroute.experiments.sweep import _stream
+
+    scenario = _bad_trace_scenario(tmp_path)
+    with pytest.raises(sr.InputError):  # straight to the workers, past map_runs's own check
+        executors._map_dask([(_stream, 0, 0)], scenario, "dask", 1, lambda: None)
+    assert "Compute Failed" not in capfd.readouterr().err

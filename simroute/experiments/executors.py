@@ -13,6 +13,7 @@ default); ``"dask"`` (starts a ``distributed.LocalCluster`` and closes it afterw
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -73,8 +74,11 @@ def _call(scenario: Scenario, task: tuple) -> Any:
 
 def map_runs(tasks: list[tuple], scenario: Scenario, executor: Any = "processes",
              workers: int | None = None, bar=None) -> list[Any]:
-    """Each task's result, in task order; ``bar`` (if any) advances as tasks finish."""
+    """Each task's result, in task order; ``bar`` (if any) advances as tasks finish. The
+    workload is read here first (a trace's every row), so that a bad input is one line from this
+    process before any worker starts."""
     check_executor(executor)
+    scenario.workload.expected_requests(scenario.horizon)
 
     def tick() -> None:
         if bar is not None:
@@ -108,7 +112,8 @@ def _map_dask(tasks: list[tuple], scenario: Scenario, executor: Any, workers: in
     own = executor == "dask"
     if own:
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0")
+                               processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                               silence_logs=logging.CRITICAL)  # a failing task is our one line, not a log
         client = Client(cluster)
     else:
         client = executor
