@@ -201,3 +201,40 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
         err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert proc.returncode == 141 and not err, err
+
+
+def test_an_interrupt_in_the_middle_of_the_swap_waits_until_the_new_output_is_in_place(tmp_path, monkeypatch):
+    """A SIGTERM (or Ctrl-C) between moving the old output out and the new one in left neither in
+    place while saying the previous one was intact (issue 25): the swap now holds the signals."""
+    from pathlib import Path
+
+    from simroute.io import outputs
+
+    out = tmp_path / "out"
+    with outputs.output_folder(out, command="test", seed=1) as folder:
+        (folder / "a.csv").write_text("1\n")
+
+    class Stop(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stop
+
+    real = os.replace
+
+    def replace(src, dst):
+        if Path(dst) == out:  # the new output is about to go in: the signal arrives now
+            os.kill(os.getpid(), signal.SIGTERM)
+        real(src, dst)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    monkeypatch.setattr(outputs.os, "replace", replace)
+    try:
+        with pytest.raises(Stop):
+            with outputs.output_folder(out, command="test", seed=2) as folder:
+                (folder / "a.csv").write_text("2\n")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        monkeypatch.undo()
+    assert (out / "a.csv").read_text() == "2\n" and read_manifest(out)["seed"] == 2
+    assert outputs.WRITTEN[-1] == out

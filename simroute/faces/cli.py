@@ -622,7 +622,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..io.outputs import claim_output
+    from ..io.outputs import WRITTEN, claim_output
+
+    WRITTEN.clear()  # the outputs of this command
 
     args = build_parser().parse_args(argv)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
@@ -639,8 +641,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:  # the program itself (not a call from Python): a second Ctrl-C or SIGTERM
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # while exiting changes neither line nor code
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
-              file=sys.stderr)
+        if WRITTEN:  # the interrupt came once the new output was in place
+            print(f"simroute: interrupted after {WRITTEN[-1]} was written whole", file=sys.stderr)
+        else:
+            print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
+                  file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader went away (``simroute run | head``): stop quietly, as other commands do;

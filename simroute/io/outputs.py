@@ -26,8 +26,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -147,6 +149,24 @@ def _lock(target: Path) -> Iterator[None]:
         lock.unlink(missing_ok=True)
 
 
+#: output folders this process has put in place, in order (an interrupted command's message reads it)
+WRITTEN: list[Path] = []
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block ends (in the main thread, where Python handles
+    them): what they interrupt then is whole."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _check_parent(target: Path) -> None:
     """The nearest existing folder above ``target`` is a folder this process can write in."""
     parent = target.parent
@@ -251,9 +271,11 @@ def output_folder(target: str | Path, *, command: str, overwrite: bool = False,
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
             old = target.parent / f".{target.name}.old-{os.getpid()}"
             shutil.rmtree(old, ignore_errors=True)
-            if target.exists():
-                os.replace(target, old)
-            os.replace(tmp, target)
+            with _signals_held():  # the old output out, the new one in: never cut in two
+                if target.exists():
+                    os.replace(target, old)
+                os.replace(tmp, target)
+                WRITTEN.append(target)
             shutil.rmtree(old, ignore_errors=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
