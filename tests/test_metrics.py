@@ -165,3 +165,24 @@ def test_a_trace_runs_every_row_unless_told_otherwise(tmp_path):
     assert sr.Scenario.from_yaml(path).workload.requests is None
     path.write_text("workload:\n  kind: poisson\n  mix: [{text: api}]\n")
     assert sr.Scenario.from_yaml(path).workload.requests == 1000  # synthetic: a documented default
+
+
+@pytest.mark.parametrize("record", ["full", "summary"])
+def test_with_hedging_failed_attempts_never_exceed_attempts(record):
+    """Hedged copies that failed counted as failed attempts, so failed_attempts_per_request could
+    exceed attempts_per_request (issue 25): only an attempt's own call counts, at both levels."""
+    import dataclasses
+
+    base = sr.Scenario.default()
+    catalog = base.catalog
+    for name in catalog.plugins:
+        catalog = catalog.with_plugin(name, failure_p=0.7)
+    settings = dataclasses.replace(base.settings, hedge=sr.HedgeSettings(delay=5.0, max_copies=4))
+    scenario = base.replace(catalog=catalog, settings=settings, faults=(),
+                            workload=dataclasses.replace(base.workload, requests=150))
+    res = sr.run(scenario, seed=3, record=record)
+    s = res.summary().set_index("metric").value
+    assert s["failed_attempts_per_request"] <= s["attempts_per_request"]
+    if record == "full":
+        assert (res.attempts.hedge > 0).any()  # copies were sent, and some failed
+        assert res.attempts[(res.attempts.hedge > 0)].outcome.isin(["error", "timeout"]).any()

@@ -42,9 +42,9 @@ class Tally(Protocol):
     attempts: int  #: attempts made by the window's requests (refused ones included)
     phases: int  #: calls needed (one per phase or saga step)
     sent: int  #: attempts not refused by a guard
-    failed_attempts: int  #: attempts ending in a failure kind
+    failed_attempts: int  #: attempts ending in a failure kind (an attempt's own call: hedged copies aside)
     fast_fails: int  #: attempts refused by a guard
-    timeouts: int  #: attempts ending timeout
+    timeouts: int  #: attempts ending timeout (an attempt's own call)
     abandoned_work: float  #: plugin seconds on calls whose caller had given up
     fell_back: int  #: requests that moved to a fallback at least once
     cost_by_tier: dict[str, float]  #: dollars by model tier
@@ -161,12 +161,14 @@ METRICS: list[Metric] = [
     Metric("retry_amplification", "ratio", "calls sent (not refused by a guard) per call needed (one "
            "per phase or saga step)", better="lower",
            value=lambda t: t.sent / t.phases if t.phases else math.nan),
-    Metric("failed_attempts_per_request", "calls", "attempts ending in a failure kind (error, timeout, "
+    Metric("failed_attempts_per_request", "calls", "attempts whose own call (not a hedged copy) ended in "
+           "a failure kind (error, timeout, "
            "rate_limited, non_retryable) per request", better="lower",
            value=lambda t: _per_request(t, t.failed_attempts)),
     Metric("fast_fails_per_request", "calls", "attempts refused by a guard (breaker, bulkhead, "
            "shedding, deadline) per request", better="lower", value=lambda t: _per_request(t, t.fast_fails)),
-    Metric("timeouts_per_request", "calls", "attempts ending timeout per request", better="lower",
+    Metric("timeouts_per_request", "calls", "attempts whose own call (not a hedged copy) ended timeout "
+           "per request", better="lower",
            value=lambda t: _per_request(t, t.timeouts)),
     Metric("abandoned_work", "s", "plugin seconds spent on calls whose caller had given up",
            better="lower", value=lambda t: t.abandoned_work),
@@ -397,6 +399,7 @@ def tally(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.Dat
         np.isfinite(thirds[0]).any() and np.isfinite(thirds[-1]).any() else (np.nan, np.nan)
     status = r.status.to_numpy()
     outcome = a.outcome
+    own = a.hedge.to_numpy() == 0  # an attempt's own call; its hedged copies are not attempts
     sent = ~outcome.isin(REFUSALS)
     # time-based, per plugin: every call's work inside the window, whoever's request it was
     worked = attempts[attempts.start.notna()]
@@ -410,8 +413,8 @@ def tally(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.Dat
         requests=n, status={st: int((status == st).sum()) for st in STATUS_RATES},
         within_slo=int(((status == SUCCEEDED) & (r.latency.to_numpy(float) <= slo_latency)).sum()),
         cost=float(r.cost.sum()), attempts=int(r.attempts.sum()), phases=int(r.phases.sum()),
-        sent=int(sent.sum()), failed_attempts=int(outcome.isin(FAILURE_KINDS).sum()),
-        fast_fails=int(outcome.isin(REFUSALS).sum()), timeouts=int((outcome == TIMEOUT).sum()),
+        sent=int(sent.sum()), failed_attempts=int((outcome.isin(FAILURE_KINDS) & own).sum()),
+        fast_fails=int(outcome.isin(REFUSALS).sum()), timeouts=int(((outcome == TIMEOUT) & own).sum()),
         abandoned_work=float(a.service[a.abandoned].sum()), fell_back=int((r.fallbacks > 0).sum()),
         # by name (a categorical column groups in the order its values were first seen)
         cost_by_tier={str(k): float(v) for k, v in a.groupby("tier", observed=True).cost.sum().items()},

@@ -259,9 +259,10 @@ class StreamSummary:
             if name and (rows & win).any():
                 self.cost_by_tier[name] = self.cost_by_tier.get(name, 0.0) + float(cost[rows & win].sum())
         self.sent += int(sent[win].sum())
-        self.failed_attempts += int((outcome.mask(FAILURE_KINDS) & win).sum())
+        own = _col(chunk, "hedge", np.int64) == 0  # an attempt's own call, not a hedged copy
+        self.failed_attempts += int((outcome.mask(FAILURE_KINDS) & win & own).sum())
         self.fast_fails += int((~sent[win]).sum())
-        self.timeouts += int((outcome.mask([TIMEOUT]) & win).sum())
+        self.timeouts += int((outcome.mask([TIMEOUT]) & win & own).sum())
         abandoned = np.asarray(chunk["abandoned"], bool)[win]
         service = (server_end - start)[win][abandoned]
         self.abandoned_work += float(np.nansum(service))
