@@ -399,7 +399,8 @@ def tally(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.Dat
         np.isfinite(thirds[0]).any() and np.isfinite(thirds[-1]).any() else (np.nan, np.nan)
     status = r.status.to_numpy()
     outcome = a.outcome
-    own = a.hedge.to_numpy() == 0  # an attempt's own call; its hedged copies are not attempts
+    # an attempt's own call; its hedged copies are not attempts (a table without copies: every row)
+    own = a.hedge.to_numpy() == 0 if "hedge" in a else np.ones(len(a), bool)
     sent = ~outcome.isin(REFUSALS)
     # time-based, per plugin: every call's work inside the window, whoever's request it was
     worked = attempts[attempts.start.notna()]
