@@ -59,3 +59,21 @@ def test_a_cyclic_fallback_chain_at_the_deepest_allowed_ends():
 def test_hedging_copies_are_bounded():
     with pytest.raises(sr.InputError, match=r"max_copies.*within \[2, 32\]"):
         sr.Settings(hedge=sr.HedgeSettings(delay=1.0, max_copies=33))
+
+
+def test_calls_that_hang_for_years_are_refused_before_the_run_not_after_filling_memory():
+    """Three requests whose calls hang for 10^12 s made per-minute tables as long as the simulated
+    time (issue 25): refused at once, naming the plugin's hang_s, at both record levels."""
+    base = sr.Scenario.default()
+    catalog = base.catalog
+    for name in catalog.plugins:
+        plugin = catalog.plugins[name]
+        catalog = catalog.with_plugin(name, failure_p=1.0, failure=dataclasses.replace(
+            plugin.failure, kinds={"timeout": 1.0}, hang_s=1e12))
+    scenario = base.replace(catalog=catalog, faults=(),
+                            workload=dataclasses.replace(base.workload, requests=3))
+    for record in ("full", "summary"):
+        with pytest.raises(sr.InputError, match=r"failure\.hang_s is 1,000,000,000,000 s.*set a horizon"):
+            sr.run(scenario, seed=0, record=record)
+    bounded = scenario.replace(horizon=3600.0)
+    assert len(sr.run(bounded, seed=0, record="summary").summary())  # a horizon bounds it

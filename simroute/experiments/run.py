@@ -22,10 +22,11 @@ from ..engine.recorder import Recorder
 from ..engine.tasks import Environment
 from ..engine.tasks import run as run_events
 from ..io.scenario import Scenario
+from ..resilience.failure import TIMEOUT
 from .results import Results
 from .streaming import StreamSummary
 
-__all__ = ["run"]
+__all__ = ["check_span", "run"]
 
 
 def _streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
@@ -76,6 +77,7 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
     streamed = record == "summary" or bool(on_chunk)
     if not streamed:
         check_memory(scenario)
+    check_span(scenario)  # the per-minute tables: both record levels keep them
     rngs = _streams(int(seed), replication)
     env = Environment()
     capacity = {n: p.capacity for n, p in scenario.catalog.plugins.items()}
@@ -207,4 +209,53 @@ def check_memory(scenario: Scenario) -> float:
                          f"tables ({per / 1024:.1f} KiB each) and {have / 2**30:,.1f} GiB is available: "
                          "run fewer requests (workload.requests) or a shorter horizon, in several runs",
                          field="requests")
+    return need
+
+
+#: bytes per simulated minute of the per-minute tables: a float for each of these series
+MINUTE_SERIES_FIXED = 16  #: arrivals, completions by status, spend … (besides two per plugin)
+
+
+def check_span(scenario: Scenario) -> float:
+    """Refuse a run whose simulated time would make its per-minute tables too big for memory,
+    before it starts (they grow with simulated time, not with requests: a few calls that hang for
+    years of simulated time fill them).
+
+    The span is the arrivals' span (the horizon, or the workload's kind's estimate) plus the
+    longest ``failure.hang_s`` of a plugin that can hang (a timeout share in its failure model, or
+    a fault failing as ``timeout``): an abandoned call holds its plugin that long.
+
+    Parameters:
+        scenario: the scenario to run.
+
+    Returns:
+        The estimated bytes of the per-minute tables.
+
+    Raises:
+        InputError: an estimate over half of the available memory (one line: the span, what makes
+            it long, what to change).
+    """
+    from ..io.workload import KINDS
+
+    w = scenario.workload
+    arrivals = KINDS[w.kind].span(w, scenario.horizon)
+    if math.isinf(arrivals):  # nothing bounds the arrivals: the workload says so itself, in its words
+        return 0.0
+    hanging = {f.plugin for f in scenario.faults if f.failure == TIMEOUT}
+    hangs = {name: p.failure.hang_s for name, p in scenario.catalog.plugins.items()
+             if name in hanging or (p.failure_p > 0 and p.failure.kinds.get(TIMEOUT, 0) > 0)}
+    culprit = max(hangs, key=hangs.__getitem__, default=None)
+    span = arrivals + (hangs[culprit] if culprit is not None else 0.0)
+    if scenario.horizon is not None:
+        span = min(span, scenario.horizon)
+    need = span / 60.0 * (2 * len(scenario.catalog.plugins) + MINUTE_SERIES_FIXED) * 8
+    have = available_memory()
+    if need > 0.5 * have:
+        longest = hangs[culprit] if culprit is not None else 0.0
+        hang = longest > arrivals
+        why = f"{culprit}'s failure.hang_s is {longest:,.0f} s" if hang else "the arrivals span that long"
+        fix = "set a horizon, or lower failure.hang_s" if hang else "set a horizon, or run fewer requests"
+        raise InputError(f"the run would span about {span:,.0f} s of simulated time ({why}); its per-minute "
+                         f"tables would need about {need / 2**30:,.1f} GiB of memory and {have / 2**30:,.1f} "
+                         f"GiB is available: {fix}", field="horizon")
     return need

@@ -273,6 +273,12 @@ class WorkloadKind:
         limit), none after ``horizon`` (None: none)."""
         raise NotImplementedError
 
+    def span(self, w: Workload, horizon: float | None) -> float:
+        """Seconds from the first arrival to the last, about (before drawing them): the expected
+        count over the mean rate (``inf``: nothing bounds it)."""
+        n = w.expected_requests(horizon)
+        return n / w.rate if horizon is None else min(horizon, n / w.rate)
+
     def blocks(self, w: Workload, rng: np.random.Generator, horizon: float | None,
                size: int) -> Iterator[Requests]:
         """The workload's requests, ``size`` at a time: each block's times, then its mix."""
@@ -368,6 +374,11 @@ class OnOff(WorkloadKind):
         share = w.mean_on / (w.mean_on + w.mean_off)  # of the time, on
         return math.inf if horizon is None else w.rate * horizon * share
 
+    def span(self, w: Workload, horizon: float | None) -> float:
+        n = w.expected_requests(horizon)
+        mean_rate = w.rate * w.mean_on / (w.mean_on + w.mean_off)
+        return n / mean_rate if horizon is None else min(horizon, n / mean_rate)
+
     def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
               size: int) -> Iterator[np.ndarray]:
         return _blocked(self._arrivals(w, rng, math.inf if horizon is None else horizon), limit, size)
@@ -437,6 +448,9 @@ class Schedule(WorkloadKind):
     def scaled(self, w: Workload, factor: float) -> Workload:
         return replace(w, times=tuple(t / factor for t in w.times))
 
+    def span(self, w: Workload, horizon: float | None) -> float:
+        return max(w.times) if horizon is None else min(horizon, max(w.times))
+
 
 class Trace(WorkloadKind):
     """A trace's rows: times shifted to start at 0 and × ``time_scale``; a row without text draws
@@ -474,6 +488,12 @@ class Trace(WorkloadKind):
 
     def scaled(self, w: Workload, factor: float) -> Workload:
         return replace(w, time_scale=w.time_scale / factor)
+
+    def span(self, w: Workload, horizon: float | None) -> float:
+        times = _trace_table(w.trace, w.trace_format)["time"]  # type: ignore[arg-type]
+        n = len(times) if w.requests is None else min(len(times), w.requests)
+        last = float(times[n - 1] - times[0]) * w.time_scale if n else 0.0
+        return last if horizon is None else min(horizon, last)
 
     def describe(self, w: Workload) -> str:
         return f"trace {Path(w.trace or '').name} ({w.trace_format}), time scale {w.time_scale:g}"
