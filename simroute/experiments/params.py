@@ -70,6 +70,9 @@ def check_space(space: Mapping[str, Any], *, ranges: bool) -> None:
         elif isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
             raise InputError(f"needs a non-empty list of values, got {values!r}", entry=path,
                              field="values")
+        elif not all(v is None or isinstance(v, bool | int | float | str) for v in values):
+            raise InputError(f"each value is a number, true/false, a string or null, got {values!r}",
+                             entry=path, field="values")
 
 
 def with_params(scenario: Scenario, params: Mapping[str, Any]) -> Scenario:
