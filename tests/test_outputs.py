@@ -238,3 +238,25 @@ def test_an_interrupt_in_the_middle_of_the_swap_waits_until_the_new_output_is_in
         monkeypatch.undo()
     assert (out / "a.csv").read_text() == "2\n" and read_manifest(out)["seed"] == 2
     assert outputs.WRITTEN[-1] == out
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_previous_output(tmp_path, monkeypatch, capsys):
+    """ENOSPC while writing a sweep's tables was a raw OSError traceback (issue 25)."""
+    import errno
+
+    from simroute.faces import cli
+
+    out = tmp_path / "out"
+    command = ["sweep", "--param", "retry.max_retries=0,1", "--replications", "1", "--executor", "serial",
+               "--quiet", "--out", str(out)]
+    assert main(command) == 0
+    before = read_manifest(out)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "sweep.csv"))
+
+    monkeypatch.setattr(cli, "write_csv", full)
+    assert main(command) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0], err
+    assert read_manifest(out) == before

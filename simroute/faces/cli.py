@@ -652,6 +652,10 @@ def main(argv: list[str] | None = None) -> int:
         # standard output goes nowhere from here so that the exit's flush does not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+    except OSError as exc:  # the machine refused (a full disk …): one line, not a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"simroute: {exc.strerror or exc}{where}; nothing was half-written", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
