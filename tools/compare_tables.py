@@ -59,7 +59,8 @@ def _digest_results(res: Any) -> dict[str, str]:
     return out
 
 
-def _cases() -> Iterator[tuple[str, Callable[[], Any]]]:
+def _cases(scratch: Path) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """Each case's name and how to compute it; files it writes go under ``scratch``."""
     import dataclasses
 
     import simroute as sr
@@ -77,7 +78,7 @@ def _cases() -> Iterator[tuple[str, Callable[[], Any]]]:
     def trace_scenario(name: str) -> Any:
         base = sr.Scenario.default()
         path = sr.traces.resolve(name)
-        head = Path(tempfile.mkdtemp()) / path.name
+        head = scratch / path.name
         with open(path, encoding="utf-8") as src:
             head.write_text("".join(line for _, line in zip(range(TRACE_ROWS + 1), src, strict=False)))
         fmt = sr.workload.trace_format_of(head)
@@ -103,7 +104,7 @@ def _cases() -> Iterator[tuple[str, Callable[[], Any]]]:
     yield "replay of the documented flows", lambda: sr.replay()
 
     def report() -> dict[str, Any]:
-        out = Path(tempfile.mkdtemp()) / "report"
+        out = scratch / "report"
         scenario = small(sr.Scenario.from_yaml(data / "scenarios" / "default.yaml"))
         sr.report(scenario, out, load_factors=(1, 2), replications=2, executor="serial", progress=False)
         return {p.name: p for p in sorted(out.glob("*.csv"))}
@@ -120,15 +121,17 @@ def digest() -> dict[str, dict[str, str]]:
     warnings.simplefilter("ignore")
     print(f"digests of {Path(simroute.__file__).parent}", file=sys.stderr, flush=True)
     out: dict[str, dict[str, str]] = {}
-    for case, make in _cases():
-        value = make()
-        if hasattr(value, "requests"):
-            out[case] = _digest_results(value)
-        elif isinstance(value, dict):  # the report's files
-            out[case] = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in value.items()}
-        else:  # the replay's table
-            out[case] = {"table": _digest_frame(value)}
-        print(f"  {case}", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        for case, make in _cases(Path(scratch)):
+            value = make()
+            if hasattr(value, "requests"):
+                out[case] = _digest_results(value)
+            elif isinstance(value, dict):  # the report's files
+                out[case] = {name: hashlib.sha256(path.read_bytes()).hexdigest()
+                             for name, path in value.items()}
+            else:  # the replay's table
+                out[case] = {"table": _digest_frame(value)}
+            print(f"  {case}", file=sys.stderr, flush=True)
     return out
 
 

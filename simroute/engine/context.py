@@ -71,7 +71,6 @@ class Context:
     def __init__(self, env: simpy.Environment, scenario: Scenario, rngs: dict[str, np.random.Generator],
                  recorder: Recorder, *, record_messages: bool = True) -> None:
         self.env = env
-        self.scenario = scenario
         self.catalog = catalog = scenario.catalog
         self.settings = s = scenario.settings
         self.rec = recorder

@@ -17,7 +17,9 @@ on the outcome in the attempt path (:mod:`simroute.engine.attempts`). ``ctx`` is
 servers), never the orchestrator.
 
 Adding a pattern is one class and one line in :data:`GUARDS`. For example, a guard that refuses
-every call to a plugin in maintenance windows::
+every call to a plugin in its maintenance windows (seconds)::
+
+    MAINTENANCE = {"fastapi-backend": [(0.0, 5000.0)]}
 
     class Maintenance(Guard):
         name = "maintenance"
@@ -27,7 +29,7 @@ every call to a plugin in maintenance windows::
 
         @classmethod
         def build(cls, plugin, settings, ctx):
-            windows = ctx.maintenance.get(plugin.name)
+            windows = MAINTENANCE.get(plugin.name)
             return cls(windows) if windows else None
 
         def admit(self, call, now):
@@ -36,6 +38,8 @@ every call to a plugin in maintenance windows::
             return None
 
     GUARDS["maintenance"] = Maintenance
+
+(``tests/test_kinds.py`` runs this example, and those of the other kinds.)
 """
 
 from __future__ import annotations

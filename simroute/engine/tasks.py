@@ -137,9 +137,15 @@ class Environment(simpy.Environment):
         for callback in callbacks:  # type: ignore[union-attr]
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc
+            raise _unhandled(event)
+
+
+def _unhandled(event: simpy.Event) -> BaseException:
+    """The exception a failed event nobody handled stops the run with: a copy of its own, caused
+    by it, as SimPy raises it."""
+    exc = type(event._value)(*event._value.args)
+    exc.__cause__ = event._value
+    return exc
 
 
 def run(env: simpy.Environment, until: float | None = None) -> None:
@@ -171,6 +177,4 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
         for callback in callbacks:  # type: ignore[union-attr]
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc
+            raise _unhandled(event)

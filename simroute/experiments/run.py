@@ -24,7 +24,7 @@ from ..engine.tasks import run as run_events
 from ..io.scenario import Scenario
 from ..resilience.failure import TIMEOUT
 from .results import Results
-from .streaming import StreamSummary
+from .streaming import MINUTE, StreamSummary, minute_bytes
 
 __all__ = ["check_span", "run"]
 
@@ -212,10 +212,6 @@ def check_memory(scenario: Scenario) -> float:
     return need
 
 
-#: bytes per simulated minute of the per-minute tables: a float for each of these series
-MINUTE_SERIES_FIXED = 16  #: arrivals, completions by status, spend … (besides two per plugin)
-
-
 def check_span(scenario: Scenario) -> float:
     """Refuse a run whose simulated time would make its per-minute tables too big for memory,
     before it starts (they grow with simulated time, not with requests: a few calls that hang for
@@ -248,7 +244,7 @@ def check_span(scenario: Scenario) -> float:
     span = arrivals + (hangs[culprit] if culprit is not None else 0.0)
     if scenario.horizon is not None:
         span = min(span, scenario.horizon)
-    need = span / 60.0 * (2 * len(scenario.catalog.plugins) + MINUTE_SERIES_FIXED) * 8
+    need = span / MINUTE * minute_bytes(len(scenario.catalog.plugins))
     have = available_memory()
     if need > 0.5 * have:
         longest = hangs[culprit] if culprit is not None else 0.0

@@ -392,6 +392,14 @@ class StreamSummary:
         return per_minute_frames(self.minutes, self.plugins, self.end_time)
 
 
+def minute_bytes(plugins: int) -> int:
+    """Bytes one simulated minute costs the per-minute tables: a float for arrivals, spend and each
+    final status, and two per plugin (busy, queue) — held in the bins while running and once more
+    in the frames built from them (both record levels keep them)."""
+    series = 2 + (len(STATUSES) - 1) + 2 * plugins  # (in_flight has no completions)
+    return 2 * 8 * series
+
+
 def fold_minutes(summary: StreamSummary, arrival: np.ndarray, end: np.ndarray, status: Labels) -> None:
     """Arrivals and completions by status, per minute, of a chunk of request rows."""
     summary.bins("arrivals").add((arrival // MINUTE).astype(np.int64))

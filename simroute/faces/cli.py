@@ -638,9 +638,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simroute: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if argv is None:  # the program itself (not a call from Python): a second Ctrl-C or SIGTERM
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # while exiting changes neither line nor code
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if WRITTEN:  # the interrupt came once the new output was in place
             print(f"simroute: interrupted after {WRITTEN[-1]} was written whole", file=sys.stderr)
         else:

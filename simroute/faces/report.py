@@ -69,7 +69,6 @@ from .report_data import (
     SETTINGS_COMPARED,
     TIME_UNITS,
     Report,
-    _upper,
     reference_load,
     time_unit,
 )
@@ -77,6 +76,10 @@ from .report_data import (
 __all__ = ["report", "Report", "at_load", "default_scenario", "DEFAULT_LOAD_FACTORS", "SATURATED_UTILIZATION",
            "SATURATED_GROWTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "HOURS_PER_MONTH", "PLAN_ROUNDS",
            "SETTINGS_COMPARED"]
+
+def _upper(low: float, mean: float, high: float) -> float:
+    return high if not math.isnan(high) else mean
+
 
 def default_scenario() -> Scenario:
     """The scenario ``simroute report`` runs with no arguments (``simroute/data/scenarios/report.yaml``).

@@ -44,10 +44,6 @@ def reference_load(factors: tuple[float, ...]) -> float:
     return next((f for f in factors if math.isclose(f, 1.0)), min(factors))
 
 
-def _upper(low: float, mean: float, high: float) -> float:
-    return high if not math.isnan(high) else mean
-
-
 @dataclass
 class Report:
     """A written capacity and cost report: where it is, its answers, tables and figures.

@@ -18,7 +18,7 @@ scenario's faults::
         def html(self, rep, figures):
             rows = pd.DataFrame([(f.plugin, f.kind, f.start, f.end) for f in rep.scenario.faults],
                                 columns=["plugin (name)", "kind", "start (s)", "end (s)"])
-            return f"<h2>{self.title}</h2>\n{html_table(rows)}"
+            return f"<h2>{self.title}</h2>" + html_table(rows)
 
     SECTIONS.insert(3, Faults())
 """
@@ -39,7 +39,7 @@ from .report_format import band, html_table, money, money_ci, num, with_ci
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Section", "SECTIONS", "Decision", "Capacity", "Settings", "Cost", "TOP_PLUGINS"]
+__all__ = ["Section", "SECTIONS", "Decision", "Capacity", "SettingsCompared", "Cost", "TOP_PLUGINS"]
 
 TOP_PLUGINS = 6  #: plugins drawn in the per-plugin figures (the busiest)
 #: a figure with its title and caption
@@ -310,7 +310,7 @@ def _plan_table(rep: Report) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- settings
-class Settings(Section):
+class SettingsCompared(Section):
     """The breaker and retry settings compared at the reference load (when they were)."""
 
     key, title = "settings", "Breaker and retry settings"
@@ -455,4 +455,4 @@ def _budgets(rep: Report) -> str:
 
 
 #: the page's sections, in order
-SECTIONS: list[Section] = [Decision(), Capacity(), Settings(), Cost()]
+SECTIONS: list[Section] = [Decision(), Capacity(), SettingsCompared(), Cost()]
