@@ -32,8 +32,9 @@ from simroute.experiments.params import with_params
 scenario = with_params(sr.Scenario.default(), {"workload.requests": 1000})
 catalog = scenario.catalog
 text = "Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s"
-c = sr.classify(text, catalog)
-sr.scores_frame(sr.score_plugins(c, catalog)).head(5)
+s = scenario.settings  # the default scenario routes as the seed does: its classifier and weights
+c = sr.classify(text, catalog, s.reading)
+sr.scores_frame(sr.score_plugins(c, catalog, s.weights)).head(5)
 
 # %% [markdown]
 # ## Where the traffic goes

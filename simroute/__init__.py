@@ -60,14 +60,14 @@ from .io.settings import (
 )
 from .io.workload import MixEntry, Workload, read_trace
 from .policies.catalog import Agent, Catalog, ModelTier, Plugin, load_catalog
-from .policies.classify import Classification, classify
+from .policies.classify import SEED_READING, Classification, Reading, classify
 from .policies.cost import Change, Optimization, optimize_cost
 from .policies.discovery import Team, build_team, find_agents, score_agent
 from .policies.modelgroups import ModelGroups
 from .policies.plan import AgentLine, Phase, Plan
 from .policies.routing import RouteDecision, decide_route
 from .policies.saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
-from .policies.scoring import Score, ScoringWeights, score_plugin, score_plugins, scores_frame
+from .policies.scoring import SEED_WEIGHTS, Score, ScoringWeights, score_plugin, score_plugins, scores_frame
 from .resilience.breaker import BreakerSettings, CircuitBreaker
 from .resilience.failure import OUTCOMES, FailureModel
 from .resilience.retry import RetryBudget, RetryPolicy
@@ -76,11 +76,13 @@ if TYPE_CHECKING:
     from .experiments.metrics import METRICS, metrics_table
     from .experiments.replay import FlowReplay, replay, replay_flow
     from .experiments.results import Results
+    from .experiments.routing_quality import RoutingEvaluation, cross_validate, evaluate_routing
     from .experiments.run import run
     from .experiments.streaming import StreamSummary, pooled_summary
     from .experiments.sweep import aggregate, pooled, sweep
     from .experiments.tune import Tuning, tune
     from .faces.report import Report, report
+    from .io.labelled import LabelledRequest, bundled_labelled, read_labelled
 
 _moved.install()  # old module paths (simroute.breaker …) keep working: simroute._moved
 
@@ -92,6 +94,9 @@ _LAZY = {
     "tune": ".experiments.tune", "Tuning": ".experiments.tune", "METRICS": ".experiments.metrics",
     "metrics_table": ".experiments.metrics", "StreamSummary": ".experiments.streaming",
     "pooled_summary": ".experiments.streaming", "pooled": ".experiments.sweep",
+    "evaluate_routing": ".experiments.routing_quality", "cross_validate": ".experiments.routing_quality",
+    "RoutingEvaluation": ".experiments.routing_quality", "read_labelled": ".io.labelled",
+    "bundled_labelled": ".io.labelled", "LabelledRequest": ".io.labelled",
 }
 
 
@@ -140,5 +145,6 @@ __all__ = [
     "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
     "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "StreamSummary", "pooled_summary", "pooled",
     "RouterSettings", "ModelGroups",
-    "import_litellm",
+    "import_litellm", "Reading", "SEED_READING", "SEED_WEIGHTS", "evaluate_routing", "cross_validate",
+    "RoutingEvaluation", "read_labelled", "bundled_labelled", "LabelledRequest",
 ]

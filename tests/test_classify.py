@@ -7,7 +7,7 @@ from .conftest import REQUEST_1, REQUEST_2
 
 
 def test_request_1_classifies_as_documented(catalog):
-    c = sr.classify(REQUEST_1, catalog)
+    c = sr.classify(REQUEST_1, catalog, sr.SEED_READING)
     assert c.domains == ("backend", "api", "database", "auth", "devops")
     assert c.keywords == ("fastapi", "mongodb", "keycloak", "k8s")
     assert c.patterns == ("rest-api", "jwt-auth", "deployment")
@@ -17,7 +17,7 @@ def test_request_1_classifies_as_documented(catalog):
 
 
 def test_request_2_classifies_as_documented(catalog):
-    c = sr.classify(REQUEST_2, catalog)
+    c = sr.classify(REQUEST_2, catalog, sr.SEED_READING)
     assert c.domains == ("frontend", "ui")
     assert c.contexts == ("react", "jsx", "a11y")
     assert c.patterns == ("component-generation",)

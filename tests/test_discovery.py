@@ -6,8 +6,8 @@ from .conftest import REQUEST_2
 
 
 def test_agent_ranking_for_request_2(catalog):
-    c = sr.classify(REQUEST_2, catalog)
-    agents = sr.find_agents(c, catalog)
+    c = sr.classify(REQUEST_2, catalog, sr.SEED_READING)
+    agents = sr.find_agents(c, catalog, sr.SEED_WEIGHTS)
     assert [s.agent.name for s in agents[:4]] == [
         "react-component-specialist", "accessibility-auditor", "chakra-component-generator",
         "code-reviewer"]

@@ -179,7 +179,8 @@ def test_topic_wildcards():
 def test_messages_for_a_documented_request(catalog):
     for plugin in ("fastapi-backend", "lobbi-platform-manager", "ahling-command-center"):
         catalog = catalog.with_plugin(plugin, failure_p=0.0)  # the happy path, every time
-    s = sr.Scenario(name="m", catalog=catalog, settings=sr.Settings(record_messages=True, service="plan"),
+    s = sr.Scenario(name="m", catalog=catalog, settings=sr.Settings(
+                    record_messages=True, service="plan", reading=sr.SEED_READING, weights=sr.SEED_WEIGHTS),
                     workload=sr.Workload(rate=1.0, requests=1, mix=(sr.MixEntry(
                         text="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s"),)))
     r = sr.run(s, seed=0)

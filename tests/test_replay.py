@@ -100,7 +100,7 @@ def test_documented_values_stay_when_the_model_changes(tmp_path, monkeypatch):
     data = tmp_path / "data"
     shutil.copytree(sr.catalog.data_dir(), data)
     flow = data / "scenarios" / "flows" / "routing.yaml"
-    text = flow.read_text().replace("  service: plan\n", "  service: plan\n  weights: {domain: 41}\n")
+    text = flow.read_text().replace("  weights: {", "  weights: {domain: 41, ")
     flow.write_text(text)
     before = sr.replay_flow("routing").table()
     monkeypatch.setenv("SIMROUTE_DATA", str(data))

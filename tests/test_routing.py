@@ -6,7 +6,7 @@ from .conftest import REQUEST_1
 
 
 def test_routing_plan_for_request_1(catalog):
-    route = sr.decide_route(sr.classify(REQUEST_1, catalog), catalog)
+    route = sr.decide_route(sr.classify(REQUEST_1, catalog, sr.SEED_READING), catalog, sr.SEED_WEIGHTS)
     assert route.primary == "fastapi-backend"
     assert route.fallbacks == ("lobbi-platform-manager", "ahling-command-center", "jira-orchestrator")
     assert route.collaboration

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 import simroute as sr
@@ -6,7 +8,7 @@ from .conftest import REQUEST_1
 
 
 def test_plugin_ranking_and_breakdowns_for_request_1(catalog):
-    ranked = sr.score_plugins(sr.classify(REQUEST_1, catalog), catalog)
+    ranked = sr.score_plugins(sr.classify(REQUEST_1, catalog, sr.SEED_READING), catalog, sr.SEED_WEIGHTS)
     assert [s.plugin for s in ranked[:3]] == [
         "fastapi-backend", "lobbi-platform-manager", "ahling-command-center"]
     fastapi, lobbi, ahling = ranked[:3]
@@ -32,8 +34,8 @@ def test_excluded_plugins_are_not_candidates(catalog):
 
 
 def test_weights_are_tunable(catalog):
-    c = sr.classify(REQUEST_1, catalog)
-    w = sr.ScoringWeights(domain=0, context=50, pattern=0)
+    c = sr.classify(REQUEST_1, catalog, sr.SEED_READING)
+    w = replace(sr.SEED_WEIGHTS, domain=0, context=50, pattern=0)
     ranked = sr.score_plugins(c, catalog, w)
     assert ranked[0].breakdown == {"context:fastapi": 50, "context:mongodb": 50}
     with pytest.raises(ValueError, match="domain must be >= 0"):

@@ -49,7 +49,7 @@ class Decisions:
         """The classification of ``text``."""
         c = self._classes.get(text)
         if c is None:
-            c = self._classes[text] = classify(text, self.catalog)
+            c = self._classes[text] = classify(text, self.catalog, self.settings.reading)
         return c
 
     def route(self, text: str, excluded: frozenset) -> RouteDecision:

@@ -167,7 +167,7 @@ def _routing(fr: FlowReplay, seed: int) -> None:
     scenario = Scenario.documented("routing")
     cat = scenario.catalog
     (text,) = r.requests.text
-    c = classify(text, cat)
+    c = classify(text, cat, scenario.settings.reading)
     route = decide_route(c, cat, scenario.settings.weights)
     fr.extras.update(classification=c, route=route)
     fr.exact("keywords", ["fastapi", "mongodb", "keycloak", "k8s"], list(c.keywords))
@@ -309,7 +309,7 @@ def _discovery(fr: FlowReplay, seed: int) -> None:
     r = _run(fr, "discovery", seed)
     scenario = Scenario.documented("discovery")
     cat = scenario.catalog
-    c = classify(r.requests.text.iloc[0], cat)
+    c = classify(r.requests.text.iloc[0], cat, scenario.settings.reading)
     agents = find_agents(c, cat, scenario.settings.weights)
     team = build_team(agents, c)
     fr.extras.update(classification=c, agents=agents, team=team)

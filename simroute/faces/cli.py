@@ -11,12 +11,17 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..common.errors import InputError
 from ..experiments.export import write_csv
 from ..experiments.run import RECORD_LEVELS
 from ..io.outputs import MANIFEST
+
+if TYPE_CHECKING:
+    from ..policies.catalog import Catalog
+    from ..policies.classify import Reading
+    from ..policies.scoring import ScoringWeights
 
 __all__ = ["main"]
 
@@ -406,15 +411,21 @@ def _report(args: argparse.Namespace) -> int:
 
 def _route(args: argparse.Namespace) -> int:
     from ..policies.catalog import load_catalog
-    from ..policies.classify import classify
+    from ..policies.classify import SEED_READING, Reading, classify
     from ..policies.discovery import build_team, find_agents
     from ..policies.routing import decide_route
+    from ..policies.scoring import SEED_WEIGHTS, ScoringWeights
 
     catalog = load_catalog(args.catalog)
-    c = classify(args.text, catalog)
+    reading, weights = (SEED_READING, SEED_WEIGHTS) if args.seed_routing else (Reading(), ScoringWeights())
+    if args.eval is not None:
+        return _route_eval(args, catalog, reading, weights)
+    c = classify(args.text, catalog, reading)
     print(f"request:        {args.text}")
     print(f"classification: {c!r}")
-    route = decide_route(c, catalog)
+    if c.corrections:
+        print("read as:        " + ", ".join(f"{a} → {b}" for a, b in c.corrections))
+    route = decide_route(c, catalog, weights)
     print("plugin scores:")
     for s in route.scores[: args.top]:
         print(f"  {s!r}")
@@ -430,9 +441,50 @@ def _route(args: argparse.Namespace) -> int:
         agents = ", ".join(f"{a.agent} ({a.tier} ${a.cost:.2f})" for a in p.agents)
         print(f"  phase {p.name:<14} {p.plugin:<24} {p.duration / 60:5.1f} min  {agents}{deps}")
     print(f"estimate:       {route.est_duration / 60:g} min, ${route.est_cost:.2f}")
-    candidates = find_agents(c, catalog)
+    candidates = find_agents(c, catalog, weights)
     if candidates:
         print(f"team:           {build_team(candidates, c)!r}")
+    return 0
+
+
+def _route_eval(args: argparse.Namespace, catalog: Catalog, reading: Reading, weights: ScoringWeights) -> int:
+    """``simroute route --eval FILE``: routing quality on a labelled set."""
+    import pandas as pd
+
+    from ..experiments.routing_quality import evaluate_routing
+    from ..io.labelled import bundled_labelled, read_labelled
+    from ..io.outputs import check_file, write_file
+
+    if args.out:
+        check_file(args.out, args.overwrite)  # before any work
+    labelled = (bundled_labelled(catalog) if args.eval == "bundled" else read_labelled(args.eval, catalog))
+    ev = evaluate_routing(labelled, catalog, weights, reading)
+    s = ev.summary()
+    which = "the seed's" if args.seed_routing else "the default"
+    print(f"{int(s.requests)} labelled requests from {args.eval}, {which} routing:")
+    print(f"  top-1 accuracy  {s.top1_accuracy:6.1%}   "
+          f"(95% interval {s.top1_low_95:.1%} to {s.top1_high_95:.1%})")
+    print(f"  top-3 accuracy  {s.top3_accuracy:6.1%}")
+    print(f"  no match        {s.no_match_rate:6.1%}")
+    print(f"  mean regret     ${s.mean_regret_usd:+.3f} per request, "
+          f"{s.mean_regret_s / 60:+.2f} min per request")
+    by = ev.accuracy_by("difficulty")
+    if len(by) > 1 or by.index[0] != "":
+        for key, row in by.iterrows():
+            print(f"  {key or '(no label)':<14}  {row.accuracy:6.1%} of {int(row.requests)}   "
+                  f"({row.low:.1%} to {row.high:.1%})")
+    with pd.option_context("display.width", 120, "display.max_rows", 200):
+        print("per plugin (precision: routed to it and accepted; recall: accepting it and routed right):")
+        print(ev.per_plugin().round(3).to_string())
+        misses = ev.misses()
+        if len(misses):
+            print(f"misses ({len(misses)}; first {min(args.top, len(misses))}):")
+            for m in misses.head(args.top).itertuples():
+                print(f"  {m.text!r}: routed to {m.primary}, accepted {'|'.join(m.accept)}")
+    if args.out:
+        table = ev.table.assign(accept=ev.table.accept.str.join("|"), top3=ev.table.top3.str.join("|"))
+        write_file(args.out, table.to_csv(index=False), overwrite=args.overwrite)
+        print(f"wrote {args.out}")
     return 0
 
 
@@ -612,7 +664,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="the request (default: the seed's example request)",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")
     p.add_argument("--catalog", default=None, help="catalog directory or file (default: bundled)")
-    p.add_argument("--top", type=_count(1), default=5, help="how many plugin scores to show")
+    p.add_argument("--top", type=_count(1), default=5, help="how many plugin scores (or misses) to show")
+    p.add_argument("--seed-routing", action="store_true",
+                   help="the seed's classifier and scoring weights instead of the tuned defaults")
+    p.add_argument("--eval", metavar="FILE", default=None,
+                   help="measure routing on a labelled CSV (text, accept as a|b, optional difficulty, why); "
+                        "'bundled': the package's 164 labelled requests")
+    p.add_argument("--out", metavar="FILE", default=None,
+                   help="with --eval: write the per-request table (CSV) here")
+    p.add_argument("--overwrite", action="store_true", help="with --out: replace a file that exists")
     p.set_defaults(func=_route)
     return parser
 

@@ -91,12 +91,13 @@ class ScoringPanel(_Panel):
 
     def weights(self) -> ScoringWeights:
         w = self.scenario.settings.weights
-        return replace(w, **{k: float(s.value) for k, s in self.sliders.items()})
+        values: dict[str, Any] = {k: float(s.value) for k, s in self.sliders.items()}
+        return replace(w, **values)
 
     def update(self) -> dict[str, Any]:
         weights = self.weights()
         sc = self.scenario.replace(settings=replace(self.scenario.settings, weights=weights))
-        c = classify(self.request.value, sc.catalog)
+        c = classify(self.request.value, sc.catalog, sc.settings.reading)
         ranking = score_plugins(c, sc.catalog, weights)
         r = run(sc, seed=self.seed)
         routed = r.requests[r.requests.saga == ""]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..common.schema import check, describe, documented, setting
+from ..policies.classify import Reading
 from ..policies.scoring import ScoringWeights
 from ..resilience.breaker import BreakerSettings
 from ..resilience.failure import FAILURE_KINDS
@@ -171,6 +172,7 @@ class Settings:
     bulkhead: BulkheadSettings = setting(doc="", factory=BulkheadSettings)
     shedding: SheddingSettings = setting(doc="", factory=SheddingSettings)
     weights: ScoringWeights = setting(doc="", factory=ScoringWeights)
+    reading: Reading = setting(doc="", factory=Reading)
     router: RouterSettings = setting(doc="", factory=RouterSettings)
     slo: SloSettings = setting(doc="", factory=SloSettings)
     warmup: WarmupSettings = setting(doc="", factory=WarmupSettings)

@@ -1,7 +1,9 @@
 """The seed's pure policies: what the orchestrator decides, with no SimPy and no pandas.
 
 * ``catalog`` — plugins, agents, model tiers and the lexicon, as frozen validated data;
-* ``classify`` — a request's domains, complexity and intent;
+* ``words`` — free text split into words (requests, descriptions);
+* ``classify`` — a request's domains, complexity and intent; how it is read (:class:`Reading`);
+* ``vocabulary`` — the catalog vocabulary: keywords, phrases, synonyms, misspellings;
 * ``scoring`` — capability scores of plugins (and agents) for a classification;
 * ``discovery`` — finding agents and building a team;
 * ``plan`` — plans and their phases (sequential, parallel, conditional);

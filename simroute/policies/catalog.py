@@ -22,6 +22,7 @@ from ..common.errors import InputError
 from ..common.schema import build, check_value, service_time
 from ..common.yamlio import Fields, Lines, load_yaml
 from ..resilience.failure import FailureModel
+from .words import description_words
 
 __all__ = [
     "ModelTier", "Plugin", "Agent", "Term", "PhaseTemplate", "Lexicon", "Catalog",
@@ -204,6 +205,9 @@ class Lexicon:
     complex_min_domains: int = 3
     moderate_min_domains: int = 2
     simple_duration: float = 600.0  #: seconds, when no phase template applies
+    #: phrase → the vocabulary terms it stands for (read only by the ``catalog`` vocabulary; see
+    #: :mod:`simroute.policies.vocabulary`)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def canonical_domain(self, name: str) -> str:
         return self.domain_aliases.get(name, name)
@@ -226,6 +230,9 @@ class Catalog:
     tiers: Mapping[str, ModelTier]
     lexicon: Lexicon
     source: str = "<code>"
+    #: data derived from the catalog once and kept with it (the classifier's vocabulary); a copy
+    #: made by :meth:`replace` starts empty
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return (f"Catalog({len(self.plugins)} plugins, {len(self.agents)} agents, "
@@ -411,9 +418,24 @@ def _parse_lexicon(raw: Any, lines: Lines, file: str, key: tuple) -> Lexicon:
         complex_min_domains=f.number("complex_min_domains", 3, lo=1, integer=True),
         moderate_min_domains=f.number("moderate_min_domains", 2, lo=1, integer=True),
         simple_duration=60.0 * f.number("simple_duration_min", 10, lo=0, lo_open=True),
+        synonyms=_parse_synonyms(f.mapping("synonyms", {}), f),
     )
     f.finish()
     return lex
+
+
+def _parse_synonyms(raw: Mapping, f: Fields) -> dict[str, tuple[str, ...]]:
+    """``phrase: term`` or ``phrase: [term, …]``; phrases are lower-cased (targets are checked against
+    the whole vocabulary once the plugins and agents are read: :func:`_check_references`)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for phrase, targets in raw.items():
+        values = [targets] if isinstance(targets, str) else targets
+        if (not isinstance(phrase, str) or not phrase.strip() or not isinstance(values, list) or not values
+                or not all(isinstance(v, str) and v.strip() for v in values)):
+            raise f.error(f"synonyms.{phrase}", "a synonym is a phrase mapped to a term or a non-empty "
+                          "list of terms")
+        out[" ".join(phrase.lower().split())] = tuple(v.strip().lower() for v in values)
+    return out
 
 
 def _check_acyclic(graph: Mapping[str, Iterable[str]], *, file: str | None, what: str,
@@ -585,3 +607,25 @@ def _check_references(catalog: Catalog, sources: Mapping[str, tuple] | None = No
         if a.model_tier != "inherit" and a.model_tier not in catalog.tiers:
             raise InputError(f"unknown model tier {a.model_tier!r}", entry=f"agents[{i}] ({a.name})",
                              field="model_tier", **where("agents", i, "model_tier"))
+    if catalog.lexicon.synonyms:
+        known = vocabulary_words(catalog)
+        for phrase, targets in catalog.lexicon.synonyms.items():
+            for target in targets:
+                if target not in known:
+                    file = sources["lexicon"][2] if sources is not None else catalog.source
+                    raise InputError(f"{target!r} is not a term of the vocabulary (a lexicon term, or a "
+                                     f"plugin's or agent's keyword, context or pattern)", file=file,
+                                     entry="lexicon", field=f"synonyms.{phrase}")
+
+
+def vocabulary_words(catalog: Catalog) -> set[str]:
+    """Every term a synonym may stand for: the lexicon's words and the plugins' and agents' keywords,
+    contexts and patterns."""
+    words = set(catalog.lexicon.terms)
+    for p in catalog.plugins.values():
+        words.update(p.keywords, p.contexts, p.patterns)
+    for a in catalog.agents:
+        words.update(a.keywords)
+    for p in catalog.plugins.values():
+        words.update(description_words(p.description))
+    return words

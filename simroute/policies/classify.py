@@ -12,6 +12,12 @@ Lexicon-driven (``catalog.lexicon``): the code only tokenizes and looks words up
 * urgency is the highest urgency of any urgency word, else ``default_urgency``;
 * the duration estimate is the sum of the durations of the phase templates the domains trigger
   (the work a collaboration plan would do sequentially), else ``simple_duration``.
+
+That is the seed's classifier (``Reading(vocabulary="seed")``), which replays the seed's documented
+classifications exactly. The default reading, ``vocabulary="catalog"``, reads requests as people
+write them: the catalog's own vocabulary (plugin and agent keywords, contexts, patterns), the
+lexicon's synonyms, multi-word terms and misspellings (:mod:`simroute.policies.vocabulary`); the
+rules for domains, complexity, urgency and duration stay the same.
 """
 
 from __future__ import annotations
@@ -19,9 +25,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..common.schema import check, documented, setting
 from .catalog import Catalog, Term
 
-__all__ = ["Classification", "classify", "tokenize"]
+__all__ = ["Classification", "Reading", "classify", "tokenize", "SEED_READING"]
+
+
+@documented
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reading:
+    """How the classifier reads a request (the seed's: ``vocabulary: seed``)."""
+
+    vocabulary: str = setting("catalog", "seed: the lexicon's single words, as the seed's classifier; "
+                              "catalog: also the catalog's keywords, contexts and patterns, the "
+                              "lexicon's synonyms and multi-word terms", choices=("seed", "catalog"))
+    fuzzy: float = setting(80.0, "with the catalog vocabulary, an unknown word of 5+ letters is read as "
+                           "the vocabulary word most like it when at least this similar (optimal "
+                           "string alignment); 0: exact words only", unit="%", lo=0, hi=100)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+#: the seed's classifier: lexicon words only, no synonyms, no correction
+SEED_READING = Reading(vocabulary="seed", fuzzy=0.0)
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9./+#-]*")
 
@@ -46,6 +73,7 @@ class Classification:
         urgency: 0–10.
         est_duration: estimated seconds.
         words: the words the lexicon knew.
+        corrections: (as written, as read) for each misspelt word that was corrected.
     """
     text: str
     domains: tuple[str, ...]
@@ -57,6 +85,7 @@ class Classification:
     urgency: int
     est_duration: float  #: seconds
     words: tuple[str, ...] = ()  #: the words that the lexicon knew
+    corrections: tuple[tuple[str, str], ...] = ()  #: (as written, as read): misspellings corrected
 
     def __repr__(self) -> str:
         return (f"Classification({self.complexity.upper()}, domains={list(self.domains)}, "
@@ -82,16 +111,19 @@ def _add(seq: list[str], items: tuple[str, ...]) -> None:
             seq.append(item)
 
 
-def classify(text: str, catalog: Catalog) -> Classification:
+def classify(text: str, catalog: Catalog, reading: Reading = Reading()) -> Classification:
     """Classify ``text`` with ``catalog``'s lexicon (pure and deterministic).
 
     Parameters:
         text: the request.
-        catalog: whose lexicon to use.
+        catalog: whose lexicon (and, with the catalog vocabulary, plugins and agents) to use.
+        reading: how to read it (the seed's: :data:`SEED_READING`).
 
     Returns:
         The :class:`Classification`.
     """
+    if reading.vocabulary == "catalog":
+        return _classify_catalog(text, catalog, reading)
     lex = catalog.lexicon
     domains: list[str] = []
     contexts: list[str] = []
@@ -115,6 +147,16 @@ def classify(text: str, catalog: Catalog) -> Classification:
         is_complex = is_complex or term.complex
         if term.urgency is not None:
             urgencies.append(term.urgency)
+    return _finish(text, catalog, domains, contexts, query_contexts, patterns, keywords, known,
+                   is_complex, urgencies)
+
+
+def _finish(text: str, catalog: Catalog, domains: list[str], contexts: list[str],
+            query_contexts: list[str], patterns: list[str], keywords: list[str], known: list[str],
+            is_complex: bool, urgencies: list[int],
+            corrections: tuple[tuple[str, str], ...] = ()) -> Classification:
+    """Complexity, urgency and duration from what was found (the same rules for every reading)."""
+    lex = catalog.lexicon
     if is_complex or len(domains) >= lex.complex_min_domains:
         complexity = "complex"
     elif len(domains) >= lex.moderate_min_domains:
@@ -127,5 +169,29 @@ def classify(text: str, catalog: Catalog) -> Classification:
         text=text, domains=tuple(domains), contexts=tuple(contexts),
         query_contexts=tuple(query_contexts), patterns=tuple(patterns), keywords=tuple(keywords),
         complexity=complexity, urgency=max(urgencies, default=lex.default_urgency),
-        est_duration=float(est), words=tuple(known),
+        est_duration=float(est), words=tuple(known), corrections=corrections,
     )
+
+
+def _classify_catalog(text: str, catalog: Catalog, reading: Reading) -> Classification:
+    from .vocabulary import vocabulary
+
+    found, corrections = vocabulary(catalog).read(text, reading.fuzzy)
+    domains: list[str] = []
+    contexts: list[str] = []
+    query_contexts: list[str] = []
+    patterns: list[str] = []
+    keywords: list[str] = []
+    urgencies: list[int] = []
+    is_complex = False
+    for _, m in found:
+        _add(domains, tuple(m.domains))
+        _add(query_contexts, tuple(m.contexts))
+        _add(contexts, tuple(m.contexts + m.implied_contexts))
+        _add(patterns, tuple(m.patterns))
+        _add(keywords, tuple(m.keywords))
+        is_complex = is_complex or m.complex
+        if m.urgency is not None:
+            urgencies.append(m.urgency)
+    return _finish(text, catalog, domains, contexts, query_contexts, patterns, keywords,
+                   [w for w, _ in found], is_complex, urgencies, tuple(corrections))

@@ -33,7 +33,7 @@ from .discovery import score_agent
 from .plan import AgentLine, Phase, Plan
 from .scoring import Score, ScoringWeights, score_plugins
 
-__all__ = ["RouteDecision", "decide_route", "fallback_chain"]
+__all__ = ["RouteDecision", "decide_route", "fallback_chain", "lead_line", "builtin_line"]
 
 
 def fallback_chain(catalog: Catalog, plugin: str, *, builtin: bool = True, max_fallbacks: int | None = None,
@@ -98,18 +98,18 @@ class RouteDecision:
                 f"est={self.est_duration / 60:g} min ${self.est_cost:.2f}, plan={self.plan})")
 
 
-def _builtin_line(plugin: str, catalog: Catalog) -> AgentLine:
+def builtin_line(plugin: str, catalog: Catalog) -> AgentLine:
     """The plugin's own handling, at its default tier's price (no agent of its own)."""
     tier = catalog.tier(catalog.plugin(plugin).default_tier)
     return AgentLine(agent=f"{plugin}::built-in", tier=tier.name, cost=tier.task_cost(), duration=0.0,
                      critical=True)
 
 
-def _lead_line(plugin: str, c: Classification, catalog: Catalog, weights: ScoringWeights) -> AgentLine:
+def lead_line(plugin: str, c: Classification, catalog: Catalog, weights: ScoringWeights) -> AgentLine:
     """The plugin's best agent for ``c`` (ties by id; the first agent if none matches)."""
     agents = catalog.agents_of(plugin)
     if not agents:
-        return _builtin_line(plugin, catalog)
+        return builtin_line(plugin, catalog)
     best = min(agents, key=lambda a: (-score_agent(a, c, weights).score, a.id))
     tier = catalog.tier_of(best)
     return AgentLine(agent=best.id, tier=tier.name, cost=tier.task_cost(),
@@ -147,7 +147,7 @@ def decide_route(
         if not builtin_fallback:
             return RouteDecision(c, None, (), Plan(()), (), reason=reason, matched=False)
         builtin = Phase(name="task", title="Built-in handling", plugin=orchestrator,
-                        duration=c.est_duration, agents=(_builtin_line(orchestrator, catalog),),
+                        duration=c.est_duration, agents=(builtin_line(orchestrator, catalog),),
                         fallbacks=())
         return RouteDecision(c, orchestrator, (), Plan((builtin,)), (), reason=reason, matched=False)
     primary = scores[0].name
@@ -167,10 +167,10 @@ def decide_route(
         phases.append(Phase(
             name=t.name, title=t.title, plugin=plugin, duration=t.duration, tasks=t.tasks,
             depends_on=tuple(d for d in t.depends_on if d in present), kind=t.kind,
-            agents=(_lead_line(plugin, c, catalog, weights),), fallbacks=chain(plugin),
+            agents=(lead_line(plugin, c, catalog, weights),), fallbacks=chain(plugin),
         ))
     if not phases:  # domains that no template covers: one phase on the primary
         phases.append(Phase(name="task", title="Task", plugin=primary,
                             duration=catalog.lexicon.simple_duration,
-                            agents=(_lead_line(primary, c, catalog, weights),), fallbacks=chain(primary)))
+                            agents=(lead_line(primary, c, catalog, weights),), fallbacks=chain(primary)))
     return RouteDecision(c, primary, fallbacks, Plan(tuple(phases)), tuple(scores))

@@ -6,11 +6,14 @@ For a plugin ``p`` and classification ``c`` with weights ``w``::
           + w.context × |p.contexts ∩ c.contexts|
           + w.pattern × |p.patterns ∩ c.patterns|
           + w.plugin_keyword × |p.keywords ∩ c.keywords|
-    score = raw × p.priority / 100 × p.availability
+          + w.description × |words of p.description ∩ c.keywords|
+    score = raw × (p.priority / 100) ** w.priority_power × p.availability
 
-Every term that matched is a line of the breakdown (``"domain:backend" → 30``). Plugin keywords are
-not scored by default (``plugin_keyword = 0``): the seed's plugin scores have no keyword component,
-while its agent scores do (see :mod:`simroute.policies.discovery`). All weights live in one
+Every term that matched is a line of the breakdown (``"domain:backend" → 30``). The seed's weights
+(:data:`SEED_WEIGHTS`) score no plugin keywords and no description words (its plugin scores have
+none, while its agent scores do: see :mod:`simroute.policies.discovery`), multiply by the full
+priority and leave the orchestrator out; the defaults, tuned for routing accuracy, score both, ignore
+priority and let the orchestrator compete for its own work. All weights live in one
 :class:`ScoringWeights` value so that notebooks can tune them.
 """
 
@@ -26,28 +29,46 @@ if TYPE_CHECKING:
 from ..common.schema import documented, setting
 from .catalog import Catalog, Plugin
 from .classify import Classification
+from .words import description_words
 
-__all__ = ["ScoringWeights", "Score", "score_plugins", "score_plugin", "scores_frame"]
+__all__ = ["ScoringWeights", "SEED_WEIGHTS", "Score", "score_plugins", "score_plugin", "scores_frame"]
 
 
 @documented
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ScoringWeights:
-    """Points per matched term (the seed: domain 30, context 20, pattern 15, keyword 15)."""
+    """Points per matched term and how priority weighs (:data:`SEED_WEIGHTS` are the seed's).
+
+    The defaults were tuned for routing accuracy on the package's labelled set (a grid of 720
+    weightings, 5-fold cross-validated: see ``docs/routing-quality.md``); the seed's domain, context,
+    pattern and agent-keyword points are kept."""
 
     domain: float = setting(30.0, "points per matched domain", unit="points", lo=0)
     context: float = setting(20.0, "points per matched context", unit="points", lo=0)
     pattern: float = setting(15.0, "points per matched pattern", unit="points", lo=0)
     keyword: float = setting(15.0, "points per matched agent keyword", unit="points", lo=0)
-    plugin_keyword: float = setting(0.0, "points per matched plugin keyword (off: the seed's plugin "
+    plugin_keyword: float = setting(60.0, "points per matched plugin keyword (the seed: 0, its plugin "
                                     "scores have none)", unit="points", lo=0)
+    description: float = setting(20.0, "points per content word of the plugin's description found in the "
+                                 "request (catalog reading; the seed: 0)", unit="points", lo=0)
     review: float = setting(40.0, "points for an agent with the code-review capability, for a request "
                             "producing code", unit="points", lo=0)
+    priority_power: float = setting(0.0, "the score is multiplied by (priority / 100) to this power: 1 the "
+                                    "seed, 0 priority ignored (tuned: priority lowers accuracy on the "
+                                    "labelled set)", lo=0, hi=10)
+    orchestrator: bool = setting(True, "score the orchestrator like any plugin, so that a request about "
+                                 "its own work (Jira, sprints) may go to it first (the seed: off, it "
+                                 "reaches the orchestrator only on the built-in path)")
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
             if value < 0:
                 raise ValueError(f"ScoringWeights.{name} must be >= 0, got {value}")
+
+
+#: the seed's weights: the scores of its documented flows
+SEED_WEIGHTS = ScoringWeights(domain=30.0, context=20.0, pattern=15.0, keyword=15.0, plugin_keyword=0.0,
+                              description=0.0, review=40.0, priority_power=1.0, orchestrator=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +129,12 @@ def score_plugin(plugin: Plugin, c: Classification, weights: ScoringWeights = Sc
            + _match(weights.context, "context", plugin.contexts, c.contexts, breakdown)
            + _match(weights.pattern, "pattern", plugin.patterns, c.patterns, breakdown)
            + _match(weights.plugin_keyword, "keyword", plugin.keywords, c.keywords, breakdown))
-    multipliers = {"priority": plugin.priority / 100.0, "availability": plugin.availability}
+    if weights.description:
+        raw += _match(weights.description, "description", description_words(plugin.description),
+                      c.keywords, breakdown)
+    multipliers = {"priority": (plugin.priority / 100.0) ** weights.priority_power
+                   if weights.priority_power != 1.0 else plugin.priority / 100.0,
+                   "availability": plugin.availability}
     return Score(plugin.name, raw * multipliers["priority"] * multipliers["availability"], raw,
                  breakdown, multipliers)
 
@@ -119,24 +145,27 @@ def score_plugins(
     weights: ScoringWeights = ScoringWeights(),
     *,
     exclude: Iterable[str] = (),
-    include_orchestrator: bool = False,
+    include_orchestrator: bool | None = None,
 ) -> list[Score]:
     """Plugins that match ``c`` at all, best first (ties: by name).
 
     ``exclude`` names plugins that may not be candidates (breaker open, down); the orchestrator
-    (the built-in degradation path) is left out unless ``include_orchestrator``.
+    (the built-in degradation path) is left out unless ``include_orchestrator`` (None:
+    ``weights.orchestrator``).
 
     Parameters:
         c: the request's classification.
         catalog: the plugins.
         weights: points per matched term.
         exclude: plugins that may not be candidates.
-        include_orchestrator: score the orchestrator too.
+        include_orchestrator: score the orchestrator too (None: ``weights.orchestrator``).
 
     Returns:
         The matching plugins' scores, best first.
     """
     excluded = set(exclude)
+    if include_orchestrator is None:
+        include_orchestrator = weights.orchestrator
     out = []
     for p in catalog.plugins.values():
         if p.name in excluded or (p.role == "orchestrator" and not include_orchestrator):
