@@ -61,15 +61,17 @@ def load_checkout(path: str, name: str = "simroute_before"):
     return module
 
 
-def scenario(n: int, record: bool, sr=sr) -> sr.Scenario:
-    cat = sr.load_catalog()
+def scenario(n: int, record: bool, sr=sr, catalog_dir: Path | None = None) -> sr.Scenario:
+    cat = sr.load_catalog(catalog_dir)
     service = sr.ServiceTime(dist="exponential", mean=MEAN)
     for p in PLUGINS:  # a failed call takes a service time too, as in the hand-written model
         cat = cat.with_plugin(p, capacity=CAP, failure_p=FAIL, service={"default": service},
                               **({"failure": sr.FailureModel(error_latency=service)}
                                  if hasattr(sr, "FailureModel") else {}))
+    # the seed's routing where the checkout has a choice: both contenders route the request alike
+    seed = ({"reading": sr.SEED_READING, "weights": sr.SEED_WEIGHTS} if hasattr(sr, "SEED_READING") else {})
     return sr.Scenario(name="bench", catalog=cat,
-                       settings=sr.Settings(record_messages=record),
+                       settings=sr.Settings(record_messages=record, **seed),
                        workload=sr.Workload(rate=RATE, requests=n, mix=(sr.MixEntry(text=TEXT),)))
 
 
@@ -250,7 +252,7 @@ def main() -> None:
                   "simroute, record summary": lambda: sr.run(off, args.seed, record="summary")}
     if args.against:
         before = load_checkout(args.against)
-        old = scenario(n, False, before)
+        old = scenario(n, False, before, Path(args.against) / "simroute" / "data" / "catalog")
         contenders[f"simroute at {args.against}"] = lambda: before.run(old, args.seed)
     if not args.no_guards_on:
         on = every_guard_on(off)

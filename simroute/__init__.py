@@ -57,6 +57,7 @@ from .io.settings import (
     SloSettings,
     TimeoutSettings,
     WarmupSettings,
+    WrongPluginSettings,
 )
 from .io.workload import MixEntry, Workload, read_trace
 from .policies.catalog import Agent, Catalog, ModelTier, Plugin, load_catalog
@@ -144,7 +145,7 @@ __all__ = [
     "scores_frame", "tenant_provisioning", "__version__", "FailureModel", "OUTCOMES", "traces",
     "BulkheadSettings", "HedgeSettings", "RetryBudgetSettings", "SheddingSettings", "TimeoutSettings",
     "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "StreamSummary", "pooled_summary", "pooled",
-    "RouterSettings", "ModelGroups",
+    "RouterSettings", "ModelGroups", "WrongPluginSettings",
     "import_litellm", "Reading", "SEED_READING", "SEED_WEIGHTS", "evaluate_routing", "cross_validate",
     "RoutingEvaluation", "read_labelled", "bundled_labelled", "LabelledRequest",
 ]

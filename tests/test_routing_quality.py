@@ -178,3 +178,61 @@ def test_route_eval_prints_the_measures_and_writes_the_table(tmp_path, capsys):
     assert main(["route", "--eval", "bundled", "--out", str(out)]) == 2  # never replaced silently
     assert main(["route", "--eval", "bundled", "--seed-routing"]) == 0
     assert "the seed's routing" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------- in the simulation
+def _labelled_scenario(catalog, requests=600, **settings):
+    from simroute.io.labelled import labelled_mix
+
+    mix = labelled_mix(sr.bundled_labelled(catalog))
+    return sr.Scenario(name="rq", catalog=catalog, settings=sr.Settings(**settings),
+                       workload=sr.Workload(rate=0.002, requests=requests, mix=mix))
+
+
+def test_a_sweep_of_scoring_weights_moves_success_beyond_noise(catalog):
+    """With the labelled mix, routing that picks wrong plugins more often (plugin keywords not
+    scored) succeeds less often: the 95 % intervals of the two points do not overlap."""
+    df = sr.sweep(_labelled_scenario(catalog), {"weights.plugin_keyword": [0.0, 60.0]}, replications=4,
+                  executor="serial", metrics=["success_rate", "latency_mean"])
+    agg = sr.aggregate(df).set_index(["weights.plugin_keyword", "metric"])
+    lo, hi = agg.loc[(0.0, "success_rate")], agg.loc[(60.0, "success_rate")]
+    assert lo.ci_high < hi.ci_low
+    assert agg.loc[(0.0, "latency_mean"), "mean"] > agg.loc[(60.0, "latency_mean"), "mean"]
+
+
+def test_a_task_on_a_plugin_the_request_does_not_accept_fails_more_and_takes_longer(catalog):
+    text = "Write a Terraform module for an AWS VPC"  # routed to iac-golden-architect
+
+    def run(accept, **wrong):
+        s = sr.Scenario(name="w", catalog=catalog.with_plugin("iac-golden-architect", failure_p=0.1),
+                        settings=sr.Settings(retry=sr.RetryPolicy(max_retries=0), builtin_fallback=False,
+                                             wrong_plugin=sr.WrongPluginSettings(**wrong)),
+                        workload=sr.Workload(rate=0.0005, requests=4000,
+                                             mix=(sr.MixEntry(text=text, accept=accept),)))
+        a = sr.run(s, seed=3).attempts
+        a = a[(a.plugin == "iac-golden-architect") & (a.fallback_level == 0)]
+        return (a.outcome != "success").mean(), a[a.outcome == "success"].service.mean()
+
+    right_fail, right_s = run(("iac-golden-architect",), failure_p=0.3, slowdown=1.5)
+    wrong_fail, wrong_s = run(("fullstack-iac",), failure_p=0.3, slowdown=1.5)
+    off_fail, off_s = run(("fullstack-iac",), failure_p=0.0, slowdown=1.0)
+    assert right_fail == pytest.approx(0.1, abs=0.02) and off_fail == pytest.approx(0.1, abs=0.02)
+    assert wrong_fail == pytest.approx(1 - 0.9 * 0.7, abs=0.025)
+    assert wrong_s / right_s == pytest.approx(1.5, rel=0.06)
+    assert off_s / right_s == pytest.approx(1.0, rel=0.06)
+
+
+def test_requests_without_labels_never_feel_it(catalog):
+    s = sr.Scenario.default()
+    s = s.replace(workload=sr.Workload(**{**{f: getattr(s.workload, f) for f in ("kind", "rate", "mix")},
+                                          "requests": 300}))
+    harsh = s.replace(settings=replace(s.settings, wrong_plugin=sr.WrongPluginSettings(failure_p=0.9,
+                                                                                        slowdown=5)))
+    a, b = sr.run(s, seed=2), sr.run(harsh, seed=2)
+    assert a.requests.equals(b.requests) and a.attempts.equals(b.attempts)
+
+
+def test_an_unknown_accepted_plugin_in_a_mix_is_named(catalog):
+    with pytest.raises(InputError, match=r"workload.mix\[0\]: field 'accept': unknown plugin 'nope'"):
+        sr.Scenario(name="x", catalog=catalog,
+                    workload=sr.Workload(mix=(sr.MixEntry(text="api", accept=("nope",)),)))

@@ -92,6 +92,7 @@ class AttemptRunner:
         deadline = info._deadline
         # no timer and no hedging: each attempt runs inline here, without a generator of its own
         inline = timeout == math.inf and deadline == math.inf and self._hedge is None
+        wrong = info._accept is not None and plugin not in info._accept
         retries: dict[RetryPolicy, int] = {}
         previous: float | None = None
         n = 0
@@ -102,6 +103,7 @@ class AttemptRunner:
             n += 1
             info.attempts += 1
             call = Call(rid, label, plugin, level, n, env.now, tier, tokens, deadline, price)
+            call.wrong = wrong
             if inline:  # attempt() for the common case, without a generator
                 if self._admit(call, guards):
                     if not server.try_acquire():
@@ -215,7 +217,7 @@ class AttemptRunner:
         """The plugin starts on ``call`` now: draw how it ends; the seconds it will work on it."""
         now = self.env.now
         call.start = now
-        call.outcome, seconds = self._draw(call.plugin, now, model, duration, call.tokens)
+        call.outcome, seconds = self._draw(call.plugin, now, model, duration, call.tokens, call.wrong)
         # paid for the work; an LLM provider (a deployment) does not bill a call that fails
         free = call.outcome != SUCCESS and call.plugin in self._free_failures
         call.cost = 0.0 if free else call._price
@@ -286,7 +288,7 @@ class AttemptRunner:
 
         def work(start: float) -> float:
             call.start = start  # for nobody: no cost
-            return self._draw(call.plugin, start, model, duration, call.tokens)[1]
+            return self._draw(call.plugin, start, model, duration, call.tokens, call.wrong)[1]
 
         def done(start: float, end: float) -> None:
             self._abandoned_done(call, end)

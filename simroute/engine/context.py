@@ -93,7 +93,12 @@ class Context:
                     self.breakers[name] = s.breaker.make(self.on_transition(name))
         self.retry_budget = (RetryBudget(s.retry_budget.ratio, s.retry_budget.min_retries,
                                          s.retry_budget.window) if s.retry_budget else None)
-        self.faults = Faults(catalog, scenario.faults, self.rng_service, self.rng_failure)
+        wrong = scenario.settings.wrong_plugin
+        self.faults = Faults(catalog, scenario.faults, self.rng_service, self.rng_failure,
+                             (wrong.failure_p, wrong.slowdown))
+        #: request text → the plugins it accepts (mix entries with ``accept``)
+        self.accept: dict[str, frozenset[str]] = {
+            m.text: frozenset(m.accept) for m in scenario.workload.mix if m.accept}
         self.memo = Memo()
         #: per plugin: seconds an attempt may take (inf: no limit)
         self.timeouts = {n: _first(p.timeout_s, s.timeout.attempt, math.inf)

@@ -30,8 +30,10 @@ class Faults:
     """
 
     def __init__(self, catalog: Catalog, faults: Iterable[Fault], rng_service: Source,
-                 rng_failure: Source) -> None:
+                 rng_failure: Source, wrong: tuple[float, float] = (0.0, 1.0)) -> None:
         self.rng_service = rng_service
+        #: an attempt on a plugin its request does not accept: (1 - added failure p, slowdown)
+        self._wrong_keep, self._wrong_slow = 1.0 - wrong[0], wrong[1]
         self.rng_failure = rng_failure
         self._uniform = rng_failure.random
         self.failure_p = {n: p.failure_p for n, p in catalog.plugins.items()}
@@ -60,15 +62,19 @@ class Faults:
         return factor
 
     def draw(self, plugin: str, t: float, model: ServiceTime, duration: float | None,
-             tokens: float | None) -> tuple[str, float]:
+             tokens: float | None, wrong: bool = False) -> tuple[str, float]:
         """How an attempt that starts at ``t`` ends on the plugin, and how long the plugin works on
         it: a failure (by the plugin's failure model, or a fault's kind) with its kind's latency,
-        else a success with a service time (``duration`` when the scenario runs plan durations)."""
+        else a success with a service time (``duration`` when the scenario runs plan durations).
+        ``wrong``: the plugin is not one the request accepts (``settings.wrong_plugin``)."""
         if plugin in self.on:
             p, imposed = self.failure_at(plugin, t)
             factor = self.slowdown(plugin, t)
         else:
             p, imposed, factor = self.failure_p[plugin], None, 1.0
+        if wrong:
+            p = 1.0 - (1.0 - p) * self._wrong_keep
+            factor *= self._wrong_slow
         if p and self._uniform() < p:
             fm = self.failure_model[plugin]
             kind = imposed or fm.pick(self.rng_failure)

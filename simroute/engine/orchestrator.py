@@ -79,6 +79,7 @@ class Orchestrator:
         self._write_request = recorder.request
         self._deadline = ctx.deadline
         self._retry_budget = ctx.retry_budget
+        self._accept = ctx.accept
         self.active: dict[int, RequestState] = {}  #: the requests in flight, by id
 
     def request(self, rid: int, text: str, budget: float, ctx: float, gen: float,
@@ -99,6 +100,7 @@ class Orchestrator:
         """
         arrival = self.env.now
         info = RequestState(rid, arrival, text, budget, ctx, gen, saga, arrival + self._deadline)
+        info._accept = self._accept.get(text)
         self.active[rid] = info
         if self._retry_budget is not None:
             self._retry_budget.record_request(arrival)

@@ -38,7 +38,7 @@ class Call:
     """One attempt of a phase (or saga step) on one plugin: a row of the attempts table, plus
     ``tokens`` and ``deadline`` for the guards."""
 
-    __slots__ = (*RECORDED_ATTEMPT_COLUMNS, "tokens", "deadline", "_ticket", "_price")
+    __slots__ = (*RECORDED_ATTEMPT_COLUMNS, "tokens", "deadline", "wrong", "_ticket", "_price")
 
     def __init__(self, request_id: int, phase: str, plugin: str, fallback_level: int, attempt: int,
                  now: float, tier: str, tokens: float, deadline: float, price: float) -> None:
@@ -59,6 +59,7 @@ class Call:
         self.tier = tier
         self.tokens = tokens  #: context + generated tokens (NaN: unknown)
         self.deadline = deadline  #: the request's deadline (absolute seconds; inf: none)
+        self.wrong = False  #: the plugin is not one the request accepts (settings.wrong_plugin)
         self._ticket: Any = None  #: the plugin's queue ticket while it waits
         self._price = price  #: dollars if the plugin works on it
 
@@ -67,6 +68,7 @@ class Call:
         c = Call(self.request_id, self.phase, self.plugin, self.fallback_level, self.attempt, now,
                  self.tier, self.tokens, self.deadline, self._price)
         c.hedge = hedge
+        c.wrong = self.wrong
         return c
 
     def refused(self, outcome: str, retry_after: float, now: float) -> None:
@@ -87,7 +89,7 @@ class Call:
 class RequestState:
     """One request while it runs; at its end, a row of the requests table."""
 
-    __slots__ = (*REQUEST_COLUMNS, "_plugins", "_deadline")
+    __slots__ = (*REQUEST_COLUMNS, "_plugins", "_deadline", "_accept")
 
     def __init__(self, request_id: int, arrival: float, text: str, budget: float, ctx: float, gen: float,
                  saga: str | None, deadline: float) -> None:
@@ -115,6 +117,7 @@ class RequestState:
         self.context_tokens = ctx
         self.generated_tokens = gen
         self._plugins: list[str] = []
+        self._accept: frozenset[str] | None = None  #: the plugins it accepts (None: not labelled)
         self._deadline = deadline
 
     def finish(self, status: str, reason: str, end: float) -> None:

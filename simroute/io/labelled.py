@@ -20,13 +20,18 @@ mistake, and every row is classified and scored for every plugin).
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..common.errors import InputError
 from ..policies.catalog import Catalog, data_dir
 
-__all__ = ["LabelledRequest", "read_labelled", "bundled_labelled", "COLUMNS", "MAX_ROWS"]
+if TYPE_CHECKING:
+    from .workload import MixEntry
+
+__all__ = ["LabelledRequest", "read_labelled", "bundled_labelled", "labelled_mix", "COLUMNS", "MAX_ROWS"]
 
 COLUMNS = ("text", "accept", "difficulty", "why")
 REQUIRED = ("text", "accept")
@@ -112,6 +117,22 @@ def read_labelled(path: str | Path, catalog: Catalog | None = None) -> list[Labe
     if not out:
         raise InputError("no labelled requests", file=name, line=1)
     return out
+
+
+def labelled_mix(labelled: Sequence[LabelledRequest]) -> tuple[MixEntry, ...]:
+    """A workload mix of labelled requests, one entry each (equal weights), each with its accepted
+    plugins: in a run, a task on a plugin a request does not accept fails more often and takes
+    longer (``settings.wrong_plugin``), so routing quality moves success, latency and cost.
+
+    Parameters:
+        labelled: the labelled requests.
+
+    Returns:
+        The mix entries, in order.
+    """
+    from .workload import MixEntry
+
+    return tuple(MixEntry(text=item.text, accept=item.accept) for item in labelled)
 
 
 def bundled_labelled(catalog: Catalog | None = None) -> list[LabelledRequest]:

@@ -101,6 +101,10 @@ class Scenario:
             if m.saga is not None and m.saga not in self.sagas:
                 raise InputError(f"unknown saga {m.saga!r} (known: {', '.join(self.sagas)})",
                                  file=self.source, entry=f"workload.mix[{i}]", field="saga")
+            for plugin in m.accept:
+                if plugin not in self.catalog.plugins:
+                    raise InputError(f"unknown plugin {plugin!r}", file=self.source,
+                                     entry=f"workload.mix[{i}]", field="accept")
         for name, saga in self.sagas.items():
             for i, step in enumerate(saga.steps):
                 if step.plugin not in self.catalog.plugins:

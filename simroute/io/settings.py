@@ -19,7 +19,8 @@ from ..resilience.failure import FAILURE_KINDS
 from ..resilience.retry import RETRYABLE, RetryPolicy
 
 __all__ = ["Settings", "RetryBudgetSettings", "TimeoutSettings", "HedgeSettings", "BulkheadSettings",
-           "SheddingSettings", "SloSettings", "WarmupSettings", "RouterSettings", "settings_reference"]
+           "SheddingSettings", "SloSettings", "WarmupSettings", "RouterSettings", "WrongPluginSettings",
+           "settings_reference"]
 
 
 @documented
@@ -63,6 +64,24 @@ class HedgeSettings:
                                   "this long (null: no hedging)", unit="s", lo=0, lo_open=True)
     max_copies: int = setting(2, "copies of one attempt at most (each copy watches the others: at most "
                                  "32)", unit="calls", lo=2, hi=32)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@documented
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WrongPluginSettings:
+    """Routing quality in the simulation: a task of a labelled request (a mix entry's ``accept``) on a
+    plugin outside its accepted plugins — routed there, or fallen back there — fails more often and
+    takes longer. Assumed values: nothing in the seed measures them; set both to their neutral value
+    (0 and 1) to turn the effect off. Requests without labels (the seed's) never feel it."""
+
+    failure_p: float = setting(0.3, "added probability that an attempt on a plugin the request does not "
+                               "accept fails (on top of the plugin's own: 1 - (1 - p)(1 - this))",
+                               lo=0, hi=1)
+    slowdown: float = setting(1.5, "service times of such an attempt are multiplied by this",
+                              unit="×", lo=1)
 
     def __post_init__(self) -> None:
         check(self)
@@ -173,6 +192,7 @@ class Settings:
     shedding: SheddingSettings = setting(doc="", factory=SheddingSettings)
     weights: ScoringWeights = setting(doc="", factory=ScoringWeights)
     reading: Reading = setting(doc="", factory=Reading)
+    wrong_plugin: WrongPluginSettings = setting(doc="", factory=WrongPluginSettings)
     router: RouterSettings = setting(doc="", factory=RouterSettings)
     slo: SloSettings = setting(doc="", factory=SloSettings)
     warmup: WarmupSettings = setting(doc="", factory=WarmupSettings)

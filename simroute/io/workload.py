@@ -79,6 +79,8 @@ class MixEntry:
         stream: a streaming request (a deployment's ``stream_timeout_s`` applies).
         context_tokens: its input tokens when the workload gives none (a trace's rows carry theirs).
         generated_tokens: its output tokens when the workload gives none.
+        accept: the plugins an engineer would accept for it (empty: not labelled); a task on another
+            plugin succeeds less often and takes longer (``settings.wrong_plugin``).
     """
     text: str = setting(doc="the request's text (classified and routed)")
     weight: float = setting(1.0, "its share of arrivals, relative to the other entries", lo=0, lo_open=True)
@@ -92,6 +94,9 @@ class MixEntry:
                                            unit="tokens", lo=0)
     generated_tokens: float | None = setting(None, "its output tokens when the workload gives none",
                                              unit="tokens", lo=0)
+    accept: tuple[str, ...] = setting((), "the plugins an engineer would accept for this request (empty: "
+                                      "not labelled); a task on another plugin succeeds less often and "
+                                      "takes longer, as settings.wrong_plugin says")
 
     def __post_init__(self) -> None:
         check(self)  # types, finiteness and ranges, as declared
