@@ -236,3 +236,38 @@ def test_an_unknown_accepted_plugin_in_a_mix_is_named(catalog):
     with pytest.raises(InputError, match=r"workload.mix\[0\]: field 'accept': unknown plugin 'nope'"):
         sr.Scenario(name="x", catalog=catalog,
                     workload=sr.Workload(mix=(sr.MixEntry(text="api", accept=("nope",)),)))
+
+
+# ---------------------------------------------------------------------- tuning for accuracy
+def test_tune_routing_reports_train_and_held_out_side_by_side(labelled, catalog):
+    from simroute.experiments.routing_quality import tune_routing
+
+    space = {"weights.plugin_keyword": (0.0, 90.0), "weights.priority_power": [0.0, 1.0]}
+    r = tune_routing(labelled, catalog, space, trials=8, k=3, seed=1, progress=False)
+    assert list(r.folds.columns[:5]) == ["fold", "train_requests", "test_requests", "train_accuracy",
+                                         "test_accuracy"]
+    assert r.folds.test_requests.sum() == len(labelled)
+    assert len(r.trials) == 8 and set(r.best_params) == set(space)
+    best = sr.evaluate_routing(labelled, catalog, replace(sr.ScoringWeights(), **{
+        k.split(".")[1]: v for k, v in r.best_params.items()}))
+    assert best.accuracy == r.trials.accuracy.max()
+    front = r.frontier()
+    assert front.mean_cost_usd.is_monotonic_increasing and front.accuracy.is_monotonic_increasing
+    again = tune_routing(labelled, catalog, space, trials=8, k=3, seed=1, progress=False)
+    assert again.folds.equals(r.folds) and again.trials.equals(r.trials)
+
+
+def test_tune_routing_refuses_what_it_cannot_tune(labelled, catalog, capsys):
+    from simroute.experiments.routing_quality import tune_routing
+
+    with pytest.raises(InputError, match="weights.* and reading.* settings only"):
+        tune_routing(labelled, catalog, {"retry.max_retries": (0, 3)})
+    with pytest.raises(InputError, match="weights.domain"):
+        tune_routing(labelled, catalog, {"weights.domain": (-5.0, 3.0)})
+    assert main(["tune", "--routing", "bundled", "--param", "breaker.failure_threshold=1:3"]) == 2
+    assert main(["tune", "--routing", "bundled", "--param", "weights.domain=0:40",
+                 "--constraint", "success_rate>=0.9"]) == 2
+    capsys.readouterr()
+    assert main(["tune", "--routing", "bundled", "--param", "weights.domain=0:40", "--trials", "3",
+                 "--folds", "2", "--quiet"]) == 0
+    assert "held-out" in capsys.readouterr().out

@@ -43,16 +43,16 @@ def check_executor(executor: Any) -> None:
                      field="executor")
 
 
-def progress_bar(total: int, show: bool | None, desc: str):
-    """A tqdm bar (notebook-aware) as a context manager, or a null one: ``show`` None means
-    "when there are 20 runs or more"."""
+def progress_bar(total: int, show: bool | None, desc: str, unit: str = "run"):
+    """A tqdm bar (notebook-aware) as a context manager, or a null one (``as`` gives None):
+    ``show`` None means "when there are 20 runs or more"."""
     if show is None:
         show = total >= 20
     if not show:
         return contextlib.nullcontext()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="run")
+    return tqdm(total=total, desc=desc, unit=unit)
 
 
 _BASE: Scenario | None = None  #: the scenario, set once per pool worker

@@ -36,7 +36,7 @@ from ..io.scenario import Scenario
 from ..io.settings import Settings
 from ..policies.catalog import PLUGIN_NUMBERS, check_plugin_number
 
-__all__ = ["with_params", "check_space", "PLUGIN_FIELDS", "TIER_FIELDS", "WORKLOAD_FIELDS"]
+__all__ = ["with_params", "check_space", "suggest", "PLUGIN_FIELDS", "TIER_FIELDS", "WORKLOAD_FIELDS"]
 
 PLUGIN_FIELDS = tuple(PLUGIN_NUMBERS)
 TIER_FIELDS = ("price", "input_per_mtok", "output_per_mtok")
@@ -160,3 +160,14 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
         return sc.replace(horizon=check_value(float | None, value, {"lo": 0, "lo_open": True}))
     raise _bad(path, "unknown parameter path (see simroute.params: breaker.*, retry.*, weights.*, "
                "plugins.NAME.*, tiers.NAME.price, workload.*, faults[i].*, horizon …)")
+
+
+def suggest(trial: Any, path: str, values: Any) -> Any:
+    """An Optuna trial's value for ``path``: an int or float from a ``(low, high)`` range (ints when
+    both ends are), else one of the listed choices."""
+    if isinstance(values, tuple):
+        lo, hi = values
+        if isinstance(lo, int) and isinstance(hi, int):
+            return trial.suggest_int(path, lo, hi)
+        return trial.suggest_float(path, float(lo), float(hi))
+    return trial.suggest_categorical(path, list(values))

@@ -20,14 +20,15 @@
 
 :func:`cross_validate` splits the set into ``k`` folds, picks on each fold's complement the best of
 some candidate weights, and reports train and held-out accuracy side by side (overfitting shows as
-the gap).
+the gap); :func:`tune_routing` does the same with an Optuna search per fold over ranges of weights.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,8 @@ from ..policies.classify import Classification, Reading, classify
 from ..policies.routing import decide_route, lead_line
 from ..policies.scoring import ScoringWeights
 
-__all__ = ["RoutingEvaluation", "evaluate_routing", "wilson", "cross_validate", "NO_MATCH"]
+__all__ = ["RoutingEvaluation", "evaluate_routing", "wilson", "cross_validate", "tune_routing",
+           "RoutingTuning", "NO_MATCH"]
 
 NO_MATCH = "(no match)"
 TOP = 3
@@ -225,3 +227,163 @@ def cross_validate(
                      float(correct[best, test].mean())))
     return pd.DataFrame(rows, columns=["fold", "train_requests", "test_requests", "chosen",
                                        "train_accuracy", "test_accuracy"])
+
+
+@dataclass
+class RoutingTuning:
+    """The result of :func:`tune_routing`.
+
+    Parameters:
+        folds: one row per fold: ``fold, train_requests, test_requests, train_accuracy,
+            test_accuracy`` and the fold's chosen parameters — train and held-out side by side.
+        trials: the search on every request: one row per trial: its parameters, ``accuracy``,
+            ``mean_cost_usd`` and ``mean_duration_s`` of the chosen plugins.
+        params: the tuned parameter paths.
+    """
+
+    folds: pd.DataFrame
+    trials: pd.DataFrame
+    params: list[str]
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The parameters of the most accurate trial on every request (ties: the cheaper, then the
+        earlier)."""
+        t = self.trials.sort_values(["accuracy", "mean_cost_usd", "trial"], ascending=[False, True, True])
+        return {p: _plain(t.iloc[0][p]) for p in self.params}
+
+    @property
+    def held_out_accuracy(self) -> float:
+        """The cross-validated estimate: mean held-out accuracy over the folds."""
+        return float(self.folds.test_accuracy.mean())
+
+    def frontier(self, against: str = "mean_cost_usd") -> pd.DataFrame:
+        """The trials no other trial beats on both accuracy (higher) and ``against`` (lower:
+        ``mean_cost_usd`` or ``mean_duration_s``), by ``against``."""
+        t = self.trials.sort_values([against, "accuracy"], ascending=[True, False])
+        keep, best = [], -math.inf
+        for i, row in t.iterrows():
+            if row.accuracy > best:
+                keep.append(i)
+                best = row.accuracy
+        return t.loc[keep]
+
+    def __repr__(self) -> str:
+        f = self.folds
+        return (f"RoutingTuning({len(self.trials)} trials, {len(f)} folds: train "
+                f"{f.train_accuracy.mean():.1%}, held-out {f.test_accuracy.mean():.1%}; "
+                f"best {self.best_params})")
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+def _routing_settings(catalog: Catalog, point: Mapping[str, Any], reading: Reading | None
+                      ) -> tuple[ScoringWeights, Reading]:
+    from ..io.scenario import Scenario
+    from ..io.settings import Settings
+    from .params import with_params
+
+    base = Scenario(name="routing", catalog=catalog, settings=Settings(reading=reading or Reading()))
+    s = with_params(base, dict(point)).settings
+    return s.weights, s.reading
+
+
+def tune_routing(
+    labelled: Sequence[LabelledRequest],
+    catalog: Catalog,
+    space: Mapping[str, Any],
+    *,
+    trials: int = 40,
+    k: int = 5,
+    seed: int = 0,
+    reading: Reading | None = None,
+    progress: bool | None = None,
+) -> RoutingTuning:
+    """Search scoring weights (and reading settings) for routing accuracy, cross-validated.
+
+    Each of the ``k`` folds runs its own search (Optuna's TPE, seeded) on the other folds and scores
+    the most accurate trial on the fold: the folds' table puts training and held-out accuracy side by
+    side, so overfitting shows as a gap. A last search on every request gives the trials (each with
+    the mean cost and duration of the plugins it routes to: :meth:`RoutingTuning.frontier`) and
+    :attr:`RoutingTuning.best_params`.
+
+    Parameters:
+        labelled: the labelled requests.
+        catalog: the plugins.
+        space: ``weights.<field>`` or ``reading.<field>`` → a ``(low, high)`` range or a list of choices.
+        trials: trials per search (``k + 1`` searches).
+        k: folds (2 ≤ k ≤ requests).
+        seed: the samplers' seed and the folds' shuffle.
+        reading: the reading the space's ``reading.*`` paths change (None: the default).
+        progress: show a progress bar (None: for more than 100 trials in all).
+
+    Returns:
+        A :class:`RoutingTuning`.
+
+    Raises:
+        InputError: a path other than ``weights.*`` or ``reading.*``, or a value the setting refuses.
+    """
+    import optuna
+
+    from ..common.errors import InputError
+    from .executors import progress_bar
+    from .params import check_space, suggest
+
+    check_space(space, ranges=True)
+    for path, values in space.items():
+        if not path.startswith(("weights.", "reading.")):
+            raise InputError("routing is tuned over weights.* and reading.* settings only", entry=path,
+                             field="params")
+        for v in (values if isinstance(values, tuple) else values):
+            _routing_settings(catalog, {path: v}, reading)  # refused values fail before any search
+    n = len(labelled)
+    if not 2 <= k <= n:
+        raise InputError(f"k must be between 2 and the number of requests ({n}), got {k}", field="k")
+    if trials < 1:
+        raise InputError("trials must be >= 1", field="trials")
+    order = np.random.default_rng(seed).permutation(n)
+    folds = [np.sort(f) for f in np.array_split(order, k)]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    cache: dict[tuple, RoutingEvaluation] = {}
+
+    def evaluate(point: Mapping[str, Any]) -> RoutingEvaluation:
+        key = tuple(sorted(point.items()))
+        if key not in cache:
+            weights, read = _routing_settings(catalog, point, reading)
+            cache[key] = evaluate_routing(labelled, catalog, weights, read)
+        return cache[key]
+
+    def search(rows: np.ndarray, bar: Any) -> list[dict[str, Any]]:
+        study = optuna.create_study(direction="maximize",
+                                    sampler=optuna.samplers.TPESampler(seed=seed))
+        out = []
+        for _ in range(trials):
+            trial = study.ask()
+            point = {p: suggest(trial, p, v) for p, v in space.items()}
+            t = evaluate(point).table.iloc[rows]
+            accuracy = float(t.correct.mean())
+            study.tell(trial, accuracy)
+            out.append({"trial": trial.number, **point, "accuracy": accuracy,
+                        "mean_cost_usd": float(t.cost_usd.mean()),
+                        "mean_duration_s": float(t.duration_s.mean())})
+            if bar is not None:
+                bar.update(1)
+        return out
+
+    fold_rows = []
+    everything = np.arange(n)
+    with progress_bar(trials * (k + 1), progress if progress is not None else trials * (k + 1) > 100,
+                      "tune routing", unit="trial") as bar:
+        for i, test in enumerate(folds):
+            train = np.setdiff1d(everything, test)
+            found = pd.DataFrame(search(train, bar)).sort_values(
+                ["accuracy", "mean_cost_usd", "trial"], ascending=[False, True, True])
+            point = {p: _plain(found.iloc[0][p]) for p in space}
+            held = float(evaluate(point).table.correct.iloc[test].mean())
+            fold_rows.append({"fold": i, "train_requests": len(train), "test_requests": len(test),
+                              "train_accuracy": float(found.iloc[0].accuracy), "test_accuracy": held,
+                              **point})
+        final = pd.DataFrame(search(everything, bar))
+    return RoutingTuning(folds=pd.DataFrame(fold_rows), trials=final, params=list(space))

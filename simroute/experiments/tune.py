@@ -33,7 +33,7 @@ from ..common.errors import InputError
 from ..io.scenario import Scenario
 from .executors import check_executor, map_runs, progress_bar
 from .metrics import METRICS, metric
-from .params import check_space, with_params
+from .params import check_space, suggest, with_params
 from .sweep import _summary_row, aggregate
 
 __all__ = ["tune", "Tuning", "frontier"]
@@ -162,15 +162,6 @@ def frontier(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     return out
 
 
-def _suggest(trial, path: str, values: Any) -> Any:
-    if isinstance(values, tuple):
-        lo, hi = values
-        if isinstance(lo, int) and isinstance(hi, int):
-            return trial.suggest_int(path, lo, hi)
-        return trial.suggest_float(path, float(lo), float(hi))
-    return trial.suggest_categorical(path, list(values))
-
-
 def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost_per_request",
          constraints: Mapping[str, tuple[str, float]] | None = None, trials: int = 30,
          replications: int = 3, seed: int = 0, executor: Any = "processes", batch: int | None = None,
@@ -231,7 +222,7 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     with progress_bar(trials * replications, progress, f"tune {scenario.name}") as bar:
         while len(rows) < trials:
             asked = [study.ask() for _ in range(min(batch, trials - len(rows)))]
-            points = [{p: _suggest(t, p, v) for p, v in space.items()} for t in asked]
+            points = [{p: suggest(t, p, v) for p, v in space.items()} for t in asked]
             for pt in points:
                 with_params(scenario, pt)  # an unknown path or a refused value fails before any run
             tasks = [(_summary_row, pt, seed, r, metrics) for pt in points for r in range(replications)]

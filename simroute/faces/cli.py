@@ -307,10 +307,12 @@ def _tune(args: argparse.Namespace) -> int:
     from ..experiments.tune import tune
     from ..io.outputs import output_folder
 
-    scenario = _scenario(args.scenario)
     space = dict(_parse_range(p) for p in args.param)
     if not space:
         raise InputError("give at least one --param PATH=LOW:HIGH or PATH=V1,V2,…", field="param")
+    if args.routing is not None:
+        return _tune_routing(args, space)
+    scenario = _scenario(args.scenario)
     goals = dict(_parse_goal(c) for c in args.constraint)
     metric(args.minimize, field="minimize")
     with warnings.catch_warnings(record=True) as caught:
@@ -338,6 +340,45 @@ def _tune(args: argparse.Namespace) -> int:
         print(f"{head}: trial {int(best['trial'])}: {tuning.best_params}")
         print("\n".join(lines))
     return 0 if tuning.feasible else 1
+
+
+def _tune_routing(args: argparse.Namespace, space: dict[str, Any]) -> int:
+    """``simroute tune --routing FILE``: scoring weights for routing accuracy, cross-validated."""
+    import pandas as pd
+
+    from ..experiments.routing_quality import tune_routing
+    from ..io.labelled import bundled_labelled, read_labelled
+    from ..io.outputs import output_folder
+    from ..policies.catalog import load_catalog
+
+    if args.constraint or args.minimize != "cost_per_request" or args.scenario:
+        raise InputError("--routing tunes routing accuracy on a labelled set: it takes --param, --trials, "
+                         "--folds, --seed, --catalog and --out, not a scenario, --minimize or --constraint",
+                         field="routing")
+    catalog = load_catalog(args.catalog)
+    labelled = (bundled_labelled(catalog) if args.routing == "bundled"
+                else read_labelled(args.routing, catalog))
+    result = tune_routing(labelled, catalog, space, trials=args.trials, k=args.folds, seed=args.seed,
+                          progress=not args.quiet)
+    if args.out:
+        with output_folder(args.out, command="tune", overwrite=args.overwrite, seed=args.seed,
+                           scenario=f"routing:{args.routing}", objective="accuracy",
+                           constraints=[]) as folder:
+            write_csv(result.folds, folder / "folds.csv")
+            write_csv(result.trials, folder / "trials.csv")
+        print(f"wrote folds.csv and trials.csv to {args.out}/")
+    f = result.folds
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(f"{len(labelled)} labelled requests, {args.folds}-fold cross-validation, {args.trials} trials "
+              f"per search: accuracy on the training folds and on the held-out fold, side by side")
+        print(f.round(3).to_string(index=False))
+        print(f"mean: train {f.train_accuracy.mean():.1%}, held-out {f.test_accuracy.mean():.1%} "
+              f"(a large gap is overfitting)")
+        best = result.trials.sort_values(["accuracy", "mean_cost_usd", "trial"],
+                                         ascending=[False, True, True]).iloc[0]
+        print(f"best on every request: {result.best_params}: accuracy {best.accuracy:.1%}, "
+              f"${best.mean_cost_usd:.3f} and {best.mean_duration_s / 60:.1f} min per request")
+    return 0
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -614,6 +655,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "unit, e.g. latency_p95<=900 (seconds) or success_rate>=0.99 (repeatable)")
     p.add_argument("--minimize", default="cost_per_request", metavar="METRIC",
                    help="the metric to minimize (default cost_per_request)")
+    p.add_argument("--routing", metavar="FILE", default=None,
+                   help="tune weights.* and reading.* for routing accuracy on a labelled CSV ('bundled': "
+                        "the package's set), cross-validated: no simulation")
+    p.add_argument("--folds", type=_count(2), default=5, help="with --routing: cross-validation folds "
+                                                             "(default 5)")
+    p.add_argument("--catalog", default=None, help="with --routing: catalog directory or file "
+                                                   "(default: bundled)")
     p.add_argument("--trials", type=_count(1), default=30, help="settings to try (default 30)")
     p.add_argument("--replications", type=_count(1), default=3, help="runs per trial (default 3)")
     p.add_argument("--seed", type=_count(0), default=0, help="the sampler's and the runs' seed (default 0)")
