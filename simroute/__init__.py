@@ -77,7 +77,13 @@ if TYPE_CHECKING:
     from .experiments.metrics import METRICS, metrics_table
     from .experiments.replay import FlowReplay, replay, replay_flow
     from .experiments.results import Results
-    from .experiments.routing_quality import RoutingEvaluation, cross_validate, evaluate_routing
+    from .experiments.routing_quality import (
+        RoutingEvaluation,
+        RoutingTuning,
+        cross_validate,
+        evaluate_routing,
+        tune_routing,
+    )
     from .experiments.run import run
     from .experiments.streaming import StreamSummary, pooled_summary
     from .experiments.sweep import aggregate, pooled, sweep
@@ -98,6 +104,7 @@ _LAZY = {
     "evaluate_routing": ".experiments.routing_quality", "cross_validate": ".experiments.routing_quality",
     "RoutingEvaluation": ".experiments.routing_quality", "read_labelled": ".io.labelled",
     "bundled_labelled": ".io.labelled", "LabelledRequest": ".io.labelled",
+    "tune_routing": ".experiments.routing_quality", "RoutingTuning": ".experiments.routing_quality",
 }
 
 
@@ -147,5 +154,6 @@ __all__ = [
     "SloSettings", "WarmupSettings", "METRICS", "metrics_table", "StreamSummary", "pooled_summary", "pooled",
     "RouterSettings", "ModelGroups", "WrongPluginSettings",
     "import_litellm", "Reading", "SEED_READING", "SEED_WEIGHTS", "evaluate_routing", "cross_validate",
-    "RoutingEvaluation", "read_labelled", "bundled_labelled", "LabelledRequest",
+    "RoutingEvaluation", "read_labelled", "bundled_labelled", "LabelledRequest", "tune_routing",
+    "RoutingTuning",
 ]

@@ -271,3 +271,50 @@ def test_tune_routing_refuses_what_it_cannot_tune(labelled, catalog, capsys):
     assert main(["tune", "--routing", "bundled", "--param", "weights.domain=0:40", "--trials", "3",
                  "--folds", "2", "--quiet"]) == 0
     assert "held-out" in capsys.readouterr().out
+
+
+def _trace(tmp_path, rows):
+    path = tmp_path / "t.csv"
+    path.write_text("time,text,accept\n" + "".join(f"{t},{text},{acc}\n" for t, text, acc in rows))
+    return path
+
+
+def test_trace_rows_carry_their_accepted_plugins(tmp_path, catalog):
+    text = "Write a Terraform module for an AWS VPC"  # routed to iac-golden-architect
+    rows = [(i * 4000, text, "fullstack-iac" if i == 0 else "") for i in range(600)]
+
+    def failures(path, **wrong):
+        s = sr.Scenario(name="t", catalog=catalog,
+                        settings=sr.Settings(retry=sr.RetryPolicy(max_retries=0),
+                                             wrong_plugin=sr.WrongPluginSettings(**wrong)),
+                        workload=sr.Workload(kind="trace", trace=str(path), mix=(sr.MixEntry(text="api"),)))
+        a = sr.run(s, seed=4).attempts
+        return (a[a.plugin == "iac-golden-architect"].outcome != "success").mean()
+
+    labelled = _trace(tmp_path, rows)
+    assert failures(labelled, failure_p=0.5) > 0.4  # every row of the text is labelled, by its first
+    assert failures(labelled, failure_p=0.0) < 0.1
+
+
+@pytest.mark.parametrize("rows, where", [
+    ([(0, "a request", "nope")], r"t.csv:2: field 'accept': unknown plugin 'nope'"),
+    ([(0, "a request", "fastapi-backend"), (1, "a request", "fullstack-iac")],
+     r"t.csv:3: field 'accept': fullstack-iac for a text labelled fastapi-backend on line 2"),
+    ([(0, "", "fastapi-backend")], r"t.csv:2: field 'accept': accepted plugins for a row without text"),
+])
+def test_bad_trace_labels_are_named(tmp_path, catalog, rows, where):
+    trace = str(_trace(tmp_path, rows))
+    s = sr.Scenario(name="t", catalog=catalog,
+                    workload=sr.Workload(kind="trace", trace=trace, mix=(sr.MixEntry(text="api"),)))
+    with pytest.raises(InputError, match=where):
+        sr.run(s, seed=0)
+
+
+def test_the_fresh_set_never_tuned_on_still_beats_the_seed_by_far(catalog):
+    fresh = sr.bundled_labelled(catalog, "fresh")
+    assert len(fresh) == 40 and {p for f in fresh for p in f.accept} <= set(catalog.plugins)
+    ours = sr.evaluate_routing(fresh, catalog)
+    seed = sr.evaluate_routing(fresh, catalog, sr.SEED_WEIGHTS, sr.SEED_READING)
+    assert ours.accuracy >= 0.7 and seed.accuracy <= 0.4  # measured: 0.75 and 0.325
+    with pytest.raises(InputError, match="unknown bundled set 'nope'"):
+        sr.bundled_labelled(catalog, "nope")

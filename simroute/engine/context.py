@@ -18,6 +18,8 @@ import numpy as np
 import simpy
 
 from ..common.draws import Source, Uniforms, service_source
+from ..common.errors import InputError
+from ..io.tracefile import trace_labels
 from ..resilience.breaker import OPEN, CircuitBreaker
 from ..resilience.retry import RetryBudget
 from .bus import MessageBus
@@ -96,9 +98,16 @@ class Context:
         wrong = scenario.settings.wrong_plugin
         self.faults = Faults(catalog, scenario.faults, self.rng_service, self.rng_failure,
                              (wrong.failure_p, wrong.slowdown))
-        #: request text → the plugins it accepts (mix entries with ``accept``)
+        #: request text → the plugins it accepts (mix entries and trace rows with ``accept``)
         self.accept: dict[str, frozenset[str]] = {
             m.text: frozenset(m.accept) for m in scenario.workload.mix if m.accept}
+        w = scenario.workload
+        if w.kind == "trace" and w.trace and w.trace_format == "simroute":
+            for text, (plugins, line) in trace_labels(w.trace).items():
+                for name in plugins:
+                    if name not in catalog.plugins:
+                        raise InputError(f"unknown plugin {name!r}", file=w.trace, line=line, field="accept")
+                self.accept[text] = frozenset(plugins)
         self.memo = Memo()
         #: per plugin: seconds an attempt may take (inf: no limit)
         self.timeouts = {n: _first(p.timeout_s, s.timeout.attempt, math.inf)

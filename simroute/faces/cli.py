@@ -347,7 +347,6 @@ def _tune_routing(args: argparse.Namespace, space: dict[str, Any]) -> int:
     import pandas as pd
 
     from ..experiments.routing_quality import tune_routing
-    from ..io.labelled import bundled_labelled, read_labelled
     from ..io.outputs import output_folder
     from ..policies.catalog import load_catalog
 
@@ -356,8 +355,7 @@ def _tune_routing(args: argparse.Namespace, space: dict[str, Any]) -> int:
                          "--folds, --seed, --catalog and --out, not a scenario, --minimize or --constraint",
                          field="routing")
     catalog = load_catalog(args.catalog)
-    labelled = (bundled_labelled(catalog) if args.routing == "bundled"
-                else read_labelled(args.routing, catalog))
+    labelled = _labelled(args.routing, catalog)
     result = tune_routing(labelled, catalog, space, trials=args.trials, k=args.folds, seed=args.seed,
                           progress=not args.quiet)
     if args.out:
@@ -488,17 +486,25 @@ def _route(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labelled(name: str, catalog: Catalog) -> list:
+    """A labelled CSV, or a bundled set: ``bundled`` (the tuning set) or ``bundled-fresh``."""
+    from ..io.labelled import bundled_labelled, read_labelled
+
+    if name in ("bundled", "bundled-fresh"):
+        return bundled_labelled(catalog, "fresh" if name == "bundled-fresh" else "tuning")
+    return read_labelled(name, catalog)
+
+
 def _route_eval(args: argparse.Namespace, catalog: Catalog, reading: Reading, weights: ScoringWeights) -> int:
     """``simroute route --eval FILE``: routing quality on a labelled set."""
     import pandas as pd
 
     from ..experiments.routing_quality import evaluate_routing
-    from ..io.labelled import bundled_labelled, read_labelled
     from ..io.outputs import check_file, write_file
 
     if args.out:
         check_file(args.out, args.overwrite)  # before any work
-    labelled = (bundled_labelled(catalog) if args.eval == "bundled" else read_labelled(args.eval, catalog))
+    labelled = _labelled(args.eval, catalog)
     ev = evaluate_routing(labelled, catalog, weights, reading)
     s = ev.summary()
     which = "the seed's" if args.seed_routing else "the default"
@@ -656,8 +662,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minimize", default="cost_per_request", metavar="METRIC",
                    help="the metric to minimize (default cost_per_request)")
     p.add_argument("--routing", metavar="FILE", default=None,
-                   help="tune weights.* and reading.* for routing accuracy on a labelled CSV ('bundled': "
-                        "the package's set), cross-validated: no simulation")
+                   help="tune weights.* and reading.* for routing accuracy on a labelled CSV ('bundled' "
+                        "or 'bundled-fresh': the package's sets), cross-validated: no simulation")
     p.add_argument("--folds", type=_count(2), default=5, help="with --routing: cross-validation folds "
                                                              "(default 5)")
     p.add_argument("--catalog", default=None, help="with --routing: catalog directory or file "
@@ -717,7 +723,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the seed's classifier and scoring weights instead of the tuned defaults")
     p.add_argument("--eval", metavar="FILE", default=None,
                    help="measure routing on a labelled CSV (text, accept as a|b, optional difficulty, why); "
-                        "'bundled': the package's 164 labelled requests")
+                        "'bundled': the package's 164 labelled requests (tuned on); 'bundled-fresh': its "
+                        "40 never tuned on")
     p.add_argument("--out", metavar="FILE", default=None,
                    help="with --eval: write the per-request table (CSV) here")
     p.add_argument("--overwrite", action="store_true", help="with --out: replace a file that exists")

@@ -1,7 +1,8 @@
 """Trace files: reading a workload trace (CSV) into columns, every row checked.
 
-Two formats: simroute's own (``time,text,budget,context_tokens,generated_tokens``; time in
-seconds, only ``time`` required) and the Azure LLM inference format
+Two formats: simroute's own (``time,text,budget,context_tokens,generated_tokens,accept``; time in
+seconds, only ``time`` required; ``accept``: the plugins an engineer would accept for the row's
+request, ``a|b``, read by :func:`trace_labels`) and the Azure LLM inference format
 (``TIMESTAMP,ContextTokens,GeneratedTokens``). :func:`read_trace` gives the columns; a bad row
 raises an :class:`~simroute.common.errors.InputError` naming the file, the line and the field. A
 trace is parsed once per file version (path, modification time, size) and shared by every run.
@@ -23,11 +24,12 @@ import numpy as np
 from ..common.errors import InputError
 from ..common.yamlio import read_text
 
-__all__ = ["read_trace", "trace_format_of", "TRACE_FORMATS", "TRACE_COLUMNS", "MAX_TOKENS", "MAX_TRACE_SPAN"]
+__all__ = ["read_trace", "trace_format_of", "trace_labels", "TRACE_FORMATS", "TRACE_COLUMNS", "MAX_TOKENS",
+           "MAX_TRACE_SPAN"]
 
 TRACE_FORMATS = ("simroute", "azure")
 #: the columns each trace format may have
-TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "generated_tokens"),
+TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "generated_tokens", "accept"),
                  "azure": ("TIMESTAMP", "ContextTokens", "GeneratedTokens")}
 TOKEN_COLUMNS = ("context_tokens", "generated_tokens", "ContextTokens", "GeneratedTokens")
 MAX_TOKENS = 10_000_000  #: tokens in one request, at most
@@ -77,6 +79,51 @@ def _parsed(path: str, fmt: str, _mtime_ns: int, _size: int) -> dict[str, np.nda
     for column in table.values():
         column.flags.writeable = False
     return table
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(path: str, _mtime_ns: int, _size: int) -> dict[str, tuple[tuple[str, ...], int]]:
+    out: dict[str, tuple[tuple[str, ...], int]] = {}
+    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    if "accept" not in header or "text" not in header:
+        return out
+    i_text, i_accept = header.index("text"), header.index("accept")
+    for lineno, row in enumerate(reader, start=2):
+        cell = row[i_accept].strip() if i_accept < len(row) else ""
+        if not cell:
+            continue
+        text = row[i_text].strip() if i_text < len(row) else ""
+        if not text:
+            raise InputError("accepted plugins for a row without text (they label a request's text)",
+                             file=path, line=lineno, field="accept")
+        accept = tuple(dict.fromkeys(p.strip() for p in cell.split("|") if p.strip()))
+        if not accept:
+            raise InputError(f"no plugin in {cell!r} (name one or more, separated by |)", file=path,
+                             line=lineno, field="accept")
+        if text in out and set(out[text][0]) != set(accept):
+            raise InputError(f"{'|'.join(accept)} for a text labelled {'|'.join(out[text][0])} on line "
+                             f"{out[text][1]}: one request text has one set of accepted plugins",
+                             file=path, line=lineno, field="accept")
+        out.setdefault(text, (accept, lineno))
+    return out
+
+
+def trace_labels(path: str | Path) -> dict[str, tuple[tuple[str, ...], int]]:
+    """A simroute trace's ``accept`` column: request text → (its accepted plugins, the first line
+    labelling it); empty without the column. A text labelled twice must be labelled alike.
+
+    Parameters:
+        path: the CSV file (simroute format).
+
+    Returns:
+        text → (plugins, line).
+
+    Raises:
+        InputError: a label without text, an empty label or a text labelled two ways (file, line, field).
+    """
+    st = Path(path).stat()
+    return _labels(str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
 
 
 def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]:
