@@ -82,8 +82,9 @@ class ScoringPanel(_Panel):
     def __init__(self, scenario: Scenario | None = None, *, requests: int = 1000, seed: int = 0) -> None:
         self.scenario = _small(scenario or Scenario.default(), requests)
         w = self.scenario.settings.weights
-        self.sliders = {f: _slider(f, getattr(w, f), 0, 60, 1) for f in
-                        ("domain", "context", "pattern", "keyword", "plugin_keyword")}
+        self.sliders = {f: _slider(f, getattr(w, f), 0, 90, 1) for f in
+                        ("domain", "context", "pattern", "keyword", "plugin_keyword", "description")}
+        self.sliders["priority_power"] = _slider("priority_power", w.priority_power, 0, 1, 0.1)
         texts = list(dict.fromkeys(m.text for m in self.scenario.workload.mix if m.saga is None))
         self.request = W.Dropdown(options=texts, value=texts[0], description="request",
                                   layout=W.Layout(width="310px"))
