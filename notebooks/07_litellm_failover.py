@@ -113,7 +113,8 @@ plt.show()
 #
 # The same minute, but the primary answers 429 with `Retry-After: 10`. On a single deployment
 # LiteLLM retries a 429 and waits out the Retry-After before each retry (up to 60 s). It also waits
-# once more after the last retry fails. So a request waits about 30 s before its fallback answers.
+# once more after the last retry fails. So a request waits about 30 s (three Retry-After waits,
+# each with up to 0.75 s of LiteLLM's jitter) before its fallback answers.
 # A policy that cools the deployment down on the first 429 sends the next requests to the fallback
 # at once. The cooldown lasts the Retry-After.
 

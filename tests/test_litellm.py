@@ -236,10 +236,16 @@ def test_allowed_fails_policy_per_kind_and_zero_falls_back():
 
 
 def test_cooldown_length_by_kind_and_off_switches():
+    """LiteLLM 1.95: the deployment's own cooldown_time, else the response's Retry-After, else the
+    router's cooldown_time."""
     c = DeploymentCooldown(group_size=2, allowed_fails=0, cooldown_time=5, own_cooldown_time=30)
-    assert c.record_failure(0, "timeout") and c.until == 30  # no response: the deployment's own
+    assert c.record_failure(0, "timeout") and c.until == 30  # the deployment's own, whatever the kind
     c = DeploymentCooldown(group_size=2, allowed_fails=0, cooldown_time=5, own_cooldown_time=30)
-    assert c.record_failure(0, "error") and c.until == 5  # a response without Retry-After: the router's
+    assert c.record_failure(0, "rate_limited", retry_after=2) and c.until == 30
+    c = DeploymentCooldown(group_size=2, allowed_fails=0, cooldown_time=5)
+    assert c.record_failure(0, "rate_limited", retry_after=2) and c.until == 2  # then the Retry-After
+    c = DeploymentCooldown(group_size=2, allowed_fails=0, cooldown_time=5)
+    assert c.record_failure(0, "error") and c.until == 5  # then the router's
     assert not DeploymentCooldown(group_size=2, allowed_fails=0, disabled=True).record_failure(0, "error")
     assert c.record_failure(3, "error") and c.until == 8  # a failure during a cooldown restarts it
     assert math.isclose(c.open_time(100), 8)
@@ -273,7 +279,7 @@ def primary_attempts(r, start, end):
 
 def test_by_default_every_request_in_the_outage_pays_num_retries_plus_one_primary_attempts():
     r = sr.run(outage_scenario(), seed=1)
-    during = primary_attempts(r, 100, 158)
+    during = primary_attempts(r, 100, 153)  # a cycle takes at most 3 × 0.2 + 0.5 + 1 + 2 + 3 × 0.75 s
     assert len(during) > 10 and (during == 3).all()  # num_retries (2) + 1, never cooled down
     assert r.breaker_events.empty
     req = r.requests.set_index("request_id").loc[during.index]
@@ -300,10 +306,10 @@ def test_with_allowed_fails_1_the_primary_cools_down_and_requests_go_straight_to
 def test_retries_back_off_on_a_single_deployment_as_litellm_does():
     r = sr.run(outage_scenario(), seed=1)
     a = r.attempts[r.attempts.plugin == "primary"]
-    one = a[a.request_id == primary_attempts(r, 100, 158).index[0]].sort_values("attempt")
+    one = a[a.request_id == primary_attempts(r, 100, 153).index[0]].sort_values("attempt")
     gaps = one.queued.diff().dropna().to_numpy() - 0.2  # minus the error latency
-    # LiteLLM counts the retries made before the one that failed: 0.5 s, 0.5 s, 1 s, 2 s … × (0.75, 1]
-    assert 0.375 < gaps[0] <= 0.5 and 0.375 < gaps[1] <= 0.5
+    # LiteLLM 1.95: the n-th retry waits the n-th step, 0.5 s, 1 s, 2 s …, plus a jitter in [0, 0.75) s
+    assert 0.5 <= gaps[0] < 1.25 and 1.0 <= gaps[1] < 1.75
     slow = sr.run(outage_scenario(retry_after=3), seed=1).attempts
     slow = slow[(slow.plugin == "primary") & (slow.outcome == "error")]
     first = slow[slow.request_id == slow.request_id.iloc[0]].queued.diff().dropna().to_numpy() - 0.2
@@ -323,7 +329,8 @@ def test_a_429_storm_with_retry_after_waits_the_retry_after():
     r = sr.run(s, seed=2)
     a = r.attempts[(r.attempts.plugin == "primary") & (r.attempts.outcome == "rate_limited")]
     one = a[a.request_id == a.request_id.iloc[0]].sort_values("attempt")
-    assert len(one) == 3 and one.queued.diff().dropna().sub(0.2).round(9).eq(4.0).all()
+    gaps = one.queued.diff().dropna().sub(0.2)
+    assert len(one) == 3 and ((gaps >= 4.0 - 1e-9) & (gaps < 4.75)).all()  # Retry-After + jitter
 
 
 def test_a_multi_deployment_group_retries_at_once_on_another_pick():
@@ -407,3 +414,78 @@ def test_a_token_price_that_would_overflow_is_refused_naming_its_key():
     config["model_list"][0]["litellm_params"]["input_cost_per_token"] = 1e305
     with pytest.raises(sr.InputError, match=r"input_cost_per_token.*within \[0, 1\]"):
         import_litellm(config)
+
+
+# ---------------------------------------------------------------------- LiteLLM 1.95's retry loop
+def test_the_nth_retry_waits_the_nth_step_of_the_backoff():
+    """Without jitter the schedule is exact: 0.5 s before the first retry, then 1 s, 2 s, 4 s (the
+    old one-step-behind schedule, 0.5, 0.5, 1, 2, fails this); at least retry_after, at most
+    max_retry_delay."""
+    def gaps(**router):
+        r = sr.run(outage_scenario(jitter=0.0, **router), seed=1)
+        a = r.attempts[r.attempts.plugin == "primary"]
+        one = a[a.request_id == primary_attempts(r, 100, 140).index[0]].sort_values("attempt")
+        return list(one.queued.diff().dropna().sub(0.2).round(9))
+
+    assert gaps(num_retries=4) == [0.5, 1.0, 2.0, 4.0]
+    assert gaps(num_retries=4, max_retry_delay=1.5) == [0.5, 1.0, 1.5, 1.5]
+    assert gaps(num_retries=3, retry_after=0.8) == [0.8, 1.0, 2.0]
+    assert gaps(num_retries=3, initial_retry_delay=0.0) == [0.0, 0.0, 0.0]  # no backoff at all
+
+
+def two_deployment_outage(**router):
+    """The primary group has two deployments, both down from 100 s to 160 s; a fallback group."""
+    raw = {
+        "name": "outage2", "settings": {"breaker": {"enabled": False}, "router": router},
+        "model_groups": {
+            "deployments": [
+                {"name": "a", "group": "gpt-4o", "failure": {"error_latency": {"dist": "deterministic",
+                                                                                "mean_s": 0.2}}},
+                {"name": "b", "group": "gpt-4o", "failure": {"error_latency": {"dist": "deterministic",
+                                                                                "mean_s": 0.2}}},
+                {"name": "backup", "group": "claude"}],
+            "fallbacks": {"gpt-4o": ["claude"]}},
+        "workload": {"kind": "poisson", "rate": 0.3, "requests": 60, "mix": [{"group": "gpt-4o"}]},
+        "faults": [{"plugin": "a", "kind": "outage", "start": 100, "end": 160, "failure": "error"},
+                   {"plugin": "b", "kind": "outage", "start": 100, "end": 160, "failure": "error"}],
+    }
+    return sr.Scenario.from_dict(raw)
+
+
+def test_a_group_emptied_by_cooldowns_goes_to_its_fallback_without_sleeping():
+    r = sr.run(two_deployment_outage(allowed_fails=0, cooldown_time=30, num_retries=3), seed=1)
+    a = r.attempts.sort_values(["request_id", "queued"])
+    first = a[(a.plugin.isin(["a", "b"])) & (a.queued >= 100)].request_id.iloc[0]
+    mine = a[a.request_id == first]
+    assert list(mine.plugin) in (["a", "b", "backup"], ["b", "a", "backup"])
+    assert mine.queued.iloc[1] == pytest.approx(mine.queued.iloc[0] + 0.2)  # a healthy one left: no sleep
+    assert mine.queued.iloc[2] == pytest.approx(mine.queued.iloc[1] + 0.2)  # none left: no sleep either
+    assert r.requests.set_index("request_id").status[first] == "degraded"
+
+
+def test_a_retry_policy_for_the_kind_keeps_retrying_an_emptied_group():
+    """LiteLLM 1.95 checks a retry policy first: with one for the failure's kind it does not ask
+    should_retry_this_error, so it keeps sleeping and retrying while every deployment cools down."""
+    r = sr.run(two_deployment_outage(allowed_fails=0, cooldown_time=30, retry_policy={"error": 3},
+                                     jitter=0.0), seed=1)
+    a = r.attempts.sort_values(["request_id", "queued"])
+    first = a[(a.plugin.isin(["a", "b"])) & (a.queued >= 100)].request_id.iloc[0]
+    mine = a[a.request_id == first]
+    assert list(mine.plugin[:2]) in (["a", "b"], ["b", "a"]) and list(mine.plugin[2:]) == ["backup"]
+    # retries 2 and 3 found no deployment (no call), each after its backoff: 1 s, then 2 s and 4 s
+    assert mine.queued.iloc[2] - mine.queued.iloc[1] == pytest.approx(0.2 + 1.0 + 2.0 + 4.0)
+
+
+def test_client_overhead_delays_every_attempt():
+    def first_cycle(**router):
+        r = sr.run(outage_scenario(jitter=0.0, **router), seed=1)
+        a = r.attempts[r.attempts.plugin == "primary"]
+        rid = primary_attempts(r, 100, 140).index[0]
+        arrival = r.requests.set_index("request_id").arrival[rid]
+        return arrival, a[a.request_id == rid].sort_values("attempt").queued.to_numpy()
+
+    arrival, plain = first_cycle()
+    arrival2, slow = first_cycle(client_overhead=0.05)
+    assert arrival == arrival2 and plain[0] == pytest.approx(arrival)
+    assert slow[0] == pytest.approx(arrival + 0.05)
+    assert list((slow - plain).round(9)) == [0.05, 0.1, 0.15]

@@ -59,10 +59,10 @@ def test_a_huge_retry_count_backs_off_at_the_cap_instead_of_overflowing(jitter):
 
 
 def test_the_group_routers_backoff_stops_doubling_at_its_maximum():
-    from simroute.engine.grouprouter import MAX_RETRY_DELAY, GroupRouter
+    from simroute.engine.grouprouter import GroupRouter, _NoCall
 
     router = GroupRouter.__new__(GroupRouter)  # only the backoff rule: no run needed
     router.rng = np.random.default_rng(0)
-    router.settings = sr.RouterSettings()
-    wait = router._sleep("error", 0.0, remaining=1, retries=5000, healthy=[], size=1)
-    assert 0.75 * MAX_RETRY_DELAY <= wait <= MAX_RETRY_DELAY
+    router.settings = s = sr.RouterSettings()
+    wait = router._sleep(_NoCall("error"), remaining=1, retries=5000, healthy=[], size=1)
+    assert s.max_retry_delay <= wait < s.max_retry_delay + s.jitter

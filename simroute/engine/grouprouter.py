@@ -1,7 +1,8 @@
 """Requests to a model group, served as the LiteLLM Router serves them (SimPy mechanism).
 
 A request that names a model group (:mod:`simroute.policies.modelgroups`) runs this flow, after LiteLLM's
-``async_function_with_fallbacks`` and ``async_function_with_retries`` (``litellm/router.py``):
+``async_function_with_fallbacks`` and ``async_function_with_retries`` (``litellm/router.py``, as of
+LiteLLM 1.95.0, the last release whose router is all Python):
 
 1. **Pick** a deployment of the group that is not cooling down, at random, weighted as
    :meth:`~simroute.policies.modelgroups.ModelGroups.weights` says (LiteLLM's simple shuffle). When every
@@ -10,29 +11,52 @@ A request that names a model group (:mod:`simroute.policies.modelgroups`) runs t
 2. **Call** it: the deployment's guards, queue, latency, timeout and failure model are those of
    any plugin (:meth:`~simroute.engine.attempts.AttemptRunner.attempt`). The outcome feeds the deployment's
    :class:`~simroute.resilience.cooldown.DeploymentCooldown`.
-3. **Retry**: after the group's *first* failure, no retry is made when the failure is
-   ``context_window`` (or ``content_policy``) and the router has context-window (content-policy)
-   fallbacks; when it is a 429, no deployment is available and the router has fallbacks; or when
-   no deployment is available at all. Otherwise the group gets ``retry_policy[kind]`` retries (the
-   first failure's kind), else ``num_retries``. Before each retry the router waits 0 s when the
-   group has several deployments and one is available; otherwise the first failure's Retry-After
-   if it is a 429 with one of at most 60 s, else an exponential backoff of 0.5 s × 2^k (at most
-   8 s) × a jitter uniform in (0.75, 1], at least ``retry_after``, where k counts the retries made
-   before the one that failed (LiteLLM's count): 0.5 s before the first retry and after it fails,
-   then 1 s, 2 s … LiteLLM also waits after the last retry fails, before it gives up; so does the
-   model. A retry picks again (step 1),
-   possibly the same deployment.
+3. **Retry**: the group gets ``retry_policy[kind]`` retries when the policy names the first
+   failure's kind, else ``num_retries``. Without such a policy entry, the router first asks whether
+   to retry at all (``should_retry_this_error``): no when the failure is ``context_window`` (or
+   ``content_policy``) and the router has context-window (content-policy) fallbacks, when it is a
+   429, no deployment is available and the router has fallbacks, or when no deployment is
+   available at all. It asks again after **every** failed retry, with that retry's failure, so a
+   group that cooldowns have emptied goes to its fallbacks at once, without sleeping. Before each
+   retry — and after the last one fails, before giving up, as LiteLLM does — the router waits 0 s
+   when the group has several deployments and one is available; otherwise the latest failure's
+   Retry-After if it has one of at most 60 s, else the n-th step of the exponential backoff
+   ``initial_retry_delay × 2^n`` (n = 0 before the first retry, 1 after it fails, …; at least
+   ``retry_after``, at most ``max_retry_delay``), plus a jitter uniform in [0, ``jitter``) s in
+   both cases. A retry picks again (step 1), possibly the same deployment. Every attempt first
+   waits the gateway's ``client_overhead``.
 4. **Fall back**: when the group has failed, the fallback groups are tried in order, each with its
-   own retries (a fallback resets the retry cycle), chosen by the first failure's kind
+   own retries (a fallback resets the retry cycle), chosen by the latest failure's kind
    (:meth:`~simroute.policies.modelgroups.ModelGroups.fallbacks_for`); a fallback group's own fallbacks
    are followed too, up to ``max_fallbacks`` hops.
 
 The request *succeeds* when its own group answers, is *degraded* when a fallback group answers, and
-*fails* otherwise (reason: the first failure's kind, or "no deployments available"). A deployment
+*fails* otherwise (reason: the latest failure's kind, or "no deployments available"; the latest
+failure also chooses the fallbacks, as LiteLLM raises the latest error). A deployment
 bills a call that succeeds (also one whose caller gave up waiting), never one that fails. Each call is a
 row of the attempts table: ``phase`` is the group, ``fallback_level`` the fallback hop (0: the
 request's group), ``attempt`` the attempt number in that group's retry cycle. Cooldowns are rows of
 ``breaker_events`` (``closed → open`` when one starts, ``open → closed`` when it ends).
+
+Where the model still differs from LiteLLM 1.95.0, and why:
+
+* **Routing strategies**: only ``simple-shuffle`` is modelled; ``least-busy``, ``latency-based-routing``,
+  ``usage-based-routing-v2`` and ``cost-based-routing`` are imported with a warning and run as a
+  shuffle (not built yet).
+* **Per-deployment ``num_retries``** (a deployment's ``litellm_params.num_retries``, which LiteLLM reads
+  off the error) and ``model_group_retry_policy`` are not read: the router's ``num_retries`` and
+  ``retry_policy`` apply to every group.
+* **Error classes simroute has no kind for**: 401/403 (retried by LiteLLM only when the group has
+  other deployments) and 404 (never retried) do not occur; a fault or failure model produces
+  ``error`` (a 5xx), ``timeout`` (408), ``rate_limited`` (429) and the 400s.
+* **A call that finds no deployment** is no call in simroute: it takes no time and writes no row.
+  LiteLLM raises its no-deployments error at once too, but that error carries no response headers,
+  which simroute matches by waiting the backoff step.
+* **Pre-call checks, tag and region routing, budgets, health-check routing, caching** change which
+  deployments are eligible; none is modelled.
+* **Wall-clock details**: LiteLLM counts failures per calendar minute of the wall clock; simroute per
+  minute of simulated time from 0. Retry-After is read as whole seconds in both.
+* No differential test yet drives the real ``litellm.Router`` against this model (issue 23).
 """
 
 from __future__ import annotations
@@ -65,9 +89,7 @@ if TYPE_CHECKING:
 __all__ = ["GroupRouter", "NO_DEPLOYMENTS"]
 
 NO_DEPLOYMENTS = "no deployments available"
-INITIAL_RETRY_DELAY = 0.5  #: seconds (LiteLLM's _calculate_retry_after, as the OpenAI SDK's)
-MAX_RETRY_DELAY = 8.0  #: seconds
-MAX_RETRY_AFTER = 60.0  #: a Retry-After longer than this is not obeyed
+MAX_RETRY_AFTER = 60.0  #: a Retry-After longer than this is not obeyed (LiteLLM's _calculate_retry_after)
 
 
 class GroupRouter:
@@ -160,22 +182,23 @@ class GroupRouter:
 
     def _with_retries(self, rid: int, group: str, info: RequestState, stream: bool,
                       level: int) -> ProcessGenerator:
-        """The group's first attempt and its retries. Returns ``(succeeded, the first failure's
+        """The group's first attempt and its retries. Returns ``(succeeded, the latest failure's
         kind; None when no deployment was available)``."""
         env = self.env
-        members = self.groups.groups[group]
+        size = len(self.groups.groups[group])
         n = 1
         first = yield from self._one(rid, group, info, stream, level, n)
         if first.outcome == SUCCESS or first.outcome in STOPS:
             return first.outcome == SUCCESS, first.outcome
-        kind, retry_after = first.outcome, first.retry_after
+        kind = first.outcome
         healthy = self.available(group, env.now)
-        if not self._should_retry(kind, healthy):
+        policy = self.settings.retry_policy.get(kind) if kind is not None else None
+        if policy is None and not self._should_retry(kind, healthy):
             return False, kind
-        retries = self.settings.retry_policy.get(kind, self.settings.num_retries)
+        retries = policy if policy is not None else self.settings.num_retries
         if retries <= 0:
             return False, kind
-        yield env.timeout(self._sleep(kind, retry_after, retries, retries, healthy, len(members)))
+        yield env.timeout(self._sleep(first, retries, retries, healthy, size))
         for k in range(retries):
             n += 1
             info.retries += 1
@@ -184,8 +207,11 @@ class GroupRouter:
                 return True, kind
             if result.outcome in STOPS:
                 return False, result.outcome
+            kind = result.outcome  # LiteLLM keeps the latest error
             healthy = self.available(group, env.now)
-            yield env.timeout(self._sleep(kind, retry_after, retries - k, retries, healthy, len(members)))
+            if policy is None and not self._should_retry(kind, healthy):
+                return False, kind  # asked again after every failed retry: to the fallbacks now
+            yield env.timeout(self._sleep(result, retries - k - 1, retries, healthy, size))
         return False, kind
 
     def _should_retry(self, kind: str | None, healthy: list[str]) -> bool:
@@ -200,22 +226,26 @@ class GroupRouter:
             return False
         return bool(healthy)
 
-    def _sleep(self, kind: str | None, retry_after: float, remaining: int, retries: int,
-               healthy: list[str], size: int) -> float:
-        """LiteLLM's ``_time_to_sleep_before_retry`` (with the first failure's Retry-After)."""
+    def _sleep(self, failed: Call | _NoCall, remaining: int, retries: int, healthy: list[str],
+               size: int) -> float:
+        """LiteLLM's ``_time_to_sleep_before_retry`` and ``_calculate_retry_after`` after the failure
+        ``failed``, with ``remaining`` of ``retries`` retries left (see the module docstring)."""
         if size > 1 and healthy:
             return 0.0
-        if kind == RATE_LIMITED and 0 < retry_after <= MAX_RETRY_AFTER:
-            return retry_after
-        backoff = min(INITIAL_RETRY_DELAY * 2.0 ** min(retries - remaining, MAX_DOUBLINGS), MAX_RETRY_DELAY)
-        wait = backoff * (1 - 0.25 * self.rng.random())
-        return max(wait, self.settings.retry_after)
+        s = self.settings
+        jitter = s.jitter * self.rng.random()
+        if 0 < failed.retry_after <= MAX_RETRY_AFTER:
+            return failed.retry_after + jitter
+        step = s.initial_retry_delay * 2.0 ** min(retries - remaining, MAX_DOUBLINGS)
+        return min(max(step, s.retry_after), s.max_retry_delay) + jitter
 
     def _one(self, rid: int, group: str, info: RequestState, stream: bool, level: int,
              n: int) -> ProcessGenerator:
         """One attempt on the group: a pick and a call (or no call when every deployment is
         cooling down: outcome None). Returns the :class:`Call` (or a stand-in with outcome None)."""
         env = self.env
+        if self.settings.client_overhead:
+            yield env.timeout(self.settings.client_overhead)
         if env.now >= info._deadline:
             return _NoCall(DEADLINE)
         if info.attempts >= self._max_attempts:

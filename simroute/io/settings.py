@@ -142,6 +142,14 @@ class RouterSettings:
     cooldown_time: float = setting(5.0, "how long a deployment cools down (LiteLLM's cooldown_time)",
                                    unit="s", lo=0)
     disable_cooldowns: bool = setting(False, "no deployment ever cools down")
+    initial_retry_delay: float = setting(0.5, "the first step of the router's exponential backoff "
+                                         "(LiteLLM's INITIAL_RETRY_DELAY)", unit="s", lo=0)
+    max_retry_delay: float = setting(8.0, "the longest backoff step (LiteLLM's MAX_RETRY_DELAY)",
+                                     unit="s", lo=0)
+    jitter: float = setting(0.75, "each backoff, and each wait for a Retry-After, gets a random extra "
+                            "wait uniform in [0, this) (LiteLLM's JITTER)", unit="s", lo=0)
+    client_overhead: float = setting(0.0, "seconds the gateway adds before every attempt it sends "
+                                     "(its own processing, the client's connection)", unit="s", lo=0)
 
     def __post_init__(self) -> None:
         check(self)

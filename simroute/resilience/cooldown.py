@@ -25,11 +25,10 @@ follows the Router's source (``litellm/router_utils/cooldown_handlers.py``; ``ro
    back to ``allowed_fails``, as LiteLLM's ``or`` does) cools the deployment down instead. This rule
    applies to single-deployment groups too.
 
-How long: a 429 with a Retry-After cools down for the Retry-After. Any other failure that carries
-an HTTP response cools down for the router's ``cooldown_time`` (LiteLLM reads the response's
-headers and, finding no Retry-After, takes the router's). A timeout, which has no response, uses
-the deployment's own ``cooldown_time`` when it has one, else the router's. A failure during a
-cooldown restarts it.
+How long (LiteLLM 1.95's ``deployment_callback_on_failure``): the deployment's own
+``cooldown_time`` when it has one, for any failure; else the response's Retry-After when it has one
+(a 429 with ``retry_after_s``); else the router's ``cooldown_time``. A failure during a cooldown
+restarts it.
 
 Transitions go to ``on_transition(t, from_state, to_state)`` as ``closed → open`` when a cooldown
 starts and ``open → closed`` when it ends (recorded when next looked at, with the time it ended).
@@ -168,11 +167,11 @@ class DeploymentCooldown:
         return True
 
     def _duration(self, kind: str, retry_after: float) -> float:
-        if kind == RATE_LIMITED and retry_after > 0:
+        if self.own_cooldown_time is not None:
+            return self.own_cooldown_time
+        if kind in _WITH_RESPONSE and retry_after > 0:
             return retry_after
-        if kind in _WITH_RESPONSE:
-            return self.cooldown_time
-        return self.own_cooldown_time if self.own_cooldown_time is not None else self.cooldown_time
+        return self.cooldown_time
 
     def _should_cool(self, t: float, kind: str, status: int) -> bool:
         if self.counting:
