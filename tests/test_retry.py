@@ -66,3 +66,25 @@ def test_the_group_routers_backoff_stops_doubling_at_its_maximum():
     router.settings = s = sr.RouterSettings()
     wait = router._sleep(_NoCall("error"), remaining=1, retries=5000, healthy=[], size=1)
     assert s.max_retry_delay <= wait < s.max_retry_delay + s.jitter
+
+
+@pytest.mark.parametrize("jitter", ["none", "full", "equal", "decorrelated"])
+def test_zero_backoff_retries_at_once(jitter):
+    policy = sr.RetryPolicy(max_retries=4, base=0.0, cap=0.0, jitter=jitter)
+    assert policy.delays(np.random.default_rng(1)) == [0.0, 0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="0 <= base <= cap"):
+        sr.RetryPolicy(base=-1.0)
+
+
+def test_zero_backoff_in_the_engine_sends_each_retry_when_the_last_attempt_ends(catalog):
+    failing = sr.FailureModel(error_latency=sr.ServiceTime(dist="deterministic", mean=2.0))
+    cat = catalog.with_plugin("iac-golden-architect", failure_p=1.0, failure=failing)
+    s = sr.Scenario(name="zero", catalog=cat,
+                    settings=sr.Settings(retry=sr.RetryPolicy(max_retries=3, base=0.0, cap=0.0),
+                                         builtin_fallback=False, reading=sr.SEED_READING,
+                                         weights=sr.SEED_WEIGHTS),
+                    workload=sr.Workload(kind="schedule", times=(0.0,),
+                                         mix=(sr.MixEntry(text="Terraform the AWS infrastructure"),)))
+    a = sr.run(s, seed=0).attempts
+    a = a[a.plugin == "iac-golden-architect"]
+    assert list(a.queued) == [0.0, 2.0, 4.0, 6.0]

@@ -1,8 +1,8 @@
 """Requests to a model group, served as the LiteLLM Router serves them (SimPy mechanism).
 
 A request that names a model group (:mod:`simroute.policies.modelgroups`) runs this flow, after LiteLLM's
-``async_function_with_fallbacks`` and ``async_function_with_retries`` (``litellm/router.py``, as of
-LiteLLM 1.95.0, the last release whose router is all Python):
+``async_function_with_fallbacks`` and ``async_function_with_retries`` (``litellm/router.py`` of
+LiteLLM 1.95.0, read from its source; by 1.110 the router's core has moved to Rust):
 
 1. **Pick** a deployment of the group that is not cooling down, at random, weighted as
    :meth:`~simroute.policies.modelgroups.ModelGroups.weights` says (LiteLLM's simple shuffle). When every

@@ -324,7 +324,7 @@ class Poisson(WorkloadKind):
     def expected(self, w: Workload, horizon: float | None) -> float:
         if horizon is None:
             return math.inf
-        return w.rate * horizon * max([1.0, *(s.factor for s in w.surges)])
+        return w.rate * sum((b - a) * f for a, b, f in surge_profile(w.surges, horizon))
 
     def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
               size: int) -> Iterator[np.ndarray]:
@@ -353,9 +353,10 @@ class Poisson(WorkloadKind):
 
     @staticmethod
     def _surged(w: Workload, rng: np.random.Generator, end: float) -> Iterator[float]:
-        """Poisson arrivals whose rate is × each surge's factor inside its window: a Poisson
-        process at the peak rate, thinned to ``rate × factor(t)``."""
-        peak = max(1.0, *(s.factor for s in w.surges))
+        """Poisson arrivals whose rate is × each surge's factor inside its window (overlapping surges
+        multiply): a Poisson process at the peak rate, thinned to ``rate × factor(t)``. The peak is
+        the largest product of overlapping factors (at least 1), so thinning never clips."""
+        peak = max(f for _, _, f in surge_profile(w.surges, math.inf))
         t = 0.0
         while True:
             t += rng.exponential(1 / (w.rate * peak))
@@ -367,6 +368,22 @@ class Poisson(WorkloadKind):
                     factor *= s.factor
             if rng.random() * peak <= factor:
                 yield t
+
+
+def surge_profile(surges: tuple[Surge, ...], end: float) -> list[tuple[float, float, float]]:
+    """The rate multiplier over ``[0, end)`` as pieces ``(start, end, factor)``: the product of the
+    factors of the surges that cover each piece (1 where none does)."""
+    cuts = sorted({0.0, *(s.start for s in surges if s.start < end), *(s.end for s in surges if s.end < end)})
+    pieces = []
+    for a, b in zip(cuts, [*cuts[1:], end], strict=True):
+        if b <= a:
+            continue
+        factor = 1.0
+        for s in surges:
+            if s.start <= a and b <= s.end:
+                factor *= s.factor
+        pieces.append((a, b, factor))
+    return pieces
 
 
 class OnOff(WorkloadKind):

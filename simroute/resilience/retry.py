@@ -36,8 +36,9 @@ RETRYABLE = ("error", "timeout", "rate_limited", "shed")
 class RetryPolicy:
     max_retries: int = setting(3, "retries after the first attempt (3: at most 4 attempts)",
                                unit="retries", lo=0)
-    base: float = setting(1.0, "backoff before the first retry", unit="s", lo=0, lo_open=True)
-    cap: float = setting(10.0, "longest backoff", unit="s", lo=0, lo_open=True)
+    base: float = setting(1.0, "backoff before the first retry (0: retry at once, every time)", unit="s",
+                          lo=0)
+    cap: float = setting(10.0, "longest backoff", unit="s", lo=0)
     jitter: str = setting("none", "jitter: none, full, equal or decorrelated", choices=JITTERS)
     retry_on: tuple[str, ...] = setting(RETRYABLE, "outcomes retried on the same plugin (the others "
                                         "move to the next candidate)", choices=RETRYABLE)
@@ -45,8 +46,8 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if self.base <= 0 or self.cap < self.base:
-            raise ValueError(f"need 0 < base <= cap, got base={self.base}, cap={self.cap}")
+        if self.base < 0 or self.cap < self.base:
+            raise ValueError(f"need 0 <= base <= cap, got base={self.base}, cap={self.cap}")
         if self.jitter not in JITTERS:
             raise ValueError(f"jitter must be one of {', '.join(JITTERS)}, got {self.jitter!r}")
         bad = [k for k in self.retry_on if k not in RETRYABLE]
