@@ -47,3 +47,30 @@ def test_a_kind_never_drawn_is_never_seen(rng):
     model = sr.FailureModel(kinds={"timeout": 1.0})
     assert {model.pick(rng) for _ in range(100)} == {"timeout"}
     assert np.isfinite(model.hang_s)
+
+
+def _scripted(catalog, kind, value, failure="error", **plugin):
+    cat = catalog.with_plugin("iac-golden-architect", failure_p=0.0, **plugin)
+    return sr.Scenario(name="scripted", catalog=cat,
+                       settings=sr.Settings(retry=sr.RetryPolicy(max_retries=0), builtin_fallback=False,
+                                            reading=sr.SEED_READING, weights=sr.SEED_WEIGHTS),
+                       workload=sr.Workload(kind="schedule", times=tuple(1000.0 * t for t in range(10)),
+                                            mix=(sr.MixEntry(text="Terraform the AWS infrastructure"),)),
+                       faults=(sr.Fault(plugin="iac-golden-architect", kind=kind, value=value, start=0,
+                                        end=1e9, failure=failure),))
+
+
+def test_faults_by_count_script_the_first_calls_and_every_nth(catalog):
+    def outcomes(*args):
+        a = sr.run(_scripted(catalog, *args), seed=0).attempts.sort_values("queued")
+        return list(a[a.plugin == "iac-golden-architect"].outcome)
+
+    assert outcomes("first_calls", 2, "rate_limited") == ["rate_limited"] * 2 + ["success"] * 8
+    assert [i for i, o in enumerate(outcomes("every_nth", 3), 1) if o != "success"] == [3, 6, 9]
+    assert outcomes("first_calls", 0) == ["success"] * 10
+
+
+@pytest.mark.parametrize("kind, value", [("first_calls", -1), ("first_calls", 1.5), ("every_nth", 0)])
+def test_a_count_that_is_not_a_whole_number_of_calls_is_named(kind, value):
+    with pytest.raises(sr.InputError, match=r"field 'value': must be a whole number of calls"):
+        sr.Fault(plugin="x", kind=kind, value=value, start=0, end=10)

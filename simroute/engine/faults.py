@@ -42,13 +42,19 @@ class Faults:
         self.on: dict[str, list[tuple[float, float, FaultKind, Fault]]] = {}
         for f in faults:
             self.on.setdefault(f.plugin, []).append((f.start, f.end, f.effect, f))
+        #: calls started so far in the window of each counting fault (by its id)
+        self._calls: dict[int, int] = {}
 
     def failure_at(self, plugin: str, t: float) -> tuple[float, str | None]:
         """(probability that an attempt starting at ``t`` fails, the kind a fault imposes or None)."""
         p, kind = self.failure_p[plugin], None
         for start, end, effect, f in self.on.get(plugin, ()):
             if start <= t < end:
-                p, kind, final = effect.on_call(f, p, kind)
+                if effect.counted:
+                    n = self._calls[id(f)] = self._calls.get(id(f), 0) + 1
+                    p, kind, final = effect.on_counted_call(f, n, p, kind)
+                else:
+                    p, kind, final = effect.on_call(f, p, kind)
                 if final:
                     return p, kind
         return p, kind

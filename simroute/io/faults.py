@@ -10,7 +10,10 @@ A fault is active on its plugin from ``start`` to ``end`` (seconds). Its *kind* 
 A plugin's active faults are applied in the scenario's order (``simroute.engine.faults`` does it).
 The kinds: ``outage`` (every call fails, as ``failure``), ``error_rate`` (calls fail with
 probability ``value``, when that is at least the plugin's own), ``latency`` (service times ×
-``value``).
+``value``), and two that count the calls starting in the window, for scripted scenarios ("one 429
+with Retry-After: 2, then healthy"): ``first_calls`` (the first ``value`` calls fail, as
+``failure``) and ``every_nth`` (every ``value``-th call fails). A counting kind sets ``counted``
+and answers :meth:`FaultKind.on_counted_call`, which also gets the call's number in the window.
 
 Adding a kind is a class and one registration line. For example, a fault that makes a plugin's
 calls fail with at least the probability ``value``, on top of what it already does, and slows it::
@@ -40,13 +43,16 @@ from ..common.errors import InputError
 from ..common.schema import check, setting, window
 from ..resilience.failure import FAILURE_KINDS
 
-__all__ = ["Fault", "FaultKind", "Outage", "ErrorRate", "Latency", "FAULT_KINDS", "register"]
+__all__ = ["Fault", "FaultKind", "Outage", "ErrorRate", "Latency", "FirstCalls", "EveryNth", "FAULT_KINDS",
+           "register"]
 
 
 class FaultKind:
     """What a fault of this kind does while it is active (see the module docstring)."""
 
     name: ClassVar[str] = ""
+    #: the engine counts the calls starting in the window and calls :meth:`on_counted_call`
+    counted: ClassVar[bool] = False
 
     def check(self, fault: Fault) -> None:
         """Refuse a ``value`` this kind cannot take (an :class:`InputError` naming ``value``)."""
@@ -55,6 +61,12 @@ class FaultKind:
         """A call starts while ``fault`` is active: ``(failure probability, failure kind imposed or
         None, final)``; ``final``: later faults do not change it."""
         return p, imposed, False
+
+    def on_counted_call(self, fault: Fault, n: int, p: float, imposed: str | None
+                        ) -> tuple[float, str | None, bool]:
+        """As :meth:`on_call`, for the ``n``-th call (1-based) starting in the window of a counting
+        kind."""
+        return self.on_call(fault, p, imposed)
 
     def slowdown(self, fault: Fault) -> float:
         """The multiplier of the plugin's service times while ``fault`` is active."""
@@ -98,6 +110,45 @@ class Latency(FaultKind):
         return fault.value
 
 
+def _whole(fault: Fault, least: int) -> None:
+    if fault.value != int(fault.value) or fault.value < least:
+        raise InputError(f"must be a whole number of calls >= {least}, got {fault.value:g}", field="value")
+
+
+class FirstCalls(FaultKind):
+    """The first ``value`` calls starting in the window fail, as ``failure`` says; later ones are
+    the plugin's own."""
+
+    name = "first_calls"
+    counted = True
+
+    def check(self, fault: Fault) -> None:
+        _whole(fault, 0)
+
+    def on_counted_call(self, fault: Fault, n: int, p: float, imposed: str | None
+                        ) -> tuple[float, str | None, bool]:
+        if n <= fault.value:
+            return 1.0, fault.failure, True
+        return p, imposed, False
+
+
+class EveryNth(FaultKind):
+    """Every ``value``-th call starting in the window (the ``value``-th, the 2 × ``value``-th …)
+    fails, as ``failure`` says."""
+
+    name = "every_nth"
+    counted = True
+
+    def check(self, fault: Fault) -> None:
+        _whole(fault, 1)
+
+    def on_counted_call(self, fault: Fault, n: int, p: float, imposed: str | None
+                        ) -> tuple[float, str | None, bool]:
+        if n % int(fault.value) == 0:
+            return 1.0, fault.failure, True
+        return p, imposed, False
+
+
 #: name → kind, in the order the docs list them
 FAULT_KINDS: dict[str, FaultKind] = {}
 
@@ -108,7 +159,7 @@ def register(kind: FaultKind) -> FaultKind:
     return kind
 
 
-for _kind in (Outage(), ErrorRate(), Latency()):
+for _kind in (Outage(), ErrorRate(), Latency(), FirstCalls(), EveryNth()):
     register(_kind)
 
 
@@ -125,7 +176,8 @@ class Fault:
         kind: ``outage``, ``error_rate`` or ``latency`` (:data:`FAULT_KINDS`).
         start: when it begins, in seconds.
         end: when it ends, in seconds.
-        value: ``error_rate``: the failure probability; ``latency``: the service-time multiplier.
+        value: ``error_rate``: the failure probability; ``latency``: the service-time multiplier;
+            ``first_calls``: how many calls fail; ``every_nth``: every how many calls one fails.
         failure: the kind of its failures: ``error``, ``timeout``, ``rate_limited`` or ``non_retryable``.
     """
 
@@ -134,7 +186,7 @@ class Fault:
     start: float = setting(doc="when it begins", unit="s", lo=0)
     end: float = setting(doc="when it ends", unit="s", lo=0)
     value: float = setting(1.0, doc="error_rate: the failure probability; latency: the service-time "
-                                    "multiplier")
+                                    "multiplier; first_calls: how many calls fail; every_nth: n")
     failure: str = setting("error", doc="the kind of its failures", choices=FAILURE_KINDS)
 
     def __post_init__(self) -> None:
