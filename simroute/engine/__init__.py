@@ -16,6 +16,7 @@
   of each call;
 * ``records``, ``recorder`` — named rows, columnar collection;
 * ``arrivals`` — arrivals started block by block;
+* ``users`` — closed-loop users, each sending its next request when its last has ended;
 * ``tasks`` — the fast event loop and lean request tasks: the one module that touches SimPy's
   internals.
 

@@ -21,7 +21,9 @@ from ..engine.orchestrator import Orchestrator
 from ..engine.recorder import Recorder
 from ..engine.tasks import Environment
 from ..engine.tasks import run as run_events
+from ..engine.users import ClosedLoop
 from ..io.scenario import Scenario
+from ..io.workload import KINDS
 from ..resilience.failure import TIMEOUT
 from .results import Results
 from .streaming import MINUTE, StreamSummary, minute_bytes
@@ -99,9 +101,18 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
                    unit="request", unit_scale=True)
 
     w = scenario.settings.warmup
-    arrivals = Arrivals(env, orch, scenario.workload.blocks(rngs["workload"], scenario.horizon),
-                        scenario.workload.mix, None if bar is None else lambda i: bar.update(i - bar.n),
-                        window=window, warmup=(float(w.seconds), int(w.requests or 0)))
+    workload = scenario.workload
+    on_arrival = None if bar is None else lambda i: bar.update(i - bar.n)
+    warmup = (float(w.seconds), int(w.requests or 0))
+    arrivals: Arrivals | ClosedLoop
+    if KINDS[workload.kind].closed:  # its users send the requests as earlier ones end
+        if workload.requests is None and scenario.horizon is None:
+            raise InputError("give 'requests' or a horizon", field="requests")
+        arrivals = ClosedLoop(env, orch, workload, rngs["workload"], on_arrival, window=window,
+                              warmup=warmup)
+    else:
+        arrivals = Arrivals(env, orch, workload.blocks(rngs["workload"], scenario.horizon), workload.mix,
+                            on_arrival, window=window, warmup=warmup)
     try:
         run_events(env, scenario.horizon)
     finally:
@@ -231,7 +242,7 @@ def check_span(scenario: Scenario) -> float:
         InputError: an estimate over half of the available memory (one line: the span, what makes
             it long, what to change).
     """
-    from ..io.workload import KINDS
+
 
     w = scenario.workload
     arrivals = KINDS[w.kind].span(w, scenario.horizon)

@@ -7,7 +7,11 @@ A workload becomes a :class:`Requests` table (arrival time, request-mix entry, b
   separated by silent "off" periods (mean ``mean_off`` s), a two-state MMPP;
 * ``diurnal`` — rate ``rate × (1 + amplitude × sin(2πt / period))`` by thinning;
 * ``surges`` (with ``poisson``) — load spikes: inside each :class:`Surge` window the rate is
-  multiplied by its ``factor`` (by thinning);
+  multiplied by its ``factor``, overlapping surges multiplying (by thinning from the true peak);
+* ``closed`` — a closed loop: ``users`` users, each sending a request, waiting for it to end,
+  thinking for a ``think`` time and sending the next, as load-test tools do; the engine's users
+  send them (:mod:`simroute.engine.users`), so a closed loop cannot pile up a retry storm the way
+  an open one does;
 * ``schedule`` — arrivals at the listed ``times`` (seconds, non-decreasing): a documented sequence
   of requests, such as the seed's breaker timeline;
 * ``trace`` — a CSV: the project's format (``time,text,budget,context_tokens,generated_tokens``;
@@ -53,6 +57,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..common.distributions import ServiceTime
 from ..common.errors import InputError
 from ..common.schema import check, setting, window
 from ..policies.plan import Plan
@@ -140,6 +145,8 @@ class Workload:
         time_scale: ``trace``: multiplies the trace's times.
         times: ``schedule``: arrival times, in seconds.
         surges: load spikes (``poisson``).
+        users: ``closed``: how many users send requests, one at a time each.
+        think: ``closed``: a user's think time between the end of its request and its next.
     """
     kind: str = setting("poisson", "how requests arrive: a name in KINDS")
     rate: float = setting(1.0, "requests per second (the mean rate while on)", unit="1/s", lo=0, lo_open=True)
@@ -155,6 +162,10 @@ class Workload:
     time_scale: float = setting(1.0, "trace: multiplies the trace's times", lo=0, lo_open=True)
     times: tuple[float, ...] = setting((), "schedule: arrival times", unit="s", lo=0)
     surges: tuple[Surge, ...] = setting((), "load spikes (poisson)")
+    users: int | None = setting(None, "closed: how many users, each sending its next request when its "
+                                "last has ended and it has thought", unit="users", lo=1)
+    think: ServiceTime | None = setting(None, "closed: a user's think time between the end of a "
+                                        "request and its next (a distribution)", unit="s")
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -263,6 +274,9 @@ class WorkloadKind:
     name: ClassVar[str] = ""
     runs_every_row: ClassVar[bool] = False
     surges: ClassVar[bool] = False
+    #: its arrivals depend on the run (a closed loop: the engine's users send them), so it has no
+    #: times or blocks of its own
+    closed: ClassVar[bool] = False
 
     def check(self, w: Workload) -> None:
         """Refuse fields this kind cannot run with (an :class:`InputError` naming the field)."""
@@ -521,6 +535,45 @@ class Trace(WorkloadKind):
         return f"trace {Path(w.trace or '').name} ({w.trace_format}), time scale {w.time_scale:g}"
 
 
+class Closed(WorkloadKind):
+    """A closed loop: ``users`` users, each sending a request (drawn from the mix), waiting for it
+    to end, thinking for a ``think`` time, and sending the next — as load-test tools and gateway
+    benchmarks send traffic. The first requests go out after one think time each. ``requests``
+    (or the horizon) bounds the run; a load factor scales the users. The engine's users send the
+    requests (:mod:`simroute.engine.users`): arrivals depend on how fast requests end."""
+
+    name = "closed"
+    closed = True
+
+    def check(self, w: Workload) -> None:
+        if w.users is None:
+            raise InputError("a closed workload needs 'users' (how many)", field="users")
+        if w.think is None:
+            raise InputError("a closed workload needs 'think' (a think-time distribution, e.g. "
+                             "{dist: exponential, mean_s: 5})", field="think")
+
+    def expected(self, w: Workload, horizon: float | None) -> float:
+        mean = w.think.expected() if w.think is not None else 0.0
+        if horizon is None or mean <= 0:
+            return math.inf
+        return horizon * (w.users or 1) / mean  # an upper bound: requests take time too
+
+    def span(self, w: Workload, horizon: float | None) -> float:
+        return math.inf if horizon is None else horizon
+
+    def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+              size: int) -> Iterator[np.ndarray]:
+        raise InputError("a closed workload's arrivals are made by its users during a run (sr.run)",
+                         field="kind")
+
+    def scaled(self, w: Workload, factor: float) -> Workload:
+        return replace(w, users=max(1, round((w.users or 1) * factor)))
+
+    def describe(self, w: Workload) -> str:
+        mean = w.think.expected() if w.think is not None else math.nan
+        return f"closed loop, {w.users} users, think {mean:g} s on average, {w.requests} requests"
+
+
 #: name → workload kind; :func:`register` adds one
 KINDS: dict[str, WorkloadKind] = {}
 
@@ -531,7 +584,7 @@ def register(kind: WorkloadKind) -> WorkloadKind:
     return kind
 
 
-for _kind in (Poisson(), OnOff(), Diurnal(), Trace(), Schedule()):
+for _kind in (Poisson(), OnOff(), Diurnal(), Trace(), Schedule(), Closed()):
     register(_kind)
 
 
