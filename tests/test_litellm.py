@@ -102,7 +102,7 @@ def test_every_key_not_modelled_is_one_warning_line():
     assert "connection setting" in imported.warnings[0]
     odd = import_litellm({"model_list": [{"model_name": "a",
                                           "litellm_params": {"model": "x", "num_retries": 3}}],
-                          "router_settings": {"routing_strategy": "latency-based-routing", "redis_host": "r",
+                          "router_settings": {"routing_strategy": "usage-based-routing", "redis_host": "r",
                                               "retry_policy": {"InternalServerErrorRetries": 4}},
                           "general_settings": {"master_key": "k"}})
     text = "\n".join(odd.warnings)
@@ -489,3 +489,74 @@ def test_client_overhead_delays_every_attempt():
     assert arrival == arrival2 and plain[0] == pytest.approx(arrival)
     assert slow[0] == pytest.approx(arrival + 0.05)
     assert list((slow - plain).round(9)) == [0.05, 0.1, 0.15]
+
+
+# ---------------------------------------------------------------------- routing strategies
+def strategy_scenario(strategy, deployments, *, rate=2.0, requests=600, **router):
+    raw = {"name": "strategy", "settings": {"breaker": {"enabled": False},
+                                            "router": dict(router, routing_strategy=strategy)},
+           "model_groups": {"deployments": [dict(d, group="g") for d in deployments]},
+           "workload": {"kind": "poisson", "rate": rate, "requests": requests,
+                        "mix": [{"group": "g", "context_tokens": 1000, "generated_tokens": 100}]}}
+    return sr.Scenario.from_dict(raw)
+
+
+def shares(r):
+    return r.attempts.plugin.value_counts(normalize=True).to_dict()
+
+
+def test_latency_based_routing_sends_traffic_to_the_fastest_deployment():
+    fast = {"name": "fast", "service": {"default": {"dist": "lognormal", "mean_s": 0.5, "cv": 0.3}}}
+    slow = {"name": "slow", "service": {"default": {"dist": "lognormal", "mean_s": 2.0, "cv": 0.3}}}
+    assert shares(sr.run(strategy_scenario("latency-based-routing", [fast, slow]), seed=1))["fast"] > 0.95
+    shuffled = shares(sr.run(strategy_scenario("simple-shuffle", [fast, slow]), seed=1))
+    assert 0.4 < shuffled["fast"] < 0.6
+    # a buffer of 10 × the lowest makes them tie: picked at random again
+    tied = shares(sr.run(strategy_scenario("latency-based-routing", [fast, slow], lowest_latency_buffer=10),
+                         seed=1))
+    assert 0.3 < tied["fast"] < 0.7
+
+
+def test_least_busy_balances_calls_in_flight_by_capacity():
+    small = {"name": "small", "capacity": 1, "service": {"default": {"dist": "exponential", "mean_s": 1}}}
+    big = {"name": "big", "capacity": 8, "service": {"default": {"dist": "exponential", "mean_s": 1}}}
+    busy = sr.run(strategy_scenario("least-busy", [small, big], rate=3.0), seed=2)
+    shuffle = sr.run(strategy_scenario("simple-shuffle", [small, big], rate=3.0), seed=2)
+    assert shares(busy)["big"] > 0.65 > 0.55 > shares(shuffle)["big"]  # measured 0.70 and 0.47
+    assert busy.requests.latency.mean() < shuffle.requests.latency.mean()
+
+
+def test_usage_based_v2_keeps_each_deployment_under_its_rpm():
+    a = {"name": "a", "rpm": 30}
+    b = {"name": "b", "rpm": 90}
+    r = sr.run(strategy_scenario("usage-based-routing-v2", [a, b], rate=1.0, requests=600), seed=3)
+    calls = r.attempts.assign(minute=(r.attempts.queued // 60).astype(int))
+    per_minute = calls.groupby(["plugin", "minute"]).size().unstack(0).fillna(0)
+    assert (per_minute["a"] < 30).all() and (per_minute["b"] < 90).all()  # rpm + 1 >= limit: refused
+    assert (r.attempts.outcome != "rate_limited").all()
+
+
+def test_cost_based_routing_picks_the_cheapest_deployment_within_its_limits():
+    cheap = {"name": "cheap", "input_cost_per_token": 1e-7, "output_cost_per_token": 4e-7, "rpm": 40}
+    dear = {"name": "dear", "input_cost_per_token": 3e-6, "output_cost_per_token": 1.5e-5}
+    r = sr.run(strategy_scenario("cost-based-routing", [dear, cheap], rate=0.5, requests=400), seed=4)
+    calls = r.attempts.assign(minute=(r.attempts.queued // 60).astype(int))
+    cheap_per_minute = calls[calls.plugin == "cheap"].groupby("minute").size()
+    assert cheap_per_minute.max() <= 40 and shares(r)["cheap"] > 0.9
+
+
+def test_an_unknown_routing_strategy_is_one_line_naming_the_key():
+    config = {"model_list": [{"model_name": "a", "litellm_params": {"model": "x"}}],
+              "router_settings": {"routing_strategy": "fastest-please"}}
+    with pytest.raises(sr.InputError, match=r"router_settings: field 'routing_strategy': unknown routing "
+                                            r"strategy 'fastest-please'"):
+        import_litellm(config)
+    ok = import_litellm({**config, "router_settings": {"routing_strategy": "latency-based-routing",
+                                                       "routing_strategy_args": {"lowest_latency_buffer": 0.5,
+                                                                                 "ttl": 600}}})
+    router = ok.scenario["settings"]["router"]
+    assert (router["routing_strategy"], router["lowest_latency_buffer"], router["latency_ttl"]) == (
+        "latency-based-routing", 0.5, 600)
+    with pytest.raises(sr.InputError, match="routing_strategy"):
+        sr.RouterSettings(routing_strategy="nope")
+

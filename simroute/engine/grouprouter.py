@@ -4,10 +4,11 @@ A request that names a model group (:mod:`simroute.policies.modelgroups`) runs t
 ``async_function_with_fallbacks`` and ``async_function_with_retries`` (``litellm/router.py`` of
 LiteLLM 1.95.0, read from its source; by 1.110 the router's core has moved to Rust):
 
-1. **Pick** a deployment of the group that is not cooling down, at random, weighted as
-   :meth:`~simroute.policies.modelgroups.ModelGroups.weights` says (LiteLLM's simple shuffle). When every
-   deployment is cooling down, the group fails at once ("no deployments available"): no call is
-   made and no retry is spent.
+1. **Pick** a deployment of the group that is not cooling down, as ``router.routing_strategy`` says
+   (:mod:`simroute.policies.strategies`; the default, LiteLLM's simple shuffle, picks at random,
+   weighted as :meth:`~simroute.policies.modelgroups.ModelGroups.weights` says). When every
+   deployment is cooling down, or none is within the strategy's rpm/tpm limits, the attempt finds
+   "no deployments available": no call is made.
 2. **Call** it: the deployment's guards, queue, latency, timeout and failure model are those of
    any plugin (:meth:`~simroute.engine.attempts.AttemptRunner.attempt`). The outcome feeds the deployment's
    :class:`~simroute.resilience.cooldown.DeploymentCooldown`.
@@ -40,9 +41,10 @@ request's group), ``attempt`` the attempt number in that group's retry cycle. Co
 
 Where the model still differs from LiteLLM 1.95.0, and why:
 
-* **Routing strategies**: only ``simple-shuffle`` is modelled; ``least-busy``, ``latency-based-routing``,
-  ``usage-based-routing-v2`` and ``cost-based-routing`` are imported with a warning and run as a
-  shuffle (not built yet).
+* **Routing strategies**: ``simple-shuffle``, ``least-busy``, ``latency-based-routing``,
+  ``usage-based-routing-v2`` and ``cost-based-routing`` are modelled; LiteLLM's others (``lowest-cost``
+  variants of budgets, tag and auto routers) are not. The strategies count input tokens from the
+  request's tokens, not from tokenizing the messages.
 * **Per-deployment ``num_retries``** (a deployment's ``litellm_params.num_retries``, which LiteLLM reads
   off the error) and ``model_group_retry_policy`` are not read: the router's ``num_retries`` and
   ``retry_policy`` apply to every group.
@@ -64,9 +66,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..common.statuses import DEGRADED, FAILED, SUCCEEDED
+from ..policies.strategies import DeploymentLimits, make_strategy
 from ..resilience.cooldown import DeploymentCooldown
 from ..resilience.failure import (
     CONTENT_POLICY,
@@ -117,8 +118,19 @@ class GroupRouter:
                 own_cooldown_time=d.cooldown_time, disabled=s.disable_cooldowns,
                 on_transition=ctx.on_transition(name))
             for name, d in groups.deployments.items()}
-        self._weights = {g: groups.weights(g) for g in groups.groups}
         catalog = ctx.catalog
+        limits = {}
+        for n, d in groups.deployments.items():
+            tier = catalog.tiers[catalog.plugins[n].default_tier]
+            limits[n] = DeploymentLimits(
+                rpm=d.rpm if d.rpm is not None else math.inf, tpm=d.tpm if d.tpm is not None else math.inf,
+                weight=d.weight,
+                input_cost=None if tier.input_per_mtok is None else tier.input_per_mtok / 1e6,
+                output_cost=None if tier.output_per_mtok is None else tier.output_per_mtok / 1e6)
+        self.strategy = make_strategy(
+            s.routing_strategy, groups.groups, limits, ctx.rng_retry,
+            weights={g: groups.weights(g) for g in groups.groups}, buffer=s.lowest_latency_buffer,
+            ttl=s.latency_ttl)
         #: per deployment: its latency model and its priced tier
         self._models = {n: catalog.plugins[n].service_for(None) for n in groups.deployments}
         self._tiers = {n: catalog.tiers[catalog.plugins[n].default_tier] for n in groups.deployments}
@@ -133,18 +145,6 @@ class GroupRouter:
         """The group's deployments that are not cooling down at ``t``."""
         return [n for n in self.groups.groups[group] if self.cooldowns[n].available(t)]
 
-    def pick(self, group: str, candidates: list[str]) -> str:
-        """One of ``candidates`` (the group's available deployments), by the group's weights."""
-        if len(candidates) == 1:
-            return candidates[0]
-        weights = self._weights[group]
-        if weights is None:
-            return candidates[int(self.rng.integers(len(candidates)))]
-        members = self.groups.groups[group]
-        w = np.array([weights[members.index(c)] for c in candidates], float)
-        if w.sum() <= 0:
-            return candidates[int(self.rng.integers(len(candidates)))]
-        return candidates[int(np.searchsorted(np.cumsum(w), self.rng.random() * w.sum(), side="right"))]
 
     # ------------------------------------------------------------------ one request
     def request(self, rid: int, group: str, info: RequestState, stream: bool) -> ProcessGenerator:
@@ -254,9 +254,11 @@ class GroupRouter:
         candidates = self.available(group, env.now)
         if not candidates:
             return _NoCall(None)
-        name = self.pick(group, candidates)
-        tier = self._tiers[name]
         ctx, gen = info.context_tokens, info.generated_tokens
+        name = self.strategy.pick(group, candidates, env.now, ctx)
+        if name is None:  # none within the strategy's limits
+            return _NoCall(None)
+        tier = self._tiers[name]
         tokens = math.nan if math.isnan(ctx) else ctx + gen
         price = (tier.token_cost(ctx, gen) or 0.0) if not math.isnan(ctx) else tier.price
         timeout = self._timeouts[name]
@@ -265,8 +267,10 @@ class GroupRouter:
             timeout = own
         info.attempts += 1
         call = Call(rid, group, name, level, n, env.now, tier.name, tokens, info._deadline, price)
+        self.strategy.started(name, env.now)
         result = yield from self.runner.attempt(call, info, self._guards[name], self._models[name], None,
                                                 timeout)
+        self.strategy.ended(name, env.now, result.outcome, env.now - call.queued, tokens, gen)
         cooldown = self.cooldowns[name]
         if result.outcome == SUCCESS:
             cooldown.record_success(env.now)

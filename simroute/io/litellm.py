@@ -29,6 +29,7 @@ from typing import Any
 from ..common.errors import InputError
 from ..common.schema import check_value
 from ..policies.modelgroups import ANY_GROUP, DEFAULT_CAPACITY, MAX_TOKEN_PRICE
+from ..policies.strategies import STRATEGIES
 from ..resilience.failure import CONTENT_POLICY, CONTEXT_WINDOW, ERROR, NON_RETRYABLE, RATE_LIMITED, TIMEOUT
 from .settings import RouterSettings
 
@@ -79,8 +80,13 @@ MAPPING: tuple[tuple[str, str, str], ...] = (
      "model_groups.context_window_fallbacks", "a context_window failure"),
     ("router_settings.content_policy_fallbacks (or litellm_settings.)",
      "model_groups.content_policy_fallbacks", "a content_policy failure"),
-    ("router_settings.routing_strategy", "(simple-shuffle)",
-     "the only strategy modelled; any other is a warning"),
+    ("router_settings.routing_strategy", "settings.router.routing_strategy",
+     "simple-shuffle, least-busy, latency-based-routing, usage-based-routing-v2, cost-based-routing; "
+     "usage-based-routing (v1) is a warning and runs as simple-shuffle; any other name is an error"),
+    ("router_settings.routing_strategy_args.lowest_latency_buffer",
+     "settings.router.lowest_latency_buffer", "latency-based routing"),
+    ("router_settings.routing_strategy_args.ttl", "settings.router.latency_ttl",
+     "latency-based routing, seconds"),
 )
 
 _RETRY_POLICY = {"TimeoutErrorRetries": (TIMEOUT,), "RateLimitErrorRetries": (RATE_LIMITED,),
@@ -107,7 +113,7 @@ _CONNECTION = ("api_key", "api_base", "api_version", "organization", "base_url",
 _ROUTER_KEYS = ("num_retries", "retry_after", "retry_policy", "allowed_fails", "allowed_fails_policy",
                 "cooldown_time", "disable_cooldowns", "max_fallbacks", "timeout", "fallbacks",
                 "default_fallbacks", "context_window_fallbacks", "content_policy_fallbacks",
-                "routing_strategy", "default_max_parallel_requests")
+                "routing_strategy", "routing_strategy_args", "default_max_parallel_requests")
 _LITELLM_KEYS = ("num_retries", "allowed_fails", "cooldown_time", "request_timeout", "fallbacks",
                  "default_fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
 _WHY = {
@@ -319,9 +325,27 @@ def import_litellm(config: str | Path | Mapping[str, Any], *, rate: float = 0.5,
         if out:
             rs[key] = out
     strategy = router.get("routing_strategy")
-    if strategy is not None and strategy != "simple-shuffle":
+    if strategy == "usage-based-routing":
         r.warn(("router_settings", "routing_strategy"), "router_settings.routing_strategy",
-               f"{strategy!r} is not modelled: deployments are picked by simple-shuffle (weight, rpm, tpm)")
+               "usage-based-routing (v1) is not modelled: deployments are picked by simple-shuffle "
+               "(usage-based-routing-v2 is)")
+    elif strategy is not None:
+        if strategy not in STRATEGIES:
+            raise r.error(("router_settings", "routing_strategy"), "router_settings.routing_strategy",
+                          f"unknown routing strategy {strategy!r} (known: {', '.join(STRATEGIES)}, "
+                          f"usage-based-routing)")
+        rs["routing_strategy"] = strategy
+    args = r.mapping(router.get("routing_strategy_args"), ("router_settings", "routing_strategy_args"),
+                     "router_settings.routing_strategy_args")
+    for key, target, lo_open in (("lowest_latency_buffer", "lowest_latency_buffer", False),
+                                 ("ttl", "latency_ttl", True)):
+        if args.get(key) is not None:
+            rs[target] = r.number(args[key], ("router_settings", "routing_strategy_args", key),
+                                  f"router_settings.routing_strategy_args.{key}", lo_open=lo_open)
+    for key in args:
+        if key not in ("lowest_latency_buffer", "ttl"):
+            r.warn(("router_settings", "routing_strategy_args", key),
+                   f"router_settings.routing_strategy_args.{key}", "not read")
     v, p, k = setting("timeout", "request_timeout")
     timeout = r.number(v, p, k, lo_open=True) if v is not None else DEFAULT_TIMEOUT
     settings["timeout"] = {"attempt": timeout}

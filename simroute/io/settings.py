@@ -14,6 +14,7 @@ from types import MappingProxyType
 from ..common.schema import check, describe, documented, setting
 from ..policies.classify import Reading
 from ..policies.scoring import ScoringWeights
+from ..policies.strategies import STRATEGIES
 from ..resilience.breaker import BreakerSettings
 from ..resilience.failure import FAILURE_KINDS
 from ..resilience.retry import RETRYABLE, RetryPolicy
@@ -150,6 +151,14 @@ class RouterSettings:
                             "wait uniform in [0, this) (LiteLLM's JITTER)", unit="s", lo=0)
     client_overhead: float = setting(0.0, "seconds the gateway adds before every attempt it sends "
                                      "(its own processing, the client's connection)", unit="s", lo=0)
+    routing_strategy: str = setting("simple-shuffle", "how a deployment of a group is picked (LiteLLM's "
+                                    "routing_strategy; see simroute.policies.strategies)",
+                                    choices=tuple(STRATEGIES))
+    lowest_latency_buffer: float = setting(0.0, "latency-based routing: deployments within the lowest "
+                                           "mean latency × (1 + this) are picked at random", lo=0)
+    latency_ttl: float = setting(3600.0, "latency-based routing: what it recorded is forgotten this long "
+                                 "after its last record (LiteLLM's routing_strategy_args.ttl)", unit="s",
+                                 lo=0, lo_open=True)
 
     def __post_init__(self) -> None:
         check(self)

@@ -10,7 +10,8 @@
 * ``routing`` — the routing decision: primary, fallbacks, collaboration plan;
 * ``cost`` — the budget-driven cost optimizer;
 * ``saga`` — sagas and their compensations;
-* ``modelgroups`` — an LLM router's model groups and deployments.
+* ``modelgroups`` — an LLM router's model groups and deployments;
+* ``strategies`` — how an LLM router picks a deployment (LiteLLM's routing strategies).
 
 May import: ``common``, ``resilience``.
 """
