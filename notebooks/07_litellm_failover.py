@@ -109,6 +109,40 @@ axes[1].set_xlabel("time (s)")
 plt.show()
 
 # %% [markdown]
+# The same failover, request by request: each row is one request arriving in the first 40 s of the
+# outage, and each bar one of its attempts, from when it was sent to when it answered, coloured by
+# the deployment it went to (hatched: it failed). The gaps between a request's bars are the
+# router's backoff; with the defaults they grow 0.5 s, 1 s, 2 s (plus jitter) before the fallback.
+
+# %%
+colours = {"azure-gpt-4o": "tab:orange", "anthropic-sonnet": "tab:blue", "bedrock-sonnet": "tab:cyan"}
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharex=True, sharey=True, layout="constrained")
+for ax, (name, r) in zip(axes, runs.items(), strict=True):
+    q = r.requests
+    chosen = q[(q.arrival >= OUTAGE[0]) & (q.arrival < OUTAGE[0] + 40)].request_id.tolist()
+    a = r.attempts[r.attempts.request_id.isin(chosen)]
+    row = {rid: i for i, rid in enumerate(chosen)}
+    for att in a.itertuples():
+        failed = att.outcome != "success"
+        ax.barh(row[att.request_id], att.end - att.queued, left=att.queued - OUTAGE[0], height=0.7,
+                color=colours.get(att.plugin, "tab:gray"), hatch="///" if failed else None,
+                edgecolor="black" if failed else "none", linewidth=0.3)
+    ax.set_xlabel("seconds after the outage began")
+    ax.set_title(f"{name}: every attempt of {len(chosen)} requests", fontsize=9)
+axes[0].set_ylabel("request (in arrival order)")
+axes[0].invert_yaxis()
+axes[0].yaxis.set_major_locator(plt.MaxNLocator(integer=True))
+handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="black", hatch="///"))
+fig.legend(handles, [*colours, "failed"], fontsize=8, loc="outside lower center", ncols=4)
+plt.show()
+attempts_per_request = {name: r.attempts[r.attempts.request_id.isin(
+    r.requests[(r.requests.arrival >= OUTAGE[0]) & (r.requests.arrival < OUTAGE[0] + 40)].request_id)]
+    .groupby("request_id").size().mean() for name, r in runs.items()}
+print("attempts per request, all deployments:",
+      {k: round(float(v), 2) for k, v in attempts_per_request.items()})
+
+# %% [markdown]
 # ## A 429 storm with Retry-After
 #
 # The same minute, but the primary answers 429 with `Retry-After: 10`. On a single deployment
