@@ -318,3 +318,12 @@ def test_the_fresh_set_never_tuned_on_still_beats_the_seed_by_far(catalog):
     assert ours.accuracy >= 0.7 and seed.accuracy <= 0.4  # measured: 0.75 and 0.325
     with pytest.raises(InputError, match="unknown bundled set 'nope'"):
         sr.bundled_labelled(catalog, "nope")
+
+
+def test_validate_recognises_a_labelled_set(tmp_path, capsys):
+    assert main(["validate", str(sr.catalog.data_dir() / "routing" / "requests.csv")]) == 0
+    assert "ok (labelled): labelled routing set: 164 requests" in capsys.readouterr().out
+    bad = tmp_path / "l.csv"
+    bad.write_text("text,accept\nhello,nope\n")
+    assert main(["validate", str(bad)]) == 2
+    assert "l.csv:2: field 'accept': unknown plugin 'nope'" in capsys.readouterr().err

@@ -26,18 +26,23 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 
-KINDS = ("catalog", "scenario", "plan", "trace", "litellm")
+KINDS = ("catalog", "scenario", "plan", "trace", "litellm", "labelled")
 
 
 def kind_of(path: Path) -> tuple[str, str]:
-    """(kind, why) of an input file by a fixed rule: a ``.csv`` file is a trace; a directory is a
-    catalog; a YAML file with any catalog section (tiers, lexicon, plugins, agents) at the top is a
-    catalog, one with ``phases`` a plan, one with ``model_list`` a LiteLLM config, any other a
-    scenario."""
+    """(kind, why) of an input file by a fixed rule: a ``.csv`` file whose header has ``accept`` and
+    no ``time`` is a labelled routing set, any other ``.csv`` a trace; a directory is a catalog; a
+    YAML file with any catalog section (tiers, lexicon, plugins, agents) at the top is a catalog,
+    one with ``phases`` a plan, one with ``model_list`` a LiteLLM config, any other a scenario."""
     from ..common.yamlio import load_yaml
     from ..policies.catalog import SECTIONS
 
     if path.suffix.lower() == ".csv":
+        from ..common.yamlio import read_text
+
+        header = {h.strip() for h in read_text(path).split("\n", 1)[0].split(",")}
+        if "accept" in header and "time" not in header:
+            return "labelled", "a .csv file with an 'accept' column and no 'time'"
         return "trace", "a .csv file"
     if path.is_dir():
         return "catalog", "a directory"
@@ -82,6 +87,13 @@ def _validate(args: argparse.Namespace) -> int:
             summary = (f"LiteLLM config: {len(scenario.model_groups.deployments)} deployments in "
                        f"{len(scenario.model_groups.groups)} model groups; {len(imported.warnings)} keys "
                        "not modelled (simroute import litellm lists them)")
+        elif kind == "labelled":
+            from ..io.labelled import read_labelled
+
+            labelled = read_labelled(path, load_catalog())
+            plugins = {p for item in labelled for p in item.accept}
+            summary = (f"labelled routing set: {len(labelled)} requests accepting {len(plugins)} plugins "
+                       f"(simroute route --eval {path} measures routing on it)")
         elif kind == "plan":
             plan = Plan.from_yaml(path, prices=load_catalog().tiers)
             summary = f"plan of {len(plan)} phases, {plan.duration / 60:g} min, ${plan.cost:.2f}"
@@ -600,7 +612,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "what is wrong")
     p.add_argument("file", help="a catalog (directory or YAML), scenario or plan (YAML) or trace (CSV)")
     p.add_argument("--kind", choices=KINDS,
-                   help="what the file is (default: a .csv is a trace; a directory or a YAML with catalog "
+                   help="what the file is (default: a .csv with 'accept' and no 'time' a labelled routing "
+                        "set, any other .csv a trace; a directory or a YAML with catalog "
                         "sections a catalog; a YAML with 'phases' a plan; one with 'model_list' a "
                         "LiteLLM config; any other YAML a scenario)")
     p.set_defaults(func=_validate)
