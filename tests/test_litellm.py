@@ -551,6 +551,8 @@ def test_an_unknown_routing_strategy_is_one_line_naming_the_key():
     with pytest.raises(sr.InputError, match=r"router_settings: field 'routing_strategy': unknown routing "
                                             r"strategy 'fastest-please'"):
         import_litellm(config)
+    with pytest.raises(sr.InputError, match="unknown routing strategy \\[\\]"):  # found by the fuzz test
+        import_litellm({**config, "router_settings": {"routing_strategy": []}})
     ok = import_litellm({**config, "router_settings": {"routing_strategy": "latency-based-routing",
                                                        "routing_strategy_args": {"lowest_latency_buffer": 0.5,
                                                                                  "ttl": 600}}})

@@ -330,7 +330,7 @@ def import_litellm(config: str | Path | Mapping[str, Any], *, rate: float = 0.5,
                "usage-based-routing (v1) is not modelled: deployments are picked by simple-shuffle "
                "(usage-based-routing-v2 is)")
     elif strategy is not None:
-        if strategy not in STRATEGIES:
+        if not isinstance(strategy, str) or strategy not in STRATEGIES:
             raise r.error(("router_settings", "routing_strategy"), "router_settings.routing_strategy",
                           f"unknown routing strategy {strategy!r} (known: {', '.join(STRATEGIES)}, "
                           f"usage-based-routing)")
