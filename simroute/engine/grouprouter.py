@@ -124,7 +124,6 @@ class GroupRouter:
             tier = catalog.tiers[catalog.plugins[n].default_tier]
             limits[n] = DeploymentLimits(
                 rpm=d.rpm if d.rpm is not None else math.inf, tpm=d.tpm if d.tpm is not None else math.inf,
-                weight=d.weight,
                 input_cost=None if tier.input_per_mtok is None else tier.input_per_mtok / 1e6,
                 output_cost=None if tier.output_per_mtok is None else tier.output_per_mtok / 1e6)
         self.strategy = make_strategy(

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..io.labelled import LabelledRequest
 from ..policies.catalog import Catalog
-from ..policies.classify import Classification, Reading, classify
+from ..policies.classify import Reading, classify
 from ..policies.routing import decide_route, lead_line
 from ..policies.scoring import ScoringWeights
 
@@ -172,14 +172,12 @@ def evaluate_routing(
         top = tuple(s.name for s in route.scores[:TOP]) or (orchestrator,)
         accepted = set(item.accept)
 
-        def cost(plugin: str, c: Classification = c) -> float:
-            return lead_line(plugin, c, catalog, weights).cost
-
-        best_cost = min(cost(p) for p in item.accept)
+        cost = {p: lead_line(p, c, catalog, weights).cost for p in {primary, *item.accept}}
+        best_cost = min(cost[p] for p in item.accept)
         best_duration = min(duration[p] for p in item.accept)
         rows.append((item.text, item.accept, item.difficulty or "", primary, top, primary in accepted,
-                     bool(accepted & set(top)), route.matched, cost(primary), best_cost,
-                     cost(primary) - best_cost, duration[primary], best_duration,
+                     bool(accepted & set(top)), route.matched, cost[primary], best_cost,
+                     cost[primary] - best_cost, duration[primary], best_duration,
                      duration[primary] - best_duration, item.line))
     table = pd.DataFrame(rows, columns=["text", "accept", "difficulty", "primary", "top3", "correct",
                                         "in_top3", "matched", "cost_usd", "best_cost_usd", "regret_usd",
@@ -246,11 +244,14 @@ class RoutingTuning:
     params: list[str]
 
     @property
+    def best(self) -> pd.Series:
+        """The most accurate trial on every request (ties: the cheaper, then the earlier)."""
+        return _best_trial(self.trials)
+
+    @property
     def best_params(self) -> dict[str, Any]:
-        """The parameters of the most accurate trial on every request (ties: the cheaper, then the
-        earlier)."""
-        t = self.trials.sort_values(["accuracy", "mean_cost_usd", "trial"], ascending=[False, True, True])
-        return {p: _plain(t.iloc[0][p]) for p in self.params}
+        """The parameters of :attr:`best`."""
+        return {p: _plain(self.best[p]) for p in self.params}
 
     @property
     def held_out_accuracy(self) -> float:
@@ -273,6 +274,11 @@ class RoutingTuning:
         return (f"RoutingTuning({len(self.trials)} trials, {len(f)} folds: train "
                 f"{f.train_accuracy.mean():.1%}, held-out {f.test_accuracy.mean():.1%}; "
                 f"best {self.best_params})")
+
+
+def _best_trial(trials: pd.DataFrame) -> pd.Series:
+    """The most accurate trial (ties: the cheaper, then the earlier)."""
+    return trials.sort_values(["accuracy", "mean_cost_usd", "trial"], ascending=[False, True, True]).iloc[0]
 
 
 def _plain(v: Any) -> Any:
@@ -336,7 +342,7 @@ def tune_routing(
         if not path.startswith(("weights.", "reading.")):
             raise InputError("routing is tuned over weights.* and reading.* settings only", entry=path,
                              field="params")
-        for v in (values if isinstance(values, tuple) else values):
+        for v in values:
             _routing_settings(catalog, {path: v}, reading)  # refused values fail before any search
     n = len(labelled)
     if not 2 <= k <= n:
@@ -378,12 +384,11 @@ def tune_routing(
                       "tune routing", unit="trial") as bar:
         for i, test in enumerate(folds):
             train = np.setdiff1d(everything, test)
-            found = pd.DataFrame(search(train, bar)).sort_values(
-                ["accuracy", "mean_cost_usd", "trial"], ascending=[False, True, True])
-            point = {p: _plain(found.iloc[0][p]) for p in space}
+            found = _best_trial(pd.DataFrame(search(train, bar)))
+            point = {p: _plain(found[p]) for p in space}
             held = float(evaluate(point).table.correct.iloc[test].mean())
             fold_rows.append({"fold": i, "train_requests": len(train), "test_requests": len(test),
-                              "train_accuracy": float(found.iloc[0].accuracy), "test_accuracy": held,
+                              "train_accuracy": float(found.accuracy), "test_accuracy": held,
                               **point})
         final = pd.DataFrame(search(everything, bar))
     return RoutingTuning(folds=pd.DataFrame(fold_rows), trials=final, params=list(space))

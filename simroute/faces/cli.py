@@ -19,6 +19,7 @@ from ..experiments.run import RECORD_LEVELS
 from ..io.outputs import MANIFEST
 
 if TYPE_CHECKING:
+    from ..io.labelled import LabelledRequest
     from ..policies.catalog import Catalog
     from ..policies.classify import Reading
     from ..policies.scoring import ScoringWeights
@@ -38,9 +39,9 @@ def kind_of(path: Path) -> tuple[str, str]:
     from ..policies.catalog import SECTIONS
 
     if path.suffix.lower() == ".csv":
-        from ..common.yamlio import read_text
+        from ..io.tracefile import header_of
 
-        header = {h.strip() for h in read_text(path).split("\n", 1)[0].split(",")}
+        header = set(header_of(path))
         if "accept" in header and "time" not in header:
             return "labelled", "a .csv file with an 'accept' column and no 'time'"
         return "trace", "a .csv file"
@@ -384,8 +385,7 @@ def _tune_routing(args: argparse.Namespace, space: dict[str, Any]) -> int:
         print(f.round(3).to_string(index=False))
         print(f"mean: train {f.train_accuracy.mean():.1%}, held-out {f.test_accuracy.mean():.1%} "
               f"(a large gap is overfitting)")
-        best = result.trials.sort_values(["accuracy", "mean_cost_usd", "trial"],
-                                         ascending=[False, True, True]).iloc[0]
+        best = result.best
         print(f"best on every request: {result.best_params}: accuracy {best.accuracy:.1%}, "
               f"${best.mean_cost_usd:.3f} and {best.mean_duration_s / 60:.1f} min per request")
     return 0
@@ -498,7 +498,7 @@ def _route(args: argparse.Namespace) -> int:
     return 0
 
 
-def _labelled(name: str, catalog: Catalog) -> list:
+def _labelled(name: str, catalog: Catalog) -> list[LabelledRequest]:
     """A labelled CSV, or a bundled set: ``bundled`` (the tuning set) or ``bundled-fresh``."""
     from ..io.labelled import bundled_labelled, read_labelled
 

@@ -110,43 +110,47 @@ class Latency(FaultKind):
         return fault.value
 
 
-def _whole(fault: Fault, least: int) -> None:
-    if fault.value != int(fault.value) or fault.value < least:
-        raise InputError(f"must be a whole number of calls >= {least}, got {fault.value:g}", field="value")
+class _Counted(FaultKind):
+    """A kind that fails some calls by their number ``n`` in the window (:meth:`fails`), as the
+    fault's ``failure`` says; ``value`` is a whole number of calls, at least :attr:`least`."""
+
+    counted = True
+    least: ClassVar[int] = 0
+
+    def fails(self, fault: Fault, n: int) -> bool:
+        raise NotImplementedError
+
+    def check(self, fault: Fault) -> None:
+        if fault.value != int(fault.value) or fault.value < self.least:
+            raise InputError(f"must be a whole number of calls >= {self.least}, got {fault.value:g}",
+                             field="value")
+
+    def on_counted_call(self, fault: Fault, n: int, p: float, imposed: str | None
+                        ) -> tuple[float, str | None, bool]:
+        if self.fails(fault, n):
+            return 1.0, fault.failure, True
+        return p, imposed, False
 
 
-class FirstCalls(FaultKind):
+class FirstCalls(_Counted):
     """The first ``value`` calls starting in the window fail, as ``failure`` says; later ones are
     the plugin's own."""
 
     name = "first_calls"
-    counted = True
 
-    def check(self, fault: Fault) -> None:
-        _whole(fault, 0)
-
-    def on_counted_call(self, fault: Fault, n: int, p: float, imposed: str | None
-                        ) -> tuple[float, str | None, bool]:
-        if n <= fault.value:
-            return 1.0, fault.failure, True
-        return p, imposed, False
+    def fails(self, fault: Fault, n: int) -> bool:
+        return n <= fault.value
 
 
-class EveryNth(FaultKind):
+class EveryNth(_Counted):
     """Every ``value``-th call starting in the window (the ``value``-th, the 2 × ``value``-th …)
     fails, as ``failure`` says."""
 
     name = "every_nth"
-    counted = True
+    least = 1
 
-    def check(self, fault: Fault) -> None:
-        _whole(fault, 1)
-
-    def on_counted_call(self, fault: Fault, n: int, p: float, imposed: str | None
-                        ) -> tuple[float, str | None, bool]:
-        if n % int(fault.value) == 0:
-            return 1.0, fault.failure, True
-        return p, imposed, False
+    def fails(self, fault: Fault, n: int) -> bool:
+        return n % int(fault.value) == 0
 
 
 #: name → kind, in the order the docs list them

@@ -24,8 +24,8 @@ import numpy as np
 from ..common.errors import InputError
 from ..common.yamlio import read_text
 
-__all__ = ["read_trace", "trace_format_of", "trace_labels", "TRACE_FORMATS", "TRACE_COLUMNS", "MAX_TOKENS",
-           "MAX_TRACE_SPAN"]
+__all__ = ["read_trace", "trace_format_of", "trace_labels", "header_of", "TRACE_FORMATS", "TRACE_COLUMNS",
+           "MAX_TOKENS", "MAX_TRACE_SPAN"]
 
 TRACE_FORMATS = ("simroute", "azure")
 #: the columns each trace format may have
@@ -82,12 +82,23 @@ def _parsed(path: str, fmt: str, _mtime_ns: int, _size: int) -> dict[str, np.nda
 
 
 @functools.lru_cache(maxsize=8)
+def header_of(path: str | Path) -> list[str]:
+    """The column names of a CSV's first line, read without reading the rest (a file that is not
+    UTF-8 text, or cannot be read, is the one-line :class:`InputError` of a full read)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        first = read_text(path).split("\n", 1)[0]
+    return [h.strip() for h in next(csv.reader([first]), [])]
+
+
 def _labels(path: str, _mtime_ns: int, _size: int) -> dict[str, tuple[tuple[str, ...], int]]:
     out: dict[str, tuple[tuple[str, ...], int]] = {}
+    if not {"accept", "text"} <= set(header_of(path)):
+        return out  # the usual trace: its rows are read once, by read_trace, not here too
     reader = csv.reader(io.StringIO(read_text(path), newline=""))
     header = [h.strip() for h in next(reader, [])]
-    if "accept" not in header or "text" not in header:
-        return out
     i_text, i_accept = header.index("text"), header.index("accept")
     for lineno, row in enumerate(reader, start=2):
         cell = row[i_accept].strip() if i_accept < len(row) else ""

@@ -10,7 +10,7 @@ field. Durations are stored in seconds (the YAML says minutes where its field na
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib import resources
@@ -618,14 +618,19 @@ def _check_references(catalog: Catalog, sources: Mapping[str, tuple] | None = No
                                      entry="lexicon", field=f"synonyms.{phrase}")
 
 
-def vocabulary_words(catalog: Catalog) -> set[str]:
-    """Every term a synonym may stand for: the lexicon's words and the plugins' and agents' keywords,
-    contexts and patterns."""
-    words = set(catalog.lexicon.terms)
+def catalog_terms(catalog: Catalog) -> Iterator[tuple[str, str]]:
+    """The catalog's own vocabulary, as ``(word, kind)`` with kind ``keywords``, ``contexts`` or
+    ``patterns``: each plugin's keywords, contexts, patterns and description words (as keywords),
+    then each agent's keywords."""
     for p in catalog.plugins.values():
-        words.update(p.keywords, p.contexts, p.patterns)
+        yield from ((k, "keywords") for k in p.keywords)
+        yield from ((c, "contexts") for c in p.contexts)
+        yield from ((pat, "patterns") for pat in p.patterns)
+        yield from ((d, "keywords") for d in sorted(description_words(p.description)))
     for a in catalog.agents:
-        words.update(a.keywords)
-    for p in catalog.plugins.values():
-        words.update(description_words(p.description))
-    return words
+        yield from ((k, "keywords") for k in a.keywords)
+
+
+def vocabulary_words(catalog: Catalog) -> set[str]:
+    """Every term a synonym may stand for: the lexicon's words and :func:`catalog_terms`."""
+    return set(catalog.lexicon.terms) | {word for word, _ in catalog_terms(catalog)}

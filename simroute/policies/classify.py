@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ..common.schema import check, documented, setting
 from .catalog import Catalog, Term
+from .vocabulary import Meaning, vocabulary
 
 __all__ = ["Classification", "Reading", "classify", "tokenize", "SEED_READING"]
 
@@ -123,60 +124,22 @@ def classify(text: str, catalog: Catalog, reading: Reading = Reading()) -> Class
         The :class:`Classification`.
     """
     if reading.vocabulary == "catalog":
-        return _classify_catalog(text, catalog, reading)
-    lex = catalog.lexicon
-    domains: list[str] = []
-    contexts: list[str] = []
-    query_contexts: list[str] = []
-    patterns: list[str] = []
-    keywords: list[str] = []
-    known: list[str] = []
-    is_complex = False
-    urgencies: list[int] = []
+        found, corrections = vocabulary(catalog).read(text, reading.fuzzy)
+        return _classification(text, catalog, found, tuple(corrections))
+    found = []
     for word in tokenize(text):
-        term = _lookup(word, lex.terms)  # type: ignore[arg-type]
-        if term is None:
-            continue
-        known.append(word)
-        _add(domains, term.domains)
-        _add(query_contexts, term.contexts)
-        _add(contexts, term.contexts + term.implied_contexts)
-        _add(patterns, term.patterns)
-        if term.keyword:
-            _add(keywords, (word,))
-        is_complex = is_complex or term.complex
-        if term.urgency is not None:
-            urgencies.append(term.urgency)
-    return _finish(text, catalog, domains, contexts, query_contexts, patterns, keywords, known,
-                   is_complex, urgencies)
+        term = _lookup(word, catalog.lexicon.terms)  # type: ignore[arg-type]
+        if term is not None:  # the seed reports a keyword as written ("components")
+            found.append((word, Meaning.of_term(term, word if term.keyword else None)))
+    return _classification(text, catalog, found, ())
 
 
-def _finish(text: str, catalog: Catalog, domains: list[str], contexts: list[str],
-            query_contexts: list[str], patterns: list[str], keywords: list[str], known: list[str],
-            is_complex: bool, urgencies: list[int],
-            corrections: tuple[tuple[str, str], ...] = ()) -> Classification:
-    """Complexity, urgency and duration from what was found (the same rules for every reading)."""
+def _classification(text: str, catalog: Catalog, found: list[tuple[str, Meaning]],
+                    corrections: tuple[tuple[str, str], ...]) -> Classification:
+    """The classification of the words ``found`` (with their meanings, in order): domains, contexts,
+    patterns and keywords in order of first appearance; complexity, urgency and duration by the
+    module docstring's rules (the same for every reading)."""
     lex = catalog.lexicon
-    if is_complex or len(domains) >= lex.complex_min_domains:
-        complexity = "complex"
-    elif len(domains) >= lex.moderate_min_domains:
-        complexity = "moderate"
-    else:
-        complexity = "simple"
-    triggered = [p for p in lex.phases if set(p.domains) & set(domains)]
-    est = sum(p.duration for p in triggered) if triggered else lex.simple_duration
-    return Classification(
-        text=text, domains=tuple(domains), contexts=tuple(contexts),
-        query_contexts=tuple(query_contexts), patterns=tuple(patterns), keywords=tuple(keywords),
-        complexity=complexity, urgency=max(urgencies, default=lex.default_urgency),
-        est_duration=float(est), words=tuple(known), corrections=corrections,
-    )
-
-
-def _classify_catalog(text: str, catalog: Catalog, reading: Reading) -> Classification:
-    from .vocabulary import vocabulary
-
-    found, corrections = vocabulary(catalog).read(text, reading.fuzzy)
     domains: list[str] = []
     contexts: list[str] = []
     query_contexts: list[str] = []
@@ -193,5 +156,17 @@ def _classify_catalog(text: str, catalog: Catalog, reading: Reading) -> Classifi
         is_complex = is_complex or m.complex
         if m.urgency is not None:
             urgencies.append(m.urgency)
-    return _finish(text, catalog, domains, contexts, query_contexts, patterns, keywords,
-                   [w for w, _ in found], is_complex, urgencies, tuple(corrections))
+    if is_complex or len(domains) >= lex.complex_min_domains:
+        complexity = "complex"
+    elif len(domains) >= lex.moderate_min_domains:
+        complexity = "moderate"
+    else:
+        complexity = "simple"
+    triggered = [p for p in lex.phases if set(p.domains) & set(domains)]
+    est = sum(p.duration for p in triggered) if triggered else lex.simple_duration
+    return Classification(
+        text=text, domains=tuple(domains), contexts=tuple(contexts),
+        query_contexts=tuple(query_contexts), patterns=tuple(patterns), keywords=tuple(keywords),
+        complexity=complexity, urgency=max(urgencies, default=lex.default_urgency),
+        est_duration=float(est), words=tuple(w for w, _ in found), corrections=corrections,
+    )

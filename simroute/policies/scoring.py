@@ -132,8 +132,7 @@ def score_plugin(plugin: Plugin, c: Classification, weights: ScoringWeights = Sc
     if weights.description:
         raw += _match(weights.description, "description", description_words(plugin.description),
                       c.keywords, breakdown)
-    multipliers = {"priority": (plugin.priority / 100.0) ** weights.priority_power
-                   if weights.priority_power != 1.0 else plugin.priority / 100.0,
+    multipliers = {"priority": (plugin.priority / 100.0) ** weights.priority_power,  # x ** 1.0 is x
                    "availability": plugin.availability}
     return Score(plugin.name, raw * multipliers["priority"] * multipliers["availability"], raw,
                  breakdown, multipliers)

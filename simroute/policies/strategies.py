@@ -47,11 +47,10 @@ UNKNOWN_COST = 5.0  #: dollars per token LiteLLM assumes for a model without a p
 
 @dataclass(frozen=True, slots=True)
 class DeploymentLimits:
-    """What a strategy knows of a deployment from the config: its limits, pick weight and prices."""
+    """What a strategy knows of a deployment from the config: its limits and prices."""
 
     rpm: float = math.inf
     tpm: float = math.inf
-    weight: float | None = None
     input_cost: float | None = None  #: dollars per input token (None: not given)
     output_cost: float | None = None  #: dollars per output token (None: not given)
 
@@ -72,6 +71,7 @@ class Strategy:
         self.groups = groups
         self.limits = limits
         self.rng = rng
+        self.group_of = {m: g for g, members in groups.items() for m in members}  #: deployment → group
 
     def pick(self, group: str, available: list[str], t: float, tokens: float) -> str | None:
         """One of ``available`` (the group's deployments not cooling down; never empty) for a call
@@ -126,7 +126,6 @@ class LeastBusy(Strategy):
                  rng: np.random.Generator) -> None:
         super().__init__(groups, limits, rng)
         self._in_flight: dict[str, dict[str, int]] = {g: {} for g in groups}  #: first-seen order
-        self._group_of = {m: g for g, members in groups.items() for m in members}
 
     def pick(self, group: str, available: list[str], t: float, tokens: float) -> str | None:
         counts = self._in_flight[group]
@@ -136,12 +135,12 @@ class LeastBusy(Strategy):
         return least if least in available else self._choice(available)
 
     def started(self, name: str, t: float) -> None:
-        counts = self._in_flight[self._group_of[name]]
+        counts = self._in_flight[self.group_of[name]]
         counts[name] = counts.get(name, 0) + 1
 
     def ended(self, name: str, t: float, outcome: str, seconds: float, tokens: float,
               output_tokens: float) -> None:
-        counts = self._in_flight[self._group_of[name]]
+        counts = self._in_flight[self.group_of[name]]
         counts[name] = counts.get(name, 0) - 1
 
 
@@ -200,7 +199,6 @@ class LatencyBased(_PerMinute):
         self.ttl = ttl
         self._latencies: dict[str, dict[str, list[float]]] = {g: {} for g in groups}
         self._written: dict[str, float] = {}  #: group → when its map was last written
-        self._group_of = {m: g for g, members in groups.items() for m in members}
 
     def _map(self, group: str, t: float) -> dict[str, list[float]]:
         if t - self._written.get(group, -math.inf) > self.ttl:
@@ -211,7 +209,8 @@ class LatencyBased(_PerMinute):
         seen = self._map(group, t)
         for name in available:
             seen.setdefault(name, [0.0])
-        order = [list(seen)[i] for i in self.rng.permutation(len(seen))]  # LiteLLM shuffles first
+        names = list(seen)
+        order = [names[i] for i in self.rng.permutation(len(names))]  # LiteLLM shuffles first
         candidates = []
         for name in order:
             if name in available and self._within(name, t, tokens):
@@ -226,7 +225,7 @@ class LatencyBased(_PerMinute):
 
     def ended(self, name: str, t: float, outcome: str, seconds: float, tokens: float,
               output_tokens: float) -> None:
-        group = self._group_of[name]
+        group = self.group_of[name]
         if outcome == "success":
             per_token = output_tokens == output_tokens and output_tokens > 0
             value = seconds / output_tokens if per_token else seconds

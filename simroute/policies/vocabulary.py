@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .catalog import Catalog, Term
-from .words import description_words, parts_of
+from .catalog import Catalog, Term, catalog_terms
+from .words import parts_of
 
 __all__ = ["Meaning", "Vocabulary", "vocabulary", "MAX_PHRASE", "MIN_FUZZY_LEN", "SHORT_WORD"]
 
@@ -67,11 +67,14 @@ class Meaning:
             self.urgency = max(self.urgency or 0, other.urgency)
 
     @classmethod
-    def of_term(cls, term: Term) -> Meaning:
+    def of_term(cls, term: Term, keyword: str | None = None) -> Meaning:
+        """What a lexicon term means; ``keyword``: the keyword it reports (default: its word, when
+        it is a keyword term)."""
+        if keyword is None and term.keyword:
+            keyword = term.word
         return cls(domains=list(term.domains), contexts=list(term.contexts),
                    implied_contexts=list(term.implied_contexts), patterns=list(term.patterns),
-                   keywords=[term.word] if term.keyword else [], complex=term.complex,
-                   urgency=term.urgency)
+                   keywords=[keyword] if keyword else [], complex=term.complex, urgency=term.urgency)
 
 
 @dataclass
@@ -140,22 +143,11 @@ def _build(catalog: Catalog) -> Vocabulary:
     for word, term in lex.terms.items():
         by_word.setdefault(word, Meaning()).add(Meaning.of_term(term))
     catalog_words: dict[str, Meaning] = {}
-
-    def catalog_word(word: str, meaning: Meaning) -> None:
-        catalog_words.setdefault(word, Meaning()).add(meaning)
-
-    for p in catalog.plugins.values():
-        for k in p.keywords:
-            catalog_word(k, Meaning(keywords=[k]))
-        for c in p.contexts:
-            catalog_word(c, Meaning(contexts=[c]))
-        for pat in p.patterns:
-            catalog_word(pat, Meaning(patterns=[pat]))
-        for d in description_words(p.description):
-            catalog_word(d, Meaning(keywords=[d]))
-    for a in catalog.agents:
-        for k in a.keywords:
-            catalog_word(k, Meaning(keywords=[k]))
+    for word, kind in catalog_terms(catalog):
+        meaning = catalog_words.setdefault(word, Meaning())
+        seq: list[str] = getattr(meaning, kind)
+        if word not in seq:
+            seq.append(word)
     for word, meaning in by_word.items():
         put(_phrase(word), meaning)
     singles = {k: m for k, m in phrases.items() if len(k) == 1}
@@ -172,7 +164,7 @@ def _build(catalog: Catalog) -> Vocabulary:
     for phrase, targets in lex.synonyms.items():
         meaning = Meaning()
         for target in targets:
-            meaning.add(known[target] if target in known else phrases.get(_phrase(target), Meaning()))
+            meaning.add(known[target])  # every target is known: the catalog checked it at load
         phrases[_phrase(phrase)] = meaning  # a synonym replaces what its words would mean
     parts = sorted({part for key in phrases for part in key})
     return Vocabulary(phrases=phrases, parts=parts, known_parts=frozenset(parts))
