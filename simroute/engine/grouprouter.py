@@ -58,7 +58,19 @@ Where the model still differs from LiteLLM 1.95.0, and why:
   deployments are eligible; none is modelled.
 * **Wall-clock details**: LiteLLM counts failures per calendar minute of the wall clock; simroute per
   minute of simulated time from 0. Retry-After is read as whole seconds in both.
-* No differential test yet drives the real ``litellm.Router`` against this model (issue 23).
+
+How this is checked: ``tests/test_litellm_differential.py`` drives the real ``litellm.Router``
+(LiteLLM 1.95.0, in the test extra) and this model with the same config on scripted cases — a
+primary that refuses fast, one that hangs past its timeout, 429s with and without Retry-After, a
+persistent 503 without fallbacks, ``allowed_fails`` with a cooldown, a deployment's own
+``cooldown_time``, groups of several deployments (one emptied by cooldowns), fallbacks, a chain of
+them and default fallbacks, under simple-shuffle, least-busy and cost-based routing. For every
+request both make the same calls to the same deployments (the same groups where the pick is at
+random), with the same gaps between them and the same end, within LiteLLM's jitter plus 80 ms of
+the event loop's own work; a backoff one step behind fails it. Driving it showed one thing a
+user's own provider must do for least-busy routing to work in LiteLLM: call the logging object's
+``pre_call`` (LiteLLM's own providers do), else the in-flight counts only go down and the
+strategy sends every call to the deployment that has answered most.
 """
 
 from __future__ import annotations
