@@ -83,18 +83,18 @@ def test_a_new_fault_kind_is_a_class_and_a_line_and_acts_in_its_window():
 
 
 def test_a_new_workload_kind_is_a_class_and_a_line_and_runs_scaled():
-    with docstring_example(workload, workload.KINDS, "ramp"):
-        scenario = small(400, kind="ramp", rate=0.01, period=20_000)
+    with docstring_example(workload, workload.KINDS, "jittered"):
+        scenario = small(400, kind="jittered", rate=0.01)
         res = sr.run(scenario, seed=5)
         arrivals = res.requests.arrival.sort_values().to_numpy()
         assert len(arrivals) == 400
-        early = (arrivals < 10_000).sum()
-        between = ((arrivals >= 10_000) & (arrivals < 20_000)).sum()
-        assert early < between  # the rate ramps up
+        k = np.arange(1, 401)
+        assert (np.abs(arrivals * 0.01 - k) <= 0.5).all()  # each within half a gap of its slot
+        assert np.ptp(arrivals * 0.01 - k) > 0.5  # and jittered
         assert scenario.workload.at_load(2.0).rate == pytest.approx(0.02)  # the default scaling
-        assert scenario.workload.describe().startswith("ramp, rate 0.01/s")
-    with pytest.raises(InputError, match="ramp"):
-        small(kind="ramp")
+        assert scenario.workload.describe().startswith("jittered, rate 0.01/s")
+    with pytest.raises(InputError, match="jittered"):
+        small(kind="jittered")
 
 
 def test_a_new_metric_is_one_declaration_and_both_record_levels_compute_it():

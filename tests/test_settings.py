@@ -17,7 +17,8 @@ def test_the_settings_reference_in_the_docs_is_the_declared_one():
     assert settings_reference() in text, "regenerate with: python tools/make_docs.py"
 
 
-@pytest.mark.parametrize("page", ["settings.md", "metrics.md", "litellm.md", "cli.md", "api.md"])
+@pytest.mark.parametrize("page", ["settings.md", "metrics.md", "litellm.md", "workloads.md", "cli.md",
+                                  "api.md"])
 def test_generated_doc_pages_are_up_to_date(page):
     import importlib.util
 

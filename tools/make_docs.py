@@ -6,6 +6,9 @@
 * ``docs/metrics.md`` — every summary metric, from :data:`simroute.experiments.metrics.METRICS`;
 * ``docs/litellm.md`` — the LiteLLM import's key mapping (:data:`simroute.io.litellm.MAPPING`) and
   the router semantics, from the modules' docstrings;
+* ``docs/workloads.md`` — workload kinds, rate profiles and fault kinds, from their modules'
+  docstrings and declarations (:mod:`simroute.io.workload`, :mod:`simroute.io.profiles`,
+  :mod:`simroute.io.faults`);
 * ``docs/cli.md`` — every command and option, from the command line's own parser;
 * ``docs/api.md`` — every public name of ``simroute.__all__``, rendered by mkdocstrings.
 """
@@ -87,25 +90,53 @@ file, line and key, and says why the key is not modelled.
 """
 
 
-def litellm_page() -> str:
+def body(module) -> str:
+    """A module docstring's body, its reST inline markup as Markdown."""
     import inspect
+    import re
 
+    text = inspect.cleandoc(module.__doc__).split("\n", 1)[1].strip()
+    text = re.sub(r":\w+:`~?([^`]+)`", lambda m: f"`{m.group(1).split('.')[-1]}`", text)
+    text = text.replace("``", "`").replace("::\n", ":\n")
+    return text
+
+
+def litellm_page() -> str:
     from simroute import cooldown, litellm, modelgroups
     from simroute.engine import grouprouter
-
-    def body(module) -> str:
-        """A module docstring's body, its reST inline markup as Markdown."""
-        import re
-
-        text = inspect.cleandoc(module.__doc__).split("\n", 1)[1].strip()
-        text = re.sub(r":\w+:`~?([^`]+)`", lambda m: f"`{m.group(1).split('.')[-1]}`", text)
-        text = text.replace("``", "`").replace("::\n", ":\n")
-        return text
 
     return (LITELLM_HEADER + litellm.mapping_reference() + "\n## What is imported\n\n" + body(litellm)
             + "\n\n## Model groups in a scenario\n\n" + body(modelgroups)
             + "\n\n## How a request is served\n\n" + body(grouprouter)
             + "\n\n## Cooldowns\n\n" + body(cooldown) + "\n")
+
+
+WORKLOADS_HEADER = """# Workloads, rate profiles and faults
+
+What arrives and what goes wrong: a scenario's `workload:` and `faults:` sections. Generated from
+the code by `python tools/make_docs.py`; a test keeps this page equal to it. Every field below is
+checked when the scenario loads: a bad value is one line naming the file, line, entry and field.
+
+"""
+
+
+def _fields(cls, prefix: str = "") -> str:
+    from simroute.common.schema import describe
+
+    lines = ["| field | type | default | unit | meaning |", "|---|---|---|---|---|"]
+    for row in describe(cls, prefix):
+        lines.append(f"| `{row['path']}` | {row['type']} | {row['default']} | {row['unit']} | {row['doc']} |")
+    return "\n".join(lines) + "\n"
+
+
+def workloads_page() -> str:
+    from simroute.io import faults, profiles, workload
+
+    shapes = "".join(f"\n### `shape: {name}`\n\n{_fields(cls)}" for name, cls in profiles.SHAPES.items())
+    return (WORKLOADS_HEADER + "## Workload kinds\n\n" + body(workload) + "\n\n### `workload:` fields\n\n"
+            + _fields(workload.Workload) + "\n### `workload.mix[]` fields\n\n" + _fields(workload.MixEntry)
+            + "\n## Rate profiles\n\n" + body(profiles) + "\n" + shapes
+            + "\n## Faults\n\n" + body(faults) + "\n\n### `faults[]` fields\n\n" + _fields(faults.Fault))
 
 
 def cli_page() -> str:
@@ -143,6 +174,7 @@ def api_page() -> str:
 
 
 PAGES = {"settings.md": settings_page, "metrics.md": metrics_page, "litellm.md": litellm_page,
+         "workloads.md": workloads_page,
          "cli.md": cli_page, "api.md": api_page}
 
 

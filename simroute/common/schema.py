@@ -73,7 +73,7 @@ def _type_name(tp: Any) -> str:
         name = getattr(inner, "__name__", str(inner))
     else:
         names = {float: "number", int: "whole number", bool: "true/false", str: "string"}
-        name = names.get(inner, str(inner))
+        name = names.get(inner, getattr(inner, "__name__", str(inner)))
     return name + (" or null" if optional else "")
 
 

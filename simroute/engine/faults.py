@@ -3,7 +3,8 @@
 :class:`Faults` is built once per run from the catalog and the scenario's faults. When a plugin
 starts on an attempt, :meth:`Faults.draw` decides how the attempt ends — a failure (by the plugin's
 failure model, or the kind an active fault imposes) after that kind's latency, else a success after
-a service time, slowed by the active faults. What each fault kind does is its class's business
+a service time, slowed by the active faults; either way the plugin's pauses stretch the time it
+takes, as if its clock stopped for each pause. What each fault kind does is its class's business
 (:mod:`simroute.io.faults`); this module only applies the active ones, in the scenario's order.
 """
 
@@ -16,7 +17,7 @@ from ..io.faults import Fault, FaultKind
 from ..policies.catalog import Catalog
 from ..resilience.failure import SUCCESS, FailureModel
 
-__all__ = ["Faults"]
+__all__ = ["Faults", "through_pauses"]
 
 
 class Faults:
@@ -40,10 +41,19 @@ class Faults:
         self.failure_model: dict[str, FailureModel] = {n: p.failure for n, p in catalog.plugins.items()}
         #: plugin → its faults, in the scenario's order: (start, end, kind, fault)
         self.on: dict[str, list[tuple[float, float, FaultKind, Fault]]] = {}
-        for f in faults:
+        faults_list = list(faults)
+        for f in faults_list:
             self.on.setdefault(f.plugin, []).append((f.start, f.end, f.effect, f))
         #: calls started so far in the window of each counting fault (by its id)
         self._calls: dict[int, int] = {}
+        #: plugin → its pause windows, merged and in time order
+        self.paused: dict[str, list[tuple[float, float]]] = {}
+        for f in sorted((f for f in faults_list if f.effect.pauses), key=lambda f: f.start):
+            windows = self.paused.setdefault(f.plugin, [])
+            if windows and f.start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(windows[-1][1], f.end))
+            else:
+                windows.append((f.start, f.end))
 
     def failure_at(self, plugin: str, t: float) -> tuple[float, str | None]:
         """(probability that an attempt starting at ``t`` fails, the kind a fault imposes or None)."""
@@ -84,6 +94,24 @@ class Faults:
         if p and self._uniform() < p:
             fm = self.failure_model[plugin]
             kind = imposed or fm.pick(self.rng_failure)
-            return kind, fm.duration(kind, self.rng_service)
-        service = duration if duration is not None else model.sample(self.rng_service, tokens)
-        return SUCCESS, service * factor
+            seconds = fm.duration(kind, self.rng_service)
+        else:
+            service = duration if duration is not None else model.sample(self.rng_service, tokens)
+            kind, seconds = SUCCESS, service * factor
+        if self.paused and plugin in self.paused:
+            seconds = through_pauses(self.paused[plugin], t, seconds)
+        return kind, seconds
+
+
+def through_pauses(windows: list[tuple[float, float]], t: float, seconds: float) -> float:
+    """How long ``seconds`` of work begun at ``t`` takes when no work is done in ``windows``
+    (merged, in time order): each pause the work meets adds its length (from ``t`` if it began
+    inside one)."""
+    end = t + seconds
+    for start, stop in windows:
+        if stop <= t:
+            continue
+        if start > end or (start == end and seconds > 0):
+            break
+        end += stop - max(start, t)
+    return end - t

@@ -16,7 +16,8 @@ returns a new scenario. Paths:
   plugin but the orchestrator), ``tiers.<tier>.<price|input_per_mtok|output_per_mtok>``;
 * workload: ``workload.<rate|requests|time_scale|mean_on|mean_off|amplitude|period>``, and
   ``workload.budget`` (every mix entry's budget; ``None``: no budget);
-* workload surges: ``workload.surges[<i>].<start|end|factor>``;
+* workload surges: ``workload.surges[<i>].<start|end|factor>``; rate profiles:
+  ``workload.profile[<i>].<field>`` (a shape's number: ``factor``, ``factor_to``, ``amplitude`` …);
 * faults: ``faults[<i>].<start|end|value|failure>``; and ``horizon``.
 
 A path that names nothing raises :class:`~simroute.common.errors.InputError` naming the path.
@@ -45,6 +46,7 @@ FAULT_FIELDS = ("start", "end", "value", "failure")
 _SETTINGS_FIELDS = {f.name for f in fields(Settings)}
 _SURGE = re.compile(r"workload\.surges\[(\d+)\]\.(\w+)$")
 _FAULT = re.compile(r"faults\[(\d+)\]\.(\w+)$")
+_SHAPE = re.compile(r"workload\.profile\[(\d+)\]\.(\w+)$")
 
 
 def _bad(path: str, message: str) -> InputError:
@@ -146,6 +148,22 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
         surges = list(w.surges)
         surges[i] = replace(surges[i], **{attr: check_value(float, value)})
         return sc.replace(workload=replace(w, surges=tuple(surges)))
+    m = _SHAPE.match(path)
+    if m:
+        i, attr = int(m[1]), m[2]
+        w = sc.workload
+        if i >= len(w.profile):
+            raise _bad(path, f"the workload's profile has {len(w.profile)} shapes")
+        shape: Any = w.profile[i]  # each shape is a dataclass (simroute.io.profiles)
+        numbers = [f.name for f in fields(shape) if isinstance(getattr(shape, f.name), float)]
+        if attr not in numbers:
+            raise _bad(path, f"a {shape.shape} shape's parameter is one of {', '.join(numbers)}")
+        shapes = list(w.profile)
+        try:
+            shapes[i] = replace(shape, **{attr: check_value(float, value)})
+        except InputError as exc:
+            raise _bad(path, exc.message) from None
+        return sc.replace(workload=replace(w, profile=tuple(shapes)))
     m = _FAULT.match(path)
     if m:
         i, attr = int(m[1]), m[2]

@@ -245,7 +245,7 @@ def check_span(scenario: Scenario) -> float:
 
 
     w = scenario.workload
-    arrivals = KINDS[w.kind].span(w, scenario.horizon)
+    arrivals = w.span(scenario.horizon)
     if math.isinf(arrivals):  # nothing bounds the arrivals: the workload says so itself, in its words
         return 0.0
     hanging = {f.plugin for f in scenario.faults if f.failure == TIMEOUT}

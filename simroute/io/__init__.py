@@ -2,6 +2,7 @@
 
 * ``settings`` — every setting, declared once (:class:`Settings` and the classes it nests);
 * ``workload`` — arrivals and request mixes (:class:`Workload`, :class:`MixEntry`), its kinds;
+* ``profiles`` — rate profiles: steps, ramps, spikes and cycles that shape a workload's rate;
 * ``tracefile`` — reading a trace file (CSV, simroute or Azure format), every row checked;
 * ``faults`` — injected faults (:class:`Fault`);
 * ``scenario`` — a scenario file: catalog + settings + workload + faults (:class:`Scenario`);

@@ -8,9 +8,14 @@ A fault is active on its plugin from ``start`` to ``end`` (seconds). Its *kind* 
 * to the plugin's service times — :meth:`FaultKind.slowdown`, a multiplier.
 
 A plugin's active faults are applied in the scenario's order (``simroute.engine.faults`` does it).
+* to the plugin's progress — :attr:`FaultKind.pauses`: the plugin stops working for the window.
+
 The kinds: ``outage`` (every call fails, as ``failure``), ``error_rate`` (calls fail with
 probability ``value``, when that is at least the plugin's own), ``latency`` (service times ×
-``value``), and two that count the calls starting in the window, for scripted scenarios ("one 429
+``value``), ``pause`` (the plugin stops serving from ``start`` to ``end`` — a GC pause, a deploy:
+calls in service stall and resume where they were, a call it starts during the pause waits for its
+end, queued calls wait for a slot; nothing fails by itself, but a caller's timeout may run out),
+and two that count the calls starting in the window, for scripted scenarios ("one 429
 with Retry-After: 2, then healthy"): ``first_calls`` (the first ``value`` calls fail, as
 ``failure``) and ``every_nth`` (every ``value``-th call fails). A counting kind sets ``counted``
 and answers :meth:`FaultKind.on_counted_call`, which also gets the call's number in the window.
@@ -43,8 +48,8 @@ from ..common.errors import InputError
 from ..common.schema import check, setting, window
 from ..resilience.failure import FAILURE_KINDS
 
-__all__ = ["Fault", "FaultKind", "Outage", "ErrorRate", "Latency", "FirstCalls", "EveryNth", "FAULT_KINDS",
-           "register"]
+__all__ = ["Fault", "FaultKind", "Outage", "ErrorRate", "Latency", "Pause", "FirstCalls", "EveryNth",
+           "FAULT_KINDS", "register"]
 
 
 class FaultKind:
@@ -53,6 +58,8 @@ class FaultKind:
     name: ClassVar[str] = ""
     #: the engine counts the calls starting in the window and calls :meth:`on_counted_call`
     counted: ClassVar[bool] = False
+    #: the plugin makes no progress on any call during the window (:mod:`simroute.engine.faults`)
+    pauses: ClassVar[bool] = False
 
     def check(self, fault: Fault) -> None:
         """Refuse a ``value`` this kind cannot take (an :class:`InputError` naming ``value``)."""
@@ -110,6 +117,13 @@ class Latency(FaultKind):
         return fault.value
 
 
+class Pause(FaultKind):
+    """The plugin stops serving for the window: its calls stall and resume (``value`` unused)."""
+
+    name = "pause"
+    pauses = True
+
+
 class _Counted(FaultKind):
     """A kind that fails some calls by their number ``n`` in the window (:meth:`fails`), as the
     fault's ``failure`` says; ``value`` is a whole number of calls, at least :attr:`least`."""
@@ -163,21 +177,22 @@ def register(kind: FaultKind) -> FaultKind:
     return kind
 
 
-for _kind in (Outage(), ErrorRate(), Latency(), FirstCalls(), EveryNth()):
+for _kind in (Outage(), ErrorRate(), Latency(), Pause(), FirstCalls(), EveryNth()):
     register(_kind)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Fault:
     """A fault window on one plugin: ``outage`` (every attempt fails), ``error_rate`` (attempts
-    fail with probability ``value``) or ``latency`` (service times × ``value``) — or a kind added
-    with :func:`register`. A failing attempt fails as ``failure`` says: ``error`` (refused fast,
-    after the plugin's error latency), ``timeout`` (the call hangs), ``rate_limited`` (429s) or
+    fail with probability ``value``), ``latency`` (service times × ``value``), ``pause`` (no
+    progress in the window), ``first_calls`` or ``every_nth`` — or a kind added with
+    :func:`register`. A failing attempt fails as ``failure`` says: ``error`` (refused fast, after
+    the plugin's error latency), ``timeout`` (the call hangs), ``rate_limited`` (429s) or
     ``non_retryable``.
 
     Parameters:
         plugin: the plugin it hits.
-        kind: ``outage``, ``error_rate`` or ``latency`` (:data:`FAULT_KINDS`).
+        kind: a name in :data:`FAULT_KINDS`.
         start: when it begins, in seconds.
         end: when it ends, in seconds.
         value: ``error_rate``: the failure probability; ``latency``: the service-time multiplier;

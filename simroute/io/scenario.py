@@ -54,6 +54,7 @@ from ..policies.plan import Plan
 from ..policies.saga import COMPENSATIONS, SAGAS, Saga, SagaStep
 from . import traces
 from .faults import FAULT_KINDS, Fault
+from .profiles import Shape, read_shape
 from .settings import RetryBudgetSettings, Settings
 from .workload import KINDS, MixEntry, Surge, Workload
 
@@ -272,7 +273,8 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
         mix.append(_entry(MixEntry, h, raw))
     # the workload, built and checked by its declaration (simroute.io.workload.Workload)
     raw = dict(w.raw, mix=tuple(mix),
-               surges=tuple(_surge(item, i, file, lines) for i, item in enumerate(w.list("surges", []))))
+               surges=tuple(_surge(item, i, file, lines) for i, item in enumerate(w.list("surges", []))),
+               profile=tuple(_shape(item, i, file, lines) for i, item in enumerate(w.list("profile", []))))
     if w.get("trace", None):
         raw["trace"] = str(_resolve(path, w.str("trace")))
     if "requests" not in raw:  # a synthetic workload that does not say runs DEFAULT_REQUESTS
@@ -303,6 +305,14 @@ def _surge(item: Any, i: int, file: str, lines: Any) -> Surge:
     h = Fields(item, file=file, entry=f"workload.surges[{i}]", lines=lines, path=("workload", "surges", i))
     surge: Surge = _entry(Surge, h)
     return surge
+
+
+def _shape(item: Any, i: int, file: str, lines: Any) -> Shape:
+    h = Fields(item, file=file, entry=f"workload.profile[{i}]", lines=lines, path=("workload", "profile", i))
+    try:
+        return read_shape(h.raw)
+    except InputError as exc:
+        raise h.error(exc.field, exc.message) from None
 
 
 def _entry(cls: type, h: Fields, raw: Mapping[str, Any] | None = None) -> Any:

@@ -8,6 +8,8 @@ A workload becomes a :class:`Requests` table (arrival time, request-mix entry, b
 * ``diurnal`` — rate ``rate × (1 + amplitude × sin(2πt / period))`` by thinning;
 * ``surges`` (with ``poisson``) — load spikes: inside each :class:`Surge` window the rate is
   multiplied by its ``factor``, overlapping surges multiplying (by thinning from the true peak);
+* ``constant`` — one arrival every ``1 / rate`` seconds (the first at ``1 / rate``), as a
+  constant-rate load generator sends them;
 * ``closed`` — a closed loop: ``users`` users, each sending a request, waiting for it to end,
   thinking for a ``think`` time and sending the next, as load-test tools do; the engine's users
   send them (:mod:`simroute.engine.users`), so a closed loop cannot pile up a retry storm the way
@@ -19,32 +21,36 @@ A workload becomes a :class:`Requests` table (arrival time, request-mix entry, b
   (``TIMESTAMP,ContextTokens,GeneratedTokens``); times are shifted to start at 0 and multiplied by
   ``time_scale``. A request without text draws its class from the mix.
 
+Any open kind takes a rate ``profile`` (:mod:`simroute.io.profiles`): steps, ramps, spikes and
+diurnal cycles whose factors multiply the rate over time, applied by thinning or by warping time
+(``profile_by``).
+
 Every generator takes the run's :class:`numpy.random.Generator`; a bad trace row raises an
 :class:`~simroute.common.errors.InputError` naming the file, the line and the field.
 
 Each kind is one small class (:class:`WorkloadKind`): its checks, its arrival times over a horizon,
 how many it expects, how it scales with a load factor and how it describes itself. Adding a kind
-is a class and one registration line. For example, a rate that ramps linearly from 0 to ``rate``
-over ``period`` seconds and stays there, by thinning::
+is a class and one registration line. For example, arrivals every ``1 / rate`` seconds, each
+shifted by a uniform jitter of up to half a gap (a load generator with a loose clock)::
 
-    class Ramp(WorkloadKind):
-        name = "ramp"
+    class Jittered(WorkloadKind):
+        name = "jittered"
 
         def times(self, w, rng, limit, horizon, size):
             end = math.inf if horizon is None else horizon
 
             def arrivals():
-                t = 0.0
+                k = 0
                 while True:
-                    t += rng.exponential(1 / w.rate)
+                    k += 1
+                    t = (k + rng.uniform(-0.5, 0.5)) / w.rate
                     if t > end:
                         return
-                    if rng.random() <= min(t / w.period, 1.0):
-                        yield t
+                    yield t
 
             return _blocked(arrivals(), limit, size)
 
-    register(Ramp())
+    register(Jittered())
 """
 
 from __future__ import annotations
@@ -61,12 +67,14 @@ from ..common.distributions import ServiceTime
 from ..common.errors import InputError
 from ..common.schema import check, setting, window
 from ..policies.plan import Plan
+from .profiles import RateProfile, Shape, Spike, thin
 from .tracefile import TRACE_FORMATS, _trace_table, read_trace, trace_format_of
 
 __all__ = ["MixEntry", "Surge", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS",
            "WorkloadKind", "register", "TRACE_FORMATS"]
 
 BLOCK = 65_536  #: arrivals generated at a time
+PROFILE_WAYS = ("thin", "warp")  #: how a rate profile applies (simroute.io.profiles)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -147,6 +155,9 @@ class Workload:
         surges: load spikes (``poisson``).
         users: ``closed``: how many users send requests, one at a time each.
         think: ``closed``: a user's think time between the end of its request and its next.
+        profile: the rate's shape over time (:mod:`simroute.io.profiles`): shapes whose factors
+            multiply the rate.
+        profile_by: how the profile applies: ``thin`` or ``warp`` (None: the kind's own way).
     """
     kind: str = setting("poisson", "how requests arrive: a name in KINDS")
     rate: float = setting(1.0, "requests per second (the mean rate while on)", unit="1/s", lo=0, lo_open=True)
@@ -166,6 +177,11 @@ class Workload:
                                 "last has ended and it has thought", unit="users", lo=1)
     think: ServiceTime | None = setting(None, "closed: a user's think time between the end of a "
                                         "request and its next (a distribution)", unit="s")
+    profile: tuple[Shape, ...] = setting((), "the rate's shape over time: steps, ramps, spikes, diurnal "
+                                         "cycles, whose factors multiply the rate (simroute.io.profiles)")
+    profile_by: str | None = setting(None, "how the profile applies: thin (keep arrivals by the factor) or "
+                                     "warp (stretch time); null: the kind's own way",
+                                     choices=PROFILE_WAYS)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -177,6 +193,33 @@ class Workload:
         kind.check(self)
         if self.surges and not kind.surges:
             raise InputError("surges apply to poisson arrivals", field="surges")
+        if self.profile:
+            if kind.closed:
+                raise InputError("a closed loop's users set its pace: a rate profile applies to open "
+                                 "arrivals", field="profile")
+            profile = self.rate_profile  # checks that the rate is not 0 everywhere
+            if (self.profile_way == "thin" and kind.runs_every_row and profile is not None
+                    and profile.peak() > 1):
+                raise InputError(f"thinning keeps at most every row of a {self.kind}: its factors must be "
+                                 f"at most 1 (the peak is {profile.peak():g}); use profile_by: warp",
+                                 field="profile_by")
+            if (profile is not None and profile.final() <= 0 and not kind.runs_every_row
+                    and self.requests is not None):
+                raise InputError("the profile's rate ends at 0, so the requests may never all arrive: "
+                                 "give a horizon and requests: null", field="requests")
+
+    @property
+    def rate_profile(self) -> RateProfile | None:
+        """The profile's shapes with the surges as spikes (None: no profile)."""
+        if not self.profile:
+            return None
+        spikes = tuple(Spike(start=s.start, end=s.end, factor=s.factor) for s in self.surges)
+        return RateProfile(self.profile + spikes)
+
+    @property
+    def profile_way(self) -> str:
+        """How the profile applies: ``profile_by``, else the kind's own way."""
+        return self.profile_by or KINDS[self.kind].profile_by
 
     def expected_requests(self, horizon: float | None = None) -> float:
         """How many requests :meth:`generate` will make, about (before making them).
@@ -189,6 +232,10 @@ class Workload:
         """
         if self.requests is not None and not KINDS[self.kind].runs_every_row:
             return float(self.requests)
+        profile = self.rate_profile
+        if profile is not None and horizon is not None and not KINDS[self.kind].runs_every_row:
+            # the kind's arrivals over the profile's integral: exact when warped, the mean when thinned
+            return KINDS[self.kind].expected(replace(self, profile=()), float(profile.cumulative(horizon)))
         return KINDS[self.kind].expected(self, horizon)
 
     def at_load(self, factor: float) -> Workload:
@@ -205,7 +252,20 @@ class Workload:
 
     def describe(self) -> str:
         """One line saying what arrives (for pages and tables)."""
-        return KINDS[self.kind].describe(self)
+        profile = self.rate_profile
+        line = KINDS[self.kind].describe(self)
+        return line if profile is None else f"{line}, profile {profile.describe()} ({self.profile_way})"
+
+    def span(self, horizon: float | None = None) -> float:
+        """Seconds from the first arrival to the last, about, before drawing them (``inf``: nothing
+        bounds them)."""
+        kind = KINDS[self.kind]
+        profile = self.rate_profile
+        if profile is None or (kind.runs_every_row and self.profile_way == "thin"):
+            return kind.span(self, horizon)
+        plain = replace(self, profile=(), surges=())
+        base = kind.span(plain, None if horizon is None else float(profile.cumulative(horizon)))
+        return base if math.isinf(base) else float(profile.inverse(base))
 
     def generate(self, rng: np.random.Generator, horizon: float | None = None) -> Requests:
         """Every request of the workload, as one table (the blocks of :meth:`blocks`, joined).
@@ -238,6 +298,9 @@ class Workload:
         kind = KINDS[self.kind]
         if self.requests is None and horizon is None and not kind.runs_every_row:
             raise InputError("give 'requests' or a horizon", field="requests")
+        if self.profile and not kind.runs_every_row:
+            yield from self._requests(rng, kind.profiled_times(self, rng, horizon, size))
+            return
         yield from kind.blocks(self, rng, horizon, size)
 
     def _requests(self, rng: np.random.Generator, parts: Iterator[np.ndarray]) -> Iterator[Requests]:
@@ -274,6 +337,8 @@ class WorkloadKind:
     name: ClassVar[str] = ""
     runs_every_row: ClassVar[bool] = False
     surges: ClassVar[bool] = False
+    #: how a rate profile applies to it unless the workload says (``thin`` or ``warp``)
+    profile_by: ClassVar[str] = "thin"
     #: its arrivals depend on the run (a closed loop: the engine's users send them), so it has no
     #: times or blocks of its own
     closed: ClassVar[bool] = False
@@ -303,6 +368,28 @@ class WorkloadKind:
         """The workload's requests, ``size`` at a time: each block's times, then its mix."""
         yield from w._requests(rng, self.times(w, rng, w.requests, horizon, size))
 
+    def profiled_times(self, w: Workload, rng: np.random.Generator, horizon: float | None,
+                       size: int) -> Iterator[np.ndarray]:
+        """Arrival times under ``w``'s rate profile (its surges among its spikes), at most
+        ``w.requests``: the kind's own arrivals thinned from the profile's peak, or warped."""
+        profile = w.rate_profile
+        assert profile is not None
+        plain = replace(w, profile=(), surges=())
+        if w.profile_way == "warp":
+            end = None if horizon is None else float(profile.cumulative(horizon))
+            for block in self.times(plain, rng, w.requests, end, size):
+                yield profile.inverse(block)
+            return
+        peak = profile.peak()
+        left = math.inf if w.requests is None else w.requests
+        for block in self.times(replace(plain, rate=w.rate * peak), rng, None, horizon, size):
+            if left <= 0:
+                return
+            kept = thin(block, profile, peak, rng)[:int(min(left, size))]
+            left -= len(kept)
+            if len(kept):
+                yield kept
+
     def scaled(self, w: Workload, factor: float) -> Workload:
         """``w`` at ``factor`` × its load over the same horizon (default: the rate multiplied)."""
         return replace(w, rate=w.rate * factor)
@@ -310,6 +397,19 @@ class WorkloadKind:
     def describe(self, w: Workload) -> str:
         """One line saying what arrives."""
         return f"{w.kind}, rate {w.rate:g}/s, {w.requests} requests"
+
+
+def _profiled_rows(w: Workload, times: np.ndarray, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+    """A list's arrival times (a trace's, a schedule's) under ``w``'s rate profile: warped (every row
+    kept), or thinned — each row kept with probability factor(t), its index returned."""
+    profile = w.rate_profile
+    if profile is None:
+        return times, None
+    if w.profile_way == "warp":
+        return profile.inverse(times), None
+    rows = np.flatnonzero(rng.random(len(times)) <= profile.value(times))
+    return times[rows], rows
 
 
 def _blocked(arrivals: Iterator[float], limit: int | None, size: int) -> Iterator[np.ndarray]:
@@ -458,11 +558,32 @@ class Diurnal(WorkloadKind):
                 yield t
 
 
+class Constant(WorkloadKind):
+    """One arrival every ``1 / rate`` seconds, the first at ``1 / rate``: a constant-rate load
+    generator. A rate profile warps its time, so the arrivals stay evenly spaced in the profile's
+    terms."""
+
+    name = "constant"
+    profile_by = "warp"
+
+    def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
+              size: int) -> Iterator[np.ndarray]:
+        last = math.inf if limit is None else limit
+        if horizon is not None:
+            last = min(last, math.floor(horizon * w.rate * (1 + 1e-12)))
+        k = 1
+        while k <= last:
+            stop = int(min(k + size, last + 1))
+            yield np.arange(k, stop, dtype=float) / w.rate
+            k = stop
+
+
 class Schedule(WorkloadKind):
     """Arrivals at the listed ``times`` (seconds, non-decreasing): a documented sequence."""
 
     name = "schedule"
     runs_every_row = True
+    profile_by = "warp"
 
     def check(self, w: Workload) -> None:
         if not w.times:
@@ -476,7 +597,7 @@ class Schedule(WorkloadKind):
 
     def times(self, w: Workload, rng: np.random.Generator, limit: int | None, horizon: float | None,
               size: int) -> Iterator[np.ndarray]:
-        times = np.array(w.times, float)
+        times, _ = _profiled_rows(w, np.array(w.times, float), rng)
         times = times[times <= horizon] if horizon is not None else times
         times = times[:limit] if limit is not None else times
         return (times[i:i + size] for i in range(0, len(times), size))
@@ -494,6 +615,7 @@ class Trace(WorkloadKind):
 
     name = "trace"
     runs_every_row = True
+    profile_by = "warp"
 
     def check(self, w: Workload) -> None:
         if not w.trace:
@@ -509,6 +631,9 @@ class Trace(WorkloadKind):
                size: int) -> Iterator[Requests]:
         table = _trace_table(w.trace, w.trace_format)  # type: ignore[arg-type]
         times = (table["time"] - table["time"][0]) * w.time_scale  # read_trace: >= 1 row
+        times, rows = _profiled_rows(w, times, rng)
+        if rows is not None:  # thinned: the rows kept
+            table = {k: v[rows] for k, v in table.items()}
         n = len(times) if w.requests is None else min(len(times), w.requests)
         if horizon is not None:
             n = min(n, int(np.searchsorted(times, horizon, side="right")))
@@ -584,7 +709,7 @@ def register(kind: WorkloadKind) -> WorkloadKind:
     return kind
 
 
-for _kind in (Poisson(), OnOff(), Diurnal(), Trace(), Schedule(), Closed()):
+for _kind in (Poisson(), OnOff(), Diurnal(), Constant(), Trace(), Schedule(), Closed()):
     register(_kind)
 
 
