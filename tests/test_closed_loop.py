@@ -70,3 +70,15 @@ def test_closed_workloads_read_from_yaml_and_bad_ones_name_the_field(catalog):
         bad = dict(raw, workload=dict(raw["workload"], **change))
         with pytest.raises(sr.InputError, match=field):
             sr.Scenario.from_dict(bad)
+
+
+def test_users_join_evenly_over_the_ramp(catalog):
+    s = closed(catalog, 10).replace(workload=sr.Workload(kind="closed", users=10, ramp=100.0, requests=10,
+                                       think=ServiceTime(dist="deterministic", mean=200.0),
+                                       mix=(sr.MixEntry(text=TEXT),)))
+    first = sr.run(s, seed=1).requests.sort_values("arrival").arrival.to_numpy()
+    assert first == pytest.approx([10 * k + 200.0 for k in range(10)])  # user k joins at k × 100 / 10 s
+    assert "joining over 100 s" in s.workload.describe()
+    with pytest.raises(sr.InputError, match="ramp"):
+        sr.Workload(kind="closed", users=2, ramp=-5, think=ServiceTime(dist="deterministic", mean=1.0),
+                    mix=(sr.MixEntry(text=TEXT),))

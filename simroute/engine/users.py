@@ -1,11 +1,13 @@
 """Closed-loop users: the requests of a ``closed`` workload, sent by users who wait for each answer.
 
-Each of the workload's ``users`` runs one task: think (a draw of ``think``), send a request drawn
-from the mix, wait until it ends (whatever its status), and start again — until the workload's
-``requests`` have been sent (or the run's horizon ends it). Requests are numbered in the order they
-are sent. The think times and the mix draws come from the run's workload stream, so a seed gives
-the same run. The warm-up ends at ``warmup.seconds`` or when request number ``warmup.requests`` is
-sent, whichever is later, as for open arrivals (:mod:`simroute.engine.arrivals`).
+Each of the workload's ``users`` runs one task: join (user ``k`` of ``n`` at ``k × ramp / n``
+seconds, all at once without a ramp, as a load tool spawns users at a steady rate), then think (a
+draw of ``think``), send a request drawn from the mix, wait until it ends (whatever its status),
+and start again — until the workload's ``requests`` have been sent (or the run's horizon ends it).
+Requests are numbered in the order they are sent. The think times and the mix draws come from the
+run's workload stream, so a seed gives the same run. The warm-up ends at ``warmup.seconds`` or when
+request number ``warmup.requests`` is sent, whichever is later, as for open arrivals
+(:mod:`simroute.engine.arrivals`).
 """
 
 from __future__ import annotations
@@ -58,13 +60,15 @@ class ClosedLoop:
         self.window.warmup_end = float(warmup[0]) if not warmup[1] else math.inf
         weights = np.array([m.weight for m in workload.mix], float)
         self._p = weights / weights.sum()
-        for _ in range(workload.users):
-            start(self._user())
+        for k in range(workload.users):
+            start(self._user(k * workload.ramp / workload.users))
 
-    def _user(self) -> ProcessGenerator:
+    def _user(self, joins: float) -> ProcessGenerator:
         w, mix = self.workload, self.workload.mix
         think = w.think
         assert think is not None
+        if joins:
+            yield self._sleep(joins)
         while True:
             yield self._sleep(think.sample(self.rng))
             if self.count >= self.limit:

@@ -10,8 +10,9 @@ A workload becomes a :class:`Requests` table (arrival time, request-mix entry, b
   multiplied by its ``factor``, overlapping surges multiplying (by thinning from the true peak);
 * ``constant`` — one arrival every ``1 / rate`` seconds (the first at ``1 / rate``), as a
   constant-rate load generator sends them;
-* ``closed`` — a closed loop: ``users`` users, each sending a request, waiting for it to end,
-  thinking for a ``think`` time and sending the next, as load-test tools do; the engine's users
+* ``closed`` — a closed loop: ``users`` users (joining evenly over ``ramp`` seconds), each
+  sending a request, waiting for it to end, thinking for a ``think`` time and sending the next, as
+  load-test tools do; the engine's users
   send them (:mod:`simroute.engine.users`), so a closed loop cannot pile up a retry storm the way
   an open one does;
 * ``schedule`` — arrivals at the listed ``times`` (seconds, non-decreasing): a documented sequence
@@ -155,6 +156,7 @@ class Workload:
         surges: load spikes (``poisson``).
         users: ``closed``: how many users send requests, one at a time each.
         think: ``closed``: a user's think time between the end of its request and its next.
+        ramp: ``closed``: seconds over which the users join, evenly (0: all at once).
         profile: the rate's shape over time (:mod:`simroute.io.profiles`): shapes whose factors
             multiply the rate.
         profile_by: how the profile applies: ``thin`` or ``warp`` (None: the kind's own way).
@@ -177,6 +179,8 @@ class Workload:
                                 "last has ended and it has thought", unit="users", lo=1)
     think: ServiceTime | None = setting(None, "closed: a user's think time between the end of a "
                                         "request and its next (a distribution)", unit="s")
+    ramp: float = setting(0.0, "closed: seconds over which the users join, evenly (0: all at once)",
+                          unit="s", lo=0)
     profile: tuple[Shape, ...] = setting((), "the rate's shape over time: steps, ramps, spikes, diurnal "
                                          "cycles, whose factors multiply the rate (simroute.io.profiles)")
     profile_by: str | None = setting(None, "how the profile applies: thin (keep arrivals by the factor) or "
@@ -696,7 +700,8 @@ class Closed(WorkloadKind):
 
     def describe(self, w: Workload) -> str:
         mean = w.think.expected() if w.think is not None else math.nan
-        return f"closed loop, {w.users} users, think {mean:g} s on average, {w.requests} requests"
+        ramp = f", joining over {w.ramp:g} s" if w.ramp else ""
+        return f"closed loop, {w.users} users{ramp}, think {mean:g} s on average, {w.requests} requests"
 
 
 #: name → workload kind; :func:`register` adds one
