@@ -90,15 +90,19 @@ for _, title, caption, fig in figures(rep):
     display(fig)
 
 # %% [markdown]
-# ## 5. Breaker and retry settings
+# ## 5. The settings to run
 #
-# The retries × failure-threshold grid at load factor 1, each with its interval; the recommendation
-# is the lowest cost per success that meets the SLO, and the settings within its interval are ties.
+# The settings that act in this scenario — for the orchestrator, the retries × breaker failure
+# threshold grid; for an imported LiteLLM router, its `num_retries`, `allowed_fails` and
+# `cooldown_time` — at load factor 1, each with its interval, today's settings among them as the
+# baseline row. A change is recommended only when it improves on today's beyond noise (cheaper per
+# success or faster, and worse at nothing); otherwise the answer is to keep today's settings.
 
 # %%
-print(rep.recommended["settings"], "ties:", rep.recommended["ties"])
-rep.tables["settings"][["retry.max_retries", "breaker.failure_threshold", "cost_per_success_mean",
-                        "cost_per_success_low", "cost_per_success_high", "latency_p95_mean", "meets_slo",
+r = rep.recommended
+print("keep today's settings:" if r["keep_today"] else "change to:", r["name"], "| ties:", r["ties"])
+rep.tables["settings"][["retry.max_retries", "breaker.failure_threshold", "baseline", "cost_per_success_mean",
+                        "cost_per_success_vs_today", "latency_p95_mean", "latency_p95_vs_today", "meets_slo",
                         "recommended"]].round(4)
 
 # %% [markdown]

@@ -125,5 +125,5 @@ def test_a_new_report_section_is_a_class_and_a_place_in_the_list(tmp_path):
     assert "faults" not in [s.key for s in report_sections.SECTIONS]
     page = rep.path.read_text(encoding="utf-8")
     assert page.index("<h2>Faults</h2>") < page.index("<h2>Cost</h2>")
-    assert "<h2>Breaker and retry settings</h2>" not in page  # not compared: the section is left out
+    assert "<h2>Settings compared</h2>" not in page  # not compared: the section is left out
     assert np.isfinite(rep.outcome("latency_p95")["mean"]).all()

@@ -203,3 +203,12 @@ def test_a_shapes_number_is_a_sweep_parameter():
         with_params(s, {"workload.profile[1].factor": 1})
     with pytest.raises(InputError, match="within"):
         with_params(s, {"workload.profile[0].factor": -1})
+
+
+def test_a_load_factor_keeps_the_arrivals_span_so_faults_keep_their_place():
+    w = Workload(kind="poisson", rate=2.0, mix=MIX, requests=1000)
+    for factor in (0.5, 2.0, 3.0):
+        scaled = w.at_load(factor)
+        assert scaled.requests == round(1000 * factor) and scaled.rate == pytest.approx(2.0 * factor)
+        times = scaled.generate(np.random.default_rng(1)).time
+        assert times.max() == pytest.approx(500, rel=0.1)  # the same 500 s at every load

@@ -17,7 +17,7 @@ from simroute.faces.report_page import figures, text_overlaps
 report_module = importlib.import_module("simroute.faces.report")  # sr.report is the function
 
 FIGURES = ["Latency against offered load", "Utilization and queue wait per plugin", "Capacity needed",
-           "Breakers and retries as load grows", "Breaker and retry settings compared", "Cost per request",
+           "Breakers and retries as load grows", "Settings compared", "Cost per request",
            "Spend over time"]
 TABLES = ["runs", "outcomes", "plugins", "saturation", "capacity_plan", "plan_check", "cost_by_tier",
           "cost_by_plugin", "cost_by_class", "spend", "budgets", "settings"]
@@ -30,7 +30,7 @@ def _check_page(rep, figures=FIGURES):
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == len(figures)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing loads from elsewhere
     assert "http://" not in page and "https://" not in page
-    for name in TABLES if "Breaker and retry settings compared" in figures else TABLES[:-1]:
+    for name in TABLES if "Settings compared" in figures else TABLES[:-1]:
         assert (rep.path.parent / f"{name}.csv").exists()
     assert "Wall time" in page and "simulation" in page and "pandas" in page
     headers = re.findall(r"<th>(.*?)</th>", page, flags=re.S)
@@ -113,7 +113,7 @@ def test_a_saturated_load_is_said_in_words(tmp_path):
                                                 mix=(sr.MixEntry(text="Terraform the AWS infrastructure"),)))
     rep = sr.report(scenario, tmp_path, load_factors=(1.0, 1.6), replications=2, executor="serial",
                     compare_settings=False, progress=False)
-    page = _check_page(rep, [f for f in FIGURES if f != "Breaker and retry settings compared"])
+    page = _check_page(rep, [f for f in FIGURES if f != "Settings compared"])
     assert list(rep.saturated) == [1.6] and "iac-golden-architect is busy" in rep.saturated[1.6]
     assert "<b>Load factor 1.6 is saturated</b>" in page
     assert rep.highest_load_within_slo == 1.0 and rep.slo_breached_at == 1.6
@@ -156,7 +156,7 @@ def test_report_on_the_real_azure_trace(tmp_path):
     trace = sr.traces.azure_code_2023()
     rep = sr.report(default_scenario(), tmp_path, trace="azure-code-2023", load_factors=(1.0,),
                     replications=2, seed=1, compare_settings=False, progress=False)
-    _check_page(rep, [f for f in FIGURES if f != "Breaker and retry settings compared"])
+    _check_page(rep, [f for f in FIGURES if f != "Settings compared"])
     scenario = rep.scenario
     assert scenario.workload.trace == str(trace) and scenario.workload.trace_format == "azure"
     _same_as_run(rep, scenario, (1.0,))
@@ -212,3 +212,80 @@ def test_report_renders_in_headless_chromium_with_its_images(tmp_path):
     pdf = report_module.to_pdf(rep.path, tmp_path / "report.pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+# ---------------------------------------------------------------------- any scenario: an imported router
+def imported_router():
+    """The bundled LiteLLM example config, imported, with its primary deployment down for 5 minutes."""
+    from simroute.io.litellm import import_litellm
+
+    raw = import_litellm(sr.catalog.data_dir() / "litellm" / "example_config.yaml", requests=400).scenario
+    raw["faults"] = [{"plugin": "azure-gpt-4o", "kind": "outage", "start": 300, "end": 600,
+                      "failure": "error"}]
+    return sr.Scenario.from_dict(raw)
+
+
+@pytest.fixture(scope="module")
+def router_report(tmp_path_factory):
+    return sr.report(imported_router(), tmp_path_factory.mktemp("router"), load_factors=(1.0, 2.0, 3.0),
+                     replications=3, seed=1, executor="serial", progress=False)
+
+
+def test_an_imported_router_is_reported_in_seconds_pricing_only_what_served(router_report):
+    rep = router_report
+    assert rep.time_unit == "s" and rep.slo_p95 == 30.0  # calls of seconds; the import's p95 goal
+    page = rep.path.read_text(encoding="utf-8")
+    assert "Times are in\nseconds (s)" in page and "(min)" not in page
+    deployments = {"azure-gpt-4o", "anthropic-sonnet", "bedrock-sonnet"}
+    assert set(rep.tables["capacity_plan"].plugin) <= deployments  # no catalog plugin is priced
+    assert set(rep.tables["plugins"].plugin) <= deployments
+    assert not rep.saturated  # utilization is low and latency does not grow
+
+
+def test_an_imported_router_compares_the_router_knobs_with_todays_as_baseline(router_report):
+    st = router_report.tables["settings"]
+    assert {"router.num_retries", "router.allowed_fails", "router.cooldown_time"} <= set(st.columns)
+    assert "retry.max_retries" not in st.columns  # a knob that does not act here is not offered
+    assert st.baseline.sum() == 1 and (st[st.baseline].cost_per_success_vs_today == 0).all()
+    r = router_report.recommended
+    page = router_report.path.read_text(encoding="utf-8")
+    if r["keep_today"]:
+        assert "Keep today's settings" in page and st[st.baseline].recommended.all()
+    else:  # a change is offered only when it improves on today's beyond its intervals
+        best, today = st[st.recommended].iloc[0], st[st.baseline].iloc[0]
+        assert (best.latency_p95_high < today.latency_p95_low
+                or best.cost_per_success_high < today.cost_per_success_low)
+        assert "Recommended settings" in page and "today:" in page
+
+
+def test_a_load_factor_keeps_the_fault_window_where_it_was():
+    s = imported_router()
+    for f in (1.0, 3.0):
+        arrivals = sr.run(at_load(s, f), seed=2).requests.arrival
+        assert arrivals.max() == pytest.approx(800, rel=0.1)  # 400 requests at 0.5/s span the same time
+        assert at_load(s, f).faults == s.faults
+
+
+def test_one_replication_warns_and_shows_no_interval(tmp_path, capsys):
+    from simroute.faces.cli import main
+
+    code = main(["report", "--load-factors", "1", "--replications", "1", "--executor", "serial", "--quiet",
+                 "--slo-p95", "90", "--out", str(tmp_path / "r")])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "warning: 1 replication per load: no interval" in err
+    page = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert 'class="warning"' in page and "one replication: no intervals" in page
+    assert "--slo-p95 90 (a bare number: seconds)" in page
+    st = pd.read_csv(tmp_path / "r" / "settings.csv")
+    assert st.latency_p95_low.isna().all() and st.cost_per_success_high.isna().all()  # never zero-width
+
+
+def test_slo_p95_takes_a_unit():
+    from simroute.common.durations import parse_duration
+
+    assert parse_duration("90s") == parse_duration("1.5m") == parse_duration(90) == 90.0
+    assert parse_duration("2h") == 7200.0 and parse_duration("5min") == 300.0
+    for bad in ("90 parsecs", "-5m", "0", "fast"):
+        with pytest.raises(sr.InputError, match="slo_p95|duration"):
+            parse_duration(bad, "slo_p95")

@@ -2,7 +2,8 @@
 
 The reference is the commit a refactor started from: ``tools/compare_tables.py`` checks it out into a
 temporary worktree and compares each table's digest (see that script for what is compared). A
-change that means to alter results moves :data:`REFERENCE` to its own parent and says why.
+change that means to alter results names the tables it alters in :data:`CHANGED_ON_PURPOSE`, with
+why; a later commit moves :data:`REFERENCE` to it and empties the list.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: the commit before the redesign of issue 22 (layout by parts, the engine's middle split)
 REFERENCE = "cbb3df7d161a52c519c87f7de92a54ef93cab3f6"
+#: tables that differ from the reference on purpose: the digest group → why
+CHANGED_ON_PURPOSE = {
+    "report of default.yaml (its CSV tables)":
+        "issue 24: a load factor keeps the arrivals' span (a synthetic workload's request count scales "
+        "with its rate); plugins that received no traffic are neither sized nor priced; the settings "
+        "compared include today's as a baseline row, with each row's difference from it",
+}
 
 
 def _have_reference() -> bool:
@@ -31,5 +39,9 @@ def _have_reference() -> bool:
 def test_every_bundled_table_is_the_same_as_at_the_reference_commit():
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "compare_tables.py"), "compare", REFERENCE],
                           capture_output=True, text=True, cwd=ROOT, timeout=900)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    assert "every table is the same" in done.stdout
+    differs = [line.split("  ", 1)[1].rsplit(": ", 1)[0] for line in done.stdout.splitlines()
+               if line.startswith("DIFFERS")]
+    unexpected = sorted(set(differs) - set(CHANGED_ON_PURPOSE))
+    assert not unexpected, done.stdout[-4000:] + done.stderr[-4000:]
+    assert done.returncode == (1 if differs else 0), done.stderr[-4000:]
+    assert differs or "every table is the same" in done.stdout

@@ -7,6 +7,7 @@
 * ``yamlio`` — reading inputs (UTF-8, size and alias limits, duplicate keys, line numbers);
 * ``distributions`` — service-time distributions (:class:`ServiceTime`);
 * ``draws`` — random streams read a block at a time;
+* ``durations`` — durations as people write them (``90s``, ``1.5m``, ``2h``);
 * ``version`` — ``__version__``;
 * ``statuses`` — a request's terminal status, declared once.
 

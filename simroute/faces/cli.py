@@ -428,6 +428,7 @@ def _floats(text: str, field: str) -> tuple[float, ...]:
 
 def _report(args: argparse.Namespace) -> int:
     from .report import report
+    from .report_data import setting_name
 
     scenario = _scenario(args.scenario, "report")
     rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
@@ -438,6 +439,8 @@ def _report(args: argparse.Namespace) -> int:
     print(f"wrote {rep.path} and {len(rep.tables)} tables ({', '.join(rep.tables)}) to {args.out}/")
     print(f"{len(rep.figures)} figures; wall time {t['total']:.1f} s: simulation {t['simulation']:.1f} s, "
           f"rendering {t['rendering']:.1f} s")
+    for warning in rep.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     slo = f"p95 <= {rep.slo_p95:g} s ({rep.slo_source})"
     if rep.highest_load_within_slo is not None:
         print(f"SLO {slo}: today's capacity meets it up to load factor {rep.highest_load_within_slo:g}")
@@ -453,8 +456,11 @@ def _report(args: argparse.Namespace) -> int:
             verdict = "meets the SLO" if check.meets_slo[f] else "still misses the SLO"
             print(f"load factor {f:g}: add {', '.join(f'{r.plugin} +{r.added}' for r in added.itertuples())} "
                   f"(${check.capacity_cost_per_month[f]:,.0f}/month of capacity; re-simulated: {verdict})")
-    if rep.recommended is not None:
-        print(f"recommended settings: {rep.recommended['settings']}")
+    r = rep.recommended
+    if r is not None:
+        today = setting_name(r["today"])
+        print(f"keep today's settings ({r['name']}): nothing compared improves on them beyond noise"
+              if r["keep_today"] else f"recommended settings: {r['name']} (today: {today})")
     if args.pdf:
         print(f"wrote {Path(args.out) / 'report.pdf'}")
     return 0
@@ -586,6 +592,18 @@ def _positive(text: str) -> float:
     return value
 
 
+def _duration(text: str) -> str:
+    """An argument type: a duration (``90s``, ``1.5m``, ``2h``; a bare number is seconds), kept as
+    written so the page can say which unit it came in."""
+    from ..common.durations import parse_duration
+
+    try:
+        parse_duration(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    return text
+
+
 def _amount(text: str) -> float:
     """An argument type: a finite number >= 0."""
     value = _number(text)
@@ -698,9 +716,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trace-format", choices=("simroute", "azure"), default=None,
                    help="default: from the file's header")
     p.add_argument("--load-factors", default="0.5,1,1.5,2,3", help="offered load multipliers")
-    p.add_argument("--slo-p95", type=_positive, default=None,
-                   help="p95 latency goal in seconds (default: the scenario's slo.latency setting, "
-                        "itself 3600 s when the scenario does not set it)")
+    p.add_argument("--slo-p95", type=_duration, default=None,
+                   help="p95 latency goal with its unit: 30s, 5m, 2h (a bare number is seconds; "
+                        "default: the scenario's slo.latency setting, itself 3600 s when the scenario "
+                        "does not set it)")
     p.add_argument("--seed", type=_count(0), default=0, help="the runs' seed (default 0)")
     p.add_argument("--replications", type=_count(1), default=5,
                    help="runs per load factor, for 95 %% intervals (default 5)")

@@ -10,7 +10,10 @@ spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``
    ``slo.latency`` setting (default 3600 s). A load meets it when the upper end of its p95
    interval is within the SLO. A load is *saturated* when a plugin's utilization reaches
    :data:`SATURATED_UTILIZATION` or latency grows with the horizon (``latency_growth`` of at least
-   :data:`SATURATED_GROWTH`: the last third of the arrivals waits that much longer than the first).
+   :data:`SATURATED_GROWTH`: the last third of the arrivals waits that much longer than the first)
+   while its busiest plugin is at least :data:`QUEUEING_UTILIZATION` busy (a queue that can grow);
+   latency that grows at lower utilization — a fault window, a burst — is said as such, not called
+   saturation.
 2. *What capacity to buy at each load, and what it costs.* For a load that misses the SLO or is
    saturated, the plan starts from the M/M/c capacity that keeps each plugin's mean queue wait
    within ``wait_fraction`` of its service time (Erlang C, from the simulated arrival rate and
@@ -19,14 +22,21 @@ spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``
    :data:`PLAN_ROUNDS` rounds. The plan is priced with each plugin's ``slot_price`` (dollars per
    slot-hour) and the model spend at that capacity, both per month of 730 hours at the simulated
    rate.
-3. *Which breaker and retry settings to run.* The retries × failure-threshold grid of
-   :data:`SETTINGS_COMPARED` is run at the reference load (1, or the lowest). Among the settings
-   that meet the SLO, the recommendation is the lowest cost per success; settings whose interval
-   overlaps it are named as ties.
+3. *Which settings to run.* The settings that exist and act in the scenario
+   (:func:`~simroute.faces.report_data.knobs_for`: the router's ``num_retries``, ``allowed_fails``
+   and ``cooldown_time`` when its requests go to model groups, else the plugins' retries × breaker
+   failure threshold) are run at the reference load (1, or the lowest), today's settings among
+   them as the baseline row, each row with its difference from today's. When today's settings meet
+   the SLO, a change is recommended only if it improves on them beyond noise — cheaper per success
+   or faster at p95, and neither dearer, slower nor less successful (95 % intervals apart; with one
+   replication, the means) — the cheapest such; else the page says to keep today's settings. When
+   today's miss the SLO, the cheapest setting that meets it is recommended (the fastest when none
+   does). Settings whose cost and p95 intervals both overlap the recommended one's are its ties.
 4. *Where the money goes.* Cost per request by model tier, plugin and request class; spend over
    time; budgets: when no budget ever binds, the page says so.
 
-The page uses one time unit, chosen from the SLO's magnitude, on every axis and column header.
+The page uses one time unit, chosen from the p95 latency at the reference load (seconds for
+calls of seconds, minutes or hours for jobs), on every axis and column header.
 Tables (CSV, all in ``out``, in the metrics' own units: seconds, shares, dollars): ``runs`` (every
 run's summary rows, long), ``outcomes`` (per load and metric: mean and interval), ``plugins``,
 ``saturation``, ``capacity_plan``, ``plan_check``, ``cost_by_tier``, ``cost_by_plugin``,
@@ -47,6 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..common.durations import parse_duration
 from ..common.errors import InputError
 from ..experiments.executors import map_runs, progress_bar
 from ..experiments.export import write_csv
@@ -64,12 +75,15 @@ from .report_data import (
     HOURS_PER_MONTH,
     OUTCOME_METRICS,
     PLAN_ROUNDS,
+    QUEUEING_UTILIZATION,
     SATURATED_GROWTH,
     SATURATED_UTILIZATION,
     SETTINGS_COMPARED,
     TIME_UNITS,
     Report,
+    knobs_for,
     reference_load,
+    setting_name,
     time_unit,
 )
 
@@ -201,7 +215,7 @@ def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str 
 def report(scenario: Scenario | None = None, out: str | Path = "simroute-report", *,
            trace: str | Path | None = None, trace_format: str | None = None,
            load_factors: tuple[float, ...] | list[float] = DEFAULT_LOAD_FACTORS,
-           slo_p95: float | None = None, seed: int = 0, replications: int = 5,
+           slo_p95: float | str | None = None, seed: int = 0, replications: int = 5,
            executor: Any = "processes", workers: int | None = None, wait_fraction: float = 0.1,
            compare_settings: bool = True, pdf: bool = False, progress: bool | None = None,
            overwrite: bool = False) -> Report:
@@ -213,7 +227,8 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
         trace: a trace to replay instead of the scenario's workload (a path or a bundled name).
         trace_format: ``simroute`` or ``azure`` (None: from the header).
         load_factors: the loads to simulate.
-        slo_p95: the p95 latency target, in seconds (None: the scenario's ``slo.latency``).
+        slo_p95: the p95 latency target: seconds, or a text with its unit (``30s``, ``5m``, ``2h``;
+            None: the scenario's ``slo.latency``).
         seed: the runs' seed.
         replications: runs per load (at least 2 for intervals; default 5).
         executor: where the runs go.
@@ -243,16 +258,20 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
             raise InputError(f"a load factor must be > 0, got {f:g}", field="load_factors")
     if len(set(factors)) != len(factors):
         raise InputError("each load factor once", field="load_factors")
-    if slo_p95 is not None and (not slo_p95 > 0 or math.isinf(slo_p95)):
-        raise InputError(f"must be > 0 seconds, got {slo_p95}", field="slo_p95")
+    slo_given = None if slo_p95 is None else parse_duration(slo_p95, "slo_p95")
     if not isinstance(replications, int) or replications < 1:
         raise InputError(f"must be an integer >= 1, got {replications!r}", field="replications")
     if not 0 < wait_fraction <= 10:
         raise InputError(f"must be within (0, 10], got {wait_fraction}", field="wait_fraction")
     scenario = _with_trace(scenario or default_scenario(), trace, trace_format)
     factors = tuple(sorted(factors))
-    slo = float(slo_p95) if slo_p95 is not None else scenario.settings.slo.latency
-    source = "--slo-p95" if slo_p95 is not None else "the scenario's slo.latency setting"
+    slo = slo_given if slo_given is not None else scenario.settings.slo.latency
+    if slo_p95 is None:
+        source = "the scenario's slo.latency setting"
+    elif isinstance(slo_p95, str) and not slo_p95.strip().replace(".", "", 1).isdigit():
+        source = f"--slo-p95 {slo_p95.strip()}"
+    else:
+        source = f"--slo-p95 {slo_p95} (a bare number: seconds)"
     out = Path(out)
     if pdf and chromium() is None:
         raise InputError(NO_CHROMIUM, field="pdf")  # before any simulation
@@ -292,12 +311,19 @@ def _report(scenario: Scenario, out: Path, factors: tuple[float, ...], goal: tup
         if not ok:
             break
         within = f
-    unit = time_unit(slo)[0]
+    typical = tables["outcomes"].query("metric == 'latency_p95'").set_index("load_factor")["mean"]
+    typical_p95 = float(typical.get(reference_load(factors), math.nan))
+    unit = time_unit(typical_p95 if typical_p95 > 0 else slo)[0]  # the unit the calls are measured in
+    warnings = []
+    if replications < 2:
+        warnings.append(f"{replications} replication per load: no interval can be given, and a difference "
+                        "between loads or settings may be noise; run with --replications 2 or more "
+                        "(5 by default)")
     rep = Report(path=out / "index.html", scenario=scenario, load_factors=factors, seed=seed,
                  replications=replications, slo_p95=slo, slo_source=source, tables=tables,
                  slo_breached_at=float(unmet.load_factor.min()) if len(unmet) else None,
                  highest_load_within_slo=within, saturated=saturated, recommended=recommended,
-                 time_unit=unit)
+                 time_unit=unit, warnings=warnings)
     from ..io.outputs import output_folder
 
     t = time.perf_counter()
@@ -334,6 +360,8 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     outcomes = _clip_shares(pd.concat([outcomes, trips], ignore_index=True))
 
     p = parts["plugins"]
+    used = p.groupby("plugin").attempts.sum()
+    p = p[p.plugin.isin(used[used > 0].index)]  # nothing that received no traffic is sized or priced
     keys = ["load_factor", "plugin"]
     u = _intervals(p, keys, "utilization").set_index(keys)
     w = _intervals(p, keys, "queue_wait_mean").set_index(keys)
@@ -379,6 +407,8 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     saturation["why"] = [_why_saturated(b, u, g) for b, u, g in zip(
         saturation.busiest_plugin, saturation.utilization, saturation.latency_growth, strict=True)]
     saturation["saturated"] = saturation.why != ""
+    saturation["not_saturation"] = [_growth_without_load(u, g) for u, g in zip(
+        saturation.utilization, saturation.latency_growth, strict=True)]
     return {"runs": runs, "outcomes": outcomes, "plugins": plug, "saturation": saturation,
             "cost_by_tier": per_request("cost_by_tier", "tier"),
             "cost_by_plugin": per_request("cost_by_plugin", "plugin"),
@@ -397,14 +427,24 @@ def _monthly_spend(window: pd.DataFrame) -> pd.DataFrame:
 
 
 def _why_saturated(busiest: str, utilization: float, growth: float) -> str:
-    """Why a load is saturated, in words ("" when it is not)."""
+    """Why a load is saturated, in words ("" when it is not): a plugin at saturation, or latency
+    that grows with the horizon while the busiest plugin is busy enough for its queue to grow."""
     parts = []
     if utilization >= SATURATED_UTILIZATION:
         parts.append(f"{busiest} is busy {utilization:.0%} of the time")
-    if growth >= SATURATED_GROWTH:
-        parts.append(f"latency grows with the horizon (the last third of the arrivals waits "
-                     f"{growth:.1f}× as long as the first)")
+    if growth >= SATURATED_GROWTH and utilization >= QUEUEING_UTILIZATION:
+        parts.append(f"its queue grows with the horizon (the last third of the arrivals waits "
+                     f"{growth:.1f}× as long as the first, {busiest} busy {utilization:.0%} of the time)")
     return "; ".join(parts)
+
+
+def _growth_without_load(utilization: float, growth: float) -> str:
+    """Latency that grows at low utilization, in words ("" when it does not): not saturation."""
+    if growth >= SATURATED_GROWTH and utilization < QUEUEING_UTILIZATION:
+        return (f"latency grows over the run ({growth:.1f}× from the first third of the arrivals to the "
+                f"last) while no plugin is more than {utilization:.0%} busy: fault windows or bursts, "
+                "not saturation")
+    return ""
 
 
 def _judge(outcomes: pd.DataFrame, slo: float, saturated: dict[float, str]) -> pd.DataFrame:
@@ -494,52 +534,120 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
     return plan_table, check_table
 
 
+def _today(scenario: Scenario, path: str) -> Any:
+    """The scenario's current value of a settings path (``router.num_retries`` …)."""
+    value: Any = scenario.settings
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
 def _compare_settings(scenario: Scenario, reference: float, slo: float, seed: int, replications: int,
                       executor: Any, workers: int | None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
-    """The settings grid at the reference load, with intervals; the recommendation and its ties."""
+    """The settings that act in this scenario (:func:`knobs_for`) at the reference load, today's
+    among them, with intervals and each row's difference from today's; the recommendation and its
+    ties (``keep_today`` when nothing beats today's beyond noise)."""
     metrics = ["cost_per_success", "latency_p95", "success_rate", "slo_attainment"]
-    frame = sweep(at_load(scenario, reference), SETTINGS_COMPARED, replications=replications, seed=seed,
-                  executor=executor, workers=workers, progress=False, metrics=metrics)
+    knobs = knobs_for(scenario)
+    today = {k: _today(scenario, k) for k in knobs}
+    base = at_load(scenario, reference)
+    frame = sweep(base, knobs, replications=replications, seed=seed, executor=executor, workers=workers,
+                  progress=False, metrics=metrics)
+    points = frame.drop_duplicates("point")[["point", *knobs]]
+    same = points[[all(_same(row[k], today[k]) for k in knobs) for _, row in points.iterrows()]]
+    if len(same):
+        baseline = int(same.point.iloc[0])
+    else:  # today's settings are not on the grid: run them too, as one more point
+        extra = sweep(base, {k: [v] for k, v in today.items()}, replications=replications, seed=seed,
+                      executor=executor, workers=workers, progress=False, metrics=metrics)
+        baseline = int(points.point.max()) + 1
+        frame = pd.concat([frame, extra.assign(point=baseline)], ignore_index=True)
     agg = aggregate(frame)
     agg = agg[agg.key == ""]
-    wide = agg.pivot_table(index=["point", *SETTINGS_COMPARED], columns="metric",
-                           values=["mean", "ci_low", "ci_high"]).reset_index()
-    table = wide[["point", *SETTINGS_COMPARED]].copy()
-    table.columns = ["point", *SETTINGS_COMPARED]
+    settings = frame.drop_duplicates("point").set_index("point")[list(knobs)]
+    table = settings.reset_index()
     for m in metrics:
-        mean = wide[("mean", m)].to_numpy(float)
-        low = wide[("ci_low", m)].to_numpy(float) if ("ci_low", m) in wide else np.full(len(wide), np.nan)
-        high = wide[("ci_high", m)].to_numpy(float) if ("ci_high", m) in wide else np.full(len(wide), np.nan)
-        table[f"{m}_mean"] = mean
+        rows = agg[agg.metric == m].set_index("point").reindex(table.point)
+        mean = rows["mean"].to_numpy(float)
         top = 1.0 if metric(m).unit == "share" else np.inf
-        table[f"{m}_low"] = np.clip(np.where(np.isnan(low), mean, low), 0.0, top)
-        table[f"{m}_high"] = np.clip(np.where(np.isnan(high), mean, high), 0.0, top)
-    table["meets_slo"] = table.latency_p95_high <= slo
-    front = frontier(table, "latency_p95_mean", "cost_per_success_mean")
+        table[f"{m}_mean"] = mean
+        # one replication: no interval (NaN ends), never a zero-width one
+        table[f"{m}_low"] = np.clip(rows["ci_low"].to_numpy(float), 0.0, top)
+        table[f"{m}_high"] = np.clip(rows["ci_high"].to_numpy(float), 0.0, top)
+    table["baseline"] = table.point == baseline
+    upper = [_upper(lo, m, hi) for lo, m, hi in zip(table.latency_p95_low, table.latency_p95_mean,
+                                                   table.latency_p95_high, strict=True)]
+    table["meets_slo"] = [u <= slo for u in upper]
+    today_row = table[table.baseline].iloc[0]
+    for m in ("cost_per_success", "latency_p95", "success_rate"):
+        table[f"{m}_vs_today"] = table[f"{m}_mean"] - today_row[f"{m}_mean"]
+    front = frontier(table.assign(latency_p95_high=upper), "latency_p95_mean", "cost_per_success_mean")
     table["on_frontier"] = table.index.isin(front.index)
     table["ties"] = ""
     for label, ties in zip(front.index, front.ties, strict=True):
-        table.loc[label, "ties"] = ", ".join(_setting_name(table.loc[t]) for t in ties)
+        table.loc[label, "ties"] = "; ".join(_setting_name(table.loc[t], knobs) for t in ties)
     ok = table[table.meets_slo]
-    if ok.empty:
+    keep = False
+    if bool(today_row.meets_slo):  # a change must improve on today's beyond noise, and worsen nothing
+        better = [r for _, r in ok.iterrows() if r.point != baseline and _improves(r, today_row)]
+        if better:
+            best = min(better, key=lambda r: (r.cost_per_success_mean, r.latency_p95_mean, r.point))
+        else:
+            best, keep = today_row, True
+    elif ok.empty:
         best = table.sort_values(["latency_p95_mean", "point"]).iloc[0]
-        tied: list[str] = []
     else:
         best = ok.sort_values(["cost_per_success_mean", "point"]).iloc[0]
-        tied = [_setting_name(r) for _, r in ok.iterrows() if r.point != best.point
-                and r.cost_per_success_low <= best.cost_per_success_high
-                and best.cost_per_success_low <= r.cost_per_success_high]
+    tied = [_setting_name(r, knobs) for _, r in ok.iterrows() if r.point != best.point
+            and _overlap(r, best, "cost_per_success") and _overlap(r, best, "latency_p95")]
     table["recommended"] = table.point == best.point
-    recommended = {"settings": {p: int(best[p]) for p in SETTINGS_COMPARED},
-                   "meets_slo": bool(best.meets_slo),
-                   "ties": tied, **{f"{m}_{k}": float(best[f"{m}_{k}"]) for m in metrics
-                                    for k in ("mean", "low", "high")}}
+    recommended = {"settings": {k: _plain(best[k]) for k in knobs}, "today": today,
+                   "keep_today": keep, "name": _setting_name(best, knobs),
+                   "meets_slo": bool(best.meets_slo), "ties": tied,
+                   **{f"{m}_{k}": float(best[f"{m}_{k}"]) for m in metrics for k in ("mean", "low", "high")}}
     return table, recommended
 
 
-def _setting_name(row: pd.Series) -> str:
-    n = int(row["retry.max_retries"])
-    return f"{n} {'retry' if n == 1 else 'retries'}, threshold {int(row['breaker.failure_threshold'])}"
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+        return (a is None or (isinstance(a, float) and math.isnan(a))) and b is None
+    return bool(a == b)
+
+
+def _plain(v: Any) -> Any:
+    """A table cell as a plain Python value (NaN: None)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def _beyond(a: pd.Series, b: pd.Series, m: str, lower: bool = True) -> bool:
+    """Whether row ``a`` is better than row ``b`` on ``m`` beyond noise (lower is better, or higher
+    when ``lower`` is False): their intervals apart, or — without intervals — its mean better."""
+    if not _overlap(a, b, m) or any(math.isnan(a[f"{m}_{k}"]) for k in ("low", "high")):
+        diff = a[f"{m}_mean"] - b[f"{m}_mean"]
+        return bool(diff < 0 if lower else diff > 0)
+    return False
+
+
+def _improves(a: pd.Series, today: pd.Series) -> bool:
+    """Whether setting ``a`` improves on today's: cheaper per success or faster at p95 beyond noise,
+    and neither dearer, slower nor less successful beyond noise."""
+    worse = (_beyond(today, a, "cost_per_success") or _beyond(today, a, "latency_p95")
+             or _beyond(today, a, "success_rate", lower=False))
+    return not worse and (_beyond(a, today, "cost_per_success") or _beyond(a, today, "latency_p95"))
+
+
+def _overlap(a: pd.Series, b: pd.Series, m: str) -> bool:
+    """Whether two rows' intervals of ``m`` overlap (without intervals: equal means)."""
+    lo_a, hi_a, lo_b, hi_b = a[f"{m}_low"], a[f"{m}_high"], b[f"{m}_low"], b[f"{m}_high"]
+    if any(math.isnan(v) for v in (lo_a, hi_a, lo_b, hi_b)):
+        return bool(a[f"{m}_mean"] == b[f"{m}_mean"])
+    return bool(lo_a <= hi_b and lo_b <= hi_a)
+
+
+def _setting_name(row: pd.Series, knobs: Any = SETTINGS_COMPARED) -> str:
+    return setting_name({k: _plain(row[k]) for k in knobs})
 
 
 # ---------------------------------------------------------------------- PDF

@@ -15,13 +15,30 @@ import pandas as pd
 
 from ..io.scenario import Scenario
 
-__all__ = ["Report", "DEFAULT_LOAD_FACTORS", "SETTINGS_COMPARED", "SATURATED_UTILIZATION", "SATURATED_GROWTH",
+__all__ = ["Report", "DEFAULT_LOAD_FACTORS", "SETTINGS_COMPARED", "ROUTER_SETTINGS_COMPARED", "KNOBS",
+           "knobs_for", "setting_name", "SATURATED_UTILIZATION", "SATURATED_GROWTH", "QUEUEING_UTILIZATION",
            "PLAN_ROUNDS", "HOURS_PER_MONTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "reference_load"]
 
 DEFAULT_LOAD_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0)
-SETTINGS_COMPARED = {"retry.max_retries": [0, 1, 3], "breaker.failure_threshold": [2, 5, 10]}
+#: the settings compared for a scenario whose requests go to plugins (their breakers and retries)
+SETTINGS_COMPARED: dict[str, list[Any]] = {"retry.max_retries": [0, 1, 3],
+                                           "breaker.failure_threshold": [2, 5, 10]}
+#: the settings compared for a LiteLLM-style router, whose requests go to model groups (the router's
+#: retries and cooldowns; the plugins' breakers and retries do not act on them)
+ROUTER_SETTINGS_COMPARED: dict[str, list[Any]] = {"router.num_retries": [0, 2, 4],
+                                                  "router.allowed_fails": [1, 3],
+                                                  "router.cooldown_time": [5.0, 30.0]}
+#: a compared setting's path → (its name on the page, its unit)
+KNOBS = {"retry.max_retries": ("max retries", "retries"),
+         "breaker.failure_threshold": ("breaker failure threshold", "failures"),
+         "router.num_retries": ("num_retries", "retries"),
+         "router.allowed_fails": ("allowed_fails", "failures"),
+         "router.cooldown_time": ("cooldown_time", "s")}
 SATURATED_UTILIZATION = 0.95  #: a plugin this busy (mean over the window) saturates its load
 SATURATED_GROWTH = 1.5  #: latency_growth at least this: latency grows with the horizon
+#: a queue can only grow where the busiest plugin is at least this busy: latency that grows at lower
+#: utilization comes from faults or bursts, and is named so, not called saturation
+QUEUEING_UTILIZATION = 0.5
 PLAN_ROUNDS = 4  #: re-simulations of a capacity plan at most
 HOURS_PER_MONTH = 730.0
 #: the summary metrics the outcome table shows, in order
@@ -37,6 +54,29 @@ def time_unit(seconds: float) -> tuple[str, float]:
     """The page's time unit for a typical duration: (name, seconds per unit)."""
     name = "s" if seconds < 180 else "min" if seconds < 3 * 3600 else "h"
     return name, TIME_UNITS[name]
+
+
+def knobs_for(scenario: Scenario) -> dict[str, list]:
+    """The settings that exist and act in ``scenario``: the router's when every request of its mix
+    names a model group, else the plugins' breaker and retry settings."""
+    mix = scenario.workload.mix
+    if scenario.model_groups.groups and mix and all(m.group is not None for m in mix):
+        return ROUTER_SETTINGS_COMPARED
+    return SETTINGS_COMPARED
+
+
+def setting_name(values: dict[str, Any]) -> str:
+    """A compared setting in words: ``num_retries 2, allowed_fails 1, cooldown_time 30 s``
+    (``allowed_fails`` null: LiteLLM's default rule)."""
+    parts = []
+    for path, value in values.items():
+        name, unit = KNOBS.get(path, (path, ""))
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            parts.append(f"{name} default")
+        else:
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            parts.append(f"{name} {shown}{' s' if unit == 's' else ''}")
+    return ", ".join(parts)
 
 
 def reference_load(factors: tuple[float, ...]) -> float:
@@ -65,6 +105,7 @@ class Report:
         saturated: load factor → why it is saturated, for the saturated loads.
         recommended: the recommended breaker and retry settings (None: not compared).
         time_unit: the page's time unit (``s``, ``min`` or ``h``).
+        warnings: what the reader must know before trusting the page (also printed by the CLI).
     """
     path: Path  #: the index.html
     scenario: Scenario
@@ -81,6 +122,7 @@ class Report:
     saturated: dict[float, str] = field(default_factory=dict)
     recommended: dict[str, Any] | None = None
     time_unit: str = "s"
+    warnings: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
         t = self.timings

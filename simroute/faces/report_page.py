@@ -1,9 +1,10 @@
 """The report's page: its HTML, its sections' figures in one list, and its header.
 
-The page is a header (scenario, workload, loads, seeds, versions, wall time) and then each section
-of :data:`~simroute.faces.report_sections.SECTIONS` that applies, in order
+The page is a header (scenario, workload, loads, units), the warnings a reader must see first,
+then each section of :data:`~simroute.faces.report_sections.SECTIONS` that applies, in order
 (:mod:`simroute.faces.report_sections`: each section's figures, tables and words). Figures are
-inline PNGs. :func:`text_overlaps` is the legibility check the tests apply to every figure.
+inline PNGs; the provenance (paths, seeds, versions, wall time, the CSV tables) is the footer.
+:func:`text_overlaps` is the legibility check the tests apply to every figure.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ CSS = ("body{font-family:sans-serif;max-width:1150px;margin:2em auto;color:#222}
        "table.t td,table.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
        "figure{margin:1.5em 0}img{max-width:100%}header{background:#f4f4f4;padding:.8em 1em}"
        "figcaption{font-size:12px;color:#555}.wide{overflow-x:auto}.decision{border-left:4px solid #333;"
-       "padding:.2em 1em}")
+       "padding:.2em 1em}.warning{border-left:4px solid #c60;background:#fff4e5;padding:.4em 1em}"
+       "footer{border-top:1px solid #ccc;margin-top:2em;font-size:12px;color:#555}")
 #: marks the page once its images have loaded (the browser test reads it)
 SCRIPT = ("window.addEventListener('load',function(){var i=document.images,ok=0;"
           "for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)ok++;}"
@@ -73,25 +75,33 @@ def render(rep: Report, timings: dict[str, float]) -> str:
     sc = rep.scenario
     body = "\n\n".join(parts)
     workload, warmup = html.escape(sc.workload.describe()), _warmup_words(sc.settings.warmup)
+    warnings = "".join(f'<p class="warning"><b>Warning:</b> {html.escape(w)}.</p>\n' for w in rep.warnings)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>simroute report: {html.escape(sc.name)}</title>
 <style>{CSS}</style><script>{SCRIPT}</script></head>
 <body>
 <header>
 <h1>Capacity and cost: {html.escape(sc.name)}</h1>
-<p>Scenario <code>{html.escape(sc.source)}</code>; workload: {workload}; load factors
-{", ".join(f"{f:g}" for f in rep.load_factors)}; seed {rep.seed}, {rep.replications} replications per
-load (replication r: SeedSequence({rep.seed}, spawn_key=(r,))); {warmup}. Times are in
-{rep.time_unit}, money in dollars, a month is 730 hours.</p>
+<p>Workload: {workload}; load factors {", ".join(f"{f:g}" for f in rep.load_factors)}. Times are in
+{_unit_words(rep.time_unit)}, money in dollars, a month is 730 hours.</p>
+</header>
+{warnings}
+{body}
+<footer>
+<h2>How this page was made</h2>
+<p>Scenario <code>{html.escape(sc.source)}</code>; seed {rep.seed}, {rep.replications} replications per
+load (replication r: SeedSequence({rep.seed}, spawn_key=(r,))); {warmup}.</p>
 <p>{html.escape(_versions())}.</p>
 <p>Wall time {{{{TOTAL}}}} s: simulation {timings['simulation']:.1f} s, rendering {{{{RENDER}}}} s.</p>
-</header>
-
-{body}
 <p>Tables as CSV beside this page, in the metrics' own units (seconds, shares, dollars; see the
 metrics reference): {", ".join(f"{n}.csv" for n in rep.tables)}.</p>
+</footer>
 </body></html>
 """
+
+
+def _unit_words(unit: str) -> str:
+    return {"s": "seconds (s)", "min": "minutes (min)", "h": "hours (h)"}.get(unit, unit)
 
 
 def _versions() -> str:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.metrics import metric
-from .report_data import OUTCOME_METRICS, SATURATED_UTILIZATION, Report, reference_load
+from .report_data import KNOBS, OUTCOME_METRICS, SATURATED_UTILIZATION, Report, reference_load, setting_name
 from .report_format import band, html_table, money, money_ci, num, with_ci
 
 if TYPE_CHECKING:
@@ -114,8 +114,12 @@ def _decision_words(rep: Report) -> str:
         for f, why in rep.saturated.items():
             words.append(f"<p><b>Load factor {f:g} is saturated</b>: {html.escape(why)}.</p>")
     else:
-        words.append("<p>No load tried reaches saturation: no plugin's utilization reaches 95 % and "
-                     "latency does not grow with the horizon.</p>")
+        words.append("<p>No load tried reaches saturation: no plugin's utilization reaches 95 % and no "
+                     "queue grows with the horizon.</p>")
+    sat = rep.tables["saturation"]
+    for f, note in zip(sat.load_factor, sat.get("not_saturation", pd.Series(dtype=str)), strict=False):
+        if isinstance(note, str) and note:
+            words.append(f"<p>At load factor {f:g}, {html.escape(note)}.</p>")
     check = rep.tables["plan_check"].set_index("load_factor")
     plan = rep.tables["capacity_plan"]
     for f in rep.load_factors:
@@ -136,17 +140,28 @@ def _decision_words(rep: Report) -> str:
                          f"{unit}. Look at timeouts, retries and faults before buying more.</p>")
     r = rep.recommended
     if r is not None:
-        s = r["settings"]
         ties = (" Statistically tied with it: " + html.escape("; ".join(r["ties"])) + "."
                 if r["ties"] else " No other setting that meets the SLO is within its interval.")
-        verdict = "meets the SLO" if r["meets_slo"] else "is the fastest; none of the settings meets the SLO"
+
         def est(m: str, per: float = 1.0) -> str:
             return with_ci(r[f"{m}_mean"], r[f"{m}_low"], r[f"{m}_high"], per)
 
-        words.append(
-            f"<p><b>Recommended settings</b>: max retries {s['retry.max_retries']}, breaker failure "
-            f"threshold {s['breaker.failure_threshold']}. It {verdict}, at {est('cost_per_success')} $ per "
-            f"success, p95 {est('latency_p95', scale)} {unit}, success rate {est('success_rate')}.{ties}</p>")
+        at = (f"{est('cost_per_success')} $ per success, p95 {est('latency_p95', scale)} {unit}, "
+              f"success rate {est('success_rate')}")
+        if r["keep_today"]:
+            words.append(f"<p><b>Keep today's settings</b> ({html.escape(r['name'])}): they meet the "
+                         f"SLO, and no setting compared improves on them beyond noise (cheaper or faster "
+                         f"without being worse otherwise). Today: {at}.{ties}</p>")
+        else:
+            verdict = ("meets the SLO" if r["meets_slo"]
+                       else "is the fastest; none of the settings compared meets the SLO")
+            st = rep.tables["settings"]
+            today = st[st.baseline].iloc[0]
+            words.append(
+                f"<p><b>Recommended settings</b>: {html.escape(r['name'])} (today: "
+                f"{html.escape(setting_name(r['today']))}). It {verdict}, at {at}; against today's, cost per "
+                f"success {num(r['cost_per_success_mean'] - today.cost_per_success_mean)} $ and p95 "
+                f"{num((r['latency_p95_mean'] - today.latency_p95_mean) / scale)} {unit}.{ties}</p>")
     return "\n".join(words)
 
 
@@ -311,9 +326,10 @@ def _plan_table(rep: Report) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------- settings
 class SettingsCompared(Section):
-    """The breaker and retry settings compared at the reference load (when they were)."""
+    """The settings that act in the scenario, compared at the reference load (when they were),
+    today's among them."""
 
-    key, title = "settings", "Breaker and retry settings"
+    key, title = "settings", "Settings compared"
 
     def applies(self, rep: Report) -> bool:
         return "settings" in rep.tables
@@ -322,56 +338,88 @@ class SettingsCompared(Section):
         return [_settings_figure(rep)]
 
     def html(self, rep: Report, figures: str) -> str:
-        return (f"<h2>{self.title}</h2>\n<p>At load factor {_ref(rep):g}; every estimate with its 95 % "
-                f"interval over {rep.replications}\nreplications.</p>\n{figures}\n"
-                f"{html_table(_settings_table(rep))}")
+        knobs = ", ".join(f"<code>{html.escape(k)}</code>" for k in _knobs(rep))
+        interval = (f"every estimate with its 95 % interval over {rep.replications}\nreplications"
+                    if rep.replications > 1 else "one replication: no intervals")
+        return (f"<h2>{self.title}</h2>\n<p>The settings that act in this scenario ({knobs}), at load factor "
+                f"{_ref(rep):g}; {interval}. Today's settings are the baseline row; each row's difference "
+                f"from them is beside it.</p>\n{figures}\n{html_table(_settings_table(rep))}")
+
+
+def _knobs(rep: Report) -> list[str]:
+    return [c for c in rep.tables["settings"].columns if c in KNOBS]
 
 
 def _settings_figure(rep: Report) -> Drawn:
-    t = rep.tables
     unit, scale = rep.time_unit, rep.seconds_per_unit
-    st = t["settings"]
+    st = rep.tables["settings"]
+    knobs = _knobs(rep)
     fig = new_figure(figsize=(9, 3.8))
     ax = fig.subplots()
-    markers = {2: "o", 5: "s", 10: "^"}
-    colours = {0: "C0", 1: "C1", 3: "C3"}
+    first = sorted(st[knobs[0]].dropna().unique().tolist())
+    second = sorted(st[knobs[1]].dropna().unique().tolist()) if len(knobs) > 1 else []
+    marks = "osD^vP"
     for _, row in st.iterrows():
-        retries, thr = int(row["retry.max_retries"]), int(row["breaker.failure_threshold"])
+        colour = f"C{first.index(row[knobs[0]]) % 10}" if row[knobs[0]] in first else "C7"
+        in_second = bool(second) and row[knobs[1]] in second
+        marker = marks[second.index(row[knobs[1]]) % len(marks)] if in_second else "o"
         ax.errorbar(row.latency_p95_mean / scale, row.cost_per_success_mean,
-                    xerr=[[(row.latency_p95_mean - row.latency_p95_low) / scale],
-                          [(row.latency_p95_high - row.latency_p95_mean) / scale]],
-                    yerr=[[row.cost_per_success_mean - row.cost_per_success_low],
-                          [row.cost_per_success_high - row.cost_per_success_mean]],
-                    fmt=markers.get(thr, "D"), color=colours.get(retries, "C4"),
-                    ms=8 if row.recommended else 5, mec="black" if row.recommended else "none",
-                    label=f"{retries} {'retry' if retries == 1 else 'retries'}, threshold {thr}"
-                    + (" (recommended)" if row.recommended else ""))
-    ax.axvline(rep.slo_p95 / scale, color="black", ls="--", lw=1, label="SLO")
+                    xerr=_err(row, "latency_p95", scale), yerr=_err(row, "cost_per_success"),
+                    fmt="*" if row.baseline else marker, color=colour,
+                    ms=11 if row.baseline else 8 if row.recommended else 5, alpha=0.85,
+                    mec="black" if row.recommended or row.baseline else "none",
+                    label=setting_name({k: row[k] for k in knobs})
+                    + (" (today)" if row.baseline else "") + (" (recommended)" if row.recommended else ""))
+    if rep.slo_p95 / scale <= 5 * max(1e-12, float(np.nanmax(st.latency_p95_mean)) / scale):
+        ax.axvline(rep.slo_p95 / scale, color="black", ls="--", lw=1, label="SLO")
     ax.set_xlabel(f"p95 latency ({unit})")
     ax.set_ylabel("cost per success ($/request)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return ("Breaker and retry settings compared",
-           "Each setting's p95 latency and cost per success at the reference load, with 95 % "
-           "intervals; colour: retries, marker: breaker failure threshold.", fig)
+    name0 = KNOBS[knobs[0]][0]
+    name1 = f", marker: {KNOBS[knobs[1]][0]}" if len(knobs) > 1 else ""
+    return ("Settings compared",
+            f"Each setting's p95 latency and cost per success at the reference load, with 95 % intervals "
+            f"where replications allow; colour: {name0}{name1}; the star is today's settings.", fig)
+
+
+def _err(row: pd.Series, m: str, per: float = 1.0) -> list[list[float]]:
+    """An error bar's two arms from a settings row (none without an interval)."""
+    lo, mid, hi = row[f"{m}_low"], row[f"{m}_mean"], row[f"{m}_high"]
+    if math.isnan(lo) or math.isnan(hi):
+        return [[0.0], [0.0]]
+    return [[(mid - lo) / per], [(hi - mid) / per]]
 
 
 def _settings_table(rep: Report) -> pd.DataFrame:
     st = rep.tables["settings"]
     scale = rep.seconds_per_unit
+    unit = rep.time_unit
 
     def est(m: str, per: float = 1.0) -> list[str]:
         return [with_ci(a, b, c, per) for a, b, c in zip(st[f"{m}_mean"], st[f"{m}_low"], st[f"{m}_high"],
                                                          strict=True)]
 
-    return pd.DataFrame({
-        "max retries (retries)": st["retry.max_retries"].astype(int).to_numpy(),
-        "failure threshold (failures)": st["breaker.failure_threshold"].astype(int).to_numpy(),
+    def delta(m: str, per: float = 1.0) -> list[str]:
+        return ["—" if b else f"{'+' if v >= 0 else ''}{num(v / per)}"
+                for v, b in zip(st[f"{m}_vs_today"], st.baseline, strict=True)]
+
+    cols: dict[str, Any] = {}
+    for k in _knobs(rep):
+        name, u = KNOBS[k]
+        cols[f"{name} ({u})"] = ["default" if v is None or (isinstance(v, float) and math.isnan(v))
+                                 else f"{v:g}" for v in st[k]]
+    cols.update({
+        "today (yes/no)": ["yes" if v else "no" for v in st.baseline],
         "cost per success ($/request), 95 % CI": est("cost_per_success"),
-        f"p95 latency ({rep.time_unit}), 95 % CI": est("latency_p95", scale),
+        "vs today ($/request)": delta("cost_per_success"),
+        f"p95 latency ({unit}), 95 % CI": est("latency_p95", scale),
+        f"vs today ({unit})": delta("latency_p95", scale),
         "success rate (share), 95 % CI": est("success_rate"),
+        "vs today (share)": delta("success_rate"),
         "SLO met (yes/no)": ["yes" if v else "no" for v in st.meets_slo],
         "recommended (yes/no)": ["yes" if v else "no" for v in st.recommended],
     })
+    return pd.DataFrame(cols)
 
 
 # ---------------------------------------------------------------------- cost

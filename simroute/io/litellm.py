@@ -4,8 +4,10 @@
 LiteLLM proxy ``config.yaml`` (or the Router's ``model_list`` and settings as Python dicts) and
 write an ordinary scenario: each deployment a plugin of ``model_groups.deployments``, each
 ``model_name`` a model group, the fallbacks as fallback chains by error kind, the retry and
-cooldown settings as ``settings.router`` (:class:`~simroute.io.settings.RouterSettings`), and a
-workload of requests to one group. How such a scenario runs is :mod:`simroute.engine.grouprouter`.
+cooldown settings as ``settings.router`` (:class:`~simroute.io.settings.RouterSettings`), a
+workload of requests to one group, and a p95 latency goal of 30 s (``settings.slo.latency``: a
+config states none, and the orchestrator's default of an hour would judge calls of seconds against
+a goal none can miss; set your own). How such a scenario runs is :mod:`simroute.engine.grouprouter`.
 
 :data:`MAPPING` lists every key that is read and the scenario field it becomes; ``docs/litellm.md``
 prints it. A key that is not read gets one warning line (file, line, key and why), never a silent
@@ -155,11 +157,17 @@ class LiteLLMImport:
 
         head = [f"# A simroute scenario imported from the LiteLLM config {source or '(dicts)'} by",
                 "# `simroute import litellm`. Edit, sweep and report on it like any other scenario;",
-                "# `simroute validate` checks it. docs/litellm.md says how each key was mapped."]
+                "# `simroute validate` checks it. docs/litellm.md says how each key was mapped.",
+                f"# settings.slo.latency is a p95 goal of {GATEWAY_SLO_S:g} s for the router's calls: set "
+                "your own."]
         if self.warnings:
             head.append("# Not modelled (warnings at import):")
             head += [f"#   {w}" for w in self.warnings]
         return "\n".join(head) + "\n" + yaml.safe_dump(self.scenario, sort_keys=False, width=100)
+
+
+#: the p95 latency goal an imported router gets (a config states none): seconds
+GATEWAY_SLO_S = 30.0
 
 
 class _Reader:
@@ -350,6 +358,9 @@ def import_litellm(config: str | Path | Mapping[str, Any], *, rate: float = 0.5,
     timeout = r.number(v, p, k, lo_open=True) if v is not None else DEFAULT_TIMEOUT
     settings["timeout"] = {"attempt": timeout}
     settings["router"] = rs
+    # a LiteLLM config states no latency goal; the orchestrator's default (an hour) would judge one-second
+    # calls against a goal no call can miss: a p95 goal for LLM calls, for the user to set
+    settings["slo"] = {"latency": GATEWAY_SLO_S}
 
     model_groups: dict[str, Any] = {"deployments": deployments}
     chains: dict[str, list[str]] = {}

@@ -244,7 +244,8 @@ class Workload:
 
     def at_load(self, factor: float) -> Workload:
         """This workload at ``factor`` × its load over the same horizon (its kind says how: a
-        synthetic rate multiplied, a trace's or a schedule's times divided).
+        synthetic rate multiplied with its request count, so the run spans the same time and a
+        fault window stays where it was; a trace's or a schedule's times divided).
 
         Parameters:
             factor: the load multiplier (> 0).
@@ -395,8 +396,10 @@ class WorkloadKind:
                 yield kept
 
     def scaled(self, w: Workload, factor: float) -> Workload:
-        """``w`` at ``factor`` × its load over the same horizon (default: the rate multiplied)."""
-        return replace(w, rate=w.rate * factor)
+        """``w`` at ``factor`` × its load over the same horizon (default: the rate multiplied, and a
+        request count with it, so the arrivals span the same time and faults keep their place)."""
+        requests = None if w.requests is None else max(1, round(w.requests * factor))
+        return replace(w, rate=w.rate * factor, requests=requests)
 
     def describe(self, w: Workload) -> str:
         """One line saying what arrives."""
