@@ -20,7 +20,7 @@ from typing import Protocol
 
 __all__ = ["ServiceTime", "DISTRIBUTIONS", "Source"]
 
-DISTRIBUTIONS = ("deterministic", "exponential", "lognormal", "tokens")
+DISTRIBUTIONS = ("deterministic", "exponential", "lognormal", "tokens", "llm")
 
 
 class Source(Protocol):
@@ -39,23 +39,30 @@ class ServiceTime:
     """How long a plugin takes for one task (see the module docstring).
 
     Parameters:
-        dist: ``deterministic``, ``exponential``, ``lognormal`` or ``tokens``.
-        mean: seconds.
-        cv: coefficient of variation (``lognormal``).
-        per_token: seconds per token (``tokens``).
+        dist: ``deterministic``, ``exponential``, ``lognormal``, ``tokens`` or ``llm``.
+        mean: seconds (``llm``: the time to first token of an empty prompt).
+        cv: coefficient of variation (``lognormal``; ``llm``: of each of its two parts).
+        per_token: seconds per token (``tokens``: of all tokens; ``llm``: prefill, per input token).
+        tpot: ``llm``: seconds per output token (the decode).
+
+    ``llm`` is a token-aware model of an LLM deployment: time to first token ``mean + per_token ×
+    input tokens`` and then ``tpot × output tokens``, each part lognormal with its ``cv`` around its
+    mean (:meth:`sample_parts`), so a call's mean latency is the mean TTFT plus the output tokens ×
+    ``tpot``.
     """
     dist: str = "exponential"
     mean: float = 1.0  #: seconds
-    cv: float = 0.5  #: coefficient of variation (lognormal only)
-    per_token: float = 0.0  #: seconds per token (tokens only)
+    cv: float = 0.5  #: coefficient of variation (lognormal and llm)
+    per_token: float = 0.0  #: seconds per token (tokens; llm: per input token)
+    tpot: float = 0.0  #: seconds per output token (llm only)
 
     def __post_init__(self) -> None:
         if self.dist not in DISTRIBUTIONS:
             raise ValueError(f"dist must be one of {', '.join(DISTRIBUTIONS)}, got {self.dist!r}")
         if not (self.mean > 0 or (self.dist == "deterministic" and self.mean == 0)):
             raise ValueError(f"mean must be > 0 seconds (0 only if deterministic), got {self.mean!r}")
-        if self.cv < 0 or self.per_token < 0:
-            raise ValueError("cv and per_token must be >= 0")
+        if self.cv < 0 or self.per_token < 0 or self.tpot < 0:
+            raise ValueError("cv, per_token and tpot must be >= 0")
 
     def sample(self, rng: Source, tokens: float | None = None) -> float:
         """One service time in seconds."""
@@ -68,15 +75,34 @@ class ServiceTime:
                 return self.mean
             s2 = math.log1p(self.cv**2)
             return float(rng.lognormal(math.log(self.mean) - s2 / 2, math.sqrt(s2)))
+        if self.dist == "llm":
+            return self.sample_parts(rng, tokens or 0.0, 0.0)[1]
         return self.mean + self.per_token * (tokens or 0.0)
 
-    def expected(self, tokens: float | None = None) -> float:
-        """The mean service time in seconds (for ``tokens``, given the token count)."""
+    def sample_parts(self, rng: Source, input_tokens: float, output_tokens: float) -> tuple[float, float]:
+        """``llm``: one call's (time to first token, whole latency), in seconds, for its tokens."""
+        ttft = self._noisy(rng, self.mean + self.per_token * max(input_tokens, 0.0))
+        decode = self._noisy(rng, self.tpot * max(output_tokens, 0.0)) if output_tokens > 0 else 0.0
+        return ttft, ttft + decode
+
+    def _noisy(self, rng: Source, mean: float) -> float:
+        """Lognormal around ``mean`` with this model's cv (``mean`` itself without noise)."""
+        if self.cv == 0 or mean <= 0:
+            return mean
+        s2 = math.log1p(self.cv**2)
+        return float(rng.lognormal(math.log(mean) - s2 / 2, math.sqrt(s2)))
+
+    def expected(self, tokens: float | None = None, output_tokens: float = 0.0) -> float:
+        """The mean service time in seconds (for ``tokens``, given the token count; ``llm``: of
+        which ``output_tokens`` are output)."""
         if self.dist == "tokens":
             return self.mean + self.per_token * (tokens or 0.0)
+        if self.dist == "llm":
+            inp = (tokens or 0.0) - output_tokens
+            return self.mean + self.per_token * inp + self.tpot * output_tokens
         return self.mean
 
     def scaled(self, factor: float) -> ServiceTime:
         """The same shape with every duration multiplied by ``factor`` (a latency spike)."""
         return ServiceTime(dist=self.dist, mean=self.mean * factor, cv=self.cv,
-                           per_token=self.per_token * factor)
+                           per_token=self.per_token * factor, tpot=self.tpot * factor)

@@ -176,13 +176,13 @@ def _items(item_type: Any, value: Any, meta: Mapping[str, Any]) -> tuple:
 
 def service_time(value: Any) -> ServiceTime:
     """A service-time or latency distribution from its YAML spec ``{dist, mean_s (or mean_min), cv,
-    per_token_s}`` (the one rule, for plugins' service models and failure latencies): the mean is
+    per_token_s, tpot_s}`` (the one rule, for plugins' service models and failure latencies): the mean is
     required, > 0 unless ``deterministic``; errors name the field."""
     if isinstance(value, ServiceTime):
         return value
     if not isinstance(value, Mapping):
         raise ValueError(f"must be a mapping like {{dist: lognormal, mean_s: 1, cv: 0.5}}, got {value!r}")
-    known = ("dist", "mean_s", "mean_min", "cv", "per_token_s")
+    known = ("dist", "mean_s", "mean_min", "cv", "per_token_s", "tpot_s")
     for k in value:
         if k not in known:
             raise InputError("unknown field", field=str(k))
@@ -200,7 +200,8 @@ def service_time(value: Any) -> ServiceTime:
     mean *= 60.0 if mean_key == "mean_min" else 1.0
     try:
         return ServiceTime(dist=dist, mean=mean, cv=get("cv", float, 0.5, {"lo": 0}),
-                           per_token=get("per_token_s", float, 0.0, {"lo": 0}))
+                           per_token=get("per_token_s", float, 0.0, {"lo": 0}),
+                           tpot=get("tpot_s", float, 0.0, {"lo": 0}))
     except ValueError as exc:
         raise InputError(str(exc), field=mean_key) from None
 

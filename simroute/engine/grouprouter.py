@@ -11,7 +11,13 @@ LiteLLM 1.95.0, read from its source; by 1.110 the router's core has moved to Ru
    "no deployments available": no call is made.
 2. **Call** it: the deployment's guards, queue, latency, timeout and failure model are those of
    any plugin (:meth:`~simroute.engine.attempts.AttemptRunner.attempt`). The outcome feeds the deployment's
-   :class:`~simroute.resilience.cooldown.DeploymentCooldown`.
+   :class:`~simroute.resilience.cooldown.DeploymentCooldown`. A deployment whose service model is
+   ``llm`` (:class:`~simroute.common.distributions.ServiceTime`) answers after its time to first
+   token plus the decode of the request's output tokens; for a streaming request its
+   ``stream_timeout_s`` waits for the first token only (a first token later than it is a timeout at
+   it; otherwise the call may take that long plus its decode, so a queue wait counts against the
+   first token — a call whose queue pushes its first token past the limit fails at the limit plus
+   its decode time, not at the limit). Other models keep ``stream_timeout_s`` as the whole call's.
 3. **Retry**: the group gets ``retry_policy[kind]`` retries when the policy names the first
    failure's kind, else ``num_retries``. Without such a policy entry, the router first asks whether
    to retry at all (``should_retry_this_error``): no when the failure is ``context_window`` (or
@@ -146,6 +152,7 @@ class GroupRouter:
         self._models = {n: catalog.plugins[n].service_for(None) for n in groups.deployments}
         self._tiers = {n: catalog.tiers[catalog.plugins[n].default_tier] for n in groups.deployments}
         self._has_fallbacks = bool(groups.fallbacks)
+        self._rng_service = ctx.rng_service  #: a token-aware deployment's latency draws
 
     def close(self, end: float) -> None:
         """The run ended at ``end``: cooldowns that ended unobserved are closed (their rows written)."""
@@ -274,13 +281,19 @@ class GroupRouter:
         price = (tier.token_cost(ctx, gen) or 0.0) if not math.isnan(ctx) else tier.price
         timeout = self._timeouts[name]
         own = self.groups.deployments[name].stream_timeout_s
-        if stream and own is not None:
+        model = self._models[name]
+        duration = None
+        if model.dist == "llm":  # a token-aware deployment: its first token, then the decode
+            ttft, duration = model.sample_parts(self._rng_service, 0.0 if math.isnan(ctx) else ctx,
+                                                0.0 if math.isnan(gen) else gen)
+            if stream and own is not None:  # stream_timeout waits for the first token only
+                timeout = own if ttft > own else min(timeout, own + duration - ttft)
+        elif stream and own is not None:
             timeout = own
         info.attempts += 1
         call = Call(rid, group, name, level, n, env.now, tier.name, tokens, info._deadline, price)
         self.strategy.started(name, env.now)
-        result = yield from self.runner.attempt(call, info, self._guards[name], self._models[name], None,
-                                                timeout)
+        result = yield from self.runner.attempt(call, info, self._guards[name], model, duration, timeout)
         self.strategy.ended(name, env.now, result.outcome, env.now - call.queued, tokens, gen)
         cooldown = self.cooldowns[name]
         if result.outcome == SUCCESS:

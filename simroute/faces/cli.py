@@ -110,7 +110,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _scenario(arg: str | None, default: str = "default"):
     """A scenario file, or the name of a bundled scenario (``default``, ``outage``, ``report``,
-    ``metastable``)."""
+    ``metastable``, ``gateway``)."""
     from ..io.scenario import Scenario
     from ..policies.catalog import data_dir
 
@@ -129,8 +129,8 @@ def _scenario(arg: str | None, default: str = "default"):
 OVERWRITE_HELP = ("replace the --out folder and everything in it, even files simroute did not write "
                   "(without it such a folder is refused; a previous simroute output, with its "
                   "simroute.json, is always replaced whole). Outputs are written atomically")
-SCENARIO_HELP = ("scenario YAML, or a bundled scenario's name: default, outage, report, metastable "
-                 "(default: {})")
+SCENARIO_HELP = ("scenario YAML, or a bundled scenario's name: default, outage, report, metastable, "
+                 "gateway (default: {})")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -430,7 +430,8 @@ def _report(args: argparse.Namespace) -> int:
     from .report import report
     from .report_data import setting_name
 
-    scenario = _scenario(args.scenario, "report")
+    # without a scenario, report() picks the one for the trace: the LLM gateway for an azure trace
+    scenario = _scenario(args.scenario, "report") if args.scenario is not None else None
     rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
                  load_factors=_floats(args.load_factors, "load_factors"), slo_p95=args.slo_p95,
                  seed=args.seed, replications=args.replications, executor=args.executor,

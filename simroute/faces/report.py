@@ -13,7 +13,8 @@ spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``
    :data:`SATURATED_GROWTH`: the last third of the arrivals waits that much longer than the first)
    while its busiest plugin is at least :data:`QUEUEING_UTILIZATION` busy (a queue that can grow);
    latency that grows at lower utilization — a fault window, a burst — is said as such, not called
-   saturation.
+   saturation. A load is also saturated when a quota binds: a deployment refuses at least
+   :data:`QUOTA_BINDS` of its calls with a 429 (its rpm or tpm).
 2. *What capacity to buy at each load, and what it costs.* For a load that misses the SLO or is
    saturated, the plan starts from the M/M/c capacity that keeps each plugin's mean queue wait
    within ``wait_fraction`` of its service time (Erlang C, from the simulated arrival rate and
@@ -76,6 +77,7 @@ from .report_data import (
     OUTCOME_METRICS,
     PLAN_ROUNDS,
     QUEUEING_UTILIZATION,
+    QUOTA_BINDS,
     SATURATED_GROWTH,
     SATURATED_UTILIZATION,
     SETTINGS_COMPARED,
@@ -87,9 +89,9 @@ from .report_data import (
     time_unit,
 )
 
-__all__ = ["report", "Report", "at_load", "default_scenario", "DEFAULT_LOAD_FACTORS", "SATURATED_UTILIZATION",
-           "SATURATED_GROWTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "HOURS_PER_MONTH", "PLAN_ROUNDS",
-           "SETTINGS_COMPARED"]
+__all__ = ["report", "Report", "at_load", "default_scenario", "gateway_scenario", "DEFAULT_LOAD_FACTORS",
+           "SATURATED_UTILIZATION", "SATURATED_GROWTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit",
+           "HOURS_PER_MONTH", "PLAN_ROUNDS", "SETTINGS_COMPARED"]
 
 def _upper(low: float, mean: float, high: float) -> float:
     return high if not math.isnan(high) else mean
@@ -102,6 +104,17 @@ def default_scenario() -> Scenario:
         The bundled report scenario.
     """
     return Scenario.from_yaml(data_dir() / "scenarios" / "report.yaml")
+
+
+def gateway_scenario() -> Scenario:
+    """The LLM gateway (``simroute/data/scenarios/gateway.yaml``): the real Azure code trace as LLM
+    calls through a model group with a fallback, token-aware service and per-token prices, in
+    seconds — the scenario a report on an azure-format trace runs by default.
+
+    Returns:
+        The bundled gateway scenario.
+    """
+    return Scenario.from_yaml(data_dir() / "scenarios" / "gateway.yaml")
 
 
 def at_load(scenario: Scenario, factor: float) -> Scenario:
@@ -146,6 +159,8 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     per_plugin = served.groupby("plugin", observed=True).agg(attempts=("service", "size"),
                                                            service_mean=("service", "mean"))
     plugins = r.plugins.set_index("plugin")[["capacity"]].join(per_plugin)
+    limited = (att.outcome == "rate_limited").groupby(att.plugin, observed=True).mean()
+    plugins["rate_limited_share"] = limited.reindex(plugins.index).fillna(0.0)
     plugins["slot_price"] = [s.catalog.plugins[p].slot_price for p in plugins.index]
     plugins["arrival_rate"] = plugins.attempts.fillna(0) / span
     by_key = summary.set_index(["metric", "key"]).value
@@ -222,7 +237,8 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
     """Simulate, tabulate and render the capacity and cost report (see the module docstring).
 
     Parameters:
-        scenario: the scenario (None: the bundled report scenario).
+        scenario: the scenario (None: the bundled report scenario; for a trace in the azure format,
+            the bundled LLM gateway, :func:`gateway_scenario`).
         out: the folder to write.
         trace: a trace to replay instead of the scenario's workload (a path or a bundled name).
         trace_format: ``simroute`` or ``azure`` (None: from the header).
@@ -263,7 +279,10 @@ def report(scenario: Scenario | None = None, out: str | Path = "simroute-report"
         raise InputError(f"must be an integer >= 1, got {replications!r}", field="replications")
     if not 0 < wait_fraction <= 10:
         raise InputError(f"must be within (0, 10], got {wait_fraction}", field="wait_fraction")
-    scenario = _with_trace(scenario or default_scenario(), trace, trace_format)
+    if scenario is None:  # an LLM trace is LLM calls: the gateway runs it, in its own seconds
+        llm = trace is not None and (trace_format or trace_format_of(traces.resolve(trace))) == "azure"
+        scenario = gateway_scenario() if llm else default_scenario()
+    scenario = _with_trace(scenario, trace, trace_format)
     factors = tuple(sorted(factors))
     slo = slo_given if slo_given is not None else scenario.settings.slo.latency
     if slo_p95 is None:
@@ -366,7 +385,8 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     u = _intervals(p, keys, "utilization").set_index(keys)
     w = _intervals(p, keys, "queue_wait_mean").set_index(keys)
     plug = p.groupby(keys).agg(capacity=("capacity", "first"), slot_price=("slot_price", "first"),
-                               arrival_rate=("arrival_rate", "mean"), service_mean=("service_mean", "mean"))
+                               arrival_rate=("arrival_rate", "mean"), service_mean=("service_mean", "mean"),
+                               rate_limited_share=("rate_limited_share", "mean"))
     plug = plug.assign(utilization=u["mean"], utilization_low=u.ci_low.clip(lower=0.0),
                        utilization_high=u.ci_high.clip(upper=1.0), queue_wait_mean=w["mean"],
                        queue_wait_low=w.ci_low.clip(lower=0.0), queue_wait_high=w.ci_high).reset_index()
@@ -404,8 +424,12 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     saturation = pd.DataFrame({"load_factor": top.index, "busiest_plugin": top.plugin.to_numpy(),
                                "utilization": top.utilization.to_numpy(),
                                "latency_growth": growth.reindex(top.index).to_numpy()})
-    saturation["why"] = [_why_saturated(b, u, g) for b, u, g in zip(
-        saturation.busiest_plugin, saturation.utilization, saturation.latency_growth, strict=True)]
+    quota = plug.sort_values("rate_limited_share", ascending=False).groupby("load_factor").first()
+    saturation["quota_plugin"] = quota.plugin.reindex(top.index).to_numpy()
+    saturation["rate_limited_share"] = quota.rate_limited_share.reindex(top.index).to_numpy()
+    saturation["why"] = [_why_saturated(b, u, g, q, share) for b, u, g, q, share in zip(
+        saturation.busiest_plugin, saturation.utilization, saturation.latency_growth,
+        saturation.quota_plugin, saturation.rate_limited_share, strict=True)]
     saturation["saturated"] = saturation.why != ""
     saturation["not_saturation"] = [_growth_without_load(u, g) for u, g in zip(
         saturation.utilization, saturation.latency_growth, strict=True)]
@@ -426,10 +450,15 @@ def _monthly_spend(window: pd.DataFrame) -> pd.DataFrame:
                                "ci_high": "spend_per_month_high"})
 
 
-def _why_saturated(busiest: str, utilization: float, growth: float) -> str:
-    """Why a load is saturated, in words ("" when it is not): a plugin at saturation, or latency
-    that grows with the horizon while the busiest plugin is busy enough for its queue to grow."""
+def _why_saturated(busiest: str, utilization: float, growth: float, quota_plugin: str = "",
+                   limited: float = 0.0) -> str:
+    """Why a load is saturated, in words ("" when it is not): a plugin at saturation, latency that
+    grows with the horizon while the busiest plugin is busy enough for its queue to grow, or a
+    quota that binds (a deployment refusing at least :data:`QUOTA_BINDS` of its calls with 429)."""
     parts = []
+    if limited >= QUOTA_BINDS:
+        parts.append(f"{quota_plugin}'s rpm/tpm quota binds: {limited:.0%} of its calls get a 429 (raise "
+                     f"its quota or add a deployment to its group)")
     if utilization >= SATURATED_UTILIZATION:
         parts.append(f"{busiest} is busy {utilization:.0%} of the time")
     if growth >= SATURATED_GROWTH and utilization >= QUEUEING_UTILIZATION:

@@ -17,6 +17,7 @@ from ..io.scenario import Scenario
 
 __all__ = ["Report", "DEFAULT_LOAD_FACTORS", "SETTINGS_COMPARED", "ROUTER_SETTINGS_COMPARED", "KNOBS",
            "knobs_for", "setting_name", "SATURATED_UTILIZATION", "SATURATED_GROWTH", "QUEUEING_UTILIZATION",
+           "QUOTA_BINDS",
            "PLAN_ROUNDS", "HOURS_PER_MONTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "reference_load"]
 
 DEFAULT_LOAD_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0)
@@ -39,6 +40,8 @@ SATURATED_GROWTH = 1.5  #: latency_growth at least this: latency grows with the 
 #: a queue can only grow where the busiest plugin is at least this busy: latency that grows at lower
 #: utilization comes from faults or bursts, and is named so, not called saturation
 QUEUEING_UTILIZATION = 0.5
+#: a deployment that refuses at least this share of its calls with 429 has a quota that binds
+QUOTA_BINDS = 0.05
 PLAN_ROUNDS = 4  #: re-simulations of a capacity plan at most
 HOURS_PER_MONTH = 730.0
 #: the summary metrics the outcome table shows, in order

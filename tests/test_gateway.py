@@ -1,0 +1,83 @@
+"""The LLM gateway world: a token-aware service model, stream_timeout at the first token, and the
+real Azure trace reported as LLM calls in seconds."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simroute as sr
+from simroute.common.distributions import ServiceTime
+from simroute.faces.report import gateway_scenario
+
+
+def one_deployment(service, *, stream_timeout=None, requests=400, ctx=1000, gen=50, stream=False):
+    deployment = {"name": "d", "group": "g", "service": {"default": service}, "timeout_s": 60}
+    if stream_timeout is not None:
+        deployment["stream_timeout_s"] = stream_timeout
+    raw = {"name": "llm", "settings": {"router": {"num_retries": 0}, "breaker": {"enabled": False}},
+           "model_groups": {"deployments": [deployment]},
+           "workload": {"kind": "poisson", "rate": 0.5, "requests": requests,
+                        "mix": [{"group": "g", "context_tokens": ctx, "generated_tokens": gen,
+                                 "stream": stream}]}}
+    return sr.Scenario.from_dict(raw)
+
+
+def test_the_token_model_gives_ttft_plus_output_tokens_times_tpot():
+    exact = {"dist": "llm", "mean_s": 0.3, "per_token_s": 1e-4, "tpot_s": 0.02, "cv": 0}
+    q = sr.run(one_deployment(exact), seed=1).requests
+    assert q.latency.to_numpy() == pytest.approx(0.3 + 1000 * 1e-4 + 50 * 0.02)  # 1.4 s, every call
+    noisy = one_deployment(dict(exact, cv=0.4), requests=4000)
+    q = sr.run(noisy, seed=2).requests
+    assert q.latency.mean() == pytest.approx(1.4, rel=0.02)  # the mean TTFT plus the mean decode
+    assert q.latency.std() > 0.2
+    model = ServiceTime(dist="llm", mean=0.3, per_token=1e-4, tpot=0.02, cv=0.4)
+    draws = [model.sample_parts(np.random.default_rng(k), 1000, 50) for k in range(3000)]
+    ttft = np.array([d[0] for d in draws])
+    assert ttft.mean() == pytest.approx(0.4, rel=0.03) and all(t <= total for t, total in draws)
+    assert model.expected(1050, 50) == pytest.approx(1.4)
+
+
+def test_stream_timeout_waits_for_the_first_token_only():
+    slow_first = {"dist": "llm", "mean_s": 0.5, "tpot_s": 0.04, "cv": 0}
+    a = sr.run(one_deployment(slow_first, stream_timeout=0.3, stream=True, requests=20, gen=50),
+               seed=1).attempts
+    assert (a.outcome == "timeout").all() and (a.end - a.queued).to_numpy() == pytest.approx(0.3)
+    quick_first = {"dist": "llm", "mean_s": 0.2, "tpot_s": 0.04, "cv": 0}  # 0.2 s, then 2 s of decode
+    q = sr.run(one_deployment(quick_first, stream_timeout=0.3, stream=True, requests=20, gen=50),
+               seed=1).requests
+    assert (q.status == "succeeded").all() and q.latency.to_numpy() == pytest.approx(2.2)
+    # not streaming: stream_timeout does not apply
+    q = sr.run(one_deployment(slow_first, stream_timeout=0.3, requests=20, gen=50), seed=1).requests
+    assert (q.status == "succeeded").all() and q.latency.to_numpy() == pytest.approx(2.5)
+
+
+def test_the_gateway_replays_the_real_trace_in_seconds_and_bills_its_tokens():
+    s = gateway_scenario()
+    w = s.workload
+    assert w.kind == "trace" and w.time_scale == 1.0 and w.trace_format == "azure"
+    r = sr.run(s, seed=0)
+    q, a = r.requests, r.attempts
+    assert len(q) == 8819 and q.arrival.max() < 3600  # the hour as it was
+    assert q.latency.median() < 2  # calls of about a second
+    tiers = {n: s.catalog.tiers[s.catalog.plugins[n].default_tier] for n in s.model_groups.deployments}
+    prices = {n: (t.input_per_mtok / 1e6, t.output_per_mtok / 1e6) for n, t in tiers.items()}
+    ok = a[a.outcome == "success"].merge(q[["request_id", "context_tokens", "generated_tokens"]],
+                                         on="request_id")
+    billed = sum(row.context_tokens * prices[row.plugin][0] + row.generated_tokens * prices[row.plugin][1]
+                 for row in ok.itertuples())
+    assert q.cost.sum() == pytest.approx(billed, rel=1e-9)  # model spend: the trace's tokens × prices
+
+
+def test_report_on_the_azure_trace_runs_the_gateway_and_names_the_quota_that_binds(tmp_path):
+    rep = sr.report(out=tmp_path / "az", trace="azure-code-2023", load_factors=(1.0, 3.0), replications=2,
+                    seed=0, executor="serial", compare_settings=False, progress=False)
+    assert rep.scenario.name == "gateway" and rep.scenario.workload.time_scale == 1.0  # no stretching
+    assert rep.time_unit == "s"
+    assert 3.0 in rep.saturated and "quota binds" in rep.saturated[3.0]
+    page = rep.path.read_text(encoding="utf-8")
+    assert "quota binds" in page and "(min)" not in page
+    plug = pd.read_csv(tmp_path / "az" / "plugins.csv")
+    assert set(plug.plugin) <= {"gpt-4o-east", "gpt-4o-west", "claude-sonnet"}
+    assert not math.isnan(plug.rate_limited_share.max())
