@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import simroute as sr
 from simroute.faces.cli import main
 from simroute.io.outputs import MANIFEST, read_manifest
 
@@ -260,3 +261,26 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_output(tmp_path, monkey
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "No space left on device" in err[0], err
     assert read_manifest(out) == before
+
+
+def test_the_command_line_says_its_version_and_suggests_names(capsys):
+    from simroute.faces.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"simroute {sr.__version__} (") and "Python" in out and "simpy" in out
+    assert main(["run", "defualt"]) == 2
+    assert "did you mean 'default'?" in capsys.readouterr().err
+    assert main(["sweep", "--param", "breaker.failure_treshold=3,5", "--executor", "serial"]) == 2
+    assert "did you mean 'failure_threshold'?" in capsys.readouterr().err
+
+
+def test_run_on_a_litellm_config_says_to_import_it(capsys):
+    from simroute.faces.cli import main
+
+    config = sr.catalog.data_dir() / "litellm" / "example_config.yaml"
+    assert main(["run", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "simroute import litellm" in err and "model_list" in err

@@ -201,14 +201,21 @@ def test_pdf_without_chromium_says_how_to_install_it(tmp_path, monkeypatch):
         report_module.to_pdf(page, tmp_path / "r.pdf")
 
 
+def rendered_at_1400(rep, tmp_path):
+    """The page's DOM once headless Chromium has loaded it in a 1400-pixel-wide window."""
+    done = subprocess.run([report_module.chromium(), *report_module.CHROMIUM_FLAGS, "--window-size=1400,1000",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000",
+                           "--dump-dom", rep.path.as_uri()], capture_output=True, text=True, timeout=120,
+                          check=True)
+    return done.stdout
+
+
 @pytest.mark.skipif(report_module.chromium() is None, reason="Chromium is not installed")
 def test_report_renders_in_headless_chromium_with_its_images(tmp_path):
     rep = sr.report(out=tmp_path, load_factors=(1.0, 2.0), replications=2, executor="serial", progress=False)
-    exe = report_module.chromium()
-    done = subprocess.run([exe, *report_module.CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                           "--virtual-time-budget=5000", "--dump-dom", rep.path.as_uri()],
-                          capture_output=True, text=True, timeout=120, check=True)
-    assert f'data-images-loaded="{len(FIGURES)}/{len(FIGURES)}"' in done.stdout
+    dom = rendered_at_1400(rep, tmp_path)
+    assert f'data-images-loaded="{len(FIGURES)}/{len(FIGURES)}"' in dom
+    assert 'data-too-wide="0:"' in dom  # every table and figure fits a 1400-pixel-wide window
     pdf = report_module.to_pdf(rep.path, tmp_path / "report.pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
@@ -289,3 +296,18 @@ def test_slo_p95_takes_a_unit():
     for bad in ("90 parsecs", "-5m", "0", "fast"):
         with pytest.raises(sr.InputError, match="slo_p95|duration"):
             parse_duration(bad, "slo_p95")
+
+
+@pytest.mark.skipif(report_module.chromium() is None, reason="Chromium is not installed")
+def test_an_imported_routers_page_fits_1400_pixels(router_report, tmp_path):
+    assert 'data-too-wide="0:"' in rendered_at_1400(router_report, tmp_path)
+    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_the_fault_windows_outcomes_stand_beside_the_whole_runs(router_report):
+    inside = router_report.tables["fault_outcomes"].set_index(["load_factor", "metric"])["mean"]
+    whole = router_report.tables["outcomes"].set_index(["load_factor", "metric"])["mean"]
+    for f in router_report.load_factors:  # the outage is where requests fall back
+        assert inside[(f, "success_rate")] < whole[(f, "success_rate")]
+    assert "Outcomes inside the fault windows" in router_report.path.read_text(encoding="utf-8")
+    assert (router_report.path.parent / "fault_outcomes.csv").is_file()

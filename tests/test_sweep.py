@@ -130,6 +130,12 @@ def test_tune_finds_the_cheapest_feasible_settings_reproducibly(outage):
     feasible = t[t.feasible]
     assert a.best["cost_per_request_mean"] == feasible.cost_per_request_mean.min()
     assert (feasible.success_rate_low >= 0.5).all()  # judged on the interval's conservative end
+    best = a.best
+    for _, row in t.iterrows():  # the ties: feasible trials whose cost interval overlaps the best's
+        overlaps = (row.cost_per_request_low <= best.cost_per_request_high
+                    and best.cost_per_request_low <= row.cost_per_request_high)
+        assert row.ties == (bool(row.feasible) and overlaps and row.trial != best.trial)
+    assert a.ties == t[t.ties].trial.tolist()
     front = a.frontier()
     # nothing on the frontier is beaten on both latency and cost by another trial
     for _, p in front.iterrows():
@@ -192,8 +198,9 @@ def test_cli_tune_finds_settings_and_says_when_none_is_feasible(tmp_path, capsys
     args = ["tune", "outage", "--param", "retry.max_retries=0,1", "--param", "breaker.open_timeout=60:600",
             "--trials", "3", "--replications", "2", "--executor", "serial", "--quiet"]
     assert main([*args, "--constraint", "latency_p95<=100", "--out", str(tmp_path)]) == 0
-    assert "best feasible trial" in capsys.readouterr().out
-    assert (tmp_path / "trials.csv").is_file()
+    out = capsys.readouterr().out
+    assert "best feasible trial" in out and "tied with it (95 % intervals of cost_per_request overlap)" in out
+    assert "ties" in pd.read_csv(tmp_path / "trials.csv").columns
     assert main([*args, "--constraint", "success_rate>=0.9999"]) == 1
     out, err = capsys.readouterr()
     assert "no feasible trial; the least infeasible" in out and "success_rate >= 0.9999" in err
@@ -312,3 +319,23 @@ def test_a_task_failing_in_a_dask_worker_is_not_logged_line_by_line(tmp_path, ca
     with pytest.raises(sr.InputError):  # straight to the workers, past map_runs's own check
         executors._map_dask([(_stream, 0, 0)], scenario, "dask", 1, lambda: None)
     assert "Compute Failed" not in capfd.readouterr().err
+
+
+def test_tune_can_judge_inside_the_fault_windows(outage, capsys):
+    from simroute.faces.cli import main
+
+    space = {"retry.max_retries": [0, 3]}
+    kw = {"trials": 2, "replications": 2, "executor": "serial", "objective": "latency_p95",
+          "constraints": {"success_rate": (">=", 0.0)}}
+    whole = sr.tune(outage, space, **kw)
+    inside = sr.tune(outage, space, window="fault", **kw)
+    params = {"retry.max_retries": int(inside.trials["retry.max_retries"].iloc[0])}
+    runs = [sr.run(with_params(outage, params), seed=0, replication=r) for r in range(2)]
+    want = np.mean([r.summary(by="faults").set_index("metric").value["success_rate"] for r in runs])
+    assert inside.trials.success_rate_mean.iloc[0] == pytest.approx(want)  # judged in the fault windows
+    assert inside.trials.success_rate_mean.iloc[0] < whole.trials.success_rate_mean.iloc[0]  # faults hurt
+    with pytest.raises(sr.InputError, match="no faults"):
+        sr.tune(outage.replace(faults=()), space, trials=1, executor="serial", window="fault")
+    assert main(["tune", "outage", "--param", "retry.max_retries=0,3", "--trials", "2", "--replications", "2",
+                 "--executor", "serial", "--quiet", "--window", "fault"]) == 0
+    assert "best feasible trial" in capsys.readouterr().out

@@ -6,7 +6,9 @@ command line can print it without a traceback and a notebook user can find the c
 
 from __future__ import annotations
 
-__all__ = ["SimrouteError", "InputError"]
+from collections.abc import Iterable
+
+__all__ = ["SimrouteError", "InputError", "did_you_mean"]
 
 
 class SimrouteError(Exception):
@@ -60,3 +62,12 @@ class InputError(SimrouteError, ValueError):
             if known.get(key) is None:
                 known[key] = value
         return InputError(self.message, **known)  # type: ignore[arg-type]
+
+
+def did_you_mean(name: object, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to a misspelt ``name`` ("" when none is
+    close), for the end of an error message."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

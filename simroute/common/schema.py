@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .distributions import DISTRIBUTIONS, ServiceTime
-from .errors import InputError
+from .errors import InputError, did_you_mean
 
 __all__ = ["setting", "build", "set_path", "describe", "check_value", "check", "documented", "service_time",
            "window"]
@@ -230,7 +230,8 @@ def build(cls: type, raw: Mapping[str, Any]) -> Any:
     for key, value in raw.items():
         f = known.get(key)
         if f is None:
-            raise InputError(f"unknown field (known: {', '.join(known)})", field=str(key))
+            raise InputError(f"unknown field{did_you_mean(key, known)} (known: {', '.join(known)})",
+                             field=str(key))
         try:
             kwargs[key] = check_value(hints[key], value, f.metadata, key)
         except InputError as exc:
@@ -257,7 +258,8 @@ def set_path(obj: Any, parts: list[str] | tuple[str, ...], value: Any) -> Any:
     head = parts[0]
     f = known.get(head)
     if f is None:
-        raise InputError(f"unknown parameter: {cls.__name__} has {', '.join(known)}", field=head)
+        raise InputError(f"unknown parameter{did_you_mean(head, known)}: {cls.__name__} has "
+                         f"{', '.join(known)}", field=head)
     tp = _hints(cls)[head]
     current = getattr(obj, head)
     inner, _ = _optional(tp)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ..common.errors import InputError
+from ..common.errors import InputError, did_you_mean
 from ..common.statuses import COMPENSATED, DEGRADED, FAILED, IN_FLIGHT, REJECTED, SUCCEEDED
 from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 
@@ -253,7 +253,8 @@ def metric(name: str, field: str = "metric") -> Metric:
     found = next((m for m in METRICS if m.name == name), None)
     if found is None:
         known = ", ".join(m.name for m in METRICS)
-        raise InputError(f"unknown metric {name!r} (known: {known})", field=field)
+        hint = did_you_mean(name, (m.name for m in METRICS))
+        raise InputError(f"unknown metric {name!r}{hint} (known: {known})", field=field)
     return found
 
 

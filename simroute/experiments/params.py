@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any
 
-from ..common.errors import InputError
+from ..common.errors import InputError, did_you_mean
 from ..common.schema import check_value, set_path
 from ..io.scenario import Scenario
 from ..io.settings import Settings
@@ -107,7 +107,7 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
         names = ([n for n in cat.plugins if n != cat.orchestrator.name] if name == "*" else [name])
         for n in names:
             if n not in cat.plugins:
-                raise _bad(path, f"unknown plugin {n!r}")
+                raise _bad(path, f"unknown plugin {n!r}{did_you_mean(n, cat.plugins)}")
             if attr == "failure" and parts[3:4] == ["kinds"] and len(parts) == 5:
                 new = cat.plugins[n].failure.with_share(parts[4], value)  # the others fill the rest
             elif attr == "failure":
@@ -176,7 +176,8 @@ def _set(sc: Scenario, path: str, value: Any) -> Scenario:
         return sc.replace(faults=tuple(faults))
     if path == "horizon":
         return sc.replace(horizon=check_value(float | None, value, {"lo": 0, "lo_open": True}))
-    raise _bad(path, "unknown parameter path (see simroute.params: breaker.*, retry.*, weights.*, "
+    hint = did_you_mean(head, [*_SETTINGS_FIELDS, "plugins", "tiers", "workload", "faults", "horizon"])
+    raise _bad(path, f"unknown parameter path{hint} (see simroute.params: breaker.*, retry.*, weights.*, "
                "plugins.NAME.*, tiers.NAME.price, workload.*, faults[i].*, horizon …)")
 
 

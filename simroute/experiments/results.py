@@ -166,7 +166,8 @@ class Results:
             window: ``(start, end)`` in simulated seconds: the requests that arrived in
                 ``[start, end)`` and the time between (the warm-up is not applied on top).
             by: ``"fault"``: one summary per fault window (``faults[i] PLUGIN KIND``) and one for
-                the rest of the run after the warm-up (``outside``), in a ``window`` column.
+                the rest of the run after the warm-up (``outside``), in a ``window`` column;
+                ``"faults"``: one summary over every fault window together (what a fault costs).
 
         Returns:
             ``metric, key, value, seed, replication`` (and ``window`` first with ``by``).
@@ -183,10 +184,15 @@ class Results:
                                  "summarised; run with record='full' for windows", field="window")
             return self._frame(self.stream.rows())
         if by is not None:
-            if by != "fault":
-                raise InputError(f"must be 'fault' or None, got {by!r}", field="by")
+            if by not in ("fault", "faults"):
+                raise InputError(f"must be 'fault', 'faults' or None, got {by!r}", field="by")
             if window is not None:
                 raise InputError("give window or by, not both", field="by")
+            if by == "faults":
+                if not self.fault_windows:
+                    raise InputError("the scenario has no faults: there is no fault window to judge",
+                                     field="window")
+                return self._summary([(a, b) for _, a, b in self.fault_windows])
             frames = []
             for label, a, b in self.fault_windows:
                 frames.append(self._summary([(a, b)]).assign(window=label))

@@ -75,10 +75,11 @@ def design(space: Mapping[str, Any], sampling: str = "grid", samples: int | None
 
 
 def _summary_row(scenario: Scenario, params: dict, seed: int, replication: int,
-                 metrics: Sequence[str] | None, record: str = "full") -> pd.DataFrame:
-    """One run's summary rows (a task for :func:`~simroute.experiments.executors.map_runs`)."""
+                 metrics: Sequence[str] | None, record: str = "full", by: str | None = None) -> pd.DataFrame:
+    """One run's summary rows (a task for :func:`~simroute.experiments.executors.map_runs`);
+    ``by="faults"``: over the fault windows only."""
     r = run(with_params(scenario, params), seed=seed, replication=replication, record=record)
-    s = r.summary()
+    s = r.summary(by=by)
     if metrics is not None:
         s = s[s.metric.isin(metrics)]
     return s.drop(columns=["seed", "replication"])

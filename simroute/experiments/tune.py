@@ -75,6 +75,19 @@ class Tuning:
         return ok.sort_values([f"{self.objective}_mean", "trial"]).iloc[0]
 
     @property
+    def ties(self) -> list[int]:
+        """The trials statistically tied with :attr:`best`: feasible (as it is, when it is), their
+        objective's 95 % interval overlapping its own (``trials.csv``'s ``ties`` column marks them)."""
+        b = self.best
+        if b is None:
+            return []
+        m = self.objective
+        pool = self.trials[self.trials.feasible] if bool(b.feasible) else self.trials
+        lo_b, hi_b = _bounds(b, m)
+        return [int(r.trial) for _, r in pool.iterrows() if int(r.trial) != int(b.trial)
+                and _bounds(r, m)[0] <= hi_b and lo_b <= _bounds(r, m)[1]]
+
+    @property
     def best_params(self) -> dict[str, Any] | None:
         """The parameters of :attr:`best` (None only without trials)."""
         b = self.best
@@ -96,6 +109,13 @@ class Tuning:
         n_ok = int(self.trials.feasible.sum())
         which = "best" if self.feasible else "no feasible trial; least infeasible"
         return f"Tuning({len(self.trials)} trials, {n_ok} feasible, {which}={self.best_params})"
+
+
+def _bounds(row: pd.Series, m: str) -> tuple[float, float]:
+    """A trial's interval of ``m`` (its mean at both ends without one)."""
+    mean = float(row[f"{m}_mean"])
+    lo, hi = float(row.get(f"{m}_low", math.nan)), float(row.get(f"{m}_high", math.nan))
+    return (mean, mean) if math.isnan(lo) or math.isnan(hi) else (lo, hi)
 
 
 def _plain(v: Any) -> Any:
@@ -165,7 +185,8 @@ def frontier(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost_per_request",
          constraints: Mapping[str, tuple[str, float]] | None = None, trials: int = 30,
          replications: int = 3, seed: int = 0, executor: Any = "processes", batch: int | None = None,
-         workers: int | None = None, confidence: float = 0.95, progress: bool | None = None) -> Tuning:
+         workers: int | None = None, confidence: float = 0.95, progress: bool | None = None,
+         window: str = "run") -> Tuning:
     """Minimize ``objective`` (a summary metric) subject to ``constraints`` (see the module doc).
 
     ``batch`` trials are proposed at a time and their runs spread over the executor (default:
@@ -185,6 +206,9 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
         workers: pool or cluster size.
         confidence: the intervals' confidence level.
         progress: show a progress bar.
+        window: where the objective and the constraints are judged: ``run`` (the whole run after
+            the warm-up) or ``fault`` (inside the scenario's fault windows, pooled: how the settings
+            carry the system through its faults).
 
     Returns:
         A :class:`Tuning`.
@@ -212,6 +236,10 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
                              field="constraints")
     if trials < 1 or replications < 1:
         raise InputError("trials and replications must be >= 1", field="trials")
+    if window not in ("run", "fault"):
+        raise InputError(f"must be 'run' or 'fault', got {window!r}", field="window")
+    if window == "fault" and not scenario.faults:
+        raise InputError("the scenario has no faults: --window fault needs at least one", field="window")
     check_executor(executor)
     batch = batch or BATCH
     metrics = tuple(dict.fromkeys((objective, *constraints, "latency_p95", "success_rate")))
@@ -225,7 +253,9 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
             points = [{p: suggest(t, p, v) for p, v in space.items()} for t in asked]
             for pt in points:
                 with_params(scenario, pt)  # an unknown path or a refused value fails before any run
-            tasks = [(_summary_row, pt, seed, r, metrics) for pt in points for r in range(replications)]
+            by = "faults" if window == "fault" else None
+            tasks = [(_summary_row, pt, seed, r, metrics, "full", by) for pt in points
+                     for r in range(replications)]
             frames = map_runs(tasks, scenario, executor, workers, bar)
             long = pd.concat([f.assign(point=k // replications) for k, f in enumerate(frames)])
             agg = aggregate(long[long.key == ""], confidence=confidence, params=[])
@@ -247,6 +277,7 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
                 rows.append(row)
     result = Tuning(trials=pd.DataFrame(rows), params=list(space), objective=objective,
                     constraints=constraints)
+    result.trials["ties"] = result.trials.trial.isin(result.ties)  # tied with the best trial
     if constraints and not result.feasible:
         warnings.warn(_unmet(result), UserWarning, stacklevel=2)
     return result

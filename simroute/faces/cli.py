@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..common.errors import InputError
+from ..common.errors import InputError, did_you_mean
 from ..experiments.export import write_csv
 from ..experiments.run import RECORD_LEVELS
 from ..io.outputs import MANIFEST
@@ -121,8 +121,9 @@ def _scenario(arg: str | None, default: str = "default"):
     if not path.exists() and path.suffix == "" and (folder / f"{arg}.yaml").is_file():
         return Scenario.from_yaml(folder / f"{arg}.yaml")
     if not path.exists():
-        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
-        raise InputError(f"no such file, and not a bundled scenario ({known})", file=arg, field="scenario")
+        names = sorted(p.stem for p in folder.glob("*.yaml"))
+        raise InputError(f"no such file, and not a bundled scenario{did_you_mean(arg, names)} (bundled: "
+                         f"{', '.join(names)})", file=arg, field="scenario")
     return Scenario.from_yaml(path)
 
 
@@ -332,7 +333,7 @@ def _tune(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", UserWarning)
         tuning = tune(scenario, space, objective=args.minimize, constraints=goals, trials=args.trials,
                       replications=args.replications, seed=args.seed, executor=args.executor,
-                      workers=args.workers, progress=not args.quiet)
+                      workers=args.workers, progress=not args.quiet, window=args.window)
     for w in caught:
         print(f"simroute: warning: {w.message}", file=sys.stderr)
     if args.out:
@@ -352,6 +353,9 @@ def _tune(args: argparse.Namespace) -> int:
               f"{int(tuning.trials.feasible.sum())} feasible")
         print(f"{head}: trial {int(best['trial'])}: {tuning.best_params}")
         print("\n".join(lines))
+        ties = tuning.ties
+        print(f"tied with it (95 % intervals of {args.minimize} overlap): "
+              + (", ".join(f"trial {t}" for t in ties) if ties else "no trial"))
     return 0 if tuning.feasible else 1
 
 
@@ -622,10 +626,31 @@ def _add_executor(p: argparse.ArgumentParser, workers: bool = True) -> None:
                        help="pool or cluster size (default: the cores)")
 
 
+def versions() -> str:
+    """simroute's version and build (pure Python, or compiled), Python's and its main dependencies'."""
+    import platform
+    from importlib import metadata
+
+    from ..common.version import __version__
+
+    found = []
+    for name in ("simpy", "pandas", "numpy", "matplotlib", "scipy"):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} ?")
+    package = Path(__file__).resolve().parents[1]
+    compiled = any(True for pattern in ("*.so", "*.pyd") for _ in package.rglob(pattern))  # C extensions
+    build = "compiled" if compiled else "pure Python"
+    return f"simroute {__version__} ({build}); Python {platform.python_version()}; " + ", ".join(found)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ..experiments.metrics import metrics_help
 
     parser = _Parser(prog="simroute", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=versions(),
+                        help="simroute's version, how it runs, and the versions it runs with")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a catalog, scenario, plan, trace or LiteLLM config and say "
                                         "what is wrong")
@@ -701,6 +726,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", default=None, help="with --routing: catalog directory or file "
                                                    "(default: bundled)")
     p.add_argument("--trials", type=_count(1), default=30, help="settings to try (default 30)")
+    p.add_argument("--window", choices=("run", "fault"), default="run",
+                   help="judge the objective and constraints over the whole run (default) or inside the "
+                        "scenario's fault windows only")
     p.add_argument("--replications", type=_count(1), default=3, help="runs per trial (default 3)")
     p.add_argument("--seed", type=_count(0), default=0, help="the sampler's and the runs' seed (default 0)")
     _add_executor(p)

@@ -168,7 +168,10 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     plugins["queue_wait_mean"] = [by_key.get(("queue_wait_mean", p), np.nan) for p in plugins.index]
     plugins = plugins.reset_index()
     complexity = req.complexity.astype(str)  # (by name, not in the categorical's first-seen order)
-    classes = req.assign(request_class=complexity.where(complexity != "", "saga"))
+    saga = req.saga.astype(str) != ""
+    # a routed request's class is its complexity; a saga's, "saga"; a model group's, the group
+    group = "model group " + req.primary.astype(str)
+    classes = req.assign(request_class=complexity.where(complexity != "", group.where(~saga, "saga")))
     by_class = classes.groupby("request_class").agg(requests=("cost", "size"), cost=("cost", "sum"),
                                                     cost_per_request=("cost", "mean")).reset_index()
     hours = (att.end // 3600).astype(int)
@@ -184,8 +187,11 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
         "saved_by_optimizer": float((optimized.plan_cost - optimized.est_cost).sum()),
     }])
     window = pd.DataFrame([{"hours": span / 3600, "cost": float(req.cost.sum())}])
+    # the same metrics inside the fault windows (all of them together): what the faults cost
+    inside = (r.summary(by="faults").drop(columns=["seed", "replication"]) if s.faults
+              else pd.DataFrame(columns=["metric", "key", "value"]))
     return {"summary": summary, "plugins": plugins, "by_class": by_class, "spend": spend,
-            "budgets": budgets, "window": window}
+            "budgets": budgets, "window": window, "faults_summary": inside}
 
 
 # ---------------------------------------------------------------------- intervals
@@ -433,7 +439,12 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     saturation["saturated"] = saturation.why != ""
     saturation["not_saturation"] = [_growth_without_load(u, g) for u, g in zip(
         saturation.utilization, saturation.latency_growth, strict=True)]
-    return {"runs": runs, "outcomes": outcomes, "plugins": plug, "saturation": saturation,
+    tables = {}
+    inside = parts.get("faults_summary")
+    if inside is not None and len(inside):
+        rows = inside[(inside.key == "") & inside.metric.isin(OUTCOME_METRICS)]
+        tables["fault_outcomes"] = _clip_shares(_intervals(rows, ["load_factor", "metric"]))
+    return {**tables, "runs": runs, "outcomes": outcomes, "plugins": plug, "saturation": saturation,
             "cost_by_tier": per_request("cost_by_tier", "tier"),
             "cost_by_plugin": per_request("cost_by_plugin", "plugin"),
             "cost_by_class": by_class, "spend": spend, "budgets": budgets,

@@ -26,7 +26,8 @@ __all__ = ["render", "figures", "text_overlaps", "num", "with_ci", "money", "mon
 
 CSS = ("body{font-family:sans-serif;max-width:1150px;margin:2em auto;color:#222}"
        "table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}"
-       "table.t td,table.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
+       "table.t td,table.t th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}"
+       "table.t th{max-width:9em;vertical-align:bottom}"
        "figure{margin:1.5em 0}img{max-width:100%}header{background:#f4f4f4;padding:.8em 1em}"
        "figcaption{font-size:12px;color:#555}.wide{overflow-x:auto}.decision{border-left:4px solid #333;"
        "padding:.2em 1em}.warning{border-left:4px solid #c60;background:#fff4e5;padding:.4em 1em}"
@@ -34,7 +35,12 @@ CSS = ("body{font-family:sans-serif;max-width:1150px;margin:2em auto;color:#222}
 #: marks the page once its images have loaded (the browser test reads it)
 SCRIPT = ("window.addEventListener('load',function(){var i=document.images,ok=0;"
           "for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)ok++;}"
-          "document.body.setAttribute('data-images-loaded',ok+'/'+i.length);});")
+          "document.body.setAttribute('data-images-loaded',ok+'/'+i.length);"
+          # and the elements wider than the window (the browser test reads it: none at 1400 px)
+          "var w=document.documentElement.clientWidth,e=document.body.getElementsByTagName('*'),wide=[];"
+          "for(var k=0;k<e.length;k++){var r=e[k].getBoundingClientRect();"
+          "if(r.right>w+1)wide.push(e[k].tagName.toLowerCase());}"
+          "document.body.setAttribute('data-too-wide',wide.length+':'+wide.slice(0,5).join(','));});")
 
 
 def figures(rep: Report) -> list[tuple[str, str, str, Figure]]:

@@ -208,9 +208,13 @@ class Capacity(Section):
         plan = _plan_table(rep)
         none = "<p>None: today's capacity meets the SLO at every load tried.</p>"
         shown = html_table(plan) if len(plan) else none
+        faults = ""
+        if "fault_outcomes" in rep.tables:
+            faults = ("<h3>Outcomes inside the fault windows (every fault window together; mean and 95 % "
+                      f"interval)</h3>\n{html_table(_outcome_table(rep, 'fault_outcomes'))}\n")
         return (f"<h2>{self.title}</h2>\n{figures}\n<h3>Outcomes by load (mean and 95 % interval)</h3>\n"
-                f"{html_table(_outcome_table(rep))}\n<h3>Capacity plan (plugins that need more slots)</h3>\n"
-                f"{shown}")
+                f"{html_table(_outcome_table(rep))}\n{faults}"
+                f"<h3>Capacity plan (plugins that need more slots)</h3>\n{shown}")
 
 
 def _latency_figure(rep: Report) -> Drawn:
@@ -220,14 +224,20 @@ def _latency_figure(rep: Report) -> Drawn:
     for q in ("latency_p50", "latency_p95", "latency_p99"):
         o = rep.outcome(q)
         band(ax, o.load_factor, o["mean"] / scale, o.ci_low / scale, o.ci_high / scale, q.split("_")[1])
-    ax.axhline(rep.slo_p95 / scale, color="black", ls="--", lw=1,
-               label=f"SLO: p95 ≤ {num(rep.slo_p95 / scale)} {unit}")
+    top = float(np.nanmax(rep.outcome("latency_p99")["mean"])) if len(rep.outcome("latency_p99")) else 0.0
+    slo_line = rep.slo_p95 <= 5 * top or not top > 0  # an SLO far above every latency would flatten them
+    if slo_line:
+        ax.axhline(rep.slo_p95 / scale, color="black", ls="--", lw=1,
+                   label=f"SLO: p95 ≤ {num(rep.slo_p95 / scale)} {unit}")
     ax.set_xlabel("load factor (× today's load)")
     ax.set_ylabel(f"latency ({unit})")
     ax.legend(fontsize=8, loc="upper left")
+    slo_words = ("the dashed line is the SLO" if slo_line else
+                 f"the SLO (p95 ≤ {num(rep.slo_p95 / scale)} {unit}) is more than five times every "
+                 "latency here, so it is left off the axis")
     return ("Latency against offered load",
            "Percentiles of the latency of requests that ended, mean over replications, with "
-           "95 % interval bands; the dashed line is the SLO.", fig)
+           f"95 % interval bands; {slo_words}.", fig)
 
 
 def _utilization_figure(rep: Report) -> Drawn:
@@ -293,18 +303,21 @@ def _breakers_figure(rep: Report) -> Drawn:
            "with 95 % interval bands.", fig)
 
 
-def _outcome_table(rep: Report) -> pd.DataFrame:
-    o = rep.tables["outcomes"]
+def _outcome_table(rep: Report, table: str = "outcomes") -> pd.DataFrame:
+    o = rep.tables[table]
     unit = rep.time_unit
     scale = rep.seconds_per_unit
     cols: dict[str, list[str]] = {"load factor (× today)": [f"{f:g}" for f in rep.load_factors]}
     for m in (*OUTCOME_METRICS, "breaker_open_time"):
+        if m not in set(o.metric):
+            continue
         u = metric(m).unit
         s = scale if u == "s" else 1.0
         shown = unit if u == "s" else u
         rows = o[o.metric == m].set_index("load_factor")
-        cols[f"{m} ({shown})"] = [with_ci(rows["mean"].get(f, math.nan), rows.ci_low.get(f, math.nan),
-                                          rows.ci_high.get(f, math.nan), s) for f in rep.load_factors]
+        words = m.replace("_", " ")
+        cols[f"{words} ({shown})"] = [with_ci(rows["mean"].get(f, math.nan), rows.ci_low.get(f, math.nan),
+                                              rows.ci_high.get(f, math.nan), s) for f in rep.load_factors]
     return pd.DataFrame(cols)
 
 

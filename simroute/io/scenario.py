@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..common.errors import InputError
+from ..common.errors import InputError, did_you_mean
 from ..common.schema import build
 from ..common.yamlio import Fields, load_yaml
 from ..policies.catalog import (
@@ -104,25 +104,30 @@ class Scenario:
                                  file=self.source, entry=f"workload.mix[{i}]", field="saga")
             for plugin in m.accept:
                 if plugin not in self.catalog.plugins:
-                    raise InputError(f"unknown plugin {plugin!r}", file=self.source,
+                    raise InputError(f"unknown plugin {plugin!r}{self._hint(plugin)}", file=self.source,
                                      entry=f"workload.mix[{i}]", field="accept")
         for name, saga in self.sagas.items():
             for i, step in enumerate(saga.steps):
                 if step.plugin not in self.catalog.plugins:
-                    raise InputError(f"unknown plugin {step.plugin!r}", file=self.source,
-                                     entry=f"sagas.{name}.steps[{i}]", field="plugin")
+                    raise InputError(f"unknown plugin {step.plugin!r}{self._hint(step.plugin)}",
+                                     file=self.source, entry=f"sagas.{name}.steps[{i}]", field="plugin")
         for i, m in enumerate(self.workload.mix):
             for phase in m.plan.phases if m.plan is not None else ():
                 if phase.plugin not in self.catalog.plugins:
-                    raise InputError(f"unknown plugin {phase.plugin!r} in phase {phase.name!r}",
+                    raise InputError(f"unknown plugin {phase.plugin!r}{self._hint(phase.plugin)} in phase "
+                                     f"{phase.name!r}",
                                      file=self.source, entry=f"workload.mix[{i}].plan", field="plugin")
         for i, f in enumerate(self.faults):
             if f.plugin not in self.catalog.plugins:
-                raise InputError(f"unknown plugin {f.plugin!r}", file=self.source,
+                raise InputError(f"unknown plugin {f.plugin!r}{self._hint(f.plugin)}", file=self.source,
                                  entry=f"faults[{i}]", field="plugin")
         if self.horizon is not None and self.horizon <= 0:
             raise InputError(f"must be > 0 seconds, got {self.horizon}", file=self.source,
                              field="horizon")
+
+    def _hint(self, plugin: str) -> str:
+        """`` (did you mean 'x'?)`` for a plugin name the catalog does not have."""
+        return did_you_mean(plugin, self.catalog.plugins)
 
     def replace(self, **changes: Any) -> Scenario:
         return replace(self, **changes)
@@ -180,6 +185,11 @@ class Scenario:
             InputError: a bad value (the message names the source, line, entry and field).
         """
         path = Path(base) / "scenario.yaml" if base is not None else Path(source)
+        if isinstance(data, Mapping) and "model_list" in data and "workload" not in data:
+            line = lines.line("model_list") if lines is not None else None
+            raise InputError(f"a LiteLLM config, not a scenario: `simroute import litellm {source} --out "
+                             "scenario.yaml` writes a scenario from it (Scenario.from_litellm in Python)",
+                             file=source, line=line, field="model_list")
         f = Fields(data, file=source, entry="scenario", lines=lines)
         try:
             return _parse(f, path, lines, source)

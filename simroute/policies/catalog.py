@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common.distributions import ServiceTime
-from ..common.errors import InputError
+from ..common.errors import InputError, did_you_mean
 from ..common.schema import build, check_value, service_time
 from ..common.yamlio import Fields, Lines, load_yaml
 from ..resilience.failure import FailureModel
@@ -243,7 +243,8 @@ class Catalog:
         try:
             return self.plugins[name]
         except KeyError:
-            raise InputError(f"unknown plugin {name!r}", file=self.source) from None
+            raise InputError(f"unknown plugin {name!r}{did_you_mean(name, self.plugins)}",
+                             file=self.source) from None
 
     @cached_property
     def orchestrator(self) -> Plugin:
