@@ -25,9 +25,10 @@ DEFAULT_LOAD_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0)
 SETTINGS_COMPARED: dict[str, list[Any]] = {"retry.max_retries": [0, 1, 3],
                                            "breaker.failure_threshold": [2, 5, 10]}
 #: the settings compared for a LiteLLM-style router, whose requests go to model groups (the router's
-#: retries and cooldowns; the plugins' breakers and retries do not act on them)
+#: retries and cooldowns; the plugins' breakers and retries do not act on them); allowed_fails None is
+#: LiteLLM's default rule (the failure-rate rule; setting 3 is the same)
 ROUTER_SETTINGS_COMPARED: dict[str, list[Any]] = {"router.num_retries": [0, 2, 4],
-                                                  "router.allowed_fails": [1, 3],
+                                                  "router.allowed_fails": [1, None],
                                                   "router.cooldown_time": [5.0, 30.0]}
 #: a compared setting's path → (its name on the page, its unit)
 KNOBS = {"retry.max_retries": ("max retries", "retries"),
