@@ -81,3 +81,18 @@ def test_report_on_the_azure_trace_runs_the_gateway_and_names_the_quota_that_bin
     plug = pd.read_csv(tmp_path / "az" / "plugins.csv")
     assert set(plug.plugin) <= {"gpt-4o-east", "gpt-4o-west", "claude-sonnet"}
     assert not math.isnan(plug.rate_limited_share.max())
+
+
+@pytest.mark.parametrize("record", ["full", "summary"])
+def test_ttft_and_tpot_are_metrics_at_both_record_levels(record):
+    exact = {"dist": "llm", "mean_s": 0.3, "per_token_s": 1e-4, "tpot_s": 0.02, "cv": 0}
+    r = sr.run(one_deployment(exact), seed=1, record=record)
+    m = r.summary().set_index("metric").value
+    # no queue (1000 slots), no failures: the first token after 0.3 + 1000 × 1e-4 s, then 20 ms a token
+    assert m["ttft_p50"] == pytest.approx(0.4, rel=0.01) and m["ttft_p95"] == pytest.approx(0.4, rel=0.01)
+    assert m["tpot_p50"] == pytest.approx(0.02, rel=0.01)
+    if record == "full":
+        q = r.requests
+        assert (q.ttft + q.tpot * q.generated_tokens).to_numpy() == pytest.approx(q.latency.to_numpy())
+    plain = sr.run(sr.Scenario.default(), seed=0, record=record).summary().set_index("metric").value
+    assert math.isnan(plain["ttft_p50"])  # no token-aware deployment: no first token to time

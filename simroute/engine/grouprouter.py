@@ -298,6 +298,12 @@ class GroupRouter:
         cooldown = self.cooldowns[name]
         if result.outcome == SUCCESS:
             cooldown.record_success(env.now)
+            if duration:  # the answer's first token and decode, as slowed by any fault
+                worked = result.end - result.start
+                first = ttft * worked / duration
+                info.ttft = result.start + first - info.arrival
+                if gen > 0:
+                    info.tpot = (worked - first) / gen
         elif result.outcome in FAILURE_KINDS:
             cooldown.record_failure(env.now, result.outcome, result.retry_after)
         return result

@@ -31,7 +31,7 @@ RECORDED_ATTEMPT_COLUMNS = tuple(c for c in ATTEMPT_COLUMNS if c not in DERIVED_
 REQUEST_COLUMNS = ("request_id", "arrival", "end", "latency", "status", "reason", "text",
                    "complexity", "saga", "primary", "plugins_used", "phases", "attempts", "retries",
                    "fallbacks", "cost", "est_cost", "est_duration", "plan_cost", "budget", "optimized",
-                   "context_tokens", "generated_tokens")
+                   "context_tokens", "generated_tokens", "ttft", "tpot")
 
 
 class Call:
@@ -116,6 +116,8 @@ class RequestState:
         self.optimized = False
         self.context_tokens = ctx
         self.generated_tokens = gen
+        self.ttft = NAN  #: seconds from arrival to the answer's first token (a token-aware deployment)
+        self.tpot = NAN  #: seconds per output token of the answer's decode (a token-aware deployment)
         self._plugins: list[str] = []
         self._accept: frozenset[str] | None = None  #: the plugins it accepts (None: not labelled)
         self._deadline = deadline

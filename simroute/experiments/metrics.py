@@ -26,7 +26,8 @@ from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Metric", "METRICS", "Tally", "STATUS_RATES", "LATENCY_QUANTILES", "metric", "metrics_table",
+__all__ = ["Metric", "METRICS", "Tally", "STATUS_RATES", "LATENCY_QUANTILES", "TOKEN_TIMES", "metric",
+           "metrics_table",
            "metrics_reference", "compute", "rows", "register", "tally"]
 
 
@@ -65,6 +66,10 @@ class Tally(Protocol):
 
     def quantile(self, q: float) -> float:
         """The ``q`` quantile of the latencies of the requests that ended (NaN: none)."""
+
+    def token_quantile(self, name: str, q: float) -> float:
+        """The ``q`` quantile of the window's ``ttft`` or ``tpot`` values (NaN: no request has one:
+        none was answered by a token-aware deployment)."""
 
     def busy_time(self, plugin: str) -> float:
         """Slot-seconds the plugin worked inside the window."""
@@ -114,6 +119,10 @@ def _by_name(costs: Mapping[str, float]) -> list[tuple[str, float]]:
 
 
 LATENCY_QUANTILES = (0.5, 0.95, 0.99)  #: the latency_pNN metrics (both record levels)
+#: the LLM serving times of a request answered by a token-aware deployment (requests table columns)
+TOKEN_TIMES = {"ttft": "the time to first token (from arrival to the answer's first token: queue, "
+                       "earlier attempts and prefill)",
+               "tpot": "the time per output token of the answer's decode"}
 #: each request status and the metric of its share (they add up to 1)
 STATUS_RATES = {SUCCEEDED: "success_rate", DEGRADED: "degraded_rate", FAILED: "failed_rate",
                 COMPENSATED: "compensated_rate", REJECTED: "rejected_rate", IN_FLIGHT: "in_flight_rate"}
@@ -124,6 +133,10 @@ METRICS: list[Metric] = [
     Metric("requests", "requests", "requests that arrived in the window", value=lambda t: t.requests),
     *(Metric(f"latency_p{int(q * 100)}", "s", f"{_ORDINAL[q]} of end − arrival over the requests that ended",
              better="lower", value=lambda t, q=q: t.quantile(q)) for q in LATENCY_QUANTILES),
+    *(Metric(f"{name}_p{int(q * 100)}", "s", f"{_ORDINAL[q]} of {TOKEN_TIMES[name]}, over the requests a "
+             "token-aware deployment (service dist llm) answered (NaN: none)", better="lower",
+             value=lambda t, name=name, q=q: t.token_quantile(name, q))
+      for name in TOKEN_TIMES for q in (0.5, 0.95)),
     Metric("latency_mean", "s", "mean of end − arrival over the requests that ended", better="lower",
            value=lambda t: t.latency_mean),
     Metric("latency_growth", "ratio", "mean latency of the last third of the window's arrivals ÷ that "
@@ -348,12 +361,17 @@ class TableTally:
     latency_mean: float
     latency_growth: float
     latencies: pd.Series  #: the latencies of the requests that ended
+    tokens: dict[str, pd.Series]  #: ttft and tpot of the requests that have them
     busy: pd.Series  #: slot-seconds by plugin
     open_time: pd.Series  #: seconds open by plugin
     waits: pd.Series  #: mean queue wait by plugin (plugins that served calls)
 
     def quantile(self, q: float) -> float:
         return float(self.latencies.quantile(q)) if len(self.latencies) else math.nan
+
+    def token_quantile(self, name: str, q: float) -> float:
+        values = self.tokens[name]
+        return float(values.quantile(q)) if len(values) else math.nan
 
     def busy_time(self, plugin: str) -> float:
         return float(self.busy.get(plugin, 0.0))
@@ -426,4 +444,5 @@ def tally(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.Dat
         latency_mean=float(done.mean()) if len(done) else math.nan,
         latency_growth=last / first if first > 0 else math.nan,
         latencies=done, busy=busy, open_time=open_time,
+        tokens={name: (r[name].dropna() if name in r else pd.Series(dtype=float)) for name in TOKEN_TIMES},
         waits=a[sent & a.start.notna()].groupby("plugin", observed=True).queue_wait.mean())

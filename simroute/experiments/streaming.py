@@ -168,6 +168,10 @@ class StreamSummary:
     latency: DDSketch = field(init=False, default_factory=lambda: DDSketch(RELATIVE_ACCURACY))
     latency_sum: float = field(init=False, default=0.0)
     latency_count: int = field(init=False, default=0)
+    #: sketches of ttft and tpot (requests a token-aware deployment answered) and their counts
+    token_sketches: dict[str, DDSketch] = field(init=False, default_factory=lambda: {
+        "ttft": DDSketch(RELATIVE_ACCURACY), "tpot": DDSketch(RELATIVE_ACCURACY)})
+    token_counts: dict[str, int] = field(init=False, default_factory=lambda: {"ttft": 0, "tpot": 0})
     within_slo: int = field(init=False, default=0)
     cost: float = field(init=False, default=0.0)
     attempts: int = field(init=False, default=0)
@@ -215,6 +219,13 @@ class StreamSummary:
         add_to_sketch(self.latency, done)
         self.latency_sum += float(done.sum())
         self.latency_count += len(done)
+        for name, sketch in self.token_sketches.items():
+            if name in chunk:
+                values = _col(chunk, name)[win]
+                values = values[~np.isnan(values)]
+                if len(values):
+                    add_to_sketch(sketch, values)
+                    self.token_counts[name] += len(values)
         self.within_slo += int((succeeded & (latency <= self.slo_latency)).sum())
         self.cost += float(_col(chunk, "cost")[win].sum())
         self.attempts += int(_col(chunk, "attempts", np.int64)[win].sum())
@@ -282,6 +293,10 @@ class StreamSummary:
         out.latency = DDSketch(RELATIVE_ACCURACY)
         out.latency.merge(self.latency)
         out.latency.merge(other.latency)
+        for name in out.token_sketches:
+            out.token_sketches[name].merge(self.token_sketches[name])
+            out.token_sketches[name].merge(other.token_sketches[name])
+            out.token_counts[name] = self.token_counts[name] + other.token_counts[name]
         out.minutes = {k: self.minutes.get(k, Bins()).merged(other.minutes.get(k, Bins()))
                        for k in {**self.minutes, **other.minutes}}
         out.growth = {}  # latency_growth is a trend within one run: not defined for pooled runs
@@ -294,6 +309,13 @@ class StreamSummary:
     def span(self) -> float:
         """Seconds in the window."""
         return max(self.end_time - min(self.warmup, self.end_time), 0.0)
+
+    def token_quantile(self, name: str, q: float) -> float:
+        """The ``q`` quantile of the window's ``ttft`` or ``tpot``, in seconds (NaN: none)."""
+        if not self.token_counts[name]:
+            return math.nan
+        value = self.token_sketches[name].get_quantile_value(q)
+        return math.nan if value is None else float(value)
 
     def quantile(self, q: float) -> float:
         """The ``q`` quantile of the window's latencies, in seconds (NaN: none ended)."""

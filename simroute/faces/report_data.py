@@ -46,9 +46,9 @@ QUOTA_BINDS = 0.05
 PLAN_ROUNDS = 4  #: re-simulations of a capacity plan at most
 HOURS_PER_MONTH = 730.0
 #: the summary metrics the outcome table shows, in order
-OUTCOME_METRICS = ("latency_p50", "latency_p95", "latency_p99", "success_rate", "degraded_rate",
-                   "failed_rate", "slo_attainment", "goodput", "cost_per_success", "cost_per_request",
-                   "attempts_per_request", "retry_amplification", "latency_growth")
+OUTCOME_METRICS = ("latency_p50", "latency_p95", "latency_p99", "ttft_p95", "tpot_p95", "success_rate",
+                   "degraded_rate", "failed_rate", "slo_attainment", "goodput", "cost_per_success",
+                   "cost_per_request", "attempts_per_request", "retry_amplification", "latency_growth")
 
 
 TIME_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}  #: a page's time unit → seconds per unit

@@ -309,8 +309,8 @@ def _outcome_table(rep: Report, table: str = "outcomes") -> pd.DataFrame:
     scale = rep.seconds_per_unit
     cols: dict[str, list[str]] = {"load factor (× today)": [f"{f:g}" for f in rep.load_factors]}
     for m in (*OUTCOME_METRICS, "breaker_open_time"):
-        if m not in set(o.metric):
-            continue
+        if m not in set(o.metric) or o[o.metric == m]["mean"].isna().all():
+            continue  # (ttft and tpot only where token-aware deployments answered)
         u = metric(m).unit
         s = scale if u == "s" else 1.0
         shown = unit if u == "s" else u
