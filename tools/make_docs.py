@@ -111,9 +111,12 @@ def litellm_page() -> str:
             + "\n\n## Cooldowns\n\n" + body(cooldown) + "\n")
 
 
-WORKLOADS_HEADER = """# Workloads, rate profiles and faults
+WORKLOADS_HEADER = """# Workloads, faults, traces and service times
 
-What arrives and what goes wrong: a scenario's `workload:` and `faults:` sections. Generated from
+What arrives, what goes wrong, and how long the work takes: a scenario's `workload:` and
+`faults:` sections, the trace files a workload replays, and the service-time distributions of
+plugins and deployments. Model groups and deployments are described with the LiteLLM import
+([litellm.md](litellm.md)); settings in [settings.md](settings.md). Generated from
 the code by `python tools/make_docs.py`; a test keeps this page equal to it. Every field below is
 checked when the scenario loads: a bad value is one line naming the file, line, entry and field.
 
@@ -130,13 +133,16 @@ def _fields(cls, prefix: str = "") -> str:
 
 
 def workloads_page() -> str:
-    from simroute.io import faults, profiles, workload
+    from simroute.common import distributions
+    from simroute.io import faults, profiles, tracefile, workload
 
     shapes = "".join(f"\n### `shape: {name}`\n\n{_fields(cls)}" for name, cls in profiles.SHAPES.items())
     return (WORKLOADS_HEADER + "## Workload kinds\n\n" + body(workload) + "\n\n### `workload:` fields\n\n"
             + _fields(workload.Workload) + "\n### `workload.mix[]` fields\n\n" + _fields(workload.MixEntry)
             + "\n## Rate profiles\n\n" + body(profiles) + "\n" + shapes
-            + "\n## Faults\n\n" + body(faults) + "\n\n### `faults[]` fields\n\n" + _fields(faults.Fault))
+            + "\n## Faults\n\n" + body(faults) + "\n\n### `faults[]` fields\n\n" + _fields(faults.Fault)
+            + "\n## Trace files\n\n" + body(tracefile) + "\n\n## Service-time distributions\n\n"
+            + body(distributions) + "\n")
 
 
 def cli_page() -> str:

@@ -8,8 +8,14 @@ with the run's own :class:`numpy.random.Generator` (or a blocked stream of it,
 * ``exponential`` — mean ``mean`` (coefficient of variation 1, the M/M/c case);
 * ``lognormal`` — mean ``mean`` and coefficient of variation ``cv``:
   ``sigma² = ln(1 + cv²)``, ``mu = ln(mean) - sigma²/2``;
-* ``tokens`` — ``mean + per_token × tokens`` (a request's context + generated tokens), the LLM case;
-  without tokens it is ``mean``.
+* ``tokens`` — ``mean + per_token × tokens`` (a request's context + generated tokens);
+  without tokens it is ``mean``;
+* ``llm`` — a token-aware LLM deployment: time to first token ``mean + per_token × input
+  tokens``, then ``tpot × output tokens``, each part lognormal with ``cv``
+  (:meth:`ServiceTime.sample_parts`); the requests' ``ttft`` and ``tpot`` come from it.
+
+In a scenario or catalog a distribution is written ``{dist: llm, mean_s: 0.25, per_token_s: 5e-5,
+tpot_s: 0.015, cv: 0.4}`` (``mean_min`` instead of ``mean_s`` gives minutes).
 """
 
 from __future__ import annotations
