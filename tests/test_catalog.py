@@ -154,3 +154,17 @@ def test_with_plugin_override(catalog):
     assert catalog.plugin("fastapi-backend").capacity == 4
     with pytest.raises(sr.InputError, match="unknown plugin 'nope'"):
         catalog.with_plugin("nope", capacity=1)
+
+
+def test_the_catalog_written_in_the_docs_loads_and_routes(tmp_path):
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "catalog.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", page, flags=re.S).group(1)
+    path = tmp_path / "catalog.yaml"
+    path.write_text(block)
+    catalog = sr.load_catalog(path)
+    assert set(catalog.plugins) == {"coordinator", "api-builder", "ui-builder"}
+    route = sr.decide_route(sr.classify("Build a FastAPI endpoint and a React page", catalog), catalog)
+    assert {p.plugin for p in route.plan.phases} == {"api-builder", "ui-builder"}

@@ -96,3 +96,14 @@ def test_ttft_and_tpot_are_metrics_at_both_record_levels(record):
         assert (q.ttft + q.tpot * q.generated_tokens).to_numpy() == pytest.approx(q.latency.to_numpy())
     plain = sr.run(sr.Scenario.default(), seed=0, record=record).summary().set_index("metric").value
     assert math.isnan(plain["ttft_p50"])  # no token-aware deployment: no first token to time
+
+
+def test_spend_over_time_has_every_bin_of_the_run(tmp_path):
+    rep = sr.report(out=tmp_path / "az", trace="azure-code-2023", load_factors=(1.0,), replications=2,
+                    seed=0, executor="serial", compare_settings=False, progress=False)
+    spend = rep.tables["spend"]
+    minutes = spend.hour.to_numpy() * 60
+    assert minutes == pytest.approx(np.arange(len(minutes)))  # a one-hour trace: by minute, none missing
+    assert 55 <= len(minutes) <= 62
+    total = spend.cost.sum() / 60  # $ per hour in minute bins → dollars
+    assert total == pytest.approx(rep.tables["spend_per_month"].spend_per_month.iloc[0] / 730, rel=0.1)

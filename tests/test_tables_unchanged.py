@@ -22,7 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 #: it, cbb3df7 (the redesign of issue 22 kept every table of it byte-identical)
 REFERENCE = "7e49bbc5a31818dd81b2585727b4ef6c267d105d"
 #: tables that differ from the reference on purpose: the digest group → why
-CHANGED_ON_PURPOSE: dict[str, str] = {}
+CHANGED_ON_PURPOSE: dict[str, str] = {
+    "report of default.yaml (its CSV tables)":
+        "issue 24: spend.csv lists every hour of the run, $0 where nothing was spent (the spend line "
+        "no longer joins the hours around a quiet one); by minute for runs of three hours or less",
+}
 #: tables that differ from the reference on purpose in every group: the table → why
 CHANGED_TABLES_ON_PURPOSE: dict[str, str] = {}
 

@@ -505,7 +505,11 @@ def _route(args: argparse.Namespace) -> int:
     print(f"estimate:       {route.est_duration / 60:g} min, ${route.est_cost:.2f}")
     candidates = find_agents(c, catalog, weights)
     if candidates:
-        print(f"team:           {build_team(candidates, c)!r}")
+        try:
+            team = repr(build_team(candidates, c))
+        except ValueError as exc:  # a catalog without a coordinator agent: no team to build
+            team = f"none ({exc}: give an agent of it role: coordinator)"
+        print(f"team:           {team}")
     return 0
 
 

@@ -174,8 +174,15 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     classes = req.assign(request_class=complexity.where(complexity != "", group.where(~saga, "saga")))
     by_class = classes.groupby("request_class").agg(requests=("cost", "size"), cost=("cost", "sum"),
                                                     cost_per_request=("cost", "mean")).reset_index()
-    hours = (att.end // 3600).astype(int)
-    spend = att.groupby(hours).cost.sum().rename_axis("hour").reset_index()
+    # spend in $ per hour, by hour — by minute for a run of three hours or less (calls of seconds)
+    width = 3600.0 if r.end_time > 3 * 3600 else 60.0
+    bins = (att.end // width).astype(int)
+    spend = att.groupby(bins).cost.sum() * (3600.0 / width)
+    every = pd.RangeIndex(0, int(r.end_time // width) + 1)  # a bin of the run without spend spent $0
+    spend = spend.reindex(every.union(spend.index), fill_value=0.0)
+    spend = spend.rename_axis("bin").reset_index()
+    spend["hour"] = spend.bin if width == 3600.0 else spend.bin * width / 3600.0
+    spend = spend[["hour", "cost"]]
     with_budget = req[req.budget.notna()]
     optimized = with_budget[with_budget.optimized]
     budgets = pd.DataFrame([{

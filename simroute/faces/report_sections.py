@@ -481,8 +481,8 @@ def _spend_figure(rep: Report) -> Drawn:
     ax.set_xlabel("simulated time (h)")
     ax.set_ylabel("spend ($ per hour)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return ("Spend over time", "Dollars per simulated hour, mean over replications with 95 % "
-           "interval bands.", fig)
+    return ("Spend over time", "Dollars per simulated hour (in minutes' bins for a run of three hours "
+           "or less), mean over replications with 95 % interval bands.", fig)
 
 
 def _cost_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
