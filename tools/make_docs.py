@@ -111,12 +111,13 @@ def litellm_page() -> str:
             + "\n\n## Cooldowns\n\n" + body(cooldown) + "\n")
 
 
-WORKLOADS_HEADER = """# Workloads, faults, traces and service times
+WORKLOADS_HEADER = """# Scenario reference: workloads, faults, traces and service times
 
-What arrives, what goes wrong, and how long the work takes: a scenario's `workload:` and
-`faults:` sections, the trace files a workload replays, and the service-time distributions of
-plugins and deployments. Model groups and deployments are described with the LiteLLM import
-([litellm.md](litellm.md)); settings in [settings.md](settings.md). Generated from
+A scenario file's layout; then what arrives, what goes wrong, and how long the work takes: a
+scenario's `workload:` and `faults:` sections, the trace files a workload replays, and the
+service-time distributions of plugins and deployments. Model groups and deployments are
+described with the LiteLLM import ([litellm.md](litellm.md)); settings in
+[settings.md](settings.md). Generated from
 the code by `python tools/make_docs.py`; a test keeps this page equal to it. Every field below is
 checked when the scenario loads: a bad value is one line naming the file, line, entry and field.
 
@@ -134,10 +135,14 @@ def _fields(cls, prefix: str = "") -> str:
 
 def workloads_page() -> str:
     from simroute.common import distributions
-    from simroute.io import faults, profiles, tracefile, workload
+    from simroute.io import faults, profiles, scenario, tracefile, workload
 
     shapes = "".join(f"\n### `shape: {name}`\n\n{_fields(cls)}" for name, cls in profiles.SHAPES.items())
-    return (WORKLOADS_HEADER + "## Workload kinds\n\n" + body(workload) + "\n\n### `workload:` fields\n\n"
+    overridable = ", ".join(f"`{k}`" for k in scenario.OVERRIDABLE)
+    layout = (f"## A scenario file\n\n{body(scenario)}\n\nA plugin's fields that `overrides:` may change: "
+              f"{overridable} (each checked as the catalog's own; see [writing a catalog](catalog.md)).\n\n")
+    return (WORKLOADS_HEADER + layout + "## Workload kinds\n\n" + body(workload)
+            + "\n\n### `workload:` fields\n\n"
             + _fields(workload.Workload) + "\n### `workload.mix[]` fields\n\n" + _fields(workload.MixEntry)
             + "\n## Rate profiles\n\n" + body(profiles) + "\n" + shapes
             + "\n## Faults\n\n" + body(faults) + "\n\n### `faults[]` fields\n\n" + _fields(faults.Fault)
