@@ -84,3 +84,6 @@ def test_through_pauses_is_the_stopped_clock(raw, t, seconds):
 
 def test_pause_is_a_documented_fault_kind():
     assert "pause" in sr.Fault.__doc__ and np.isfinite(sr.Fault(plugin="x", kind="pause", start=0, end=1).end)
+    pause = sr.Fault(plugin="x", kind="pause", start=0, end=1)
+    assert pause.effect.pauses and pause.effect.on_call(pause, 0.1, None) == (0.1, None, False)  # no failure
+    assert pause.effect.slowdown(pause) == 1.0  # it stops the clock; it does not slow the work

@@ -27,7 +27,7 @@ from .distributions import DISTRIBUTIONS, ServiceTime
 from .errors import InputError, did_you_mean
 
 __all__ = ["setting", "build", "set_path", "describe", "check_value", "check", "documented", "service_time",
-           "window"]
+           "window", "plain"]
 
 
 def setting(default: Any = dataclasses.MISSING, doc: str = "", *, unit: str = "",
@@ -386,3 +386,11 @@ def documented(cls: type) -> type:
         rows.append(f"    {f.name}: {doc}{unit}; default {default}.")
     cls.__doc__ = (cls.__doc__ or cls.__name__).rstrip() + "\n\nParameters:\n" + "\n".join(rows) + "\n"
     return cls
+
+
+def plain(value: Any) -> Any:
+    """A table cell as the plain Python value a setting takes: a numpy scalar as its Python
+    number, NaN (pandas' stand-in for a missing value, such as a null setting) as None."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value

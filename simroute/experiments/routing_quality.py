@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..common.schema import plain
 from ..io.labelled import LabelledRequest
 from ..policies.catalog import Catalog
 from ..policies.classify import Reading, classify
@@ -251,7 +252,7 @@ class RoutingTuning:
     @property
     def best_params(self) -> dict[str, Any]:
         """The parameters of :attr:`best`."""
-        return {p: _plain(self.best[p]) for p in self.params}
+        return {p: plain(self.best[p]) for p in self.params}
 
     @property
     def held_out_accuracy(self) -> float:
@@ -279,10 +280,6 @@ class RoutingTuning:
 def _best_trial(trials: pd.DataFrame) -> pd.Series:
     """The most accurate trial (ties: the cheaper, then the earlier)."""
     return trials.sort_values(["accuracy", "mean_cost_usd", "trial"], ascending=[False, True, True]).iloc[0]
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if hasattr(v, "item") else v
 
 
 def _routing_settings(catalog: Catalog, point: Mapping[str, Any], reading: Reading | None
@@ -385,7 +382,7 @@ def tune_routing(
         for i, test in enumerate(folds):
             train = np.setdiff1d(everything, test)
             found = _best_trial(pd.DataFrame(search(train, bar)))
-            point = {p: _plain(found[p]) for p in space}
+            point = {p: plain(found[p]) for p in space}
             held = float(evaluate(point).table.correct.iloc[test].mean())
             fold_rows.append({"fold": i, "train_requests": len(train), "test_requests": len(test),
                               "train_accuracy": float(found.accuracy), "test_accuracy": held,

@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import InputError
+from ..common.schema import plain
 from ..io.scenario import Scenario
 from .executors import check_executor, map_runs, progress_bar
 from .metrics import METRICS, metric
 from .params import check_space, suggest, with_params
 from .sweep import _summary_row, aggregate
 
-__all__ = ["tune", "Tuning", "frontier"]
+__all__ = ["tune", "Tuning", "frontier", "bounds", "overlaps"]
 
 BATCH = 4  #: trials proposed at a time by default (the same on every executor: the same trials)
 
@@ -83,15 +84,14 @@ class Tuning:
             return []
         m = self.objective
         pool = self.trials[self.trials.feasible] if bool(b.feasible) else self.trials
-        lo_b, hi_b = _bounds(b, m)
-        return [int(r.trial) for _, r in pool.iterrows() if int(r.trial) != int(b.trial)
-                and _bounds(r, m)[0] <= hi_b and lo_b <= _bounds(r, m)[1]]
+        return [int(r.trial) for _, r in pool.iterrows()
+                if int(r.trial) != int(b.trial) and overlaps(r, b, m)]
 
     @property
     def best_params(self) -> dict[str, Any] | None:
         """The parameters of :attr:`best` (None only without trials)."""
         b = self.best
-        return None if b is None else {p: _plain(b[p]) for p in self.params}
+        return None if b is None else {p: plain(b[p]) for p in self.params}
 
     def frontier(self, x: str = "latency_p95", y: str | None = None) -> pd.DataFrame:
         """Trials on the trade-off frontier of ``x`` and the objective (both minimized), with ties.
@@ -111,15 +111,19 @@ class Tuning:
         return f"Tuning({len(self.trials)} trials, {n_ok} feasible, {which}={self.best_params})"
 
 
-def _bounds(row: pd.Series, m: str) -> tuple[float, float]:
-    """A trial's interval of ``m`` (its mean at both ends without one)."""
+def bounds(row: pd.Series, m: str) -> tuple[float, float]:
+    """A row's interval of metric ``m`` (``<m>_low``, ``<m>_high``; its mean at both ends without
+    one: one replication)."""
     mean = float(row[f"{m}_mean"])
     lo, hi = float(row.get(f"{m}_low", math.nan)), float(row.get(f"{m}_high", math.nan))
     return (mean, mean) if math.isnan(lo) or math.isnan(hi) else (lo, hi)
 
 
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
+def overlaps(a: pd.Series, b: pd.Series, m: str) -> bool:
+    """Whether two rows are tied on ``m``: their intervals overlap (without intervals: equal means)."""
+    lo_a, hi_a = bounds(a, m)
+    lo_b, hi_b = bounds(b, m)
+    return lo_a <= hi_b and lo_b <= hi_a
 
 
 def _interval(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -649,11 +649,20 @@ def versions() -> str:
     return f"simroute {__version__} ({build}); Python {platform.python_version()}; " + ", ".join(found)
 
 
+class _Version(argparse.Action):
+    """``--version``: :func:`versions`, looked up only when asked (not at every command)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(versions())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ..experiments.metrics import metrics_help
 
     parser = _Parser(prog="simroute", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=versions(),
+    parser.add_argument("--version", action=_Version, nargs=0,
                         help="simroute's version, how it runs, and the versions it runs with")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a catalog, scenario, plan, trace or LiteLLM config and say "

@@ -60,13 +60,14 @@ import pandas as pd
 
 from ..common.durations import parse_duration
 from ..common.errors import InputError
+from ..common.schema import plain
 from ..experiments.executors import map_runs, progress_bar
 from ..experiments.export import write_csv
 from ..experiments.metrics import metric
 from ..experiments.queueing import capacity_for_wait
 from ..experiments.run import run
 from ..experiments.sweep import aggregate, half_width, intervals, sweep
-from ..experiments.tune import frontier
+from ..experiments.tune import frontier, overlaps
 from ..io import traces
 from ..io.scenario import Scenario
 from ..io.workload import TRACE_FORMATS, read_trace, trace_format_of
@@ -145,8 +146,10 @@ def with_capacity(scenario: Scenario, capacity: dict[str, int]) -> Scenario:
 
 # ---------------------------------------------------------------------- one run, measured
 def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
-             capacity: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
-    """Everything the report needs from one run (small frames, cheap to send between processes)."""
+             capacity: dict[str, int] | None = None, faults: bool = True) -> dict[str, pd.DataFrame]:
+    """Everything the report needs from one run (small frames, cheap to send between processes);
+    ``faults``: also the summary inside the fault windows (the outcome tables want it, a capacity
+    plan's re-runs do not)."""
     s = at_load(scenario, factor)
     r = run(with_capacity(s, capacity) if capacity else s, seed=seed, replication=replication)
     req, att = r.requests, r.attempts
@@ -195,7 +198,7 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     }])
     window = pd.DataFrame([{"hours": span / 3600, "cost": float(req.cost.sum())}])
     # the same metrics inside the fault windows (all of them together): what the faults cost
-    inside = (r.summary(by="faults").drop(columns=["seed", "replication"]) if s.faults
+    inside = (r.summary(by="faults").drop(columns=["seed", "replication"]) if s.faults and faults
               else pd.DataFrame(columns=["metric", "key", "value"]))
     return {"summary": summary, "plugins": plugins, "by_class": by_class, "spend": spend,
             "budgets": budgets, "window": window, "faults_summary": inside}
@@ -536,7 +539,7 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
     with progress_bar(len(pending) * replications * PLAN_ROUNDS, progress, "report: capacity plan") as bar:
         while pending and rounds < PLAN_ROUNDS:
             rounds += 1
-            tasks = [(_measure, f, seed, r, plans[f]) for f in pending for r in range(replications)]
+            tasks = [(_measure, f, seed, r, plans[f], False) for f in pending for r in range(replications)]
             results = map_runs(tasks, scenario, executor, workers, bar)
             parts = _collect(tasks, results, seed)
             runs = parts["summary"]
@@ -601,7 +604,7 @@ def _compare_settings(scenario: Scenario, reference: float, slo: float, seed: in
     frame = sweep(base, knobs, replications=replications, seed=seed, executor=executor, workers=workers,
                   progress=False, metrics=metrics)
     points = frame.drop_duplicates("point")[["point", *knobs]]
-    same = points[[all(_same(row[k], today[k]) for k in knobs) for _, row in points.iterrows()]]
+    same = points[[all(plain(row[k]) == today[k] for k in knobs) for _, row in points.iterrows()]]
     if len(same):
         baseline = int(same.point.iloc[0])
     else:  # today's settings are not on the grid: run them too, as one more point
@@ -646,35 +649,21 @@ def _compare_settings(scenario: Scenario, reference: float, slo: float, seed: in
     else:
         best = ok.sort_values(["cost_per_success_mean", "point"]).iloc[0]
     tied = [_setting_name(r, knobs) for _, r in ok.iterrows() if r.point != best.point
-            and _overlap(r, best, "cost_per_success") and _overlap(r, best, "latency_p95")]
+            and overlaps(r, best, "cost_per_success") and overlaps(r, best, "latency_p95")]
     table["recommended"] = table.point == best.point
-    recommended = {"settings": {k: _plain(best[k]) for k in knobs}, "today": today,
+    recommended = {"settings": {k: plain(best[k]) for k in knobs}, "today": today,
                    "keep_today": keep, "name": _setting_name(best, knobs),
                    "meets_slo": bool(best.meets_slo), "ties": tied,
                    **{f"{m}_{k}": float(best[f"{m}_{k}"]) for m in metrics for k in ("mean", "low", "high")}}
     return table, recommended
 
 
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
-        return (a is None or (isinstance(a, float) and math.isnan(a))) and b is None
-    return bool(a == b)
-
-
-def _plain(v: Any) -> Any:
-    """A table cell as a plain Python value (NaN: None)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v.item() if hasattr(v, "item") else v
-
-
 def _beyond(a: pd.Series, b: pd.Series, m: str, lower: bool = True) -> bool:
     """Whether row ``a`` is better than row ``b`` on ``m`` beyond noise (lower is better, or higher
-    when ``lower`` is False): their intervals apart, or — without intervals — its mean better."""
-    if not _overlap(a, b, m) or any(math.isnan(a[f"{m}_{k}"]) for k in ("low", "high")):
-        diff = a[f"{m}_mean"] - b[f"{m}_mean"]
-        return bool(diff < 0 if lower else diff > 0)
-    return False
+    when ``lower`` is False): their intervals apart (without intervals: their means) and its mean
+    the better."""
+    diff = a[f"{m}_mean"] - b[f"{m}_mean"]
+    return not overlaps(a, b, m) and bool(diff < 0 if lower else diff > 0)
 
 
 def _improves(a: pd.Series, today: pd.Series) -> bool:
@@ -685,16 +674,8 @@ def _improves(a: pd.Series, today: pd.Series) -> bool:
     return not worse and (_beyond(a, today, "cost_per_success") or _beyond(a, today, "latency_p95"))
 
 
-def _overlap(a: pd.Series, b: pd.Series, m: str) -> bool:
-    """Whether two rows' intervals of ``m`` overlap (without intervals: equal means)."""
-    lo_a, hi_a, lo_b, hi_b = a[f"{m}_low"], a[f"{m}_high"], b[f"{m}_low"], b[f"{m}_high"]
-    if any(math.isnan(v) for v in (lo_a, hi_a, lo_b, hi_b)):
-        return bool(a[f"{m}_mean"] == b[f"{m}_mean"])
-    return bool(lo_a <= hi_b and lo_b <= hi_a)
-
-
 def _setting_name(row: pd.Series, knobs: Any = SETTINGS_COMPARED) -> str:
-    return setting_name({k: _plain(row[k]) for k in knobs})
+    return setting_name({k: plain(row[k]) for k in knobs})
 
 
 # ---------------------------------------------------------------------- PDF

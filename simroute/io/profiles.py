@@ -43,7 +43,7 @@ from ..common.errors import InputError
 from ..common.schema import check, setting, window
 
 __all__ = ["Shape", "Steps", "Ramp", "Spike", "Diurnal", "RateProfile", "SHAPES", "register", "MAX_GRID",
-           "read_shape", "thin"]
+           "read_shape", "kept"]
 
 #: the most grid points a profile's integral is kept on (a documented limit: a diurnal shape adds
 #: 256 a period, so about 39,000 days of a daily cycle)
@@ -213,8 +213,8 @@ class RateProfile:
         if not shapes:
             raise InputError("a rate profile needs at least one shape", field="profile")
         self.shapes = tuple(shapes)
-        self._t = np.array([0.0])  #: grid times covered so far
-        self._cum = np.array([0.0])  #: the integral from 0 to each grid time
+        #: grid times covered so far, and the integral from 0 to each (one pair, replaced whole)
+        self._grid = (np.array([0.0]), np.array([0.0]))
         if self.peak() <= 0:
             raise InputError("the profile's rate is 0 at every time", field="profile")
 
@@ -238,7 +238,8 @@ class RateProfile:
     # ------------------------------------------------------------------ its integral
     def _extend(self, end: float) -> None:
         """Cover the grid up to ``end`` seconds."""
-        last = float(self._t[-1])
+        grid_t, grid_cum = self._grid
+        last = float(grid_t[-1])
         if end <= last:
             return
         step = min(s.step() for s in self.shapes)
@@ -246,23 +247,22 @@ class RateProfile:
         points = [last, end, *corners]
         if math.isfinite(step):
             count = math.ceil((end - last) / step)
-            if len(self._t) + count > MAX_GRID:
+            if len(grid_t) + count > MAX_GRID:
                 raise InputError(f"the profile would need more than {MAX_GRID:,} grid points to reach "
                                  f"{end:g} s (raise simroute.io.profiles.MAX_GRID or give a shorter "
                                  "horizon)", field="profile")
             points.extend(np.linspace(last, end, count + 1))
         t = np.unique(np.asarray(points, float))
         mid = (t[1:] + t[:-1]) / 2
-        cum = self._cum[-1] + np.cumsum(self.value(mid) * np.diff(t))
-        self._t = np.concatenate((self._t, t[1:]))
-        self._cum = np.concatenate((self._cum, cum))
+        cum = grid_cum[-1] + np.cumsum(self.value(mid) * np.diff(t))
+        self._grid = (np.concatenate((grid_t, t[1:])), np.concatenate((grid_cum, cum)))
 
     def cumulative(self, t: np.ndarray | float) -> np.ndarray:
         """The profile's integral from 0 to ``t`` (factor × seconds)."""
         t = np.asarray(t, float)
         if t.size:
             self._extend(float(np.max(t)))
-        return np.interp(t, self._t, self._cum)
+        return np.interp(t, *self._grid)
 
     def integral(self, a: float, b: float) -> float:
         """The profile's integral from ``a`` to ``b`` seconds: arrivals there are ``rate`` × this."""
@@ -275,15 +275,17 @@ class RateProfile:
         u = np.asarray(u, float)
         if u.size:
             top = float(np.max(u))
-            if top > self._cum[-1] and self.final() <= 0:
+            if top > self._grid[1][-1] and self.final() <= 0:
                 end = max(c for s in self.shapes for c in (*s.corners(), 0.0))
                 self._extend(end)
-                if top > self._cum[-1]:
+                if top > self._grid[1][-1]:
                     raise InputError(f"the profile's rate is 0 after {end:g} s: arrivals past it never "
                                      "come (give a horizon or fewer requests)", field="profile")
-            while top > self._cum[-1]:
-                self._extend(max(2 * float(self._t[-1]), 1.0, float(self._t[-1]) + top - self._cum[-1]))
-        return np.interp(u, self._cum, self._t)
+            while top > self._grid[1][-1]:
+                grid_t, grid_cum = self._grid
+                self._extend(max(2 * float(grid_t[-1]), 1.0, float(grid_t[-1]) + top - grid_cum[-1]))
+        grid_t, grid_cum = self._grid
+        return np.interp(u, grid_cum, grid_t)
 
     def describe(self) -> str:
         """One line naming the shapes."""
@@ -308,6 +310,7 @@ def read_shape(raw: object) -> Shape:
     return shape
 
 
-def thin(times: np.ndarray, profile: RateProfile, peak: float, rng: np.random.Generator) -> np.ndarray:
-    """The arrivals ``times`` kept with probability factor(t) / ``peak`` (one uniform draw each)."""
-    return times[rng.random(len(times)) * peak <= profile.value(times)]
+def kept(times: np.ndarray, profile: RateProfile, peak: float, rng: np.random.Generator) -> np.ndarray:
+    """Thinning: which of the arrivals ``times`` are kept, each with probability factor(t) /
+    ``peak`` (one uniform draw each; ``peak`` 1 for a trace's or a schedule's rows)."""
+    return rng.random(len(times)) * peak <= profile.value(times)

@@ -68,7 +68,7 @@ from ..common.distributions import ServiceTime
 from ..common.errors import InputError
 from ..common.schema import check, setting, window
 from ..policies.plan import Plan
-from .profiles import RateProfile, Shape, Spike, thin
+from .profiles import RateProfile, Shape, Spike, kept
 from .tracefile import TRACE_FORMATS, _trace_table, read_trace, trace_format_of
 
 __all__ = ["MixEntry", "Surge", "Workload", "Requests", "read_trace", "trace_format_of", "KINDS",
@@ -214,7 +214,9 @@ class Workload:
 
     @property
     def rate_profile(self) -> RateProfile | None:
-        """The profile's shapes with the surges as spikes (None: no profile)."""
+        """The profile's shapes with the surges as spikes (None: no profile). A new object each
+        time, on purpose: its integral's grid grows with the times asked for, so a profile shared
+        between runs would make one run's arrival times depend on what an earlier one asked."""
         if not self.profile:
             return None
         spikes = tuple(Spike(start=s.start, end=s.end, factor=s.factor) for s in self.surges)
@@ -390,10 +392,10 @@ class WorkloadKind:
         for block in self.times(replace(plain, rate=w.rate * peak), rng, None, horizon, size):
             if left <= 0:
                 return
-            kept = thin(block, profile, peak, rng)[:int(min(left, size))]
-            left -= len(kept)
-            if len(kept):
-                yield kept
+            arrivals = block[kept(block, profile, peak, rng)][:int(min(left, size))]
+            left -= len(arrivals)
+            if len(arrivals):
+                yield arrivals
 
     def scaled(self, w: Workload, factor: float) -> Workload:
         """``w`` at ``factor`` × its load over the same horizon (default: the rate multiplied, and a
@@ -415,7 +417,7 @@ def _profiled_rows(w: Workload, times: np.ndarray, rng: np.random.Generator
         return times, None
     if w.profile_way == "warp":
         return profile.inverse(times), None
-    rows = np.flatnonzero(rng.random(len(times)) <= profile.value(times))
+    rows = np.flatnonzero(kept(times, profile, 1.0, rng))
     return times[rows], rows
 
 
