@@ -9,7 +9,8 @@ import pytest
 
 import simroute as sr
 from simroute.common.distributions import ServiceTime
-from simroute.faces.report import gateway_scenario
+from simroute.faces.report import at_load, gateway_scenario, with_quota
+from simroute.faces.report_data import QUOTA_BINDS
 
 
 def one_deployment(service, *, stream_timeout=None, requests=400, ctx=1000, gen=50, stream=False):
@@ -81,6 +82,35 @@ def test_report_on_the_azure_trace_runs_the_gateway_and_names_the_quota_that_bin
     plug = pd.read_csv(tmp_path / "az" / "plugins.csv")
     assert set(plug.plugin) <= {"gpt-4o-east", "gpt-4o-west", "claude-sonnet"}
     assert not math.isnan(plug.rate_limited_share.max())
+
+
+def test_the_capacity_plan_buys_the_quota_that_binds_and_prices_it(tmp_path):
+    s = gateway_scenario()
+    catalog = s.catalog
+    for d in ("gpt-4o-east", "gpt-4o-west"):
+        catalog = catalog.with_plugin(d, tpm_price=0.01, rpm_price=0.5)  # $/h per 1k tpm, per rpm
+    rep = sr.report(s.replace(catalog=catalog), tmp_path / "q", load_factors=(1.0, 3.0), replications=2,
+                    seed=0, executor="serial", compare_settings=False, progress=False)
+    use = rep.tables["quota_use"].set_index(["load_factor", "plugin", "limit"]).peak_minute_share
+    assert use[(3.0, "gpt-4o-east", "tpm")] >= 1 > use[(3.0, "gpt-4o-east", "rpm")]  # tokens bind
+    quota = rep.tables["quota_plan"]
+    raised = quota[(quota.load_factor == 3.0) & (quota.added > 0)]
+    assert set(raised.limit) == {"tpm"} and "gpt-4o-east" in set(raised.plugin)  # only what binds
+    assert not quota[quota.load_factor == 1.0].added.any() or 1.0 in rep.saturated
+    # priced: every stated quota, whole, per month of 730 hours; the slots of a deployment cost nothing
+    at3 = quota[quota.load_factor == 3.0]
+    units = np.where(at3.limit == "tpm", at3.needed / 1000, at3.needed)
+    assert at3.quota_cost_per_month.to_numpy() == pytest.approx(units * at3.price.to_numpy() * 730)
+    check = rep.tables["plan_check"].set_index("load_factor")
+    assert check.capacity_cost_per_month[3.0] == pytest.approx(at3.quota_cost_per_month.sum())
+    assert check.meets_slo[3.0] and check.rounds[3.0] >= 1
+    # verified: re-run at that quota, no deployment refuses QUOTA_BINDS of its calls any more
+    quotas = {p: {r.limit: r.needed for r in at3[at3.plugin == p].itertuples()} for p in set(at3.plugin)}
+    r = sr.run(with_quota(at_load(rep.scenario, 3.0), quotas), seed=0, replication=0)
+    a = r.attempts
+    assert (a.outcome == "rate_limited").groupby(a.plugin, observed=True).mean().max() < QUOTA_BINDS
+    page = rep.path.read_text(encoding="utf-8")
+    assert "Quota plan" in page and "gpt-4o-east tpm 300,000 →" in page
 
 
 @pytest.mark.parametrize("record", ["full", "summary"])

@@ -454,12 +454,11 @@ def _report(args: argparse.Namespace) -> int:
     for f, why in rep.saturated.items():
         print(f"load factor {f:g} is saturated: {why}")
     check = rep.tables["plan_check"].set_index("load_factor")
-    plan = rep.tables["capacity_plan"]
     for f in rep.load_factors:
-        added = plan[(plan.load_factor == f) & (plan.added > 0)]
-        if len(added):
+        added = rep.additions(f)
+        if added:
             verdict = "meets the SLO" if check.meets_slo[f] else "still misses the SLO"
-            print(f"load factor {f:g}: add {', '.join(f'{r.plugin} +{r.added}' for r in added.itertuples())} "
+            print(f"load factor {f:g}: add {', '.join(added)} "
                   f"(${check.capacity_cost_per_month[f]:,.0f}/month of capacity; re-simulated: {verdict})")
     r = rep.recommended
     if r is not None:

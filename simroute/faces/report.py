@@ -22,7 +22,12 @@ spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``
    plugins that still queue (+25 %, at least one) until the SLO is met, for at most
    :data:`PLAN_ROUNDS` rounds. The plan is priced with each plugin's ``slot_price`` (dollars per
    slot-hour) and the model spend at that capacity, both per month of 730 hours at the simulated
-   rate.
+   rate. A deployment whose quota binds (:data:`QUOTA_BINDS` of its calls refused with 429) gets
+   more of the quota that binds — the rpm or tpm whose busiest minute asked for all of it (table
+   ``quota_use``) — first enough to serve the calls it refused, then +25 % a round, re-simulated
+   alike; table ``quota_plan`` prices it with ``rpm_price`` / ``tpm_price`` (dollars per hour per
+   request or per 1,000 tokens per minute; 0 unless stated: a pay-per-token provider raises quota
+   for nothing but the calls). Another deployment in the group with that quota does the same.
 3. *Which settings to run.* The settings that exist and act in the scenario
    (:func:`~simroute.faces.report_data.knobs_for`: the router's ``num_retries``, ``allowed_fails``
    and ``cooldown_time`` when its requests go to model groups, else the plugins' retries × breaker
@@ -41,7 +46,8 @@ calls of seconds, minutes or hours for jobs), on every axis and column header.
 Tables (CSV, all in ``out``, in the metrics' own units: seconds, shares, dollars): ``runs`` (every
 run's summary rows, long), ``outcomes`` (per load and metric: mean and interval), ``plugins``,
 ``saturation``, ``capacity_plan``, ``plan_check``, ``cost_by_tier``, ``cost_by_plugin``,
-``cost_by_class``, ``spend``, ``budgets``, ``settings``. ``index.html`` is self-contained: figures
+``cost_by_class``, ``spend``, ``budgets``, ``settings``; with rpm/tpm quotas where the traffic
+went, also ``quota_use`` and ``quota_plan``. ``index.html`` is self-contained: figures
 are inline PNGs, no link leaves the file.
 """
 
@@ -90,9 +96,10 @@ from .report_data import (
     time_unit,
 )
 
-__all__ = ["report", "Report", "at_load", "default_scenario", "gateway_scenario", "DEFAULT_LOAD_FACTORS",
-           "SATURATED_UTILIZATION", "SATURATED_GROWTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit",
-           "HOURS_PER_MONTH", "PLAN_ROUNDS", "SETTINGS_COMPARED"]
+__all__ = ["report", "Report", "at_load", "with_capacity", "with_quota", "default_scenario",
+           "gateway_scenario", "DEFAULT_LOAD_FACTORS", "SATURATED_UTILIZATION", "SATURATED_GROWTH",
+           "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "HOURS_PER_MONTH", "PLAN_ROUNDS",
+           "SETTINGS_COMPARED"]
 
 def _upper(low: float, mean: float, high: float) -> float:
     return high if not math.isnan(high) else mean
@@ -144,14 +151,35 @@ def with_capacity(scenario: Scenario, capacity: dict[str, int]) -> Scenario:
     return scenario.replace(catalog=catalog)
 
 
+def with_quota(scenario: Scenario, quotas: dict[str, dict[str, float]]) -> Scenario:
+    """``scenario`` with these plugins' ``rpm`` / ``tpm`` quotas (``{plugin: {"rpm": 900}}``): the
+    limit the provider enforces and, for a deployment, also the router's view of it (its pick weight
+    and usage-based strategies read the same config field, as a LiteLLM config does)."""
+    catalog, groups = scenario.catalog, scenario.model_groups
+    deployments = dict(groups.deployments)
+    for plugin, limits in quotas.items():
+        catalog = catalog.with_plugin(plugin, **limits)
+        if plugin in deployments:
+            d = deployments[plugin]
+            deployments[plugin] = replace(d, rpm=limits.get("rpm", d.rpm), tpm=limits.get("tpm", d.tpm))
+    if deployments != dict(groups.deployments):
+        groups = replace(groups, deployments=deployments)
+    return scenario.replace(catalog=catalog, model_groups=groups)
+
+
 # ---------------------------------------------------------------------- one run, measured
 def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
-             capacity: dict[str, int] | None = None, faults: bool = True) -> dict[str, pd.DataFrame]:
+             capacity: dict[str, int] | None = None, faults: bool = True,
+             quotas: dict[str, dict[str, float]] | None = None) -> dict[str, pd.DataFrame]:
     """Everything the report needs from one run (small frames, cheap to send between processes);
     ``faults``: also the summary inside the fault windows (the outcome tables want it, a capacity
-    plan's re-runs do not)."""
+    plan's re-runs do not); ``capacity`` and ``quotas``: a capacity plan's slots and rpm/tpm."""
     s = at_load(scenario, factor)
-    r = run(with_capacity(s, capacity) if capacity else s, seed=seed, replication=replication)
+    if capacity:
+        s = with_capacity(s, capacity)
+    if quotas:
+        s = with_quota(s, quotas)
+    r = run(s, seed=seed, replication=replication)
     req, att = r.requests, r.attempts
     start = min(r.warmup, r.end_time)
     req = req[req.arrival >= start]
@@ -170,6 +198,7 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     plugins["utilization"] = [by_key.get(("utilization", p), np.nan) for p in plugins.index]
     plugins["queue_wait_mean"] = [by_key.get(("queue_wait_mean", p), np.nan) for p in plugins.index]
     plugins = plugins.reset_index()
+    quota_use = _quota_use(s, att, req)
     complexity = req.complexity.astype(str)  # (by name, not in the categorical's first-seen order)
     saga = req.saga.astype(str) != ""
     # a routed request's class is its complexity; a saga's, "saga"; a model group's, the group
@@ -201,7 +230,27 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     inside = (r.summary(by="faults").drop(columns=["seed", "replication"]) if s.faults and faults
               else pd.DataFrame(columns=["metric", "key", "value"]))
     return {"summary": summary, "plugins": plugins, "by_class": by_class, "spend": spend,
-            "budgets": budgets, "window": window, "faults_summary": inside}
+            "budgets": budgets, "window": window, "faults_summary": inside, "quota_use": quota_use}
+
+
+def _quota_use(scenario: Scenario, att: pd.DataFrame, req: pd.DataFrame) -> pd.DataFrame:
+    """Per plugin with an rpm or tpm quota, and per quota: the busiest minute's demand (each request
+    that sent it a call, refused or not, counted once at its first call; a call's tokens are its
+    request's context + generated tokens, as the quota counts them) as a share of the quota — which
+    of the two binds."""
+    rows = []
+    att = att.drop_duplicates(["request_id", "plugin"])
+    minute = (att.queued // 60.0).astype("Int64")
+    tokens = att.request_id.map(req.set_index("request_id").eval("context_tokens + generated_tokens"))
+    for plugin, sent in att.groupby("plugin", observed=True).groups.items():
+        p = scenario.catalog.plugins[str(plugin)]
+        for limit, value in (("rpm", p.rpm), ("tpm", p.tpm)):
+            if value is None:
+                continue
+            demand = (pd.Series(1.0, index=sent) if limit == "rpm" else tokens.loc[sent].fillna(0.0))
+            peak = float(demand.groupby(minute.loc[sent]).sum().max()) if len(sent) else 0.0
+            rows.append({"plugin": str(plugin), "limit": limit, "peak_minute_share": peak / value})
+    return pd.DataFrame(rows, columns=["plugin", "limit", "peak_minute_share"])
 
 
 # ---------------------------------------------------------------------- intervals
@@ -331,9 +380,11 @@ def _report(scenario: Scenario, out: Path, factors: tuple[float, ...], goal: tup
     saturated = {float(r.load_factor): r.why for r in tables["saturation"].itertuples() if r.saturated}
     judged = _judge(tables["outcomes"], slo, saturated)
     tables["saturation"] = tables["saturation"].merge(judged[["load_factor", "meets_slo"]], on="load_factor")
-    plan, check = _plan_capacity(scenario, tables, judged, slo, seed, replications, executor, workers,
-                                 wait_fraction, progress)
+    plan, check, quota = _plan_capacity(scenario, tables, judged, slo, seed, replications, executor,
+                                        workers, wait_fraction, progress)
     tables["capacity_plan"], tables["plan_check"] = plan, check
+    if quota is not None:  # (only a scenario with rpm/tpm quotas where the traffic went)
+        tables["quota_plan"] = quota
     recommended = None
     if compare_settings:
         tables["settings"], recommended = _compare_settings(scenario, reference_load(factors), slo, seed,
@@ -450,6 +501,10 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     saturation["not_saturation"] = [_growth_without_load(u, g) for u, g in zip(
         saturation.utilization, saturation.latency_growth, strict=True)]
     tables = {}
+    use = parts["quota_use"]
+    if len(use):  # (only a scenario with rpm/tpm quotas where the traffic went)
+        tables["quota_use"] = use.groupby(["load_factor", "plugin", "limit"], as_index=False).agg(
+            peak_minute_share=("peak_minute_share", "mean"))
     inside = parts.get("faults_summary")
     if inside is not None and len(inside):
         rows = inside[(inside.key == "") & inside.metric.isin(OUTCOME_METRICS)]
@@ -505,17 +560,39 @@ def _judge(outcomes: pd.DataFrame, slo: float, saturated: dict[float, str]) -> p
     return p95.assign(meets_slo=meets)
 
 
+def _raised(limit: str, value: float, factor: float) -> float:
+    """A quota ``value`` raised by ``factor``, rounded up (rpm to a whole call, tpm to 1,000 tokens)."""
+    step = 1000.0 if limit == "tpm" else 1.0
+    return float(max(value + step, math.ceil(value * factor / step) * step))
+
+
+def _binding(use: pd.DataFrame) -> list[str]:
+    """The quotas of one deployment that bind (``use``: its rows of ``quota_use``): each whose
+    busiest minute asked for at least all of it, else the one closest to that."""
+    if use.empty:
+        return []
+    over = use[use.peak_minute_share >= 1.0]
+    return list(over.limit) if len(over) else [str(use.loc[use.peak_minute_share.idxmax(), "limit"])]
+
+
 def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: pd.DataFrame, slo: float,
                    seed: int, replications: int, executor: Any, workers: int | None, wait_fraction: float,
-                   progress: bool | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The slots each plugin needs at each load, verified by re-running the model at that capacity."""
+                   progress: bool | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The slots each plugin needs at each load, and the rpm/tpm each deployment whose quota binds
+    needs, verified by re-running the model at that capacity."""
     plug = tables["plugins"]
     spend = tables["spend_per_month"].set_index("load_factor")
     plans: dict[float, dict[str, int]] = {}
+    quotas: dict[float, dict[str, dict[str, float]]] = {}
     today = {row.plugin: int(row.capacity) for row in plug.drop_duplicates("plugin").itertuples()}
+    quota_today = {p: {k: float(v) for k in ("rpm", "tpm")
+                       if (v := getattr(scenario.catalog.plugins[p], k)) is not None}
+                   for p in today}
+    quota_today = {p: q for p, q in quota_today.items() if q}
     check: dict[float, dict[str, Any]] = {}
     for row in judged.itertuples():
         f = float(row.load_factor)
+        quotas[f] = {p: dict(q) for p, q in quota_today.items()}
         if row.meets_slo:  # today's capacity, already simulated
             plans[f] = dict(today)
             check[f] = {"load_factor": f, "rounds": 0, "latency_p95": row.mean, "latency_p95_low": row.ci_low,
@@ -533,13 +610,20 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                 except ValueError:
                     need = p.capacity
                 plan[p.plugin] = max(int(p.capacity), need)
+            if p.plugin in quotas[f] and p.rate_limited_share >= QUOTA_BINDS:
+                # the calls it refused, served too, with a quarter more for the minutes' peaks
+                factor = max(1.25, 1.25 / max(1.0 - p.rate_limited_share, 0.05))
+                use = tables["quota_use"]
+                for k in _binding(use[(use.load_factor == f) & (use.plugin == p.plugin)]):
+                    quotas[f][p.plugin][k] = _raised(k, quotas[f][p.plugin][k], factor)
         plans[f] = plan
     pending = [f for f in plans if f not in check]
     rounds = 0
     with progress_bar(len(pending) * replications * PLAN_ROUNDS, progress, "report: capacity plan") as bar:
         while pending and rounds < PLAN_ROUNDS:
             rounds += 1
-            tasks = [(_measure, f, seed, r, plans[f], False) for f in pending for r in range(replications)]
+            tasks = [(_measure, f, seed, r, plans[f], False, quotas[f]) for f in pending
+                     for r in range(replications)]
             results = map_runs(tasks, scenario, executor, workers, bar)
             parts = _collect(tasks, results, seed)
             runs = parts["summary"]
@@ -551,8 +635,9 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                 pl = parts["plugins"][parts["plugins"].load_factor == f].groupby("plugin").mean(
                     numeric_only=True)
                 busy = pl.utilization.max() if len(pl) else 0.0
+                limited = pl[(pl.rate_limited_share >= QUOTA_BINDS) & pl.index.isin(list(quotas[f]))]
                 ok = (_upper(p95[1], p95[0], p95[2]) <= slo and busy < SATURATED_UTILIZATION
-                      and not growth >= SATURATED_GROWTH)
+                      and not growth >= SATURATED_GROWTH and limited.empty)
                 monthly = _monthly_spend(parts["window"][parts["window"].load_factor == f]).iloc[0]
                 check[f] = {"load_factor": f, "rounds": rounds, "latency_p95": p95[0],
                             "latency_p95_low": p95[1], "latency_p95_high": p95[2], "meets_slo": ok,
@@ -563,10 +648,15 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                     continue
                 queueing = pl[(pl.queue_wait_mean > wait_fraction * pl.service_mean)
                               | (pl.utilization >= 0.8)]
-                if queueing.empty:  # capacity is not what is missing
+                if queueing.empty and limited.empty:  # neither slots nor quota is what is missing
                     continue
                 for plugin in queueing.index:
                     plans[f][plugin] += max(1, math.ceil(0.25 * plans[f][plugin]))
+                use = parts["quota_use"][parts["quota_use"].load_factor == f]
+                use = use.groupby(["plugin", "limit"], as_index=False).peak_minute_share.mean()
+                for plugin in limited.index:
+                    for k in _binding(use[use.plugin == plugin]):
+                        quotas[f][plugin][k] = _raised(k, quotas[f][plugin][k], 1.25)
                 still.append(f)
             pending = still
     prices = plug.drop_duplicates("plugin").set_index("plugin").slot_price
@@ -579,9 +669,24 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                          "capacity_cost_per_month": slots * price * HOURS_PER_MONTH})
     plan_table = pd.DataFrame(rows)
     cost = plan_table.groupby("load_factor").capacity_cost_per_month.sum()
+    quota_table = None
+    if quota_today:
+        rows = []
+        for f, limits in quotas.items():
+            for plugin, needed in sorted(limits.items()):
+                p = scenario.catalog.plugins[plugin]
+                for limit, value in needed.items():
+                    price = p.rpm_price if limit == "rpm" else p.tpm_price
+                    units = value if limit == "rpm" else value / 1000.0
+                    rows.append({"load_factor": f, "plugin": plugin, "limit": limit,
+                                 "today": quota_today[plugin][limit], "needed": value,
+                                 "added": value - quota_today[plugin][limit], "price": price,
+                                 "quota_cost_per_month": units * price * HOURS_PER_MONTH})
+        quota_table = pd.DataFrame(rows)
+        cost = cost.add(quota_table.groupby("load_factor").quota_cost_per_month.sum(), fill_value=0.0)
     check_table = pd.DataFrame([check[f] for f in sorted(check)])
     check_table["capacity_cost_per_month"] = check_table.load_factor.map(cost)
-    return plan_table, check_table
+    return plan_table, check_table, quota_table
 
 
 def _today(scenario: Scenario, path: str) -> Any:

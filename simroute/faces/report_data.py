@@ -149,3 +149,15 @@ class Report:
         """
         o = self.tables["outcomes"]
         return o[o.metric == metric].drop(columns="metric").reset_index(drop=True)
+
+    def additions(self, load_factor: float) -> list[str]:
+        """What the capacity plan adds at one load, in words: ``"api +2 slots"``, ``"gpt-4o-east rpm
+        1,800 → 2,700"`` (empty: nothing)."""
+        plan = self.tables["capacity_plan"]
+        rows = plan[(plan.load_factor == load_factor) & (plan.added > 0)]
+        out = [f"{r.plugin} +{r.added:g} slots" for r in rows.itertuples()]
+        quota = self.tables.get("quota_plan")
+        if quota is not None:
+            raised = quota[(quota.load_factor == load_factor) & (quota.added > 0)]
+            out += [f"{r.plugin} {r.limit} {r.today:,.0f} → {r.needed:,.0f}" for r in raised.itertuples()]
+        return out

@@ -121,13 +121,11 @@ def _decision_words(rep: Report) -> str:
         if isinstance(note, str) and note:
             words.append(f"<p>At load factor {f:g}, {html.escape(note)}.</p>")
     check = rep.tables["plan_check"].set_index("load_factor")
-    plan = rep.tables["capacity_plan"]
     for f in rep.load_factors:
         c = check.loc[f]
-        added = plan[(plan.load_factor == f) & (plan.added > 0)]
-        if added.empty:
+        slots = ", ".join(rep.additions(f))
+        if not slots:
             continue
-        slots = ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples())
         p95 = with_ci(c.latency_p95, c.latency_p95_low, c.latency_p95_high, scale)
         spend = money_ci(c.model_spend_per_month, c.model_spend_per_month_low, c.model_spend_per_month_high)
         if c.meets_slo:
@@ -171,10 +169,8 @@ def _decision_table(rep: Report) -> pd.DataFrame:
     p95 = rep.outcome("latency_p95").set_index("load_factor")
     ok = rep.outcome("success_rate").set_index("load_factor")
     check = t["plan_check"].set_index("load_factor")
-    plan = t["capacity_plan"]
     rows = []
     for f in rep.load_factors:
-        added = plan[(plan.load_factor == f) & (plan.added > 0)]
         meets = bool(t["saturation"].set_index("load_factor").meets_slo[f])
         c = check.loc[f]
         rows.append({
@@ -183,13 +179,13 @@ def _decision_table(rep: Report) -> pd.DataFrame:
             "success rate (share), 95 % CI": with_ci(ok["mean"][f], ok.ci_low[f], ok.ci_high[f]),
             "SLO met today (yes/no)": "yes" if meets else "no",
             **({"saturated (yes/no)": "yes" if f in rep.saturated else "no"} if rep.saturated else {}),
-            "slots to add (slots)": ", ".join(f"{r.plugin} +{r.added}" for r in added.itertuples()) or "none",
+            "capacity to add (slots, rpm, tpm)": ", ".join(rep.additions(f)) or "none",
             "capacity cost ($/month)": money(c.capacity_cost_per_month),
             "model spend ($/month), 95 % CI": money_ci(c.model_spend_per_month, c.model_spend_per_month_low,
                                                        c.model_spend_per_month_high),
-            f"p95 with those slots ({unit}), 95 % CI": with_ci(c.latency_p95, c.latency_p95_low,
+            f"p95 with that capacity ({unit}), 95 % CI": with_ci(c.latency_p95, c.latency_p95_low,
                                                                c.latency_p95_high, scale),
-            "SLO met with those slots (yes/no)": "yes" if c.meets_slo else "no",
+            "SLO met with that capacity (yes/no)": "yes" if c.meets_slo else "no",
         })
     return pd.DataFrame(rows)
 
@@ -212,9 +208,18 @@ class Capacity(Section):
         if "fault_outcomes" in rep.tables:
             faults = ("<h3>Outcomes inside the fault windows (every fault window together; mean and 95 % "
                       f"interval)</h3>\n{html_table(_outcome_table(rep, 'fault_outcomes'))}\n")
+        quota = ""
+        if "quota_plan" in rep.tables:
+            q = _quota_table(rep)
+            quota = ("<h3>Quota plan (deployments whose rpm/tpm quota binds)</h3>\n"
+                     + (html_table(q) if len(q) else "<p>None: no quota binds at any load tried.</p>")
+                     + "\n<p>A quota raise can also be bought as another deployment of the same model "
+                       "group with that much quota. Its price is the deployment's <code>rpm_price</code> "
+                       "/ <code>tpm_price</code> (0 where the scenario states none: a pay-per-token "
+                       "provider raises quota for nothing but the calls).</p>\n")
         return (f"<h2>{self.title}</h2>\n{figures}\n<h3>Outcomes by load (mean and 95 % interval)</h3>\n"
                 f"{html_table(_outcome_table(rep))}\n{faults}"
-                f"<h3>Capacity plan (plugins that need more slots)</h3>\n{shown}")
+                f"<h3>Capacity plan (plugins that need more slots)</h3>\n{shown}\n{quota}")
 
 
 def _latency_figure(rep: Report) -> Drawn:
@@ -334,6 +339,24 @@ def _plan_table(rep: Report) -> pd.DataFrame:
         "slots needed (slots)": rows.capacity_needed.to_numpy(),
         "slot price ($/slot-hour)": [money(v) for v in rows.slot_price],
         "capacity cost ($/month)": [money(v) for v in rows.capacity_cost_per_month],
+    })
+
+
+def _quota_table(rep: Report) -> pd.DataFrame:
+    quota = rep.tables["quota_plan"]
+    plug = rep.tables["plugins"].set_index(["load_factor", "plugin"])
+    rows = quota[quota.added > 0]
+    per = {"rpm": "requests/min", "tpm": "tokens/min"}
+    return pd.DataFrame({
+        "load factor (× today)": [f"{f:g}" for f in rows.load_factor],
+        "deployment (name)": rows.plugin.to_numpy(),
+        "calls refused with 429 today (share)": [num(plug.rate_limited_share.get((f, p), math.nan))
+                                                 for f, p in zip(rows.load_factor, rows.plugin, strict=True)],
+        "quota (limit)": rows.limit.to_numpy(),
+        "today (per minute)": [f"{v:,.0f} {per[k]}" for v, k in zip(rows.today, rows.limit, strict=True)],
+        "needed (per minute)": [f"{v:,.0f} {per[k]}" for v, k in zip(rows.needed, rows.limit, strict=True)],
+        "price ($/hour per rpm or per 1k tpm)": [money(v) for v in rows.price],
+        "quota cost ($/month)": [money(v) for v in rows.quota_cost_per_month],
     })
 
 

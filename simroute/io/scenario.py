@@ -62,7 +62,7 @@ __all__ = ["Fault", "Settings", "RetryBudgetSettings", "Scenario", "FAULT_KINDS"
 
 DEFAULT_REQUESTS = 1000  #: arrivals of a synthetic workload that does not say (a trace runs every row)
 OVERRIDABLE = ("capacity", "failure_p", "availability", "priority", "fallbacks", "service", "failure",
-               "timeout_s", "rpm", "tpm", "slot_price", "guard_order")
+               "timeout_s", "rpm", "tpm", "slot_price", "rpm_price", "tpm_price", "guard_order")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,7 +253,8 @@ def _parse(f: Fields, path: Path, lines: Any, source: str | None = None) -> Scen
         # the same checks as the catalog's own entries
         h = Fields(changes, file=file, entry=f"overrides.{plugin}", lines=lines, path=("overrides", plugin))
         fixed: dict[str, Any] = {k: plugin_number(h, k) for k in ("priority", "availability", "capacity",
-                                                                    "failure_p", "slot_price")
+                                                                    "failure_p", "slot_price", "rpm_price",
+                                                                    "tpm_price")
                                  if k in changes}
         if "fallbacks" in changes:
             fixed["fallbacks"] = h.strings("fallbacks")

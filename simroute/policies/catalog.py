@@ -98,6 +98,10 @@ class Plugin:
         tpm: tokens-per-minute limit, counting each call's context and generated tokens (None: none).
         slot_price: dollars per slot-hour: what one unit of capacity costs to run (the report's
             capacity plan prices the slots it recommends with it).
+        rpm_price: dollars per hour for each request per minute of ``rpm`` quota (the report's
+            capacity plan prices a quota raise with it; 0: raising the quota costs nothing but the
+            calls, as with pay-per-token providers).
+        tpm_price: dollars per hour for each 1,000 tokens per minute of ``tpm`` quota (as ``rpm_price``).
         guard_order: the order an attempt meets this plugin's guards in (names; empty: the
             ``guard_order`` setting's); guards not listed follow in their registered order.
     """
@@ -121,6 +125,8 @@ class Plugin:
     rpm: float | None = None  #: requests-per-minute limit (None: none)
     tpm: float | None = None  #: tokens-per-minute limit (a call's context + generated tokens)
     slot_price: float = 0.5  #: dollars per slot-hour (capacity cost)
+    rpm_price: float = 0.0  #: dollars per hour per request-per-minute of quota
+    tpm_price: float = 0.0  #: dollars per hour per 1,000 tokens-per-minute of quota
     guard_order: tuple[str, ...] = ()  #: its guards' order (empty: the settings')
 
     def service_for(self, kind: str | None = None) -> ServiceTime:
@@ -491,6 +497,8 @@ PLUGIN_NUMBERS: dict[str, dict[str, Any]] = {
     "rpm": {"lo": 0, "lo_open": True, "optional": True},
     "tpm": {"lo": 0, "lo_open": True, "optional": True},
     "slot_price": {"lo": 0},
+    "rpm_price": {"lo": 0},
+    "tpm_price": {"lo": 0},
 }
 
 
@@ -549,6 +557,7 @@ def _parse_plugins(raw: Any, lines: Lines, file: str, key: tuple, *, lexicon: Le
             availability=plugin_number(f, "availability"),
             capacity=plugin_number(f, "capacity"), service=parse_service(f),
             failure_p=plugin_number(f, "failure_p", 0.0), slot_price=plugin_number(f, "slot_price", 0.5),
+            rpm_price=plugin_number(f, "rpm_price", 0.0), tpm_price=plugin_number(f, "tpm_price", 0.0),
             fallbacks=f.strings("fallbacks", ()),
             default_tier=f.str("default_tier", "sonnet"), subscribes=f.strings("subscribes", ()),
             guard_order=f.strings("guard_order", ()), **parse_plugin_resilience(f),

@@ -24,7 +24,10 @@ default 1000), ``rpm`` / ``tpm`` (the provider's limits: calls beyond them get a
 ``timeout_s``, ``stream_timeout_s`` (for requests marked ``stream: true``), ``cooldown_time``
 (seconds; see :mod:`simroute.resilience.cooldown`), ``input_cost_per_token`` / ``output_cost_per_token``
 (dollars), ``service`` (the call's latency; default lognormal, mean 2 s, cv 0.5), ``failure_p``
-and ``failure`` (as any plugin's).
+and ``failure`` (as any plugin's), and the prices of its capacity for the report's capacity plan:
+``slot_price`` (dollars per hour per call at once; default 0), ``rpm_price`` (dollars per hour per
+request per minute of quota; default 0) and ``tpm_price`` (dollars per hour per 1,000 tokens per
+minute; default 0) — 0 where a pay-per-token provider raises quota for nothing but the calls.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ DEFAULT_CAPACITY = 1000  #: a deployment's calls at once, when its config does n
 ANY_GROUP = "*"  #: a fallbacks key for every group without its own (LiteLLM's default_fallbacks)
 DEPLOYMENT_FIELDS = ("name", "group", "model", "weight", "capacity", "rpm", "tpm", "timeout_s",
                      "stream_timeout_s", "cooldown_time", "input_cost_per_token", "output_cost_per_token",
-                     "service", "failure_p", "failure", "slot_price")
+                     "service", "failure_p", "failure", "slot_price", "rpm_price", "tpm_price")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -201,6 +204,7 @@ def parse_model_groups(raw: Any, catalog: Catalog, *, file: str, lines: Any) -> 
             capacity=plugin_number(g, "capacity", DEFAULT_CAPACITY),
             service=parse_service(g) if g.has("service") else {"default": DEFAULT_LATENCY},
             failure_p=plugin_number(g, "failure_p", 0.0), slot_price=plugin_number(g, "slot_price", 0.0),
+            rpm_price=plugin_number(g, "rpm_price", 0.0), tpm_price=plugin_number(g, "tpm_price", 0.0),
             default_tier=tier, **resilience)
         deployments[name] = deployment
         g.finish()
