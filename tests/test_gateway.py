@@ -2,6 +2,7 @@
 real Azure trace reported as LLM calls in seconds."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,22 @@ def test_the_token_model_gives_ttft_plus_output_tokens_times_tpot():
     ttft = np.array([d[0] for d in draws])
     assert ttft.mean() == pytest.approx(0.4, rel=0.03) and all(t <= total for t, total in draws)
     assert model.expected(1050, 50) == pytest.approx(1.4)
+
+
+def test_tpot_grows_with_the_calls_in_flight_on_the_deployment():
+    batching = {"dist": "llm", "mean_s": 0.2, "tpot_s": 0.02, "tpot_growth": 0.1, "cv": 0}
+    s = one_deployment(batching, requests=300, gen=100)
+    s = s.replace(workload=replace(s.workload, rate=4.0))  # 2.2 s calls, 4 a second: ~9 in flight
+    q = sr.run(s, seed=3).requests.sort_values("arrival")
+    arrival, end = q.arrival.to_numpy(), q.end.to_numpy()
+    # the reference: the calls still being served when each call is sent
+    in_flight = np.array([((arrival[:i] < arrival[i]) & (end[:i] > arrival[i])).sum()
+                          for i in range(len(q))])
+    assert q.tpot.to_numpy() == pytest.approx(0.02 * (1 + 0.1 * in_flight))
+    assert q.latency.to_numpy() == pytest.approx(0.2 + 100 * 0.02 * (1 + 0.1 * in_flight))
+    assert in_flight.max() >= 5  # the effect was exercised
+    alone = sr.run(one_deployment(dict(batching, tpot_growth=0), requests=300, gen=100), seed=3).requests
+    assert alone.tpot.to_numpy() == pytest.approx(0.02)
 
 
 def test_stream_timeout_waits_for_the_first_token_only():
@@ -137,3 +154,24 @@ def test_spend_over_time_has_every_bin_of_the_run(tmp_path):
     assert 55 <= len(minutes) <= 62
     total = spend.cost.sum() / 60  # $ per hour in minute bins → dollars
     assert total == pytest.approx(rep.tables["spend_per_month"].spend_per_month.iloc[0] / 730, rel=0.1)
+
+
+def test_a_deployment_takes_every_field_of_its_reference_table_and_no_other():
+    from simroute.policies.modelgroups import DEPLOYMENT_FIELDS
+
+    every = {"name": "d", "group": "g", "model": "azure/gpt-4o", "weight": 1, "capacity": 8, "rpm": 600,
+             "tpm": 90000, "timeout_s": 30, "stream_timeout_s": 5, "cooldown_time": 10,
+             "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6,
+             "service": {"default": {"dist": "llm", "mean_s": 0.2, "tpot_s": 0.01, "tpot_growth": 0.01}},
+             "failure_p": 0.01, "failure": {"kinds": {"error": 1.0}}, "slot_price": 0.1, "rpm_price": 0.01,
+             "tpm_price": 0.02}
+    assert set(every) == set(DEPLOYMENT_FIELDS)  # (a new field goes in the table and here)
+    raw = {"name": "x", "model_groups": {"deployments": [every]},
+           "workload": {"kind": "poisson", "rate": 1, "requests": 10, "mix": [{"group": "g"}]}}
+    s = sr.Scenario.from_dict(raw)
+    p = s.catalog.plugins["d"]
+    assert (p.capacity, p.rpm, p.tpm, p.tpm_price) == (8, 600, 90000, 0.02)
+    assert p.service["default"].tpot_growth == 0.01
+    raw["model_groups"]["deployments"][0]["tpm_prise"] = 1
+    with pytest.raises(sr.InputError, match="tpm_prise.*unknown field.*did you mean 'tpm_price'"):
+        sr.Scenario.from_dict(raw)

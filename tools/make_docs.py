@@ -104,9 +104,15 @@ def body(module) -> str:
 def litellm_page() -> str:
     from simroute import cooldown, litellm, modelgroups
     from simroute.engine import grouprouter
+    from simroute.resilience.failure import FailureModel
 
+    rows = ["| field | type | default | unit | meaning |", "|---|---|---|---|---|"]
+    rows += [f"| `{name}` | {tp} | {default} | {unit} | {doc} |"
+             for name, (tp, default, unit, doc) in modelgroups.DEPLOYMENT_FIELDS.items()]
     return (LITELLM_HEADER + litellm.mapping_reference() + "\n## What is imported\n\n" + body(litellm)
             + "\n\n## Model groups in a scenario\n\n" + body(modelgroups)
+            + "\n\n### `model_groups.deployments[]` fields\n\n" + "\n".join(rows) + "\n"
+            + "\n### `model_groups.deployments[].failure` fields\n\n" + _fields(FailureModel, "failure.")
             + "\n\n## How a request is served\n\n" + body(grouprouter)
             + "\n\n## Cooldowns\n\n" + body(cooldown) + "\n")
 

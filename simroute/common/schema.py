@@ -176,13 +176,13 @@ def _items(item_type: Any, value: Any, meta: Mapping[str, Any]) -> tuple:
 
 def service_time(value: Any) -> ServiceTime:
     """A service-time or latency distribution from its YAML spec ``{dist, mean_s (or mean_min), cv,
-    per_token_s, tpot_s}`` (the one rule, for plugins' service models and failure latencies): the mean is
-    required, > 0 unless ``deterministic``; errors name the field."""
+    per_token_s, tpot_s, tpot_growth}`` (the one rule, for plugins' service models and failure
+    latencies): the mean is required, > 0 unless ``deterministic``; errors name the field."""
     if isinstance(value, ServiceTime):
         return value
     if not isinstance(value, Mapping):
         raise ValueError(f"must be a mapping like {{dist: lognormal, mean_s: 1, cv: 0.5}}, got {value!r}")
-    known = ("dist", "mean_s", "mean_min", "cv", "per_token_s", "tpot_s")
+    known = ("dist", "mean_s", "mean_min", "cv", "per_token_s", "tpot_s", "tpot_growth")
     for k in value:
         if k not in known:
             raise InputError("unknown field", field=str(k))
@@ -201,7 +201,8 @@ def service_time(value: Any) -> ServiceTime:
     try:
         return ServiceTime(dist=dist, mean=mean, cv=get("cv", float, 0.5, {"lo": 0}),
                            per_token=get("per_token_s", float, 0.0, {"lo": 0}),
-                           tpot=get("tpot_s", float, 0.0, {"lo": 0}))
+                           tpot=get("tpot_s", float, 0.0, {"lo": 0}),
+                           tpot_growth=get("tpot_growth", float, 0.0, {"lo": 0}))
     except ValueError as exc:
         raise InputError(str(exc), field=mean_key) from None
 
@@ -309,9 +310,12 @@ def describe(cls: type, prefix: str = "") -> list[dict[str, str]]:
         if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
             value_type = typing.get_args(inner)[1]
             scalar = not dataclasses.is_dataclass(value_type)
+            made = f.default_factory() if f.default_factory is not dataclasses.MISSING else {}
+            shown = ("{" + ", ".join(f"{k}: {_show(v)}" for k, v in dict(made).items()) + "}"
+                     if scalar else "{}")
             rows.append({"path": f"{path}.<kind>",
                          "type": _type_name(value_type) if scalar else f"mapping of {_type_name(value_type)}",
-                         "default": "{}", "unit": f.metadata.get("unit", "") if scalar else "",
+                         "default": shown, "unit": f.metadata.get("unit", "") if scalar else "",
                          "doc": f.metadata.get("doc", "")})
             continue
         if f.default is not dataclasses.MISSING:

@@ -285,7 +285,8 @@ class GroupRouter:
         duration = None
         if model.dist == "llm":  # a token-aware deployment: its first token, then the decode
             ttft, duration = model.sample_parts(self._rng_service, 0.0 if math.isnan(ctx) else ctx,
-                                                0.0 if math.isnan(gen) else gen)
+                                                0.0 if math.isnan(gen) else gen,
+                                                self.runner.servers[name].busy)
             if stream and own is not None:  # stream_timeout waits for the first token only
                 timeout = own if ttft > own else min(timeout, own + duration - ttft)
         elif stream and own is not None:

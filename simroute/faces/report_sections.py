@@ -387,35 +387,39 @@ def _knobs(rep: Report) -> list[str]:
 
 
 def _settings_figure(rep: Report) -> Drawn:
+    """One row per setting (cheapest first), p95 latency on the left and cost per success on the
+    right, each with its interval: settings whose points would sit on one another stay apart."""
     unit, scale = rep.time_unit, rep.seconds_per_unit
-    st = rep.tables["settings"]
+    st = rep.tables["settings"].sort_values(["cost_per_success_mean", "latency_p95_mean"],
+                                           ignore_index=True)
     knobs = _knobs(rep)
-    fig = new_figure(figsize=(9, 3.8))
-    ax = fig.subplots()
-    first = sorted(st[knobs[0]].dropna().unique().tolist())
-    second = sorted(st[knobs[1]].dropna().unique().tolist()) if len(knobs) > 1 else []
-    marks = "osD^vP"
-    for _, row in st.iterrows():
-        colour = f"C{first.index(row[knobs[0]]) % 10}" if row[knobs[0]] in first else "C7"
-        in_second = bool(second) and row[knobs[1]] in second
-        marker = marks[second.index(row[knobs[1]]) % len(marks)] if in_second else "o"
-        ax.errorbar(row.latency_p95_mean / scale, row.cost_per_success_mean,
-                    xerr=_err(row, "latency_p95", scale), yerr=_err(row, "cost_per_success"),
-                    fmt="*" if row.baseline else marker, color=colour,
-                    ms=11 if row.baseline else 8 if row.recommended else 5, alpha=0.85,
-                    mec="black" if row.recommended or row.baseline else "none",
-                    label=setting_name({k: row[k] for k in knobs})
-                    + (" (today)" if row.baseline else "") + (" (recommended)" if row.recommended else ""))
+    fig = new_figure(figsize=(10, 1.3 + 0.28 * len(st)))
+    a, b = fig.subplots(1, 2, sharey=True)
+    ys = np.arange(len(st))[::-1]
+    for y, (_, row) in zip(ys, st.iterrows(), strict=True):
+        colour = "C3" if row.recommended else "black" if row.baseline else "C0"
+        marker = "*" if row.baseline else "D" if row.recommended else "o"
+        for ax, m, per in ((a, "latency_p95", scale), (b, "cost_per_success", 1.0)):
+            ax.errorbar(row[f"{m}_mean"] / per, y, xerr=_err(row, m, per), fmt=marker, color=colour,
+                        ms=10 if row.baseline else 6, capsize=2)
+    labels = [setting_name({k: row[k] for k in knobs}) + (" (today)" if row.baseline else "")
+              + (" (recommended)" if row.recommended else "") for _, row in st.iterrows()]
+    a.set_yticks(ys, labels, fontsize=7)
+    for y, row in zip(ys, st.itertuples(), strict=True):
+        if row.recommended or row.baseline:
+            a.get_yticklabels()[len(st) - 1 - y].set_fontweight("bold")
     if rep.slo_p95 / scale <= 5 * max(1e-12, float(np.nanmax(st.latency_p95_mean)) / scale):
-        ax.axvline(rep.slo_p95 / scale, color="black", ls="--", lw=1, label="SLO")
-    ax.set_xlabel(f"p95 latency ({unit})")
-    ax.set_ylabel("cost per success ($/request)")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    name0 = KNOBS[knobs[0]][0]
-    name1 = f", marker: {KNOBS[knobs[1]][0]}" if len(knobs) > 1 else ""
+        a.axvline(rep.slo_p95 / scale, color="black", ls="--", lw=1)
+        a.annotate("SLO", (rep.slo_p95 / scale, 1.0), xycoords=("data", "axes fraction"), fontsize=7,
+                   ha="left", va="bottom")
+    a.set_xlabel(f"p95 latency ({unit})")
+    b.set_xlabel("cost per success ($/request)")
+    for ax in (a, b):
+        ax.grid(axis="y", color="0.9", lw=0.5)
     return ("Settings compared",
-            f"Each setting's p95 latency and cost per success at the reference load, with 95 % intervals "
-            f"where replications allow; colour: {name0}{name1}; the star is today's settings.", fig)
+            "Each setting's p95 latency (left) and cost per success (right) at the reference load, one row "
+            "per setting, cheapest first, with 95 % intervals where replications allow; the star is "
+            "today's settings, the red diamond the recommended ones; the dashed line is the SLO.", fig)
 
 
 def _err(row: pd.Series, m: str, per: float = 1.0) -> list[list[float]]:

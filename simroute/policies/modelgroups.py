@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..common.distributions import ServiceTime
-from ..common.errors import InputError
+from ..common.errors import InputError, did_you_mean
 from ..common.yamlio import Fields
 from ..resilience.failure import CONTENT_POLICY, CONTEXT_WINDOW
 from .catalog import Catalog, ModelTier, Plugin, parse_plugin_resilience, parse_service, plugin_number
@@ -51,9 +51,33 @@ MAX_TOKEN_PRICE = 1.0  #: dollars per token at most (past it: a typo, that would
 DEFAULT_LATENCY = ServiceTime(dist="lognormal", mean=2.0, cv=0.5)  #: a deployment's call latency
 DEFAULT_CAPACITY = 1000  #: a deployment's calls at once, when its config does not limit them
 ANY_GROUP = "*"  #: a fallbacks key for every group without its own (LiteLLM's default_fallbacks)
-DEPLOYMENT_FIELDS = ("name", "group", "model", "weight", "capacity", "rpm", "tpm", "timeout_s",
-                     "stream_timeout_s", "cooldown_time", "input_cost_per_token", "output_cost_per_token",
-                     "service", "failure_p", "failure", "slot_price", "rpm_price", "tpm_price")
+#: a deployment's fields: name → (type, default, unit, meaning) — the reference page's table; a field
+#: not listed here is refused when the scenario loads
+DEPLOYMENT_FIELDS: dict[str, tuple[str, str, str, str]] = {
+    "name": ("str", "required", "", "the deployment, unique among deployments and plugins"),
+    "group": ("str", "required", "", "the model group it serves (mix entries name groups)"),
+    "model": ("str", "\"\"", "", "the provider's model, for reference"),
+    "weight": ("float", "null", "share", "its share of picks (null: by rpm, then tpm, else uniform)"),
+    "capacity": ("int", str(DEFAULT_CAPACITY), "calls", "calls served at once (LiteLLM's "
+                 "max_parallel_requests); more wait in line"),
+    "rpm": ("float", "null", "requests/min", "the provider's request quota: a call beyond it gets a 429"),
+    "tpm": ("float", "null", "tokens/min", "the provider's token quota (context + generated tokens)"),
+    "timeout_s": ("float", "settings.timeout.attempt", "s", "a call's timeout"),
+    "stream_timeout_s": ("float", "null (timeout_s)", "s", "for streaming requests: the wait for the "
+                         "first token"),
+    "cooldown_time": ("float", "null (settings.router.cooldown_time)", "s", "its own cooldown after "
+                      "failures"),
+    "input_cost_per_token": ("float", "0", "$/token", "price of a context token"),
+    "output_cost_per_token": ("float", "0", "$/token", "price of a generated token"),
+    "service": ("mapping", "lognormal, mean 2 s, cv 0.5", "", "task kind → latency distribution "
+                "(`default` required; `dist: llm` is token-aware)"),
+    "failure_p": ("float", "0", "share", "probability that a call fails"),
+    "failure": ("mapping", "errors only", "", "failure kinds and shares, error latency, hang time, "
+                "Retry-After (as a plugin's)"),
+    "slot_price": ("float", "0", "$/hour per call at once", "price of capacity, for the capacity plan"),
+    "rpm_price": ("float", "0", "$/hour per rpm", "price of rpm quota, for the capacity plan"),
+    "tpm_price": ("float", "0", "$/hour per 1k tpm", "price of tpm quota, for the capacity plan"),
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -185,6 +209,9 @@ def parse_model_groups(raw: Any, catalog: Catalog, *, file: str, lines: Any) -> 
         name = item.get("name") if isinstance(item, Mapping) else None
         g = Fields(item, file=file, entry=f"model_groups.deployments[{i}]" + (f" ({name})" if name else ""),
                    lines=lines, path=("model_groups", "deployments", i))
+        for key in item if isinstance(item, Mapping) else ():
+            if key not in DEPLOYMENT_FIELDS:
+                raise g.error(str(key), "unknown field" + did_you_mean(key, DEPLOYMENT_FIELDS))
         name = g.str("name")
         if name in plugins:
             raise g.error("name", f"{name!r} is already a plugin or deployment")
