@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import simroute as sr
+from simroute import plots
 from simroute.experiments.params import with_params
 
 scenario = with_params(sr.Scenario.default(), {"workload.requests": 1000})
@@ -71,8 +72,7 @@ quality.round(3)
 # `settings.wrong_plugin`), 3 replications with common random numbers. Horizontal bars: the 95 %
 # interval of the cost per request; vertical bars: the Wilson interval of the accuracy.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 from dataclasses import replace
 
 from simroute.io.labelled import labelled_mix
@@ -98,7 +98,8 @@ for name, (weights, reading) in points.items():
     frontier_rows.append({"weighting": name, "accuracy": ev.top1_accuracy, "acc_low": ev.top1_low_95,
                           "acc_high": ev.top1_high_95,
                           "cost_per_request": agg.loc["cost_per_request", "mean"],
-                          "cost_half_width": agg.loc["cost_per_request", "half_width"],
+                          "cost_low": agg.loc["cost_per_request", "ci_low"],
+                          "cost_high": agg.loc["cost_per_request", "ci_high"],
                           "success_rate": agg.loc["success_rate", "mean"]})
 frontier = pd.DataFrame(frontier_rows).set_index("weighting")
 
@@ -107,21 +108,22 @@ from simroute.experiments.tune import frontier as pareto
 
 f = frontier
 judged = pd.DataFrame({  # pareto() minimizes both: cost, and the share routed wrong
-    "cost_mean": f.cost_per_request, "cost_low": f.cost_per_request - f.cost_half_width,
-    "cost_high": f.cost_per_request + f.cost_half_width,
+    "cost_mean": f.cost_per_request, "cost_low": f.cost_low, "cost_high": f.cost_high,
     "wrong_mean": 1 - f.accuracy, "wrong_low": 1 - f.acc_high, "wrong_high": 1 - f.acc_low})
 best = pareto(judged, x="cost_mean", y="wrong_mean")
 fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-ax.errorbar(frontier.cost_per_request, frontier.accuracy, xerr=frontier.cost_half_width,
+ax.errorbar(frontier.cost_per_request, frontier.accuracy,
+            xerr=[frontier.cost_per_request - frontier.cost_low,
+                  frontier.cost_high - frontier.cost_per_request],
             yerr=[frontier.accuracy - frontier.acc_low, frontier.acc_high - frontier.accuracy],
             fmt="o", color="0.6", capsize=2, label="weightings")
 for name, marker in (("the seed's", "s"), ("default", "*")):
     row = frontier.loc[name]
     ax.plot(row.cost_per_request, row.accuracy, marker, markersize=14, label=f"{name} routing")
-ax.set_xlabel("cost per request ($, simulated)")
+ax.set_xlabel("cost per request ($/request, simulated)")
 ax.set_ylabel("top-1 routing accuracy (share)")
 ax.set_title("Routing accuracy against cost: every weighting, with 95 % intervals")
-ax.legend(loc="lower right")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
 plt.show()
 frontier.sort_values("accuracy", ascending=False).round(3)
 
@@ -153,8 +155,10 @@ for context in (0, 10, 20, 40):
     routed = r.requests[r.requests.saga == ""]
     shares[context] = routed.primary.value_counts(normalize=True)
 shares = pd.DataFrame(shares).fillna(0).T.rename_axis("context weight")
-shares.plot.barh(stacked=True, figsize=(9, 3), title="Primary plugin by context weight").legend(
-    bbox_to_anchor=(1, 1), fontsize=8)
+ax = shares.plot.barh(stacked=True, figsize=(9, 3), title="Primary plugin by context weight")
+ax.set_xlabel("routed requests whose primary it is (share)")
+ax.set_ylabel("context weight (points)")
+ax.legend(bbox_to_anchor=(1.01, 1), loc="upper left", fontsize=8)
 plt.show()
 shares.round(3)
 
@@ -165,8 +169,7 @@ shares.round(3)
 # same random streams at every point (common random numbers), so differences between points are
 # the weights', not the dice's.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 frame = sr.sweep(scenario, {"weights.context": [0, 10, 20, 40], "weights.pattern": [0, 15]},
                  replications=4, seed=1, progress=False,
                  metrics=["cost_per_request", "latency_p95", "success_rate"])
@@ -181,11 +184,33 @@ for ax, metric in zip(axes, ["cost_per_request", "latency_p95", "success_rate"],
     for pattern, g in p.groupby("weights.pattern"):
         ax.errorbar(g["weights.context"], g["mean"], yerr=g["mean"] - g["ci_low"], capsize=3,
                     marker="o", label=f"pattern {pattern}")
-    ax.set_xlabel("context weight")
-    ax.set_title(metric)
-axes[0].legend()
+    ax.set_xlabel("context weight (points)")
+    ax.set_xticks([0, 10, 20, 40])
+    ax.set_ylabel(plots.label(metric))
+    ax.set_title(plots.title(metric))
+axes[0].legend(title="pattern weight (points)", fontsize=8)
 plt.show()
 pivot(agg, "cost_per_request").round(4)
+
+# %% [markdown]
+# ## The answer
+#
+# Computed from the sweep above, not typed: the best weighting on each measure, and the weightings
+# whose 95 % interval overlaps it (no detectable difference from it). The frontier's answer (routing
+# accuracy against cost) comes first.
+
+# %%
+from simroute.experiments.answers import best_setting, settings_rows
+
+top = frontier.accuracy.idxmax()
+tied = [w for w in frontier.index if w != top and frontier.acc_high[w] >= frontier.acc_low[top]]
+print(f"Most accurate weighting: {top}, {frontier.accuracy[top]:.0%} top-1 "
+      f"({frontier.acc_low[top]:.0%}–{frontier.acc_high[top]:.0%}); "
+      + (f"no detectable difference from {len(tied)} others: {'; '.join(tied)}." if tied
+         else "every other weighting is less accurate beyond noise."))
+rows_ = settings_rows(agg)
+for m in ("success_rate", "cost_per_request", "latency_p95"):
+    print(best_setting(rows_, m, what="weighting"))
 
 # %% [markdown]
 # ## Live
@@ -193,8 +218,7 @@ pivot(agg, "cost_per_request").round(4)
 # Move the sliders: the ranking of the chosen request and the routing shares of a 1,000-request
 # simulation redraw on every change.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 from simroute.faces.widgets import ScoringPanel
 
 panel = ScoringPanel()

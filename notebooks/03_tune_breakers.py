@@ -69,9 +69,9 @@ for name, r in runs.items():
     ax.plot(per_minute.index, per_minute.values, label=name)
 ax.axvspan(2000 / 60, 4000 / 60, color="tab:red", alpha=0.1)
 ax.set_xlim(20, 80)
-ax.set_xlabel("minute")
-ax.set_ylabel("attempts on ahling")
-ax.legend(fontsize=8)
+ax.set_xlabel("time (min)")
+ax.set_ylabel("attempts on ahling (per min)")
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 plt.show()
 
 # %%
@@ -84,8 +84,7 @@ plt.show()
 #
 # Lower thresholds open sooner: more calls fail fast and fewer are wasted on the dead plugin.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 frame = sr.sweep(scenario, {"breaker.failure_threshold": [1, 2, 3, 5, 8, 13, 20]}, replications=5,
                  seed=1, progress=False,
                  metrics=["fast_fails_per_request", "failed_attempts_per_request", "latency_p95"])
@@ -96,12 +95,24 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 3), layout="constrained")
 metrics = ["fast_fails_per_request", "failed_attempts_per_request", "latency_p95"]
 for ax, metric in zip(axes, metrics, strict=True):
     p = pivot(agg, metric)
-    ax.errorbar(p["breaker.failure_threshold"], p["mean"], yerr=p["mean"] - p["ci_low"], marker="o",
-                capsize=3)
-    ax.set_xlabel("failure threshold")
-    ax.set_title(metric)
+    ax.errorbar(p["breaker.failure_threshold"], p["mean"],
+                yerr=[p["mean"] - p["ci_low"], p["ci_high"] - p["mean"]], marker="o", capsize=3)
+    ax.set_xlabel("failure threshold (failures)")
+    ax.set_ylabel(plots.label(metric))
+    ax.set_title(plots.title(metric))
+    plots.integer_ticks(ax)
 plt.show()
 pivot(agg, "failed_attempts_per_request").round(4)
+
+# %% [markdown]
+# The sweep's answer, computed from it: the best threshold on each measure, and the thresholds within
+# its noise.
+
+# %%
+from simroute.experiments.answers import best_setting, settings_rows
+
+for m in metrics:
+    print(best_setting(settings_rows(agg), m, what="threshold"))
 
 # %% [markdown]
 # ## Tuning
@@ -113,8 +124,7 @@ pivot(agg, "failed_attempts_per_request").round(4)
 # asks the breaker to route around the hanging plugin quickly. The frontier keeps a cost–latency
 # trade-off only when the intervals show it; the rest are ties.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 tuning = sr.tune(scenario, {"breaker.failure_threshold": (2, 10), "breaker.open_timeout": (60, 1200),
                             "retry.max_retries": [0, 1, 2, 3]},
                  objective="cost_per_success",
@@ -123,22 +133,37 @@ tuning = sr.tune(scenario, {"breaker.failure_threshold": (2, 10), "breaker.open_
 
 # %%
 t = tuning.trials
-front = tuning.frontier()
-fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
-colors = t.feasible.map({True: "tab:green", False: "tab:gray"})
-ax.errorbar(t.latency_p95_mean, t.cost_per_success_mean,
-            xerr=[t.latency_p95_mean - t.latency_p95_low, t.latency_p95_high - t.latency_p95_mean],
-            yerr=[t.cost_per_success_mean - t.cost_per_success_low,
-                  t.cost_per_success_high - t.cost_per_success_mean],
-            fmt="none", ecolor="lightgray", zorder=1)
-ax.scatter(t.latency_p95_mean, t.cost_per_success_mean, c=colors, zorder=2)
-ax.plot(front.latency_p95_mean, front.cost_per_success_mean, "k--", label="frontier")
+front = tuning.frontier()  # feasible trials only
+best = tuning.best
+fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+for feasible, colour, name in ((False, "tab:gray", "misses a goal"), (True, "tab:green", "meets every goal")):
+    g = t[t.feasible == feasible]
+    ax.errorbar(g.latency_p95_mean, g.cost_per_success_mean,
+                xerr=[g.latency_p95_mean - g.latency_p95_low, g.latency_p95_high - g.latency_p95_mean],
+                yerr=[g.cost_per_success_mean - g.cost_per_success_low,
+                      g.cost_per_success_high - g.cost_per_success_mean],
+                fmt="o", color=colour, ecolor="lightgray", label=f"trial that {name}")
+if len(front):
+    ax.plot(front.latency_p95_mean, front.cost_per_success_mean, "k--", label="frontier (feasible)")
+if best is not None and bool(best.feasible):
+    ax.scatter([best.latency_p95_mean], [best.cost_per_success_mean], s=160, facecolor="none",
+               edgecolor="black", lw=1.5, label="best: lowest cost per success", zorder=3)
+ax.axvline(30, color="black", ls=":", lw=1, label="goal: p95 ≤ 30 s")
 ax.set_xlabel("p95 latency (s)")
 ax.set_ylabel("cost per success ($/request)")
-ax.legend()
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 plt.show()
 print(tuning)
 front[["trial", "latency_p95_mean", "cost_per_success_mean", "ties"]].round(4)
+
+# %% [markdown]
+# ## The answer
+#
+# Computed from the tuning run above, not typed: the settings to run, and the ones that are within
+# their noise (no detectable difference).
+
+# %%
+print(tuning.answer())
 
 # %% [markdown]
 # ## Live
@@ -148,8 +173,7 @@ front[["trial", "latency_p95_mean", "cost_per_success_mean", "ties"]].round(4)
 # hanging outage, then an attempt timeout shorter than the plugins' normal service times: it cuts
 # healthy calls too.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 from simroute.faces.widgets import BreakerPanel
 
 BreakerPanel()

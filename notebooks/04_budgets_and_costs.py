@@ -49,9 +49,11 @@ plt.show()
 # ## A workload under budgets
 #
 # The default scenario with every request given the same budget (None: no budget), 3 replications.
+# A request whose plan cannot be brought within its budget is rejected at once, for $0. Latency and
+# cost per request are over the requests *served* (the rejected ones left out), with the rejected
+# share beside them: a tighter budget does not look faster or cheaper just because it refuses more.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 scenario = with_params(sr.Scenario.default(), {"workload.requests": 1000})
 frame = sr.sweep(scenario, {"workload.budget": [None, 0.45, 0.35, 0.25, 0.15]}, replications=3, seed=1,
                  progress=False, metrics=["cost_per_request", "rejected_rate", "latency_p95"])
@@ -61,8 +63,13 @@ agg = sr.aggregate(frame)
 table = pd.DataFrame({m: pivot(agg, m).set_index("workload.budget")["mean"]
                       for m in ["cost_per_request", "rejected_rate", "latency_p95"]})
 table.index = table.index.map(lambda b: "none" if pd.isna(b) else f"${b:.2f}")
-table.plot(subplots=True, layout=(1, 3), figsize=(12, 3), marker="o", legend=False,
-           title=list(table.columns))
+fig, axes = plt.subplots(1, 3, figsize=(12, 3), layout="constrained")
+for ax, m in zip(axes, table.columns, strict=True):
+    ax.plot(range(len(table)), table[m], marker="o")
+    ax.set_xticks(range(len(table)), table.index)
+    ax.set_xlabel("budget per request ($)")
+    ax.set_ylabel(plots.label(m))
+    ax.set_title(plots.title(m))
 plt.show()
 table.round(4)
 
@@ -75,9 +82,12 @@ table.round(4)
 r = sr.run(sr.Scenario.default(), seed=1)
 s = r.summary()
 fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3), layout="constrained")
-s[s.metric == "cost_by_tier"].set_index("key").value.sort_values().plot.barh(ax=a, title="by tier ($)")
+s[s.metric == "cost_by_tier"].set_index("key").value.sort_values().plot.barh(ax=a, title="By model tier")
 s[s.metric == "cost_by_plugin"].set_index("key").value.sort_values().tail(8).plot.barh(
-    ax=b, title="by plugin ($, top 8)")
+    ax=b, title="By plugin (top 8)")
+for ax, what in ((a, "model tier"), (b, "plugin")):
+    ax.set_xlabel("cost of the run's attempts ($)")
+    ax.set_ylabel(f"{what} (name)")
 plt.show()
 
 # %% [markdown]
@@ -86,8 +96,7 @@ plt.show()
 # Budget, tier prices and the over-budget policy: the documented plan's optimization and a
 # 1,000-request simulation redraw on every change.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 from simroute.faces.widgets import BudgetPanel
 
 BudgetPanel()

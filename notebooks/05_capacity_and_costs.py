@@ -44,8 +44,7 @@ print(scenario.name, w.kind, w.trace_format, "time scale", w.time_scale,
 # A load factor scales the trace's time axis (a factor of 2 compresses it to half the time). Each
 # load runs 5 replications (common seeds), so every estimate has a 95 % interval.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 rep = sr.report(scenario, "simroute-report", load_factors=[0.5, 1, 2, 3], replications=5, seed=1,
                 progress=False)
 rep

@@ -27,10 +27,10 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 import simroute as sr
 from simroute.experiments.params import with_params
+from simroute.experiments.sweep import bounds
 
 scenario = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "metastable.yaml")
 spike = scenario.workload.surges[0]
@@ -56,9 +56,9 @@ per_minute.loc[[5, 9, 11, 15, 30, 59]].round(0)
 fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
 per_minute[["arrivals", "succeeded", "attempts"]].plot(ax=ax)
 ax.axvspan(spike.start / 60, spike.end / 60, color="tab:red", alpha=0.15, label="load spike")
-ax.set_xlabel("minute")
-ax.set_ylabel("per minute")
-ax.legend(fontsize=8)
+ax.set_xlabel("time (min)")
+ax.set_ylabel("requests or calls (per min)")
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 plt.show()
 
 # %% [markdown]
@@ -93,10 +93,9 @@ for name, change in levers.items():
     sc = with_params(scenario, change)
     runs = [sr.run(sc, seed=1, replication=k) for k in range(5)]
     values = [goodput(run, spike.end + 1200, scenario.horizon) for run in runs]
-    mean, sem = np.mean(values), stats.sem(values) if np.std(values) > 0 else 0.0
-    half = sem * stats.t.ppf(0.975, len(values) - 1)
-    rows.append({"lever": name, "goodput after the spike": mean, "ci_low": max(mean - half, 0.0),
-                 "ci_high": min(mean + half, 1.0)})
+    mean = np.mean(values)  # a share: its interval is a Wilson interval, within [0, 1]
+    low, high = bounds(mean, np.std(values, ddof=1), len(values), "wilson")
+    rows.append({"lever": name, "goodput after the spike": mean, "ci_low": low[0], "ci_high": high[0]})
 table = pd.DataFrame(rows).set_index("lever")
 table.round(3)
 
@@ -107,7 +106,7 @@ ax.barh(y, table["goodput after the spike"], xerr=[table["goodput after the spik
         table.ci_high - table["goodput after the spike"]], color="tab:blue", capsize=3)
 ax.set_yticks(y, table.index)
 ax.invert_yaxis()
-ax.set_xlabel("share of requests succeeding after the spike")
+ax.set_xlabel("requests succeeding after the spike (share)")
 ax.set_xlim(0, 1.05)
 plt.show()
 

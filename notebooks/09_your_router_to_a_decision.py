@@ -100,8 +100,7 @@ print(f"inside the outage: {(inside.status == 'degraded').mean():.0%} of calls a
 # today's as the baseline row. The same page comes from
 # `simroute report SCENARIO.yaml --load-factors 1,2 --replications 3`.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 rep = sr.report(scenario, "router-report", load_factors=(1.0, 2.0), replications=3, seed=1,
                 executor="serial", progress=False, overwrite=True)
 rep

@@ -19,3 +19,30 @@ def test_every_python_block_is_a_doctest_that_passes(page):
     result = doctest.testfile(str(page), module_relative=False, verbose=False,
                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0, f"{page.name}: {result.failed} of {result.attempted} examples failed"
+
+
+def test_the_site_builds_with_the_gallery_the_diagram_and_download_buttons(tmp_path):
+    """`mkdocs build --strict` (warnings are errors) renders the notebook gallery with a thumbnail
+    per notebook, the architecture diagram, and each notebook page with its download button."""
+    import shutil
+    import subprocess
+    import sys
+
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("mkdocs_jupyter")
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    site = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir",
+                           str(site)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    gallery = (site / "gallery" / "index.html").read_text()
+    assert gallery.count('src="../img/gallery/') == len(notebooks)
+    assert all((site / "img" / "gallery" / f"{nb.name[:2]}.png").stat().st_size > 1000 for nb in notebooks)
+    assert "architecture.svg" in (site / "architecture" / "index.html").read_text()
+    assert (site / "img" / "architecture.svg").read_text().lstrip().startswith("<?xml")
+    for nb in notebooks:
+        page = (site / "tutorials" / nb.stem / "index.html").read_text()
+        assert f'href="{nb.name}"' in page and (site / "tutorials" / nb.stem / nb.name).exists()
+        assert "NBVAL" not in page  # the markers are cell tags, not comments

@@ -8,6 +8,7 @@ import pytest
 
 import simroute as sr
 from simroute.experiments.metrics import METRICS, STATUS_RATES, metric, metrics_table
+from simroute.experiments.params import with_params
 
 from .test_engine import erlang_c_wait, single_server
 
@@ -186,3 +187,28 @@ def test_with_hedging_failed_attempts_never_exceed_attempts(record):
     if record == "full":
         assert (res.attempts.hedge > 0).any()  # copies were sent, and some failed
         assert res.attempts[(res.attempts.hedge > 0)].outcome.isin(["error", "timeout"]).any()
+
+
+@pytest.mark.parametrize("record", ["full", "summary"])
+def test_latency_and_cost_per_request_leave_out_rejected_requests(record):
+    """Known answer: a budget that rejects some requests at once must not make latency and cost per
+    request look lower — they are over the requests served, the rejected share beside them."""
+    s = sr.Scenario.default()
+    tight = with_params(s, {"workload.budget": 0.25, "workload.requests": 300})
+    full = sr.run(tight, seed=2)
+    q = full.requests
+    q = q[q.arrival >= full.warmup]
+    rejected = q.status == "rejected"
+    assert 0 < rejected.sum() < len(q)  # some refused at once, for $0
+    assert (q[rejected].cost == 0).all()
+    served = q[~rejected & q.latency.notna()]
+    m = sr.run(tight, seed=2, record=record).summary().set_index("metric").value
+    rel = 1e-9 if record == "full" else 0.02  # (the summary level's sketch: within 1 %)
+    assert m["latency_p95"] == pytest.approx(served.latency.quantile(0.95), rel=rel)
+    assert m["latency_p50"] == pytest.approx(served.latency.quantile(0.5), rel=rel)
+    assert m["latency_mean"] == pytest.approx(served.latency.mean(), rel=1e-9)
+    assert m["cost_per_request"] == pytest.approx(q.cost.sum() / (~rejected).sum(), rel=1e-9)
+    assert m["rejected_rate"] == pytest.approx(rejected.mean())
+    # counting the rejected (latency 0, $0) would have pulled both down
+    assert q.latency.quantile(0.5) < served.latency.quantile(0.5)
+    assert q.cost.mean() < m["cost_per_request"]

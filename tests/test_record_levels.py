@@ -223,7 +223,8 @@ def test_per_minute_plot_draws_the_panels_asked_for():
     r = sr.run(sr.Scenario.default(), seed=1, record="summary")
     axes = sr.plots.per_minute(r.per_minute(), r.per_minute(by_plugin=True),
                                panels=("requests", "cost", "queue"))
-    assert [ax.get_ylabel() for ax in axes] == ["requests per minute", "$ per minute", "calls waiting"]
+    labels = ["requests (per min)", "spend ($/min)", "calls waiting (calls)"]
+    assert [ax.get_ylabel() for ax in axes] == labels
     assert len(axes[0].lines) >= 2  # arrivals and at least one status
     with pytest.raises(ValueError, match="unknown panels"):
         sr.plots.per_minute(r.per_minute(), r.per_minute(by_plugin=True), panels=("latency",))

@@ -81,7 +81,31 @@ def test_default_report_matches_run_and_is_self_contained(default_report):
     assert "p95 latency ≤ 90.0 min (from the scenario&#x27;s slo.latency setting" in page
     assert rep.slo_p95 == 5400 and rep.time_unit == "min"
     assert f"meets the SLO up to load factor <b>{rep.highest_load_within_slo:g}</b>" in page
-    assert "saturated" not in page and not rep.saturated  # the bundled scenario is not
+    # the bundled trace is bursty: at load 2 plugins a whole-run mean calls idle are full at peaks
+    sat = rep.tables["saturation"].set_index("load_factor")
+    plug = rep.tables["plugins"]
+    assert (plug.peak_utilization >= plug.utilization - 1e-9).all()
+    at2 = plug[plug.load_factor == 2.0]
+    assert sat.utilization[2.0] < 0.5 and at2.peak_utilization.max() >= 0.95
+    assert not sat.saturated[0.5] and not sat.saturated[1.0]
+    full = at2[at2.peak_utilization >= 0.95]
+    waits = (full.queue_wait_mean >= full.service_mean).any()  # the rule: full, and calls wait long
+    assert (2.0 in rep.saturated) == waits
+    assert ("saturated at its peaks" in rep.saturated.get(2.0, "")) == waits
+
+
+def test_saturation_at_peaks_needs_a_full_window_and_a_queue():
+    from simroute.faces.report import _at_peaks
+
+    frame = pd.DataFrame({"plugin": ["a", "b", "c", "d"], "peak_utilization": [1.0, 1.0, 0.9, 1.0],
+                          "utilization": [0.2, 0.2, 0.2, 0.7], "queue_wait_mean": [120.0, 30.0, 500.0, 140.0],
+                          "service_mean": [60.0, 60.0, 60.0, 60.0], "capacity": [1, 1, 1, 1],
+                          "arrival_rate": [0.2 / 60, 0.2 / 60, 0.2 / 60, 0.7 / 60]})
+    words = _at_peaks(frame)
+    # a: full and its calls wait twice their service, where a steady load at 20 % would wait 0.25×;
+    # b: full but waits are short; c: never full; d: M/M/1 at 70 % waits 2.3× its service anyway
+    assert words.startswith("a is saturated at its peaks: busy 100% of its busiest 10 min (20% over the run)")
+    assert "b is" not in words and "c is" not in words and "d is" not in words
 
 
 def test_the_capacity_plan_is_verified_by_simulation(default_report):
@@ -111,7 +135,8 @@ def test_a_saturated_load_is_said_in_words(tmp_path):
                            settings=sr.Settings(slo=sr.SloSettings(latency=30)),
                            workload=sr.Workload(kind="poisson", rate=0.7, requests=3000,
                                                 mix=(sr.MixEntry(text="Terraform the AWS infrastructure"),)))
-    rep = sr.report(scenario, tmp_path, load_factors=(1.0, 1.6), replications=2, executor="serial",
+    # (three replications: with two, the t quantile is 12.7 and a p95's interval spans the SLO)
+    rep = sr.report(scenario, tmp_path, load_factors=(1.0, 1.6), replications=3, executor="serial",
                     compare_settings=False, progress=False)
     page = _check_page(rep, [f for f in FIGURES if f != "Settings compared"])
     assert list(rep.saturated) == [1.6] and "iac-golden-architect is busy" in rep.saturated[1.6]

@@ -6,10 +6,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import simroute as sr
+from simroute.experiments.metrics import metrics_table
 from simroute.experiments.params import with_params
-from simroute.experiments.sweep import aggregate, design, pivot
+from simroute.experiments.sweep import aggregate, bounds, design, intervals, pivot
 
 DEPLOY = "Deploy the service to kubernetes with helm"
 
@@ -137,11 +140,51 @@ def test_tune_finds_the_cheapest_feasible_settings_reproducibly(outage):
         assert row.ties == (bool(row.feasible) and overlaps and row.trial != best.trial)
     assert a.ties == t[t.ties].trial.tolist()
     front = a.frontier()
-    # nothing on the frontier is beaten on both latency and cost by another trial
+    assert front.index.isin(feasible.index).all()  # never an infeasible trial
+    # nothing on the frontier is beaten on both latency and cost by another feasible trial
     for _, p in front.iterrows():
-        better = t[(t.latency_p95_mean < p.latency_p95_mean)
-                   & (t.cost_per_request_mean < p.cost_per_request_mean)]
+        better = feasible[(feasible.latency_p95_mean < p.latency_p95_mean)
+                          & (feasible.cost_per_request_mean < p.cost_per_request_mean)]
         assert better.empty
+
+
+def test_the_frontier_leaves_out_infeasible_trials(outage):
+    goals = {"success_rate": (">=", 0.9999)}  # no trial meets it
+    with pytest.warns(UserWarning):
+        t = sr.tune(outage, {"retry.max_retries": [0, 1, 3]}, constraints=goals, trials=3, replications=2,
+                    executor="serial")
+    assert not t.trials.feasible.any() and t.frontier().empty
+    assert sr.tune.__globals__["frontier"](t.trials, "latency_p95_mean", "cost_per_request_mean").shape[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=2, max_size=12), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_a_share_s_interval_stays_within_0_and_1(values, confidence):
+    v = np.array(values)
+    low, high = bounds(v.mean(), v.std(ddof=1), len(v), "wilson", confidence)
+    assert -1e-12 <= low[0] <= v.mean() + 1e-9 and v.mean() - 1e-9 <= high[0] <= 1 + 1e-12
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(1e-6, 1e6), min_size=2, max_size=12))
+def test_a_positive_quantity_s_interval_stays_positive(values):
+    v = np.array(values)
+    low, high = bounds(v.mean(), v.std(ddof=1), len(v), "log")
+    assert 0 < low[0] <= v.mean() * (1 + 1e-9) and high[0] >= v.mean() * (1 - 1e-9)
+
+
+def test_intervals_follow_each_metric_s_domain():
+    # notebook 03's trial 13: success 0.917 over three replications, a t interval to 1.25
+    frame = pd.DataFrame({"metric": ["success_rate"] * 3 + ["latency_p95"] * 3,
+                          "value": [0.6, 1.0, 1.0, 10.0, 400.0, 30.0]})
+    out = intervals(frame, ["metric"]).set_index("metric")
+    assert 0 <= out.ci_low["success_rate"] < 0.917 < out.ci_high["success_rate"] <= 1
+    assert 0 < out.ci_low["latency_p95"] < out["mean"]["latency_p95"] < out.ci_high["latency_p95"]
+    # away from the ends, the Wilson and log intervals are close to Student's t
+    near = bounds(0.5, 0.02, 10, ["wilson", "log", "t"])
+    assert near[0] == pytest.approx([near[0][2]] * 3, rel=1e-3)
+    assert metrics_table().set_index("metric").interval.to_dict()["success_rate"] == "wilson"
+    assert metrics_table().set_index("metric").interval.to_dict()["cost_per_request"] == "log"
 
 
 def test_tune_rejects_a_bad_space(outage):

@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: metrics); before them, cbb3df7 (the redesign of issue 22 kept every table of it byte-identical)
 REFERENCE = "c1bd0fb524cb33d64432bd1ba1ebd5ce95cf4ecb"
 #: tables that differ from the reference on purpose: the digest group → why
-CHANGED_ON_PURPOSE: dict[str, str] = {}
+CHANGED_ON_PURPOSE: dict[str, str] = {
+    "report of default.yaml (its CSV tables)": "issue 29: each interval keeps to its metric's domain "
+    "(Wilson for shares, the log scale for positive quantities; was Student's t for every metric)",
+}
 #: tables that differ from the reference on purpose in every group: the table → why
 CHANGED_TABLES_ON_PURPOSE: dict[str, str] = {}
 

@@ -54,3 +54,16 @@ def test_breaker_panel_outage_kind_and_attempt_timeout():
     hanging = dict(p.last)
     p.sliders["timeout.attempt"].value = 600  # shorter than the plugins' normal service times
     assert p.last["success_rate"] < 0.5 < hanging["success_rate"]  # cuts healthy calls too
+
+
+@pytest.mark.parametrize(("breakers", "outage"), [(True, "error"), (False, "error"), (True, "timeout"),
+                                                  (False, "timeout")])
+def test_the_retry_budget_checkbox_changes_the_numbers(breakers, outage):
+    p = BreakerPanel(requests=400)
+    p.enabled.value = breakers
+    p.kind.value = outage
+    p.sliders["retry.max_retries"].value = 3
+    free = dict(p.update())
+    p.budget.value = True  # retries at most 20 % of the last hour's requests
+    capped = p.last
+    assert capped["attempts_per_request"] < free["attempts_per_request"]

@@ -7,6 +7,7 @@
 * ``executors`` — where runs go (serial, processes, Dask);
 * ``params`` — parameter paths for sweeps and tuning;
 * ``sweep``, ``tune`` — sweeps with intervals; tuning with Optuna;
+* ``answers`` — the best setting of a sweep or tuning run and its ties, in words;
 * ``routing_quality`` — routing accuracy on a labelled set, with cross-validation;
 * ``replay`` — the seed's documented flows replayed against its numbers;
 * ``export`` — tables to CSV and Parquet;

@@ -8,6 +8,11 @@ A summary covers a *window*: the requests that arrived in it (their latency, sta
 their attempts), and for the time-based metrics (utilization, breaker open time, goodput) the
 window's length. The default window leaves out the warm-up (``warmup.seconds`` /
 ``warmup.requests``) and ends with the run.
+
+Latency and cost per request are over the requests *served*: those not refused before any call
+(status ``rejected``, e.g. over budget, at once and for $0). Counting those would make a setting
+that refuses more look faster and cheaper; their share is ``rejected_rate``, reported beside them,
+with ``failed_rate`` (failed requests were served: their latency and cost count).
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Metric", "METRICS", "Tally", "STATUS_RATES", "LATENCY_QUANTILES", "TOKEN_TIMES", "metric",
-           "metrics_table",
-           "metrics_reference", "compute", "rows", "register", "tally"]
+__all__ = ["Metric", "METRICS", "INTERVAL_BY_UNIT", "interval_kind", "Tally", "STATUS_RATES",
+           "LATENCY_QUANTILES", "TOKEN_TIMES", "metric", "metrics_table", "metrics_reference", "compute",
+           "rows", "register", "tally"]
 
 
 class Tally(Protocol):
@@ -58,14 +63,14 @@ class Tally(Protocol):
 
     @property
     def latency_mean(self) -> float:
-        """Mean latency of the requests that ended, in seconds (NaN: none)."""
+        """Mean latency of the requests served that ended, in seconds (NaN: none)."""
 
     @property
     def latency_growth(self) -> float:
         """Mean latency of the last third of the arrivals ÷ that of the first third."""
 
     def quantile(self, q: float) -> float:
-        """The ``q`` quantile of the latencies of the requests that ended (NaN: none)."""
+        """The ``q`` quantile of the latencies of the requests served that ended (NaN: none)."""
 
     def token_quantile(self, name: str, q: float) -> float:
         """The ``q`` quantile of the window's ``ttft`` or ``tpot`` values (NaN: no request has one:
@@ -96,6 +101,8 @@ class Metric:
             with ``each``, ``value(tally, plugin)`` → its value for that plugin (None: no row).
         each: one row per plugin of the run, in the run's order; consecutive ``each`` metrics
             interleave (a plugin's rows together).
+        interval: how a confidence interval over replications keeps to its domain (empty: from the
+            unit — :func:`interval_kind`).
     """
     name: str
     unit: str
@@ -104,6 +111,22 @@ class Metric:
     better: str = ""
     value: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     each: bool = False
+    interval: str = ""
+
+
+#: the interval rule of each unit's domain (:func:`simroute.experiments.sweep.bounds`): shares in
+#: [0, 1] get Wilson score intervals; positive quantities, intervals on the log scale
+INTERVAL_BY_UNIT = {"share": "wilson", "s": "log", "$": "log", "$/request": "log", "calls": "log",
+                    "requests": "log", "requests/h": "log", "ratio": "log"}
+
+
+def interval_kind(name: str) -> str:
+    """How the confidence interval of metric ``name`` keeps to its domain: ``wilson`` (a share),
+    ``log`` (a positive quantity) or ``t`` (anything else, and a name that is not a metric)."""
+    m = next((m for m in METRICS if m.name == name), None)
+    if m is None:
+        return "t"
+    return m.interval or INTERVAL_BY_UNIT.get(m.unit, "t")
 
 
 def _per_request(t: Tally, count: float) -> float:
@@ -131,16 +154,19 @@ _ORDINAL = {0.5: "median", 0.95: "95th percentile", 0.99: "99th percentile"}
 #: every summary metric, in the summary's row order; :func:`register` adds one
 METRICS: list[Metric] = [
     Metric("requests", "requests", "requests that arrived in the window", value=lambda t: t.requests),
-    *(Metric(f"latency_p{int(q * 100)}", "s", f"{_ORDINAL[q]} of end − arrival over the requests that ended",
+    *(Metric(f"latency_p{int(q * 100)}", "s", f"{_ORDINAL[q]} of end − arrival over the requests served "
+             "that ended (rejected ones left out)",
              better="lower", value=lambda t, q=q: t.quantile(q)) for q in LATENCY_QUANTILES),
     *(Metric(f"{name}_p{int(q * 100)}", "s", f"{_ORDINAL[q]} of {TOKEN_TIMES[name]}, over the requests a "
              "token-aware deployment (service dist llm) answered (NaN: none)", better="lower",
              value=lambda t, name=name, q=q: t.token_quantile(name, q))
       for name in TOKEN_TIMES for q in (0.5, 0.95)),
-    Metric("latency_mean", "s", "mean of end − arrival over the requests that ended", better="lower",
+    Metric("latency_mean", "s", "mean of end − arrival over the requests served that ended (rejected "
+           "ones left out)", better="lower",
            value=lambda t: t.latency_mean),
     Metric("latency_growth", "ratio", "mean latency of the last third of the window's arrivals ÷ that "
-           "of the first third (well above 1: latency grows with the horizon, a sign of saturation)",
+           "of the first third, each over the requests served (well above 1: latency grows with the "
+           "horizon, a sign of saturation)",
            better="lower", value=lambda t: t.latency_growth),
     Metric("success_rate", "share", "requests that succeeded: every phase answered by the plugin it "
            "was routed to, no fallback (status succeeded)", better="higher", value=_rate(SUCCEEDED)),
@@ -160,8 +186,10 @@ METRICS: list[Metric] = [
     Metric("slo_attainment", "share", "requests that succeeded within the latency target slo.latency",
            better="higher", value=lambda t: _per_request(t, t.within_slo)),
     Metric("cost_total", "$", "what the window's requests' attempts cost", value=lambda t: t.cost),
-    Metric("cost_per_request", "$/request", "cost_total ÷ requests", better="lower",
-           value=lambda t: _per_request(t, t.cost)),
+    Metric("cost_per_request", "$/request", "cost_total ÷ requests served (rejected ones, which cost "
+           "nothing, left out)", better="lower",
+           value=lambda t: t.cost / (t.requests - t.status[REJECTED]) if t.requests > t.status[REJECTED]
+           else math.nan),
     Metric("cost_per_success", "$/request", "cost_total ÷ succeeded requests (failures' spend "
            "included)", better="lower",
            value=lambda t: t.cost / t.status[SUCCEEDED] if t.status[SUCCEEDED] else math.nan),
@@ -272,15 +300,17 @@ def metric(name: str, field: str = "metric") -> Metric:
 
 
 def metrics_table() -> pd.DataFrame:
-    """Every metric as a row: ``metric, key, unit, better, definition``.
+    """Every metric as a row: ``metric, key, unit, better, interval, definition`` (``interval``: how
+    its confidence intervals keep to its domain, :func:`interval_kind`).
 
     Returns:
         The table (the same as ``docs/metrics.md`` and the command line's help).
     """
     import pandas as pd
 
-    return pd.DataFrame([(m.name, m.key, m.unit, m.better, m.definition) for m in METRICS],
-                        columns=["metric", "key", "unit", "better", "definition"])
+    return pd.DataFrame([(m.name, m.key, m.unit, m.better, interval_kind(m.name), m.definition)
+                         for m in METRICS],
+                        columns=["metric", "key", "unit", "better", "interval", "definition"])
 
 
 def metrics_reference() -> str:
@@ -289,8 +319,9 @@ def metrics_reference() -> str:
     Returns:
         Markdown text.
     """
-    lines = ["| metric | key | unit | better | definition |", "|---|---|---|---|---|"]
-    lines += [f"| `{m.name}` | {m.key} | {m.unit} | {m.better} | {m.definition} |" for m in METRICS]
+    lines = ["| metric | key | unit | better | interval | definition |", "|---|---|---|---|---|---|"]
+    lines += [f"| `{m.name}` | {m.key} | {m.unit} | {m.better} | {interval_kind(m.name)} | {m.definition} |"
+              for m in METRICS]
     return "\n".join(lines) + "\n"
 
 
@@ -360,7 +391,7 @@ class TableTally:
     span: float
     latency_mean: float
     latency_growth: float
-    latencies: pd.Series  #: the latencies of the requests that ended
+    latencies: pd.Series  #: the latencies of the requests served that ended
     tokens: dict[str, pd.Series]  #: ttft and tpot of the requests that have them
     busy: pd.Series  #: slot-seconds by plugin
     open_time: pd.Series  #: seconds open by plugin
@@ -412,8 +443,9 @@ def tally(requests: pd.DataFrame, attempts: pd.DataFrame, breaker_events: pd.Dat
     intervals = [(max(0.0, a), min(b, end_time)) for a, b in intervals if min(b, end_time) > max(0.0, a)]
     a = attempts[attempts.request_id.isin(r.request_id)] if len(r) < len(requests) else attempts
     n = len(r)
-    done = r.latency.dropna()
-    thirds = np.array_split(r.sort_values("arrival").latency.to_numpy(float), 3) if n >= 3 else []
+    served = r.latency.where(r.status != REJECTED)  # a rejected request: no latency of service
+    done = served.dropna()
+    thirds = np.array_split(served.loc[r.sort_values("arrival").index].to_numpy(float), 3) if n >= 3 else []
     first, last = (np.nanmean(thirds[0]), np.nanmean(thirds[-1])) if len(thirds) == 3 and \
         np.isfinite(thirds[0]).any() and np.isfinite(thirds[-1]).any() else (np.nan, np.nan)
     status = r.status.to_numpy()

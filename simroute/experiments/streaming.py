@@ -7,7 +7,8 @@ however long the run. What it keeps:
 * **counters** for every metric of :meth:`Results.summary <simroute.experiments.results.Results.summary>` over
   the default window (from the end of the warm-up to the end of the run): requests by status,
   cost by plugin and tier, attempts by outcome class, queue waits, busy time, abandoned work;
-* a **quantile sketch** of the window's latencies (:class:`ddsketch.DDSketch`, relative accuracy
+* a **quantile sketch** of the latencies of the window's requests served (rejected ones left out;
+  :class:`ddsketch.DDSketch`, relative accuracy
   :data:`RELATIVE_ACCURACY`): p50/p95/p99 within 1 % of the exact order statistic. Sketches and
   counters merge (:meth:`StreamSummary.merge`): over replications, over Dask workers;
 * **per-minute aggregates** (:meth:`StreamSummary.per_minute`): arrivals, completions by status
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 from ddsketch import DDSketch
 
-from ..common.statuses import STATUSES, SUCCEEDED
+from ..common.statuses import REJECTED, STATUSES, SUCCEEDED
 from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 
 __all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "GROWTH_BLOCKS", "per_minute",
@@ -215,7 +216,8 @@ class StreamSummary:
         for st, rows in status.groups():
             self.status[st] += int((rows & win).sum())
         succeeded = status.mask([SUCCEEDED])[win]
-        done = latency[~np.isnan(latency)]
+        served = ~np.isnan(latency) & ~status.mask([REJECTED])[win]  # (rejected: not served)
+        done = latency[served]
         add_to_sketch(self.latency, done)
         self.latency_sum += float(done.sum())
         self.latency_count += len(done)
@@ -235,10 +237,9 @@ class StreamSummary:
         while len(offset) and int(offset.max()) // self.growth_block >= GROWTH_BLOCKS:
             self._coarsen()
         block = offset // self.growth_block
-        ended = ~np.isnan(latency)
         self.growth["arrivals"].add(block)
-        self.growth["ended"].add(block[ended])
-        self.growth["latency"].add(block[ended], latency[ended])
+        self.growth["ended"].add(block[served])
+        self.growth["latency"].add(block[served], latency[served])
 
     def add_attempts(self, chunk: Mapping[str, Sequence], now: float) -> None:
         """Fold a chunk of attempt rows; ``now``: the time (a call still working is cut there)."""
@@ -318,7 +319,8 @@ class StreamSummary:
         return math.nan if value is None else float(value)
 
     def quantile(self, q: float) -> float:
-        """The ``q`` quantile of the window's latencies, in seconds (NaN: none ended)."""
+        """The ``q`` quantile of the latencies of the window's requests served, in seconds (NaN: none
+        ended)."""
         if not self.latency_count:
             return math.nan
         value = self.latency.get_quantile_value(q)

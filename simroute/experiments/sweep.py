@@ -39,7 +39,8 @@ from .params import check_space, with_params
 from .run import run
 from .streaming import StreamSummary, pooled_summary
 
-__all__ = ["sweep", "pooled", "aggregate", "intervals", "half_width", "pivot", "design", "SAMPLINGS"]
+__all__ = ["sweep", "pooled", "aggregate", "intervals", "bounds", "half_width", "pivot", "design",
+           "SAMPLINGS"]
 
 SAMPLINGS = ("grid", "random", "lhs")
 
@@ -145,7 +146,7 @@ def sweep(scenario: Scenario, params: Mapping[str, Any], *, replications: int = 
 
 def aggregate(frame: pd.DataFrame, *, confidence: float = 0.95,
               params: Sequence[str] | None = None) -> pd.DataFrame:
-    """Mean, standard deviation, n and a Student-t confidence interval per point and metric.
+    """Mean, standard deviation, n and a confidence interval per point and metric (:func:`intervals`).
 
     Columns: ``point, <params>, metric, key, mean, std, n, ci_low, ci_high, half_width``.
 
@@ -184,8 +185,13 @@ def half_width(std: Any, n: Any, confidence: float = 0.95) -> np.ndarray:
 
 def intervals(frame: pd.DataFrame, keys: Sequence[str], value: str = "value",
               confidence: float = 0.95) -> pd.DataFrame:
-    """Mean, standard deviation, n and Student-t interval of ``value`` per group of ``keys`` (the
+    """Mean, standard deviation, n and confidence interval of ``value`` per group of ``keys`` (the
     one interval rule of sweeps, tuning and the report; NaN values are left out).
+
+    The interval keeps to the metric's domain (:func:`~simroute.experiments.metrics.interval_kind`:
+    the ``metric`` column's, else ``value``'s if it names a metric): a share's is a Wilson score
+    interval, a positive quantity's is on the log scale, any other is Student's t (see
+    :func:`bounds`).
 
     Parameters:
         frame: a long table.
@@ -194,15 +200,63 @@ def intervals(frame: pd.DataFrame, keys: Sequence[str], value: str = "value",
         confidence: the interval's confidence level.
 
     Returns:
-        ``<keys>, mean, std, n, ci_low, ci_high, half_width``, one row per group.
+        ``<keys>, mean, std, n, ci_low, ci_high, half_width`` (half the interval's width), one row
+        per group.
     """
+    from .metrics import interval_kind
+
     out = frame.groupby(list(keys), sort=True, dropna=False)[value].agg(
         mean="mean", std="std", n="count").reset_index()
-    half = half_width(out["std"], out.n, confidence)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
-    out["half_width"] = half
+    if "metric" in out:
+        kinds = out.metric.map(interval_kind).to_numpy(object)
+    else:
+        kinds = np.full(len(out), interval_kind(value), dtype=object)
+    out["ci_low"], out["ci_high"] = bounds(out["mean"], out["std"], out.n, kinds, confidence)
+    out["half_width"] = (out.ci_high - out.ci_low) / 2
     return out
+
+
+def bounds(mean: Any, std: Any, n: Any, kind: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The ends of the confidence interval of a mean of ``n`` replications with standard deviation
+    ``std`` (NaN where n < 2), by the kind of the metric's domain:
+
+    * ``t`` — Student's t: ``mean ± t·std/√n``;
+    * ``log`` — a positive quantity (latency, cost, counts): the same width on the log scale
+      (delta method), ``mean ÷ f`` to ``mean × f`` with ``f = exp(t·(std/mean)/√n)``: never below 0,
+      and to first order the t interval;
+    * ``wilson`` — a share in [0, 1]: the Wilson score interval at the effective number of trials
+      ``p(1 − p) / (std²/n)`` (the binomial count with the replications' own variance), with the t
+      quantile: always within [0, 1], and close to the t interval away from 0 and 1.
+
+    Replications that agree exactly give a zero-width interval.
+
+    Parameters:
+        mean: the means (scalars or arrays).
+        std: the standard deviations across replications.
+        n: the numbers of replications.
+        kind: ``t``, ``log`` or ``wilson`` (one, or one per mean).
+        confidence: the interval's confidence level.
+
+    Returns:
+        ``(low, high)`` arrays.
+    """
+    m, sd, count, kinds = np.broadcast_arrays(np.atleast_1d(np.asarray(mean, float)), np.asarray(std, float),
+                                              np.asarray(n, float), np.asarray(kind, object))
+    half = half_width(sd, count, confidence)
+    low, high = m - half, m + half
+    with np.errstate(all="ignore"):  # (the where()s below keep only the cases each rule covers)
+        log = (kinds == "log") & (m > 0)
+        f = np.exp(half / m)
+        low = np.where(log, m / f, low)
+        high = np.where(log, m * f, high)
+        wilson = (kinds == "wilson") & (half > 0) & (m > 0) & (m < 1)
+        z = half_width(1.0, count, confidence) * np.sqrt(count)  # the t quantile
+        trials = m * (1 - m) / (sd**2 / count)
+        centre = (m + z**2 / (2 * trials)) / (1 + z**2 / trials)
+        spread = z / (1 + z**2 / trials) * np.sqrt(m * (1 - m) / trials + z**2 / (4 * trials**2))
+        low = np.where(wilson, centre - spread, low)
+        high = np.where(wilson, centre + spread, high)
+    return low, high
 
 
 def pivot(agg: pd.DataFrame, metric: str, key: str = "") -> pd.DataFrame:

@@ -32,6 +32,7 @@ import pandas as pd
 from ..common.errors import InputError
 from ..common.schema import plain
 from ..io.scenario import Scenario
+from .answers import bounds, overlaps
 from .executors import check_executor, map_runs, progress_bar
 from .metrics import METRICS, metric
 from .params import check_space, suggest, with_params
@@ -103,27 +104,19 @@ class Tuning:
         Returns:
             The frontier's trials (see :func:`frontier`), indexed as :attr:`trials`.
         """
-        return frontier(self.trials, f"{x}_mean", f"{y or self.objective}_mean")
+        return frontier(self.trials[self.trials.feasible], f"{x}_mean", f"{y or self.objective}_mean")
+
+    def answer(self) -> Any:
+        """The recommendation in words (:func:`~simroute.experiments.answers.tuning_answer`): the best
+        feasible settings and the ones tied with them, or the goals no trial met."""
+        from .answers import tuning_answer
+
+        return tuning_answer(self)
 
     def __repr__(self) -> str:
         n_ok = int(self.trials.feasible.sum())
         which = "best" if self.feasible else "no feasible trial; least infeasible"
         return f"Tuning({len(self.trials)} trials, {n_ok} feasible, {which}={self.best_params})"
-
-
-def bounds(row: pd.Series, m: str) -> tuple[float, float]:
-    """A row's interval of metric ``m`` (``<m>_low``, ``<m>_high``; its mean at both ends without
-    one: one replication)."""
-    mean = float(row[f"{m}_mean"])
-    lo, hi = float(row.get(f"{m}_low", math.nan)), float(row.get(f"{m}_high", math.nan))
-    return (mean, mean) if math.isnan(lo) or math.isnan(hi) else (lo, hi)
-
-
-def overlaps(a: pd.Series, b: pd.Series, m: str) -> bool:
-    """Whether two rows are tied on ``m``: their intervals overlap (without intervals: equal means)."""
-    lo_a, hi_a = bounds(a, m)
-    lo_b, hi_b = bounds(b, m)
-    return lo_a <= hi_b and lo_b <= hi_a
 
 
 def _interval(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -268,9 +261,10 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
                 row: dict[str, Any] = {"trial": trial.number, **pt}
                 for m in metrics:
                     mean = float(mine["mean"].get(m, math.nan))
-                    half = float(mine.half_width.get(m, math.nan))
-                    half = 0.0 if math.isnan(half) else half  # one replication: no interval
-                    row[f"{m}_mean"], row[f"{m}_low"], row[f"{m}_high"] = mean, mean - half, mean + half
+                    low, high = float(mine.ci_low.get(m, math.nan)), float(mine.ci_high.get(m, math.nan))
+                    if math.isnan(low) or math.isnan(high):  # one replication: no interval
+                        low = high = mean
+                    row[f"{m}_mean"], row[f"{m}_low"], row[f"{m}_high"] = mean, low, high
                 viol = [_violation(row, m, op, bound) for m, (op, bound) in constraints.items()]
                 for m, v in zip(constraints, viol, strict=True):
                     trial.set_constraint(m, v)

@@ -2,6 +2,9 @@
 
 Each function draws on ``ax`` (a new figure when None) and returns the axes. They take the
 tables of :class:`~simroute.experiments.results.Results` or the policy objects, never re-run anything.
+Every axis label carries its unit; :func:`label` and :func:`title` give a summary metric's, from
+:data:`~simroute.experiments.metrics.METRICS`, for figures of your own; :data:`OUTCOME_COLORS` has a
+colour for every attempt outcome and :data:`STATUS_COLORS` for every request status.
 """
 
 from __future__ import annotations
@@ -11,12 +14,62 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from ..common.statuses import COMPENSATED, DEGRADED, FAILED, IN_FLIGHT, REJECTED, SUCCEEDED
+from ..experiments.metrics import metric
+from ..resilience.failure import (
+    CANCELLED,
+    CONTENT_POLICY,
+    CONTEXT_WINDOW,
+    DEADLINE,
+    ERROR,
+    NON_RETRYABLE,
+    OUTCOMES,
+    RATE_LIMITED,
+    REJECTED_BULKHEAD,
+    REJECTED_OPEN,
+    SHED,
+    SUCCESS,
+    TIMEOUT,
+)
 
 __all__ = ["gantt", "message_sequence", "score_breakdown", "breaker_states", "saga_timeline",
-           "cost_waterfall", "latency_cdf", "status_shares", "per_minute"]
+           "cost_waterfall", "latency_cdf", "status_shares", "per_minute", "label", "title",
+           "integer_ticks", "OUTCOME_COLORS", "STATUS_COLORS"]
 
-OUTCOME_COLORS = {"success": "tab:green", "failure": "tab:red", "rejected_open": "tab:gray"}
+#: a colour for every attempt outcome: success green, failures warm, refusals by a guard grey/blue
+OUTCOME_COLORS = {SUCCESS: "tab:green", ERROR: "tab:red", TIMEOUT: "tab:orange", RATE_LIMITED: "gold",
+                  NON_RETRYABLE: "darkred", CONTEXT_WINDOW: "tab:pink", CONTENT_POLICY: "tab:purple",
+                  REJECTED_OPEN: "tab:gray", REJECTED_BULKHEAD: "slategray", SHED: "tab:cyan",
+                  DEADLINE: "tab:brown", CANCELLED: "lightgray"}
+assert set(OUTCOME_COLORS) == set(OUTCOMES)
+#: a colour for every request status
+STATUS_COLORS = {SUCCEEDED: "tab:green", DEGRADED: "tab:orange", FAILED: "tab:red",
+                 COMPENSATED: "tab:purple", REJECTED: "tab:gray", IN_FLIGHT: "tab:blue"}
 STATE_LEVEL = {"closed": 0, "half_open": 1, "open": 2}
+
+
+def title(name: str) -> str:
+    """A summary metric's name in words, for a title (``latency_p95`` → ``p95 latency``)."""
+    head, _, tail = name.partition("_")
+    if head in ("latency", "ttft", "tpot") and tail.startswith("p") and tail[1:].isdigit():
+        return f"{tail} {head if head == 'latency' else head.upper()}"
+    return name.replace("_", " ")
+
+
+def label(name: str, per: str | None = None) -> str:
+    """A summary metric's axis label with its unit, from ``METRICS`` (``p95 latency (s)``;
+    ``per``: another unit the values were scaled to, ``min`` say)."""
+    return f"{title(name)} ({per or metric(name).unit})"
+
+
+def integer_ticks(ax, axis: str = "x"):
+    """Whole-number ticks on ``axis`` (``x``, ``y`` or ``both``): for integer settings (retries,
+    thresholds). Returns the axes."""
+    for a in (("x", "y") if axis == "both" else (axis,)):
+        getattr(ax, f"{a}axis").set_major_locator(MaxNLocator(integer=True))
+    return ax
 
 
 def _axes(ax, size=(8, 3)):
@@ -39,7 +92,7 @@ def gantt(attempts: pd.DataFrame, *, request_id: int | None = None, unit: float 
         ax.text(x.start / unit + width / 2, y, x.plugin, ha="center", va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()
-    ax.set_xlabel("minutes" if unit == 60 else f"× {unit:g} s")
+    ax.set_xlabel("time (min)" if unit == 60 else f"time (× {unit:g} s)")
     ax.set_title(title)
     return ax
 
@@ -90,31 +143,37 @@ def score_breakdown(scores: Sequence, *, top: int = 6, ax=None, title: str = "Sc
         ax.text(max(left, x.score) + 1, y, f"{x.score:.2f}", va="center", fontsize=8)
     ax.set_yticks(range(len(s)), [x.name for x in s], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("points (bars: components; ◆ final score after multipliers)")
+    ax.set_xlabel("score (points; bars: components, ◆ final score after multipliers)")
     ax.set_title(title)
     return ax
 
 
 def breaker_states(breaker_events: pd.DataFrame, plugin: str, *, end: float,
                    attempts: pd.DataFrame | None = None, ax=None, title: str | None = None):
-    """The breaker's state over time as a step line; attempts on the plugin as dots by outcome."""
+    """The breaker's state over time as a step line (transitions labelled with their time, where
+    there is room); attempts on the plugin as dots by outcome."""
     ev = breaker_events[breaker_events.plugin == plugin]
     times = [0.0, *ev.time, end]
     levels = [0, *(STATE_LEVEL[s] for s in ev.to_state)]
     levels.append(levels[-1])
     ax = _axes(ax)
     ax.step(times, levels, where="post", color="black")
+    last: dict[str, float] = {}
+    gap = end / 12  # a label at most every twelfth of the axis per state: they never overprint
     for t, s in zip(ev.time, ev.to_state, strict=True):
-        ax.annotate(f"{t:g} s", (t, STATE_LEVEL[s]), textcoords="offset points", xytext=(3, 5), fontsize=8)
+        if t - last.get(s, -np.inf) >= gap:
+            ax.annotate(f"{t:.0f} s", (t, STATE_LEVEL[s]), textcoords="offset points", xytext=(3, 5),
+                        fontsize=8)
+            last[s] = t
     if attempts is not None:
         a = attempts[attempts.plugin == plugin]
         for outcome, group in a.groupby("outcome", observed=True):
             ax.scatter(group.end, np.full(len(group), -0.35), s=18, label=outcome,
                        color=OUTCOME_COLORS.get(outcome, "tab:blue"))
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="attempts")
     ax.set_yticks([0, 1, 2], ["closed", "half-open", "open"])
     ax.set_ylim(-0.6, 2.5)
-    ax.set_xlabel("seconds")
+    ax.set_xlabel("time (s)")
     ax.set_title(title or f"Circuit breaker of {plugin}")
     return ax
 
@@ -130,33 +189,38 @@ def saga_timeline(sagas: pd.DataFrame, *, ax=None, title: str = "Saga steps and 
     ax.set_yticks(range(len(sagas)), [f"{a} ({p})" for a, p in zip(sagas.action, sagas.plugin, strict=True)],
                   fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("seconds")
+    ax.set_xlabel("time (s)")
     ax.set_title(title)
     return ax
 
 
 def cost_waterfall(optimization, *, ax=None, title: str = "Cost: original → optimized plan"):
-    """Original plan cost, each applied change's Δcost (grouped by strategy and target), result."""
+    """Original plan cost, each applied change's Δcost (grouped by strategy and target), result: one
+    row per step, top to bottom, each bar running from the cost before it to the cost after it."""
     ch = optimization.changes_frame()
     steps = ch[ch.delta_cost != 0].groupby(["strategy", "target"], sort=False).delta_cost.sum()
     labels = ["original", *[f"{t} ({s.replace('_', ' ')})" for s, t in steps.index], "optimized"]
-    ax = _axes(ax, (max(6, 0.9 * len(labels)), 3.5))
+    ax = _axes(ax, (8, 0.9 + 0.4 * len(labels)))
     level = optimization.original.cost
-    ax.bar(0, level, color="tab:blue")
-    ax.text(0, level, f"${level:.2f}", ha="center", va="bottom", fontsize=8)
+    ax.barh(0, level, color="tab:blue", height=0.6)
+    ax.text(level, 0, f" ${level:.2f}", va="center", ha="left", fontsize=8)
     for i, d in enumerate(steps, 1):
-        ax.bar(i, d, bottom=level, color="tab:green" if d < 0 else "tab:red")
-        ax.text(i, level, f"{d:+.3f}", ha="center", va="bottom", fontsize=7)
+        ax.barh(i, d, left=level, color="tab:green" if d < 0 else "tab:red", height=0.6)
+        ax.text(max(level, level + d), i, f" {d:+.3f}", va="center", ha="left", fontsize=7)
         level += d
-    ax.bar(len(labels) - 1, optimization.total_cost, color="tab:blue")
-    ax.text(len(labels) - 1, optimization.total_cost, f"${optimization.total_cost:.2f}", ha="center",
-            va="bottom", fontsize=8)
+    last = len(labels) - 1
+    ax.barh(last, optimization.total_cost, color="tab:blue", height=0.6)
+    ax.text(optimization.total_cost, last, f" ${optimization.total_cost:.2f}", va="center", ha="left",
+            fontsize=8)
     if optimization.budget is not None:
-        ax.axhline(optimization.budget, color="black", ls="--", lw=1,
+        ax.axvline(optimization.budget, color="black", ls="--", lw=1,
                    label=f"budget ${optimization.budget:.2f}")
-        ax.legend(fontsize=8)
-    ax.set_xticks(range(len(labels)), labels, fontsize=7, rotation=30, ha="right")
-    ax.set_ylabel("dollars")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(optimization.original.cost, optimization.total_cost,
+                       optimization.budget or 0.0) * 1.18)
+    ax.set_xlabel("plan cost ($)")
     ax.set_title(title)
     return ax
 
@@ -170,7 +234,7 @@ def latency_cdf(requests: pd.DataFrame, *, by: str | None = None, ax=None, title
         if len(x):
             ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", label=str(name))
     ax.set_xlabel("latency (s)")
-    ax.set_ylabel("fraction of requests")
+    ax.set_ylabel("requests ended within it (share)")
     if by is not None:
         ax.legend(fontsize=8)
     ax.set_title(title)
@@ -181,9 +245,11 @@ def status_shares(requests: pd.DataFrame, *, by: str, ax=None, title: str = "Out
     """Stacked shares of each terminal status per value of ``by`` (for example the primary)."""
     ax = _axes(ax)
     shares = pd.crosstab(requests[by], requests.status, normalize="index")
-    shares.plot.barh(stacked=True, ax=ax, width=0.7)
-    ax.set_xlabel("share of requests")
-    ax.legend(fontsize=8, loc="lower right")
+    shares.plot.barh(stacked=True, ax=ax, width=0.7,
+                     color=[STATUS_COLORS.get(str(c), "tab:blue") for c in shares.columns])
+    ax.set_xlabel("requests (share)")
+    ax.set_ylabel(by.replace("_", " "))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(title)
     return ax
 
@@ -209,20 +275,19 @@ def per_minute(overall: pd.DataFrame, by_plugin: pd.DataFrame, *, panels: Sequen
     for ax, panel in zip(axes, panels, strict=True):
         if panel == "requests":
             ax.plot(x, overall.arrivals, lw=1, color="black", label="arrivals")
-            for status, color in (("succeeded", "tab:green"), ("degraded", "tab:orange"),
-                                  ("failed", "tab:red"), ("rejected", "tab:gray")):
-                if overall[status].any():
+            for status, color in STATUS_COLORS.items():
+                if status in overall and overall[status].any():
                     ax.plot(x, overall[status], lw=1, color=color, label=status)
-            ax.set_ylabel("requests per minute")
+            ax.set_ylabel("requests (per min)")
         elif panel == "cost":
             ax.plot(x, overall.cost, lw=1, color="tab:purple", label="spend")
-            ax.set_ylabel("$ per minute")
+            ax.set_ylabel("spend ($/min)")
         else:
             for name in plugins:
                 mine = by_plugin[by_plugin.plugin == name]
                 ax.plot(mine.start / unit, mine[panel], lw=1, label=name)
-            ax.set_ylabel("utilization" if panel == "utilization" else "calls waiting")
-        ax.legend(fontsize=8, ncol=5, loc="upper left")
+            ax.set_ylabel("utilization (share)" if panel == "utilization" else "calls waiting (calls)")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes[0].set_title(title)
     label = {3600.0: "h", 60.0: "min", 1.0: "s"}.get(unit, f"× {unit:g} s")
     axes[-1].set_xlabel(f"time ({label})")

@@ -2,7 +2,8 @@
 
 The report is a decision document. It answers four questions, each with 95 % intervals over
 ``replications`` runs per load (default 5; replication ``r`` uses ``SeedSequence(seed,
-spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``):
+spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``; each interval
+keeps to its metric's domain, :func:`simroute.experiments.sweep.bounds`):
 
 1. *How much load does today's capacity carry within the SLO?* The scenario is simulated at each
    load factor: a trace's time scale divided by the factor, a synthetic workload's rate multiplied
@@ -13,8 +14,13 @@ spawn_key=(r,))``, exactly as ``run(at_load(scenario, f), seed, replication=r)``
    :data:`SATURATED_GROWTH`: the last third of the arrivals waits that much longer than the first)
    while its busiest plugin is at least :data:`QUEUEING_UTILIZATION` busy (a queue that can grow);
    latency that grows at lower utilization — a fault window, a burst — is said as such, not called
-   saturation. A load is also saturated when a quota binds: a deployment refuses at least
-   :data:`QUOTA_BINDS` of its calls with a 429 (its rpm or tpm).
+   saturation. A bursty load's peaks count too (a whole-run mean hides them): a plugin is
+   saturated at its peaks when it is :data:`SATURATED_UTILIZATION` busy in its busiest window of
+   :data:`PEAK_WINDOW` mean service times and its calls wait at least :data:`PEAK_WAIT` × their
+   service time for a slot on average — :data:`BURST_WAIT` × the wait a steady (M/M/c) load at
+   the same mean rate would give, so the waits come from the peaks, not the mean load. A load is
+   also saturated when a quota binds: a deployment refuses at least :data:`QUOTA_BINDS` of its
+   calls with a 429 (its rpm or tpm).
 2. *What capacity to buy at each load, and what it costs.* For a load that misses the SLO or is
    saturated, the plan starts from the M/M/c capacity that keeps each plugin's mean queue wait
    within ``wait_fraction`` of its service time (Erlang C, from the simulated arrival rate and
@@ -69,19 +75,22 @@ from ..common.errors import InputError
 from ..common.schema import plain
 from ..experiments.executors import map_runs, progress_bar
 from ..experiments.export import write_csv
-from ..experiments.metrics import metric
-from ..experiments.queueing import capacity_for_wait
+from ..experiments.metrics import interval_kind, metric
+from ..experiments.queueing import capacity_for_wait, mean_wait
 from ..experiments.run import run
-from ..experiments.sweep import aggregate, half_width, intervals, sweep
+from ..experiments.sweep import aggregate, bounds, intervals, sweep
 from ..experiments.tune import frontier, overlaps
 from ..io import traces
 from ..io.scenario import Scenario
 from ..io.workload import TRACE_FORMATS, read_trace, trace_format_of
 from ..policies.catalog import data_dir
 from .report_data import (
+    BURST_WAIT,
     DEFAULT_LOAD_FACTORS,
     HOURS_PER_MONTH,
     OUTCOME_METRICS,
+    PEAK_WAIT,
+    PEAK_WINDOW,
     PLAN_ROUNDS,
     QUEUEING_UTILIZATION,
     QUOTA_BINDS,
@@ -197,6 +206,7 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
     by_key = summary.set_index(["metric", "key"]).value
     plugins["utilization"] = [by_key.get(("utilization", p), np.nan) for p in plugins.index]
     plugins["queue_wait_mean"] = [by_key.get(("queue_wait_mean", p), np.nan) for p in plugins.index]
+    plugins["peak_utilization"] = _peak_utilization(r, plugins.service_mean)
     plugins = plugins.reset_index()
     quota_use = _quota_use(s, att, req)
     complexity = req.complexity.astype(str)  # (by name, not in the categorical's first-seen order)
@@ -233,6 +243,21 @@ def _measure(scenario: Scenario, factor: float, seed: int, replication: int,
             "budgets": budgets, "window": window, "faults_summary": inside, "quota_use": quota_use}
 
 
+def _peak_utilization(r: Any, service_mean: pd.Series) -> list[float]:
+    """Per plugin (``service_mean``'s index): its utilization in its busiest window of
+    :data:`PEAK_WINDOW` mean service times (a minute at least), from the per-minute table."""
+    pm = r.per_minute(by_plugin=True)
+    u = pm.pivot_table(index="minute", columns="plugin", values="utilization", observed=True)
+    out = []
+    for plugin, svc in service_mean.items():
+        if plugin not in u:
+            out.append(0.0)
+            continue
+        width = max(1, math.ceil(PEAK_WINDOW * svc / 60.0)) if svc > 0 else 1  # (none served: idle)
+        out.append(float(u[plugin].rolling(width, min_periods=1).mean().max()))
+    return out
+
+
 def _quota_use(scenario: Scenario, att: pd.DataFrame, req: pd.DataFrame) -> pd.DataFrame:
     """Per plugin with an rpm or tpm quota, and per quota: the busiest minute's demand (each request
     that sent it a call, refused or not, counted once at its first call; a call's tokens are its
@@ -254,15 +279,17 @@ def _quota_use(scenario: Scenario, att: pd.DataFrame, req: pd.DataFrame) -> pd.D
 
 
 # ---------------------------------------------------------------------- intervals
-def interval(values: pd.Series, confidence: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean, low and high end of the Student-t interval, and n, of one series (NaN left out; one
-    value: no interval, NaN ends) — :func:`simroute.experiments.sweep.half_width`'s rule."""
+def interval(values: pd.Series, metric: str = "",
+             confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean, low and high end of the interval, and n, of one series of ``metric``'s values (NaN left
+    out; one value: no interval, NaN ends) — :func:`simroute.experiments.sweep.bounds`'s rule."""
     v = values.dropna().to_numpy(float)
     if len(v) == 0:
         return math.nan, math.nan, math.nan, 0
     mean = float(v.mean())
-    half = float(half_width(v.std(ddof=1) if len(v) > 1 else math.nan, len(v), confidence))
-    return mean, mean - half, mean + half, len(v)
+    low, high = bounds(mean, v.std(ddof=1) if len(v) > 1 else math.nan, len(v), interval_kind(metric),
+                       confidence)
+    return mean, float(low[0]), float(high[0]), len(v)
 
 
 def _intervals(frame: pd.DataFrame, by: list[str], value: str = "value") -> pd.DataFrame:
@@ -453,7 +480,8 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     w = _intervals(p, keys, "queue_wait_mean").set_index(keys)
     plug = p.groupby(keys).agg(capacity=("capacity", "first"), slot_price=("slot_price", "first"),
                                arrival_rate=("arrival_rate", "mean"), service_mean=("service_mean", "mean"),
-                               rate_limited_share=("rate_limited_share", "mean"))
+                               rate_limited_share=("rate_limited_share", "mean"),
+                               peak_utilization=("peak_utilization", "mean"))
     plug = plug.assign(utilization=u["mean"], utilization_low=u.ci_low.clip(lower=0.0),
                        utilization_high=u.ci_high.clip(upper=1.0), queue_wait_mean=w["mean"],
                        queue_wait_low=w.ci_low.clip(lower=0.0), queue_wait_high=w.ci_high).reset_index()
@@ -494,9 +522,11 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     quota = plug.sort_values("rate_limited_share", ascending=False).groupby("load_factor").first()
     saturation["quota_plugin"] = quota.plugin.reindex(top.index).to_numpy()
     saturation["rate_limited_share"] = quota.rate_limited_share.reindex(top.index).to_numpy()
-    saturation["why"] = [_why_saturated(b, u, g, q, share) for b, u, g, q, share in zip(
+    peaks = plug.groupby("load_factor").apply(_at_peaks, include_groups=False)
+    saturation["at_peaks"] = peaks.reindex(top.index).fillna("").to_numpy()
+    saturation["why"] = [_why_saturated(b, u, g, q, share, peak) for b, u, g, q, share, peak in zip(
         saturation.busiest_plugin, saturation.utilization, saturation.latency_growth,
-        saturation.quota_plugin, saturation.rate_limited_share, strict=True)]
+        saturation.quota_plugin, saturation.rate_limited_share, saturation.at_peaks, strict=True)]
     saturation["saturated"] = saturation.why != ""
     saturation["not_saturation"] = [_growth_without_load(u, g) for u, g in zip(
         saturation.utilization, saturation.latency_growth, strict=True)]
@@ -526,12 +556,46 @@ def _monthly_spend(window: pd.DataFrame) -> pd.DataFrame:
                                "ci_high": "spend_per_month_high"})
 
 
+def _at_peaks(plugins: pd.DataFrame) -> str:
+    """The plugins of one load saturated at their peaks, in words ("" when none): busy
+    :data:`SATURATED_UTILIZATION` of their busiest window while their calls wait at least
+    :data:`PEAK_WAIT` × their service time for a slot on average."""
+    steady = [_steady_wait(p.capacity, p.arrival_rate, p.service_mean) for p in plugins.itertuples()]
+    hit = plugins[(plugins.peak_utilization >= SATURATED_UTILIZATION)
+                  & (plugins.queue_wait_mean >= PEAK_WAIT * plugins.service_mean)
+                  & (plugins.queue_wait_mean >= BURST_WAIT * np.asarray(steady, float))]
+    hit = hit.sort_values("queue_wait_mean", ascending=False)
+    return "; ".join(
+        f"{p.plugin} is saturated at its peaks: busy {p.peak_utilization:.0%} of its busiest "
+        f"{_duration(PEAK_WINDOW * p.service_mean)} ({p.utilization:.0%} over the run), its calls waiting "
+        f"{p.queue_wait_mean / p.service_mean:.1f}× their service time for a slot" for p in hit.itertuples())
+
+
+def _steady_wait(capacity: float, arrival_rate: float, service_mean: float) -> float:
+    """The mean queue wait, in seconds, of a steady (Poisson, M/M/c) load at the same mean rate:
+    what the mean load alone explains (infinite at or past saturation; 0 without traffic)."""
+    if not (arrival_rate > 0 and service_mean > 0 and capacity >= 1):
+        return 0.0
+    if arrival_rate * service_mean >= capacity:
+        return math.inf
+    return mean_wait(int(capacity), arrival_rate, service_mean)
+
+
+def _duration(seconds: float) -> str:
+    """A span in words, in its own unit (``20 min``, ``3.2 h``, ``45 s``), at least a minute."""
+    seconds = max(seconds, 60.0)
+    if seconds >= 7200:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.0f} min"
+
+
 def _why_saturated(busiest: str, utilization: float, growth: float, quota_plugin: str = "",
-                   limited: float = 0.0) -> str:
-    """Why a load is saturated, in words ("" when it is not): a plugin at saturation, latency that
-    grows with the horizon while the busiest plugin is busy enough for its queue to grow, or a
-    quota that binds (a deployment refusing at least :data:`QUOTA_BINDS` of its calls with 429)."""
-    parts = []
+                   limited: float = 0.0, at_peaks: str = "") -> str:
+    """Why a load is saturated, in words ("" when it is not): a plugin at saturation (over the run,
+    or at its peaks: :func:`_at_peaks`), latency that grows with the horizon while the busiest
+    plugin is busy enough for its queue to grow, or a quota that binds (a deployment refusing at
+    least :data:`QUOTA_BINDS` of its calls with 429)."""
+    parts = [at_peaks] if at_peaks else []
     if limited >= QUOTA_BINDS:
         parts.append(f"{quota_plugin}'s rpm/tpm quota binds: {limited:.0%} of its calls get a 429 (raise "
                      f"its quota or add a deployment to its group)")
@@ -630,14 +694,15 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
             still = []
             for f in pending:
                 mine = runs[(runs.load_factor == f) & (runs.key == "")]
-                p95 = interval(mine[mine.metric == "latency_p95"].value)
-                growth = interval(mine[mine.metric == "latency_growth"].value)[0]
+                p95 = interval(mine[mine.metric == "latency_p95"].value, "latency_p95")
+                growth = interval(mine[mine.metric == "latency_growth"].value, "latency_growth")[0]
                 pl = parts["plugins"][parts["plugins"].load_factor == f].groupby("plugin").mean(
                     numeric_only=True)
                 busy = pl.utilization.max() if len(pl) else 0.0
                 limited = pl[(pl.rate_limited_share >= QUOTA_BINDS) & pl.index.isin(list(quotas[f]))]
+                peaks = _at_peaks(pl.assign(plugin=pl.index))
                 ok = (_upper(p95[1], p95[0], p95[2]) <= slo and busy < SATURATED_UTILIZATION
-                      and not growth >= SATURATED_GROWTH and limited.empty)
+                      and not growth >= SATURATED_GROWTH and limited.empty and not peaks)
                 monthly = _monthly_spend(parts["window"][parts["window"].load_factor == f]).iloc[0]
                 check[f] = {"load_factor": f, "rounds": rounds, "latency_p95": p95[0],
                             "latency_p95_low": p95[1], "latency_p95_high": p95[2], "meets_slo": ok,
@@ -647,7 +712,7 @@ def _plan_capacity(scenario: Scenario, tables: dict[str, pd.DataFrame], judged: 
                 if ok:
                     continue
                 queueing = pl[(pl.queue_wait_mean > wait_fraction * pl.service_mean)
-                              | (pl.utilization >= 0.8)]
+                              | (pl.utilization >= 0.8) | (pl.peak_utilization >= SATURATED_UTILIZATION)]
                 if queueing.empty and limited.empty:  # neither slots nor quota is what is missing
                     continue
                 for plugin in queueing.index:

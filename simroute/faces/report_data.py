@@ -17,7 +17,7 @@ from ..io.scenario import Scenario
 
 __all__ = ["Report", "DEFAULT_LOAD_FACTORS", "SETTINGS_COMPARED", "ROUTER_SETTINGS_COMPARED", "KNOBS",
            "knobs_for", "setting_name", "SATURATED_UTILIZATION", "SATURATED_GROWTH", "QUEUEING_UTILIZATION",
-           "QUOTA_BINDS",
+           "QUOTA_BINDS", "PEAK_WINDOW", "PEAK_WAIT", "BURST_WAIT",
            "PLAN_ROUNDS", "HOURS_PER_MONTH", "OUTCOME_METRICS", "TIME_UNITS", "time_unit", "reference_load"]
 
 DEFAULT_LOAD_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0)
@@ -43,6 +43,13 @@ SATURATED_GROWTH = 1.5  #: latency_growth at least this: latency grows with the 
 QUEUEING_UTILIZATION = 0.5
 #: a deployment that refuses at least this share of its calls with 429 has a quota that binds
 QUOTA_BINDS = 0.05
+#: saturated at its peaks: a plugin busy SATURATED_UTILIZATION of its busiest window of PEAK_WINDOW
+#: mean service times (a minute at least) whose calls wait at least PEAK_WAIT × their service time
+#: for a slot on average — a bursty load's peaks that a whole-run mean would hide
+PEAK_WINDOW = 10
+PEAK_WAIT = 1.0
+#: … and at least this many times the wait a steady (M/M/c) load at the same mean rate would give
+BURST_WAIT = 3.0
 PLAN_ROUNDS = 4  #: re-simulations of a capacity plan at most
 HOURS_PER_MONTH = 730.0
 #: the summary metrics the outcome table shows, in order

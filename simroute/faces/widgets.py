@@ -50,6 +50,7 @@ class _Panel:
         self.widget = W.HBox([W.VBox(controls, layout=W.Layout(width="320px")),
                               W.VBox([self.numbers, self.out])])
         self.last: dict[str, Any] = {}
+        self.picture = ""  #: the last figure drawn, as base64 PNG
 
     def update(self) -> dict[str, Any]:
         """Re-run the small simulation and redraw; the numbers drawn (each panel says which)."""
@@ -57,9 +58,20 @@ class _Panel:
 
     def _ipython_display_(self) -> None:
         self.update()
-        display(self.widget)
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        if self.picture:  # where no kernel runs (a rendered page), the panel as it is now
+            bundle["image/png"] = self.picture
+        bundle["text/plain"] = (f"{type(self).__name__}: a live panel (run the cell in Jupyter); the picture "
+                                "shows its current state")
+        display(bundle, raw=True)
 
     def _draw(self, fig) -> None:
+        import base64
+        import io
+
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        self.picture = base64.b64encode(buffer.getvalue()).decode("ascii")
         with self.out:
             self.out.clear_output(wait=True)
             display(fig)
@@ -143,7 +155,10 @@ class BreakerPanel(_Panel):
         self.kind = W.Dropdown(options=[("refuses fast (error)", "error"), ("hangs (timeout)", "timeout")],
                                value="error", description="outage")
         self.enabled = W.Checkbox(value=b.enabled, description="breakers on")
-        self.budget = W.Checkbox(value=False, description="retry budget (20 %)")
+        # a budget that acts at a panel's arrival rate: retries at most 20 % of the last hour's
+        # requests, no floor (the default budget's floor of 10 retries per 10 s never binds at a few
+        # requests an hour)
+        self.budget = W.Checkbox(value=False, description="retries ≤ 20 % of the hour's requests")
         super().__init__([*self.sliders.values(), self.kind, self.enabled, self.budget], seed)
 
     def update(self) -> dict[str, Any]:
@@ -151,7 +166,8 @@ class BreakerPanel(_Panel):
 
         params = {k: s.value for k, s in self.sliders.items()}
         params["breaker.enabled"] = self.enabled.value
-        params["retry_budget"] = RetryBudgetSettings() if self.budget.value else None
+        params["retry_budget"] = (RetryBudgetSettings(ratio=0.2, min_retries=0, window=3600.0)
+                                  if self.budget.value else None)
         params["faults[0].failure"] = self.kind.value
         r = run(with_params(self.scenario, params), seed=self.seed)
         s = r.summary().set_index(["metric", "key"]).value
