@@ -65,8 +65,8 @@ pd.DataFrame(rows).set_index("case").round(3)
 fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
 for name, r in runs.items():
     a = r.attempts[r.attempts.plugin == "ahling-command-center"]
-    per_minute = (a.queued // 60).value_counts().sort_index()
-    ax.plot(per_minute.index, per_minute.values, label=name)
+    per_minute = (a.queued // 60).value_counts().reindex(range(int(r.end_time // 60) + 1), fill_value=0)
+    ax.plot(per_minute.index, per_minute.values, label=name)  # a minute without attempts: 0
 ax.axvspan(2000 / 60, 4000 / 60, color="tab:red", alpha=0.1)
 ax.set_xlim(20, 80)
 ax.set_xlabel("time (min)")

@@ -60,12 +60,14 @@ frame = sr.sweep(scenario, {"workload.budget": [None, 0.45, 0.35, 0.25, 0.15]}, 
 agg = sr.aggregate(frame)
 
 # %%
-table = pd.DataFrame({m: pivot(agg, m).set_index("workload.budget")["mean"]
-                      for m in ["cost_per_request", "rejected_rate", "latency_p95"]})
+measures = ["cost_per_request", "rejected_rate", "latency_p95"]
+table = pd.DataFrame({m: pivot(agg, m).set_index("workload.budget")["mean"] for m in measures})
 table.index = table.index.map(lambda b: "none" if pd.isna(b) else f"${b:.2f}")
 fig, axes = plt.subplots(1, 3, figsize=(12, 3), layout="constrained")
-for ax, m in zip(axes, table.columns, strict=True):
-    ax.plot(range(len(table)), table[m], marker="o")
+for ax, m in zip(axes, measures, strict=True):
+    p = pivot(agg, m)
+    ax.errorbar(range(len(p)), p["mean"], yerr=[p["mean"] - p.ci_low, p.ci_high - p["mean"]], marker="o",
+                capsize=3)  # 95 % intervals over the 3 replications
     ax.set_xticks(range(len(table)), table.index)
     ax.set_xlabel("budget per request ($)")
     ax.set_ylabel(plots.label(m))

@@ -44,6 +44,7 @@ per_minute = pd.DataFrame({
     "abandoned work (s)": a[a.abandoned].groupby(minute(a.start)).service.sum(),
 }).fillna(0)
 per_minute.index = per_minute.index.astype(int)
+per_minute = per_minute.reindex(range(per_minute.index.max() + 1), fill_value=0)  # a quiet minute: 0
 per_minute.loc[[5, 9, 11, 15, 30, 59]].round(0)
 
 # %% [markdown]

@@ -46,3 +46,6 @@ def test_the_site_builds_with_the_gallery_the_diagram_and_download_buttons(tmp_p
         page = (site / "tutorials" / nb.stem / "index.html").read_text()
         assert f'href="{nb.name}"' in page and (site / "tutorials" / nb.stem / nb.name).exists()
         assert "NBVAL" not in page  # the markers are cell tags, not comments
+    for api in (site).glob("api*/index.html"):  # docstrings' Sphinx roles became links or code
+        assert ":func:`" not in api.read_text() and ":class:`" not in api.read_text(), api
+    assert (site / "api-experiments" / "index.html").read_text().count('class="autorefs autorefs-') > 20
