@@ -193,6 +193,18 @@ plt.show()
 pivot(agg, "cost_per_request").round(4)
 
 # %% [markdown]
+# ## Live
+#
+# Move the sliders: the ranking of the chosen request and the routing shares of a 1,000-request
+# simulation redraw on every change.
+
+# %% tags=["nbval-ignore-output"]
+from simroute.faces.widgets import ScoringPanel
+
+panel = ScoringPanel()
+panel
+
+# %% [markdown]
 # ## The answer
 #
 # Computed from the sweep above, not typed: the best weighting on each measure, and the weightings
@@ -211,15 +223,3 @@ print(f"Most accurate weighting: {top}, {frontier.accuracy[top]:.0%} top-1 "
 rows_ = settings_rows(agg)
 for m in ("success_rate", "cost_per_request", "latency_p95"):
     print(best_setting(rows_, m, what="weighting"))
-
-# %% [markdown]
-# ## Live
-#
-# Move the sliders: the ranking of the chosen request and the routing shares of a 1,000-request
-# simulation redraw on every change.
-
-# %% tags=["nbval-ignore-output"]
-from simroute.faces.widgets import ScoringPanel
-
-panel = ScoringPanel()
-panel

@@ -157,15 +157,6 @@ print(tuning)
 front[["trial", "latency_p95_mean", "cost_per_success_mean", "ties"]].round(4)
 
 # %% [markdown]
-# ## The answer
-#
-# Computed from the tuning run above, not typed: the settings to run, and the ones that are within
-# their noise (no detectable difference).
-
-# %%
-print(tuning.answer())
-
-# %% [markdown]
 # ## Live
 #
 # Breaker, retry and timeout settings under the default scenario with a two-hour outage that refuses
@@ -177,3 +168,12 @@ print(tuning.answer())
 from simroute.faces.widgets import BreakerPanel
 
 BreakerPanel()
+
+# %% [markdown]
+# ## The answer
+#
+# Computed from the tuning run above, not typed: the settings to run, and the ones that are within
+# their noise (no detectable difference).
+
+# %%
+print(tuning.answer())

@@ -62,3 +62,19 @@ def test_every_notebook_figure_has_units_and_no_overprinted_text(source, tmp_pat
         for ax in fig.axes:
             labels = [lab for lab in (ax.get_xlabel(), ax.get_ylabel()) if lab]
             assert all(UNIT.search(lab) for lab in labels), (where, labels)
+
+
+@pytest.mark.parametrize("number", ["02", "03", "07"])
+def test_each_tuning_notebook_ends_with_its_recommendation(number):
+    """The last code cell of a tuning notebook prints its answer, computed (simroute.experiments.
+    answers) from the notebook's own numbers: the best setting and whether anything ties with it."""
+    import nbformat
+
+    path = next((ROOT / "notebooks").glob(f"{number}_*.ipynb"))
+    nb = nbformat.read(path, as_version=4)
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    text = "".join(o.get("text", "") for o in last.outputs if o.get("output_type") == "stream")
+    assert re.search(r"The (lowest|highest) .+ is \w+ .+: ", text) or "No trial of" in text, text
+    assert ("No detectable difference" in text or "worse beyond noise" in text
+            or "No trial of" in text), text
+    assert "answer" in last.source  # printed from an Answer, not typed
