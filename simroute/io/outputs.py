@@ -156,15 +156,26 @@ WRITTEN: list[Path] = []
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Ctrl-C and SIGTERM wait until the block ends (in the main thread, where Python handles
-    them): what they interrupt then is whole."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    them): what they interrupt then is whole. Their handlers are swapped for one that notes them,
+    and each noted signal is raised again, to the handler it was meant for, once the block is done.
+    (A signal mask would not do: it holds the signal for one thread only, and a process-directed
+    signal can land on any other thread, whose note Python then acts on in the main thread.)"""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    pending: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        pending.append(signum)
+
+    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in dict.fromkeys(pending):
+            signal.raise_signal(signum)
 
 
 def _check_parent(target: Path) -> None:
