@@ -6,8 +6,11 @@ reports give identical tables everywhere. The scenario is sent to each worker on
 initializer, a Dask broadcast), not with every task.
 
 Executors: ``"serial"``; ``"processes"`` (a ``ProcessPoolExecutor``, one worker per core by
-default); ``"dask"`` (starts a ``distributed.LocalCluster`` and closes it afterwards); or a
-``distributed.Client`` to use an existing cluster.
+default); ``"dask"`` (starts a ``distributed.LocalCluster`` and closes it afterwards — or, when
+Dask's own ``DASK_SCHEDULER_ADDRESS`` is set, uses the cluster there); a scheduler's address
+(``"tcp://host:8786"``: an existing Dask cluster, which is left running; the command line's
+``--scheduler``); or a ``distributed.Client`` to use an existing cluster. The workers of an
+existing cluster need simroute installed, the same version.
 """
 
 from __future__ import annotations
@@ -21,15 +24,28 @@ from typing import Any
 from ..common.errors import InputError
 from ..io.scenario import Scenario
 
-__all__ = ["EXECUTORS", "check_executor", "map_runs", "progress_bar"]
+__all__ = ["EXECUTORS", "check_executor", "map_runs", "progress_bar", "scheduler_address"]
 
 EXECUTORS = ("serial", "processes", "dask")
+#: how a Dask scheduler's address starts (an executor given as one runs on that cluster)
+SCHEDULER_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+
+
+def scheduler_address(executor: Any) -> str | None:
+    """The address of the existing Dask scheduler ``executor`` names: itself when it is an address,
+    ``DASK_SCHEDULER_ADDRESS`` (Dask's convention) when it is ``"dask"``; else None."""
+    if isinstance(executor, str) and executor.startswith(SCHEDULER_SCHEMES):
+        return executor
+    if executor == "dask":
+        return os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    return None
 
 
 def check_executor(executor: Any) -> None:
-    """Raise :class:`InputError` unless ``executor`` is a known name or a ``distributed.Client``."""
+    """Raise :class:`InputError` unless ``executor`` is a known name, a scheduler's address or a
+    ``distributed.Client``."""
     if isinstance(executor, str):
-        if executor in EXECUTORS:
+        if executor in EXECUTORS or executor.startswith(SCHEDULER_SCHEMES):
             return
     else:
         try:
@@ -39,8 +55,8 @@ def check_executor(executor: Any) -> None:
         else:
             if isinstance(executor, Client):
                 return
-    raise InputError(f"must be one of {', '.join(EXECUTORS)} or a distributed.Client, got {executor!r}",
-                     field="executor")
+    raise InputError(f"must be one of {', '.join(EXECUTORS)}, a Dask scheduler's address (tcp://host:8786) "
+                     f"or a distributed.Client, got {executor!r}", field="executor")
 
 
 def progress_bar(total: int, show: bool | None, desc: str, unit: str = "run"):
@@ -109,8 +125,17 @@ def _map_dask(tasks: list[tuple], scenario: Scenario, executor: Any, workers: in
     except ImportError:
         raise InputError("executor='dask' needs the dask extra: pip install -e \".[dask]\"",
                          field="executor") from None
-    own = executor == "dask"
-    if own:
+    address = scheduler_address(executor)
+    own = executor == "dask" and address is None
+    cluster = None
+    if address is not None:  # an existing cluster: connect, and leave it running
+        try:
+            client = Client(address, timeout="30s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {address} ({exc}); start one with "
+                             "`dask scheduler` and workers with `dask worker ADDRESS`",
+                             field="scheduler") from None
+    elif own:
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                silence_logs=logging.CRITICAL)  # a failing task is our one line, not a log
@@ -124,6 +149,7 @@ def _map_dask(tasks: list[tuple], scenario: Scenario, executor: Any, workers: in
             tick()
         return client.gather(futures)
     finally:
-        if own:
+        if address is not None or own:
             client.close()
+        if cluster is not None:
             cluster.close()

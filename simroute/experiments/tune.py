@@ -183,7 +183,7 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
          constraints: Mapping[str, tuple[str, float]] | None = None, trials: int = 30,
          replications: int = 3, seed: int = 0, executor: Any = "processes", batch: int | None = None,
          workers: int | None = None, confidence: float = 0.95, progress: bool | None = None,
-         window: str = "run") -> Tuning:
+         window: str = "run", storage: str | None = None, study: str | None = None) -> Tuning:
     """Minimize ``objective`` (a summary metric) subject to ``constraints`` (see the module doc).
 
     ``batch`` trials are proposed at a time and their runs spread over the executor (default:
@@ -206,6 +206,16 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
         window: where the objective and the constraints are judged: ``run`` (the whole run after
             the warm-up) or ``fault`` (inside the scenario's fault windows, pooled: how the settings
             carry the system through its faults).
+        storage: an Optuna storage URL (``sqlite:///study.db``, ``postgresql://…``) that keeps the
+            study: a tuning run resumes it, and several processes or machines may work on it at
+            once. ``trials`` is then the study's total: a run adds trials until the study has that
+            many (each trial's metrics are kept with it, so the result holds every trial of the
+            study; with several processes at once, one may add a batch past it). A resumed study's
+            next trials are not those an uninterrupted run would have proposed (the sampler starts
+            again from its seed), and several processes' trials depend on their timing. None: the
+            study lives in memory.
+        study: the study's name in ``storage`` (default ``simroute-<scenario name>``). A study is
+            resumed only with the same space, objective, goals, replications, seed and window.
 
     Returns:
         A :class:`Tuning`.
@@ -242,11 +252,22 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     metrics = tuple(dict.fromkeys((objective, *constraints, "latency_p95", "success_rate")))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, trials // 3)))
-    study = optuna.create_study(direction="minimize", sampler=sampler)
     rows: list[dict[str, Any]] = []
-    with progress_bar(trials * replications, progress, f"tune {scenario.name}") as bar:
+    if storage is None:
+        optuna_study = optuna.create_study(direction="minimize", sampler=sampler)
+    else:
+        optuna_study = _stored_study(optuna, storage, study or f"simroute-{scenario.name}", sampler, {
+            "space": {k: list(v) if isinstance(v, tuple | list) else v for k, v in space.items()},
+            "objective": objective, "constraints": {k: list(v) for k, v in constraints.items()},
+            "replications": replications, "seed": seed, "window": window})
+        rows = _stored_rows(optuna, optuna_study)
+    with progress_bar(max(0, trials - len(rows)) * replications, progress, f"tune {scenario.name}") as bar:
         while len(rows) < trials:
-            asked = [study.ask() for _ in range(min(batch, trials - len(rows)))]
+            if storage is not None:  # other processes may have added trials meanwhile
+                rows = _stored_rows(optuna, optuna_study)
+                if len(rows) >= trials:
+                    break
+            asked = [optuna_study.ask() for _ in range(min(batch, trials - len(rows)))]
             points = [{p: suggest(t, p, v) for p, v in space.items()} for t in asked]
             for pt in points:
                 with_params(scenario, pt)  # an unknown path or a refused value fails before any run
@@ -271,14 +292,45 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
                 row["violation"] = sum(max(0.0, v) for v in viol)
                 row["feasible"] = all(v <= 0 for v in viol)
                 value = row[f"{objective}_mean"]
-                study.tell(trial, value if not math.isnan(value) else math.inf)
+                trial.set_user_attr("simroute_row", row)  # (a stored study keeps its trials' metrics)
+                optuna_study.tell(trial, value if not math.isnan(value) else math.inf)
                 rows.append(row)
+            if storage is not None:  # other processes may have added trials meanwhile
+                rows = _stored_rows(optuna, optuna_study)
     result = Tuning(trials=pd.DataFrame(rows), params=list(space), objective=objective,
                     constraints=constraints)
     result.trials["ties"] = result.trials.trial.isin(result.ties)  # tied with the best trial
     if constraints and not result.feasible:
         warnings.warn(_unmet(result), UserWarning, stacklevel=2)
     return result
+
+
+def _stored_study(optuna: Any, storage: str, name: str, sampler: Any, signature: dict[str, Any]) -> Any:
+    """The study ``name`` in ``storage``, created or resumed; refused when it was made for another
+    question (space, objective, goals, replications, seed, window)."""
+    import json
+
+    try:
+        study = optuna.create_study(storage=storage, study_name=name, load_if_exists=True,
+                                    direction="minimize", sampler=sampler)
+    except Exception as exc:  # noqa: BLE001 - a bad URL or an unreachable database: one line
+        raise InputError(f"cannot open the Optuna storage {storage!r}: {str(exc).splitlines()[0]}",
+                         field="storage") from None
+    mine = json.dumps(signature, sort_keys=True)
+    theirs = study.user_attrs.get("simroute")
+    if theirs is None:
+        study.set_user_attr("simroute", mine)
+    elif theirs != mine:
+        raise InputError(f"study {name!r} in {storage} was made for another question ({theirs}); give "
+                         "another --study name to start a new one", field="study")
+    return study
+
+
+def _stored_rows(optuna: Any, study: Any) -> list[dict[str, Any]]:
+    """Every complete trial's row of a stored study, in trial order."""
+    done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    return [dict(t.user_attrs["simroute_row"]) for t in sorted(done, key=lambda t: t.number)
+            if "simroute_row" in t.user_attrs]
 
 
 def _violation(row: dict[str, Any], name: str, op: str, bound: float) -> float:

@@ -262,7 +262,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if not params:
         raise InputError("give at least one --param PATH=V1,V2,…", field="param")
     frame = sweep(scenario, params, replications=args.replications, seed=args.seed,
-                  executor=args.executor, workers=args.workers, progress=not args.quiet)
+                  executor=_executor(args), workers=args.workers, progress=not args.quiet)
     agg = aggregate(frame)
     if args.out:
         with output_folder(args.out, command="sweep", overwrite=args.overwrite, seed=args.seed,
@@ -332,8 +332,9 @@ def _tune(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         tuning = tune(scenario, space, objective=args.minimize, constraints=goals, trials=args.trials,
-                      replications=args.replications, seed=args.seed, executor=args.executor,
-                      workers=args.workers, progress=not args.quiet, window=args.window)
+                      replications=args.replications, seed=args.seed, executor=_executor(args),
+                      workers=args.workers, progress=not args.quiet, window=args.window,
+                      storage=args.storage, study=args.study)
     for w in caught:
         print(f"simroute: warning: {w.message}", file=sys.stderr)
     if args.out:
@@ -438,7 +439,7 @@ def _report(args: argparse.Namespace) -> int:
     scenario = _scenario(args.scenario, "report") if args.scenario is not None else None
     rep = report(scenario, args.out, trace=args.trace, trace_format=args.trace_format,
                  load_factors=_floats(args.load_factors, "load_factors"), slo_p95=args.slo_p95,
-                 seed=args.seed, replications=args.replications, executor=args.executor,
+                 seed=args.seed, replications=args.replications, executor=_executor(args),
                  progress=not args.quiet, pdf=args.pdf, overwrite=args.overwrite)
     t = rep.timings
     print(f"wrote {rep.path} and {len(rep.tables)} tables ({', '.join(rep.tables)}) to {args.out}/")
@@ -624,9 +625,18 @@ def _add_executor(p: argparse.ArgumentParser, workers: bool = True) -> None:
     """The options that say where a command's runs go."""
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                    help="where the runs go; every executor gives the same results (default processes)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on an existing Dask cluster: its scheduler's address (tcp://host:8786); "
+                        "implies --executor dask. With --executor dask and no --scheduler, "
+                        "DASK_SCHEDULER_ADDRESS is used when set, else a local cluster is started")
     if workers:
         p.add_argument("--workers", type=_count(1), default=None,
                        help="pool or cluster size (default: the cores)")
+
+
+def _executor(args: argparse.Namespace) -> str:
+    """Where a command's runs go: ``--scheduler``'s address, else ``--executor``."""
+    return args.scheduler or args.executor
 
 
 def versions() -> str:
@@ -743,6 +753,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "scenario's fault windows only")
     p.add_argument("--replications", type=_count(1), default=3, help="runs per trial (default 3)")
     p.add_argument("--seed", type=_count(0), default=0, help="the sampler's and the runs' seed (default 0)")
+    p.add_argument("--storage", metavar="URL", default=None,
+                   help="keep the study in an Optuna storage (sqlite:///study.db, postgresql://…): a run "
+                        "resumes it and several processes or machines can work on it; --trials is then "
+                        "the study's total")
+    p.add_argument("--study", metavar="NAME", default=None,
+                   help="the study's name in --storage (default simroute-<scenario name>)")
     _add_executor(p)
     p.add_argument("--out", help="directory for trials.csv")
     p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
