@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import simroute as sr
 from simroute.experiments.metrics import LATENCY_QUANTILES, STATUS_RATES
@@ -264,3 +266,45 @@ def test_latency_growth_keeps_a_bounded_number_of_blocks(monkeypatch):
     assert all(len(b.values) <= 8 for b in summary.stream.growth.values())
     got = summary.summary().set_index(["metric", "key"]).value[("latency_growth", "")]
     assert got == pytest.approx(full[("latency_growth", "")], rel=0.1)
+
+
+def _reference_spread(a, b, minutes):
+    """Each interval's length in each minute, minute by minute (the slow, obvious way)."""
+    out = np.zeros(minutes)
+    for lo, hi in zip(a, b, strict=True):
+        for m in range(int(lo // 60), int(hi // 60) + 1):
+            out[m] += max(0.0, min((m + 1) * 60.0, hi) - max(m * 60.0, lo))
+    return out
+
+
+def _reference_boundaries(a, b, minutes):
+    """Each interval counted at the end of every minute inside it."""
+    out = np.zeros(minutes)
+    for lo, hi in zip(a, b, strict=True):
+        for m in range(minutes):
+            if lo <= (m + 1) * 60.0 < hi:
+                out[m] += 1
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.5, 3000), st.floats(0, 900)), min_size=1, max_size=40),
+       st.integers(1, 3))
+def test_per_minute_bins_equal_a_minute_by_minute_reference(intervals, chunks):
+    """Spreading busy time and counting queued calls is linear in the calls (whole minutes go to a
+    running sum), and gives what a minute-by-minute loop gives, however the rows arrive in chunks."""
+    from simroute.experiments.streaming import Bins
+
+    a = np.array([lo for lo, _ in intervals])
+    b = a + np.array([length for _, length in intervals])
+    minutes = int(b.max() // 60) + 2
+    busy, queue = Bins(), Bins()
+    for part in np.array_split(np.arange(len(a)), chunks):
+        busy.spread(a[part], b[part])
+        queue.boundaries(a[part], b[part])
+    got_busy = np.pad(busy.dense(), (0, minutes))[:minutes]
+    got_queue = np.pad(queue.dense(), (0, minutes))[:minutes]
+    assert got_busy == pytest.approx(_reference_spread(a, b, minutes), abs=1e-9)
+    assert got_queue == pytest.approx(_reference_boundaries(a, b, minutes))
+    both = busy.merged(queue)
+    assert np.pad(both.dense(), (0, minutes))[:minutes] == pytest.approx(got_busy + got_queue, abs=1e-9)

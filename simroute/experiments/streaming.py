@@ -74,32 +74,61 @@ def add_to_sketch(sketch: DDSketch, values: np.ndarray) -> None:
 
 
 class Bins:
-    """A growing row of per-minute values (index: minute number)."""
+    """A growing row of per-minute values (index: minute number).
 
-    __slots__ = ("values",)
+    Work that spans many minutes is added in time linear in the calls, not in the minutes: its
+    whole minutes go to a difference row (``ramp``: +w where a run of whole minutes starts, −w
+    after it ends), whose running sum :meth:`dense` adds to the partial minutes at read time.
+    """
+
+    __slots__ = ("values", "ramp")
 
     def __init__(self) -> None:
         self.values = np.zeros(0)
+        self.ramp = np.zeros(0)
+
+    @staticmethod
+    def _grown(row: np.ndarray, top: int) -> np.ndarray:
+        if top > len(row):
+            return np.concatenate([row, np.zeros(max(top, 2 * len(row)) - len(row))])
+        return row
 
     def add(self, index: np.ndarray, weights: np.ndarray | float = 1.0) -> None:
         if not len(index):
             return
         top = int(index.max()) + 1
-        if top > len(self.values):
-            self.values = np.concatenate([self.values, np.zeros(max(top, 2 * len(self.values)) -
-                                                                len(self.values))])
+        self.values = self._grown(self.values, top)
         w = np.broadcast_to(np.asarray(weights, float), index.shape)
         self.values[:top] += np.bincount(index, w, minlength=top)[:top]
+
+    def _runs(self, first: np.ndarray, stop: np.ndarray, weight: float) -> None:
+        """Add ``weight`` to every minute first … stop − 1 of each run (``first < stop``)."""
+        if not len(first):
+            return
+        top = int(stop.max()) + 1
+        self.ramp = self._grown(self.ramp, top)
+        self.ramp[:top] += weight * (np.bincount(first, minlength=top)[:top]
+                                     - np.bincount(stop, minlength=top)[:top])
+
+    def dense(self) -> np.ndarray:
+        """The per-minute values, whole-minute runs included."""
+        n = max(len(self.values), len(self.ramp))
+        out = np.zeros(n)
+        out[:len(self.values)] += self.values
+        if len(self.ramp):
+            out[:len(self.ramp)] += np.cumsum(self.ramp)
+        return out
 
     def spread(self, a: np.ndarray, b: np.ndarray) -> None:
         """Add the length of each interval [a, b) to the minutes it covers."""
         first, last = (a // MINUTE).astype(np.int64), (b // MINUTE).astype(np.int64)
         one = first == last
         self.add(first[one], b[one] - a[one])
-        for lo, hi, i, j in zip(a[~one], b[~one], first[~one], last[~one], strict=True):
-            edges = np.arange(i, j + 1)
-            starts, ends = np.maximum(edges * MINUTE, lo), np.minimum((edges + 1) * MINUTE, hi)
-            self.add(edges, ends - starts)
+        many = ~one
+        lo, hi, i, j = a[many], b[many], first[many], last[many]
+        self.add(np.concatenate([i, j]), np.concatenate([(i + 1) * MINUTE - lo, hi - j * MINUTE]))
+        inner = j > i + 1  # whole minutes i + 1 … j − 1
+        self._runs(i[inner] + 1, j[inner], MINUTE)
 
     def boundaries(self, a: np.ndarray, b: np.ndarray) -> None:
         """Count each interval [a, b) at the end of every minute inside it (minute m ends at
@@ -109,15 +138,17 @@ class Bins:
         many = last > first
         one = many & (last == first + 1)
         self.add(first[one] - 1)
-        for i, j in zip(first[many & ~one], last[many & ~one], strict=True):
-            self.add(np.arange(i - 1, j - 1))
+        more = many & ~one
+        self._runs(first[more] - 1, last[more] - 1, 1.0)
 
     def merged(self, other: Bins) -> Bins:
         out = Bins()
-        n = max(len(self.values), len(other.values))
-        out.values = np.zeros(n)
-        out.values[:len(self.values)] += self.values
-        out.values[:len(other.values)] += other.values
+        for name in ("values", "ramp"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            row = np.zeros(max(len(mine), len(theirs)))
+            row[:len(mine)] += mine
+            row[:len(theirs)] += theirs
+            setattr(out, name, row)
         return out
 
 
@@ -447,7 +478,7 @@ def per_minute_frames(minutes: Mapping[str, Bins], plugins: Mapping[str, int], e
     count = max(int(math.ceil(end_time / MINUTE)), 1)
 
     def values(name: str) -> np.ndarray:
-        v = minutes[name].values if name in minutes else np.zeros(0)
+        v = minutes[name].dense() if name in minutes else np.zeros(0)
         out = np.zeros(count)
         out[:min(count, len(v))] = v[:count]
         return out
