@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+import pandas as pd
 import pytest
 
 import simroute as sr
@@ -61,9 +62,13 @@ def test_hedging_copies_are_bounded():
         sr.Settings(hedge=sr.HedgeSettings(delay=1.0, max_copies=33))
 
 
-def test_calls_that_hang_for_years_are_refused_before_the_run_not_after_filling_memory():
+def test_calls_that_hang_for_years_keep_the_per_minute_tables_bounded():
     """Three requests whose calls hang for 10^12 s made per-minute tables as long as the simulated
-    time (issue 25): refused at once, naming the plugin's hang_s, at both record levels."""
+    time (issue 25; then refused before the run). Now the rows merge in pairs past MAX_BINS (issue
+    28): the run completes at both record levels, its tables at most MAX_BINS rows, the resolution
+    stated, and no work is lost in the merging."""
+    from simroute.experiments.streaming import MAX_BINS
+
     base = sr.Scenario.default()
     catalog = base.catalog
     for name in catalog.plugins:
@@ -72,8 +77,17 @@ def test_calls_that_hang_for_years_are_refused_before_the_run_not_after_filling_
             plugin.failure, kinds={"timeout": 1.0}, hang_s=1e12))
     scenario = base.replace(catalog=catalog, faults=(),
                             workload=dataclasses.replace(base.workload, requests=3))
+    tables = {}
     for record in ("full", "summary"):
-        with pytest.raises(sr.InputError, match=r"failure\.hang_s is 1,000,000,000,000 s.*set a horizon"):
-            sr.run(scenario, seed=0, record=record)
-    bounded = scenario.replace(horizon=3600.0)
-    assert len(sr.run(bounded, seed=0, record="summary").summary())  # a horizon bounds it
+        r = sr.run(scenario, seed=0, record=record)
+        assert r.end_time > 1e12
+        overall, by_plugin = r.per_minute(), r.per_minute(by_plugin=True)
+        per = overall.attrs["minutes_per_row"]
+        assert len(overall) <= MAX_BINS and per > 1 and (overall.minutes == per).all()
+        assert by_plugin.attrs["minutes_per_row"] == per and overall.arrivals.sum() == 3
+        busy = by_plugin.utilization.fillna(0) * by_plugin.plugin.map(dict(zip(
+            r.plugins.plugin, r.plugins.capacity, strict=True))) * per * 60.0
+        tables[record] = (overall, by_plugin, float(busy.sum()))
+    (full, _, full_busy), (summary, _, summary_busy) = tables["full"], tables["summary"]
+    pd.testing.assert_frame_equal(full, summary)
+    assert full_busy == pytest.approx(summary_busy, rel=1e-9) and full_busy > 1e12  # the hung work, all of it

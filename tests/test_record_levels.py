@@ -308,3 +308,23 @@ def test_per_minute_bins_equal_a_minute_by_minute_reference(intervals, chunks):
     assert got_queue == pytest.approx(_reference_boundaries(a, b, minutes))
     both = busy.merged(queue)
     assert np.pad(both.dense(), (0, minutes))[:minutes] == pytest.approx(got_busy + got_queue, abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.5, 30000), st.floats(0, 9000)), min_size=1, max_size=30),
+       st.integers(1, 4))
+def test_coarse_bins_equal_fine_bins_merged_in_pairs(intervals, doublings):
+    """A run past MAX_BINS rows folds its later chunks into wider bins: folding straight into bins
+    of 2^k minutes gives what folding into minutes and merging pairs k times gives."""
+    from simroute.experiments.streaming import Bins
+
+    a = np.array([lo for lo, _ in intervals])
+    b = a + np.array([length for _, length in intervals])
+    for fold in ("spread", "boundaries"):
+        fine, coarse = Bins(), Bins(60.0 * 2**doublings)
+        getattr(fine, fold)(a, b)
+        getattr(coarse, fold)(a, b)
+        for _ in range(doublings):
+            fine = fine.coarsened()
+        n = max(len(fine.dense()), len(coarse.dense()))
+        assert np.pad(coarse.dense(), (0, n))[:n] == pytest.approx(np.pad(fine.dense(), (0, n))[:n], abs=1e-6)

@@ -26,7 +26,7 @@ from ..io.scenario import Scenario
 from ..io.workload import KINDS
 from ..resilience.failure import TIMEOUT
 from .results import Results
-from .streaming import MINUTE, StreamSummary, minute_bytes
+from .streaming import MAX_BINS, MINUTE, StreamSummary, minute_bytes
 
 __all__ = ["check_span", "run"]
 
@@ -225,8 +225,9 @@ def check_memory(scenario: Scenario) -> float:
 
 def check_span(scenario: Scenario) -> float:
     """Refuse a run whose simulated time would make its per-minute tables too big for memory,
-    before it starts (they grow with simulated time, not with requests: a few calls that hang for
-    years of simulated time fill them).
+    before it starts. They grow with simulated time, not with requests, up to
+    :data:`~simroute.experiments.streaming.MAX_BINS` rows; past that their rows merge in pairs, so
+    only a machine with very little memory refuses a long run.
 
     The span is the arrivals' span (the horizon, or the workload's kind's estimate) plus the
     longest ``failure.hang_s`` of a plugin that can hang (a timeout share in its failure model, or
@@ -255,7 +256,8 @@ def check_span(scenario: Scenario) -> float:
     span = arrivals + (hangs[culprit] if culprit is not None else 0.0)
     if scenario.horizon is not None:
         span = min(span, scenario.horizon)
-    need = span / MINUTE * minute_bytes(len(scenario.catalog.plugins))
+    rows = min(span / MINUTE, MAX_BINS)  # (past MAX_BINS the rows merge in pairs)
+    need = rows * minute_bytes(len(scenario.catalog.plugins))
     have = available_memory()
     if need > 0.5 * have:
         longest = hangs[culprit] if culprit is not None else 0.0

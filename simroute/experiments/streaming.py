@@ -12,7 +12,10 @@ however long the run. What it keeps:
   :data:`RELATIVE_ACCURACY`): p50/p95/p99 within 1 % of the exact order statistic. Sketches and
   counters merge (:meth:`StreamSummary.merge`): over replications, over Dask workers;
 * **per-minute aggregates** (:meth:`StreamSummary.per_minute`): arrivals, completions by status
-  and spend per minute; utilization and queue length per plugin per minute.
+  and spend per minute; utilization and queue length per plugin per minute. Their rows are bounded
+  however long the simulated time: past :data:`MAX_BINS` rows, neighbouring rows merge in pairs (a
+  row then covers 2, 4 … minutes; the tables say so), the way ``latency_growth``'s blocks merge.
+  Work spanning many minutes is added in time linear in the calls (:class:`Bins`).
 
 ``latency_growth`` is computed from latency sums per block of :data:`GROWTH_BLOCK` consecutive
 arrivals (blocks merge in pairs whenever there would be more than :data:`GROWTH_BLOCKS`, so their
@@ -36,11 +39,14 @@ from ddsketch import DDSketch
 from ..common.statuses import REJECTED, STATUSES, SUCCEEDED
 from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 
-__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "GROWTH_BLOCK", "GROWTH_BLOCKS", "per_minute",
-           "pooled_summary", "add_to_sketch"]
+__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "MAX_BINS", "GROWTH_BLOCK", "GROWTH_BLOCKS",
+           "per_minute", "pooled_summary", "add_to_sketch"]
 
 RELATIVE_ACCURACY = 0.01  #: the latency sketch's relative accuracy (1 %)
-MINUTE = 60.0  #: seconds per row of the per-minute tables
+MINUTE = 60.0  #: seconds per row of the per-minute tables (until a run outgrows MAX_BINS of them)
+#: rows of the per-minute tables at most: a longer run's rows are merged in pairs (each row two,
+#: four … minutes long), so their memory is bounded however long the simulated time
+MAX_BINS = 2**16
 GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums, at first
 GROWTH_BLOCKS = 4096  #: at most this many blocks: past it, pairs of blocks merge (blocks twice as long)
 
@@ -81,11 +87,19 @@ class Bins:
     after it ends), whose running sum :meth:`dense` adds to the partial minutes at read time.
     """
 
-    __slots__ = ("values", "ramp")
+    __slots__ = ("values", "ramp", "seconds")
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float = 60.0) -> None:
         self.values = np.zeros(0)
         self.ramp = np.zeros(0)
+        self.seconds = seconds  #: seconds per bin: a minute, or a power of two of them once coarsened
+
+    def coarsened(self) -> Bins:
+        """These bins at twice the width: neighbours summed (bin k of the result is bins 2k, 2k+1)."""
+        v = self.dense()
+        out = Bins(2 * self.seconds)
+        out.values = np.pad(v, (0, len(v) % 2)).reshape(-1, 2).sum(axis=1)
+        return out
 
     @staticmethod
     def _grown(row: np.ndarray, top: int) -> np.ndarray:
@@ -120,31 +134,50 @@ class Bins:
         return out
 
     def spread(self, a: np.ndarray, b: np.ndarray) -> None:
-        """Add the length of each interval [a, b) to the minutes it covers."""
-        first, last = (a // MINUTE).astype(np.int64), (b // MINUTE).astype(np.int64)
+        """Add the length of each interval [a, b) to the bins it covers."""
+        width = self.seconds
+        first, last = (a // width).astype(np.int64), (b // width).astype(np.int64)
         one = first == last
         self.add(first[one], b[one] - a[one])
         many = ~one
         lo, hi, i, j = a[many], b[many], first[many], last[many]
-        self.add(np.concatenate([i, j]), np.concatenate([(i + 1) * MINUTE - lo, hi - j * MINUTE]))
-        inner = j > i + 1  # whole minutes i + 1 … j − 1
-        self._runs(i[inner] + 1, j[inner], MINUTE)
+        self.add(np.concatenate([i, j]), np.concatenate([(i + 1) * width - lo, hi - j * width]))
+        inner = j > i + 1  # whole bins i + 1 … j − 1
+        self._runs(i[inner] + 1, j[inner], width)
 
     def boundaries(self, a: np.ndarray, b: np.ndarray) -> None:
         """Count each interval [a, b) at the end of every minute inside it (minute m ends at
-        (m + 1) × 60 s)."""
+        (m + 1) × 60 s), in the bin that holds that minute."""
         first = np.ceil(a / MINUTE).astype(np.int64)  # the first boundary at or after a
         last = np.ceil(b / MINUTE).astype(np.int64)  # boundaries before b: first … last - 1
         many = last > first
-        one = many & (last == first + 1)
-        self.add(first[one] - 1)
-        more = many & ~one
-        self._runs(first[more] - 1, last[more] - 1, 1.0)
+        if self.seconds == MINUTE:
+            one = many & (last == first + 1)
+            self.add(first[one] - 1)
+            more = many & ~one
+            self._runs(first[more] - 1, last[more] - 1, 1.0)
+            return
+        per = int(round(self.seconds / MINUTE))  # minutes per bin
+        lo, hi = first[many] - 1, last[many] - 1  # the minutes m whose end is inside: lo … hi − 1
+        bin_lo, bin_hi = lo // per, (hi - 1) // per
+        same = bin_lo == bin_hi
+        self.add(bin_lo[same], (hi - lo)[same].astype(float))
+        apart = ~same
+        self.add(np.concatenate([bin_lo[apart], bin_hi[apart]]),
+                 np.concatenate([((bin_lo + 1) * per - lo)[apart], (hi - bin_hi * per)[apart]]).astype(float))
+        inner = apart & (bin_hi > bin_lo + 1)
+        self._runs(bin_lo[inner] + 1, bin_hi[inner], float(per))
 
     def merged(self, other: Bins) -> Bins:
-        out = Bins()
+        """Both bins added (at the coarser of their widths)."""
+        a, b = self, other
+        while a.seconds < b.seconds:
+            a = a.coarsened()
+        while b.seconds < a.seconds:
+            b = b.coarsened()
+        out = Bins(a.seconds)
         for name in ("values", "ramp"):
-            mine, theirs = getattr(self, name), getattr(other, name)
+            mine, theirs = getattr(a, name), getattr(b, name)
             row = np.zeros(max(len(mine), len(theirs)))
             row[:len(mine)] += mine
             row[:len(theirs)] += theirs
@@ -223,13 +256,22 @@ class StreamSummary:
     wait_count: dict[str, int] = field(init=False, default_factory=dict)
     busy: dict[str, float] = field(init=False, default_factory=dict)  #: slot-seconds inside the window
     minutes: dict[str, Bins] = field(init=False, default_factory=dict)  #: per-minute totals (see per_minute)
+    #: seconds per row of the per-minute tables: a minute, doubled whenever the run outgrows MAX_BINS
+    bin_seconds: float = field(init=False, default=60.0)
     open_time: dict[str, float] = field(init=False, default_factory=dict)  #: s the breaker was open
     end_time: float = field(init=False, default=0.0)
+
+    def fit(self, latest: float) -> None:
+        """Coarsen every per-minute bin (doubling their width, as often as needed) so that a time
+        up to ``latest`` seconds falls within :data:`MAX_BINS` bins."""
+        while latest >= MAX_BINS * self.bin_seconds:
+            self.bin_seconds *= 2
+            self.minutes = {k: b.coarsened() for k, b in self.minutes.items()}
 
     def bins(self, name: str) -> Bins:
         b = self.minutes.get(name)
         if b is None:
-            b = self.minutes[name] = Bins()
+            b = self.minutes[name] = Bins(self.bin_seconds)
         return b
 
     # ------------------------------------------------------------------ folding chunks
@@ -281,7 +323,9 @@ class StreamSummary:
         worked = ~np.isnan(start)
         finish = np.where(np.isnan(server_end), now, server_end)
         left = np.where(worked, start, end)  # when the call left the queue (refused: at once)
-        self.bins("cost").add((start[worked] // MINUTE).astype(np.int64), cost[worked])
+        if len(queued):
+            self.fit(float(np.nanmax(np.concatenate([queued, left, finish]))))
+        self.bins("cost").add((start[worked] // self.bin_seconds).astype(np.int64), cost[worked])
         win = rid >= self.first_in_window
         sent = ~outcome.mask(REFUSALS)
         for name, mine in plugin.groups():
@@ -329,8 +373,9 @@ class StreamSummary:
             out.token_sketches[name].merge(self.token_sketches[name])
             out.token_sketches[name].merge(other.token_sketches[name])
             out.token_counts[name] = self.token_counts[name] + other.token_counts[name]
-        out.minutes = {k: self.minutes.get(k, Bins()).merged(other.minutes.get(k, Bins()))
-                       for k in {**self.minutes, **other.minutes}}
+        out.bin_seconds = max(self.bin_seconds, other.bin_seconds)
+        out.minutes = {k: self.minutes.get(k, Bins(self.bin_seconds)).merged(
+            other.minutes.get(k, Bins(other.bin_seconds))) for k in {**self.minutes, **other.minutes}}
         out.growth = {}  # latency_growth is a trend within one run: not defined for pooled runs
         # time metrics of pooled runs: their windows' lengths add up
         out.end_time = self.span + other.span
@@ -444,7 +489,7 @@ class StreamSummary:
 
     def per_minute(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The per-minute tables: ``(overall, by_plugin)`` (see :func:`per_minute_frames`)."""
-        return per_minute_frames(self.minutes, self.plugins, self.end_time)
+        return per_minute_frames(self.minutes, self.plugins, self.end_time, self.bin_seconds)
 
 
 def minute_bytes(plugins: int) -> int:
@@ -457,25 +502,33 @@ def minute_bytes(plugins: int) -> int:
 
 def fold_minutes(summary: StreamSummary, arrival: np.ndarray, end: np.ndarray, status: Labels) -> None:
     """Arrivals and completions by status, per minute, of a chunk of request rows."""
-    summary.bins("arrivals").add((arrival // MINUTE).astype(np.int64))
+    if len(arrival):
+        summary.fit(float(np.nanmax(np.concatenate([arrival, end]))))
+    width = summary.bin_seconds
+    summary.bins("arrivals").add((arrival // width).astype(np.int64))
     ended = ~np.isnan(end)
-    minute = (np.where(ended, end, 0.0) // MINUTE).astype(np.int64)
+    minute = (np.where(ended, end, 0.0) // width).astype(np.int64)
     for name, rows in status.groups():
         if name != "in_flight":
             summary.bins(name).add(minute[rows & ended])
 
 
-def per_minute_frames(minutes: Mapping[str, Bins], plugins: Mapping[str, int], end_time: float
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def per_minute_frames(minutes: Mapping[str, Bins], plugins: Mapping[str, int], end_time: float,
+                      bin_seconds: float = MINUTE) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-minute tables from per-minute bins.
 
     Returns:
         ``overall``: minute, start (s), arrivals, one column per final status (completions in the
-        minute), cost ($ of the attempts started in the minute); ``by_plugin``: minute, start (s),
-        plugin, utilization (busy slot-seconds ÷ capacity × the minute's length inside the run),
-        queue (calls waiting for a slot at the minute's end).
+        row), cost ($ of the attempts started in the row); ``by_plugin``: minute, start (s),
+        plugin, utilization (busy slot-seconds ÷ capacity × the row's length inside the run),
+        queue (calls waiting for a slot at the row's minute end; in a row of several minutes, their
+        mean over its minute ends). A row is one minute until the run outgrows :data:`MAX_BINS`
+        rows; then each row covers ``bin_seconds`` (a power of two of minutes): ``minute`` is its
+        first minute, a ``minutes`` column says how many it covers, and ``frame.attrs
+        ["minutes_per_row"]`` says so for every table.
     """
-    count = max(int(math.ceil(end_time / MINUTE)), 1)
+    count = max(int(math.ceil(end_time / bin_seconds)), 1)
+    per = int(round(bin_seconds / MINUTE))
 
     def values(name: str) -> np.ndarray:
         v = minutes[name].dense() if name in minutes else np.zeros(0)
@@ -483,22 +536,25 @@ def per_minute_frames(minutes: Mapping[str, Bins], plugins: Mapping[str, int], e
         out[:min(count, len(v))] = v[:count]
         return out
 
-    minute = np.arange(count)
-    start = minute * MINUTE
-    overall = pd.DataFrame({"minute": minute, "start": start,
-                            "arrivals": values("arrivals").astype(np.int64)})
+    row = np.arange(count)
+    start = row * bin_seconds
+    first = {"minute": row * per, "start": start, **({"minutes": per} if per > 1 else {})}
+    overall = pd.DataFrame({**first, "arrivals": values("arrivals").astype(np.int64)})
     for name in STATUSES[:-1]:
         overall[name] = values(name).astype(np.int64)
     overall["cost"] = values("cost")
-    length = np.clip(end_time - start, 0.0, MINUTE)
+    length = np.clip(end_time - start, 0.0, bin_seconds)
     parts = []
     for name, capacity in plugins.items():
         busy = values(f"busy:{name}")
         util = np.divide(busy, capacity * length, out=np.full(count, np.nan), where=length > 0)
-        parts.append(pd.DataFrame({"minute": minute, "start": start, "plugin": name, "utilization": util,
-                                   "queue": values(f"queue:{name}").astype(np.int64)}))
+        queue = values(f"queue:{name}")
+        parts.append(pd.DataFrame({**first, "plugin": name, "utilization": util,
+                                   "queue": queue.astype(np.int64) if per == 1 else queue / per}))
     by_plugin = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["minute", "start", "plugin", "utilization", "queue"])
+        columns=[*first, "plugin", "utilization", "queue"])
+    for frame in (overall, by_plugin):
+        frame.attrs["minutes_per_row"] = per
     return overall, by_plugin
 
 
@@ -511,7 +567,7 @@ def per_minute(requests: pd.DataFrame, attempts: pd.DataFrame, plugins: Mapping[
     s.add_attempts({c: attempts[c].array for c in ("request_id", "queued", "start", "end", "server_end",
                                                     "cost", "plugin", "outcome", "tier", "abandoned")},
                    end_time)
-    return per_minute_frames(s.minutes, plugins, end_time)
+    return per_minute_frames(s.minutes, plugins, end_time, s.bin_seconds)
 
 
 def pooled_summary(summaries: Iterable[StreamSummary]) -> StreamSummary:
