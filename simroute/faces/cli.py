@@ -821,6 +821,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: set once main() has said a command was interrupted (``python -m simroute`` then says no more)
+INTERRUPT_REPORTED: list[bool] = []
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM ends a command as Ctrl-C does: outputs stay whole
 
@@ -829,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..io.outputs import WRITTEN, claim_output
 
     WRITTEN.clear()  # the outputs of this command
+    INTERRUPT_REPORTED.clear()
 
     args = build_parser().parse_args(argv)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
@@ -842,6 +847,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simroute: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        INTERRUPT_REPORTED.append(True)
         if WRITTEN:  # the interrupt came once the new output was in place
             print(f"simroute: interrupted after {WRITTEN[-1]} was written whole", file=sys.stderr)
         else:
