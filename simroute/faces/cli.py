@@ -865,5 +865,25 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """The command's entry point (``simroute``, ``python -m simroute``): :func:`main`, and its exit
+    code. An interrupted command exits 130 with its one line, however the interrupt lands: one that
+    escapes after main() has handled one is caught here, and the process then ends at once
+    (``os._exit`` after flushing), so that no later stage of the interpreter's shutdown can be
+    interrupted again and end it by SIGINT instead."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        if not INTERRUPT_REPORTED:
+            print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
+                  file=sys.stderr)
+        code = 130
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
