@@ -273,31 +273,45 @@ def _run_time(nb) -> float:
     return (last - first).total_seconds()
 
 
-def gallery_page() -> str:
-    """The notebooks as a gallery: a thumbnail (each notebook's first figure, written to
-    ``docs/img/gallery/``), the question it answers, its run time and download links."""
-    import base64
+def _first_figure(nb) -> str | None:
+    """A notebook's first figure, as its stored base64 PNG (None: it draws none)."""
+    return next((o["data"]["image/png"] for c in nb.cells if c.cell_type == "code"
+                 for o in c.get("outputs", []) if "image/png" in o.get("data", {})), None)
 
+
+def _notebooks() -> list:
     import nbformat
+
+    return [(path, nbformat.read(path, as_version=4))
+            for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+
+
+def write_thumbnails() -> None:
+    """Each notebook's first figure to ``docs/img/gallery/NN.png`` (the gallery's thumbnails)."""
+    import base64
 
     out = ROOT / "docs" / "img" / "gallery"
     out.mkdir(parents=True, exist_ok=True)
+    for path, nb in _notebooks():
+        png = _first_figure(nb)
+        if png is not None:
+            (out / f"{path.name[:2]}.png").write_bytes(base64.b64decode(png))
+
+
+def gallery_page() -> str:
+    """The notebooks as a gallery: a thumbnail (each notebook's first figure, written by
+    :func:`write_thumbnails`), the question it answers, its run time and download links."""
     lines = ["# Notebook gallery", "",
              "Each notebook answers one question with the model, and ends with its answer computed from",
              "its own numbers. Run them in Jupyter (`pip install -e \".[notebooks]\"`, then open",
              "`notebooks/`), or read them here as rendered pages. The run time is that of the stored",
              "execution on a two-core machine; every notebook also runs under nbval in the tests.", ""]
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
+    for path, nb in _notebooks():
         number = path.name[:2]
         heading = next(c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells
                        if c.cell_type == "markdown")
-        png = next((o["data"]["image/png"] for c in nb.cells if c.cell_type == "code"
-                    for o in c.get("outputs", []) if "image/png" in o.get("data", {})), None)
-        thumb = ""
-        if png is not None:
-            (out / f"{number}.png").write_bytes(base64.b64decode(png))
-            thumb = f'<img src="../img/gallery/{number}.png" alt="{heading}: its first figure" width="320">'
+        thumb = (f'<img src="../img/gallery/{number}.png" alt="{heading}: its first figure" width="320">'
+                 if _first_figure(nb) is not None else "")
         seconds = _run_time(nb)
         lines += [f"## {number} · [{heading}](tutorials/{path.name})", "",
                   f"**Question:** {QUESTIONS.get(number, '')}", "",
@@ -317,6 +331,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     for name, page in PAGES.items():
         (ROOT / "docs" / name).write_text(page())
+    write_thumbnails()
 
 
 if __name__ == "__main__":

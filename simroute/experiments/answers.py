@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..common.schema import plain
-from .metrics import metric
+from .metrics import metric, words
 
 __all__ = ["Answer", "best_setting", "settings_rows", "tuning_answer", "bounds", "overlaps"]
 
@@ -73,14 +73,6 @@ def _span(unit: str, low: float, high: float) -> str:
     return f"{low:,.4g} to {high:,.4g} {unit}"
 
 
-def _words(m: str) -> str:
-    """A metric's name in words (``latency_p95`` → ``p95 latency``)."""
-    head, _, tail = m.partition("_")
-    if head in ("latency", "ttft", "tpot") and tail.startswith("p") and tail[1:].isdigit():
-        return f"{tail} {head if head == 'latency' else head.upper()}"
-    return m.replace("_", " ")
-
-
 def bounds(row: pd.Series, m: str) -> tuple[float, float]:
     """A row's interval of metric ``m`` (``<m>_low``, ``<m>_high``; its mean at both ends without
     one: one replication)."""
@@ -116,9 +108,9 @@ def best_setting(rows: pd.DataFrame, m: str, *, better: str | None = None, what:
     direction = better or (metric(m).better if unit is None else "") or "lower"
     unit = unit if unit is not None else metric(m).unit
     ok = rows[rows[f"{m}_mean"].notna()]
-    words = name or _words(m)
+    said = name or words(m)
     if ok.empty:
-        return Answer(m, None, text=f"No {what} has a value of {words}: nothing to recommend.")
+        return Answer(m, None, text=f"No {what} has a value of {said}: nothing to recommend.")
     order = ok[f"{m}_mean"].sort_values(ascending=direction == "lower", kind="stable")
     label = order.index[0]
     best = ok.loc[label]
@@ -127,7 +119,7 @@ def best_setting(rows: pd.DataFrame, m: str, *, better: str | None = None, what:
     interval = (f" (95 % interval {_span(unit, low, high)})"
                 if low is not None and high is not None and pd.notna(low) and pd.notna(high) and low != high
                 else "")
-    head = (f"The {'lowest' if direction == 'lower' else 'highest'} {words} is {what} {label}: "
+    head = (f"The {'lowest' if direction == 'lower' else 'highest'} {said} is {what} {label}: "
             f"{_value(unit, float(best[f'{m}_mean']))}{interval}.")
     others = len(ok) - 1
     if others == 0:

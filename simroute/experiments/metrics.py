@@ -31,7 +31,7 @@ from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Metric", "METRICS", "INTERVAL_BY_UNIT", "interval_kind", "Tally", "STATUS_RATES",
+__all__ = ["Metric", "METRICS", "INTERVAL_BY_UNIT", "interval_kind", "words", "Tally", "STATUS_RATES",
            "LATENCY_QUANTILES", "TOKEN_TIMES", "metric", "metrics_table", "metrics_reference", "compute",
            "rows", "register", "tally"]
 
@@ -118,6 +118,15 @@ class Metric:
 #: [0, 1] get Wilson score intervals; positive quantities, intervals on the log scale
 INTERVAL_BY_UNIT = {"share": "wilson", "s": "log", "$": "log", "$/request": "log", "calls": "log",
                     "requests": "log", "requests/h": "log", "ratio": "log"}
+
+
+def words(name: str) -> str:
+    """A metric's name in words, for titles, headers and sentences (``latency_p95`` → ``p95
+    latency``, ``ttft_p50`` → ``p50 TTFT``, ``cost_per_success`` → ``cost per success``)."""
+    head, _, tail = name.partition("_")
+    if head in ("latency", "ttft", "tpot") and tail.startswith("p") and tail[1:].isdigit():
+        return f"{tail} {head if head == 'latency' else head.upper()}"
+    return name.replace("_", " ")
 
 
 def interval_kind(name: str) -> str:

@@ -151,13 +151,7 @@ class Bins:
         first = np.ceil(a / MINUTE).astype(np.int64)  # the first boundary at or after a
         last = np.ceil(b / MINUTE).astype(np.int64)  # boundaries before b: first … last - 1
         many = last > first
-        if self.seconds == MINUTE:
-            one = many & (last == first + 1)
-            self.add(first[one] - 1)
-            more = many & ~one
-            self._runs(first[more] - 1, last[more] - 1, 1.0)
-            return
-        per = int(round(self.seconds / MINUTE))  # minutes per bin
+        per = int(round(self.seconds / MINUTE))  # minutes per bin (1 until the bins coarsen)
         lo, hi = first[many] - 1, last[many] - 1  # the minutes m whose end is inside: lo … hi − 1
         bin_lo, bin_hi = lo // per, (hi - 1) // per
         same = bin_lo == bin_hi

@@ -295,8 +295,8 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
                 trial.set_user_attr("simroute_row", row)  # (a stored study keeps its trials' metrics)
                 optuna_study.tell(trial, value if not math.isnan(value) else math.inf)
                 rows.append(row)
-            if storage is not None:  # other processes may have added trials meanwhile
-                rows = _stored_rows(optuna, optuna_study)
+    if storage is not None:  # every trial of the study, other processes' last ones included
+        rows = _stored_rows(optuna, optuna_study)
     result = Tuning(trials=pd.DataFrame(rows), params=list(space), objective=objective,
                     constraints=constraints)
     result.trials["ties"] = result.trials.trial.isin(result.ties)  # tied with the best trial

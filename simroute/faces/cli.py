@@ -821,6 +821,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: the line of a command interrupted before any output was in place
+INTERRUPTED = "simroute: interrupted; no output was half-written (the previous one, if any, is intact)"
 #: set once main() has said a command was interrupted (``python -m simroute`` then says no more)
 INTERRUPT_REPORTED: list[bool] = []
 
@@ -851,8 +853,7 @@ def main(argv: list[str] | None = None) -> int:
         if WRITTEN:  # the interrupt came once the new output was in place
             print(f"simroute: interrupted after {WRITTEN[-1]} was written whole", file=sys.stderr)
         else:
-            print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
-                  file=sys.stderr)
+            print(INTERRUPTED, file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader went away (``simroute run | head``): stop quietly, as other commands do;
@@ -875,8 +876,7 @@ def run() -> None:
         code = main()
     except KeyboardInterrupt:
         if not INTERRUPT_REPORTED:
-            print("simroute: interrupted; no output was half-written (the previous one, if any, is intact)",
-                  file=sys.stderr)
+            print(INTERRUPTED, file=sys.stderr)
         code = 130
     if code == 130:
         sys.stdout.flush()

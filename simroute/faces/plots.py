@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ..common.statuses import COMPENSATED, DEGRADED, FAILED, IN_FLIGHT, REJECTED, SUCCEEDED
-from ..experiments.metrics import metric
+from ..experiments.metrics import metric, words
 from ..resilience.failure import (
     CANCELLED,
     CONTENT_POLICY,
@@ -50,12 +50,8 @@ STATUS_COLORS = {SUCCEEDED: "tab:green", DEGRADED: "tab:orange", FAILED: "tab:re
 STATE_LEVEL = {"closed": 0, "half_open": 1, "open": 2}
 
 
-def title(name: str) -> str:
-    """A summary metric's name in words, for a title (``latency_p95`` → ``p95 latency``)."""
-    head, _, tail = name.partition("_")
-    if head in ("latency", "ttft", "tpot") and tail.startswith("p") and tail[1:].isdigit():
-        return f"{tail} {head if head == 'latency' else head.upper()}"
-    return name.replace("_", " ")
+#: a summary metric's name in words, for a title (``latency_p95`` → ``p95 latency``)
+title = words
 
 
 def label(name: str, per: str | None = None) -> str:

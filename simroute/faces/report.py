@@ -296,15 +296,6 @@ def _intervals(frame: pd.DataFrame, by: list[str], value: str = "value") -> pd.D
     return intervals(frame, by, value)[[*by, "mean", "ci_low", "ci_high", "n"]]
 
 
-def _clip_shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """Intervals of shares (rates, attainment) clipped to [0, 1]; others of counts and times to >= 0."""
-    out = frame.copy()
-    for col in ("ci_low", "ci_high"):
-        share = out.metric.map(lambda m: metric(m).unit == "share")
-        out[col] = np.where(share, out[col].clip(0.0, 1.0), out[col].clip(lower=0.0))
-    return out
-
-
 def _with_trace(scenario: Scenario, trace: str | Path | None, trace_format: str | None) -> Scenario:
     if trace is None:
         return scenario
@@ -470,7 +461,7 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     outcomes = _intervals(overall, ["load_factor", "metric"])
     open_time = runs[runs.metric == "breaker_open_time"].groupby(["load_factor", "replication"]).value.sum()
     trips = _intervals(open_time.reset_index().assign(metric="breaker_open_time"), ["load_factor", "metric"])
-    outcomes = _clip_shares(pd.concat([outcomes, trips], ignore_index=True))
+    outcomes = pd.concat([outcomes, trips], ignore_index=True)  # (intervals within each domain)
 
     p = parts["plugins"]
     used = p.groupby("plugin").attempts.sum()
@@ -482,9 +473,9 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
                                arrival_rate=("arrival_rate", "mean"), service_mean=("service_mean", "mean"),
                                rate_limited_share=("rate_limited_share", "mean"),
                                peak_utilization=("peak_utilization", "mean"))
-    plug = plug.assign(utilization=u["mean"], utilization_low=u.ci_low.clip(lower=0.0),
-                       utilization_high=u.ci_high.clip(upper=1.0), queue_wait_mean=w["mean"],
-                       queue_wait_low=w.ci_low.clip(lower=0.0), queue_wait_high=w.ci_high).reset_index()
+    plug = plug.assign(utilization=u["mean"], utilization_low=u.ci_low, utilization_high=u.ci_high,
+                       queue_wait_mean=w["mean"], queue_wait_low=w.ci_low,
+                       queue_wait_high=w.ci_high).reset_index()
     plug["capacity"] = plug.capacity.astype(int)
 
     one = runs[runs.load_factor == reference]
@@ -538,7 +529,7 @@ def _tables(parts: dict[str, pd.DataFrame], reference: float) -> dict[str, pd.Da
     inside = parts.get("faults_summary")
     if inside is not None and len(inside):
         rows = inside[(inside.key == "") & inside.metric.isin(OUTCOME_METRICS)]
-        tables["fault_outcomes"] = _clip_shares(_intervals(rows, ["load_factor", "metric"]))
+        tables["fault_outcomes"] = _intervals(rows, ["load_factor", "metric"])
     return {**tables, "runs": runs, "outcomes": outcomes, "plugins": plug, "saturation": saturation,
             "cost_by_tier": per_request("cost_by_tier", "tier"),
             "cost_by_plugin": per_request("cost_by_plugin", "plugin"),

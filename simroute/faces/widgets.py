@@ -50,7 +50,7 @@ class _Panel:
         self.widget = W.HBox([W.VBox(controls, layout=W.Layout(width="320px")),
                               W.VBox([self.numbers, self.out])])
         self.last: dict[str, Any] = {}
-        self.picture = ""  #: the last figure drawn, as base64 PNG
+        self.figure: Any = None  #: the last figure drawn
 
     def update(self) -> dict[str, Any]:
         """Re-run the small simulation and redraw; the numbers drawn (each panel says which)."""
@@ -59,19 +59,19 @@ class _Panel:
     def _ipython_display_(self) -> None:
         self.update()
         bundle = dict(self.widget._repr_mimebundle_() or {})
-        if self.picture:  # where no kernel runs (a rendered page), the panel as it is now
-            bundle["image/png"] = self.picture
+        if self.figure is not None:  # where no kernel runs (a rendered page), the panel as it is now
+            import base64
+            import io
+
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=80)
+            bundle["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
         bundle["text/plain"] = (f"{type(self).__name__}: a live panel (run the cell in Jupyter); the picture "
                                 "shows its current state")
         display(bundle, raw=True)
 
     def _draw(self, fig) -> None:
-        import base64
-        import io
-
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=80)
-        self.picture = base64.b64encode(buffer.getvalue()).decode("ascii")
+        self.figure = fig  # (pictured only when the panel is displayed: _ipython_display_)
         with self.out:
             self.out.clear_output(wait=True)
             display(fig)
