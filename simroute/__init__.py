@@ -24,7 +24,8 @@ sweeps, tuning and reports. The public API:
 * **Running and analysing**: :func:`run` (:class:`Results`; its summary's metrics are
   :data:`METRICS`, also as :func:`metrics_table`), :func:`replay`, :func:`replay_flow`
   (:class:`FlowReplay`), :func:`sweep`, :func:`aggregate`, :func:`tune` (:class:`Tuning`),
-  :func:`report` (:class:`Report`).
+  :func:`report` (:class:`Report`); :func:`calibrate` (:class:`Calibration`) fits a scenario to a
+  gateway's own logs (:func:`read_logs`) and checks it on the part held out.
 * **Errors**: :class:`InputError` (bad input, one line naming file, line, entry and field),
   :class:`SimrouteError`.
 
@@ -74,6 +75,7 @@ from .resilience.failure import OUTCOMES, FailureModel
 from .resilience.retry import RetryBudget, RetryPolicy
 
 if TYPE_CHECKING:
+    from .experiments.calibrate import Calibration
     from .experiments.metrics import METRICS, metrics_table
     from .experiments.replay import FlowReplay, replay, replay_flow
     from .experiments.results import Results
@@ -88,8 +90,10 @@ if TYPE_CHECKING:
     from .experiments.streaming import StreamSummary, pooled_summary
     from .experiments.sweep import aggregate, pooled, sweep
     from .experiments.tune import Tuning, tune
+    from .faces.calibration_page import calibrate
     from .faces.report import Report, report
     from .io.labelled import LabelledRequest, bundled_labelled, read_labelled
+    from .io.logs import read_logs
 
 _moved.install()  # old module paths (simroute.breaker …) keep working: simroute._moved
 
@@ -105,6 +109,8 @@ _LAZY = {
     "RoutingEvaluation": ".experiments.routing_quality", "read_labelled": ".io.labelled",
     "bundled_labelled": ".io.labelled", "LabelledRequest": ".io.labelled",
     "tune_routing": ".experiments.routing_quality", "RoutingTuning": ".experiments.routing_quality",
+    "calibrate": ".faces.calibration_page", "Calibration": ".experiments.calibrate",
+    "read_logs": ".io.logs",
 }
 
 
@@ -143,7 +149,7 @@ sys.modules[__name__].__class__ = _Package
 __all__ = [
     "Agent", "AgentLine", "Fault", "MixEntry", "Results", "Scenario", "Settings", "Workload",
     "read_trace", "run", "replay", "replay_flow", "FlowReplay", "sweep", "aggregate", "tune", "Tuning",
-    "report", "Report",
+    "report", "Report", "calibrate", "Calibration", "read_logs",
     "BreakerSettings", "COMPENSATIONS", "Catalog", "Change", "CircuitBreaker",
     "Classification", "InputError", "ModelTier", "Optimization", "Phase", "Plan", "Plugin",
     "RetryBudget", "RetryPolicy", "RouteDecision", "Saga", "SagaStep", "Score", "ScoringWeights",

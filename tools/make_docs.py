@@ -257,6 +257,7 @@ QUESTIONS = {
     "07": "How does a LiteLLM router fail over in an outage, a 429 storm or a hang, and which settings help?",
     "08": "What does a whole day through a router look like, in memory that does not grow with the day?",
     "09": "From your own LiteLLM config and an outage to a page and a decision: what should you change?",
+    "10": "Fitted to your gateway's own logs, how well does the model predict the logs it never saw?",
 }
 
 

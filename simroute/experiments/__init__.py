@@ -10,6 +10,7 @@
 * ``answers`` — the best setting of a sweep or tuning run and its ties, in words;
 * ``routing_quality`` — routing accuracy on a labelled set, with cross-validation;
 * ``replay`` — the seed's documented flows replayed against its numbers;
+* ``calibrate`` — a scenario fitted to a gateway's logs, checked on the part held out;
 * ``export`` — tables to CSV and Parquet;
 * ``queueing`` — M/M/c formulas (Erlang C) the capacity plan starts from.
 

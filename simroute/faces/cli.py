@@ -471,6 +471,24 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibration_page import calibrate
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr)
+
+    cal = calibrate(args.logs, args.format, out=args.out, overwrite=args.overwrite, config=args.config,
+                    holdout=args.holdout, replications=args.replications, seed=args.seed,
+                    min_rows=args.min_rows, max_validate=args.max_validate, progress=say)
+    f = cal.facts
+    print(f"wrote {args.out}/: scenario.yaml ({f['deployments']} deployments in {f['groups']} model groups, "
+          f"fitted on {f['attempts']:,} attempts), trace.csv ({f['requests']:,} requests), fit.csv, "
+          "validation.csv, qq.csv, index.html")
+    print(cal.agreement())
+    return 0
+
+
 def _route(args: argparse.Namespace) -> int:
     from ..policies.catalog import load_catalog
     from ..policies.classify import SEED_READING, Reading, classify
@@ -803,6 +821,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output tokens per request (default 300)")
     p.add_argument("--name", default=None, help="the scenario's name (default: the config's file name)")
     p.set_defaults(func=_import)
+    p = sub.add_parser("calibrate", help="fit a scenario to a gateway's request logs and check it on the "
+                                         "part held out: scenario.yaml, fit and validation page")
+    p.add_argument("logs", help="the log file: one row (or span) per attempt")
+    p.add_argument("--format", choices=("csv", "otel", "litellm"), default="csv",
+                   help="csv (start,end,deployment,status,input_tokens,output_tokens[,ttft,request_id,"
+                        "group]); otel (OpenTelemetry GenAI spans, JSON lines); litellm (LiteLLM spend "
+                        "logs, CSV or JSON lines). Default csv")
+    p.add_argument("--config", default=None, help="a LiteLLM config.yaml: deployments, groups, fallbacks, "
+                                                  "prices, quotas and router settings come from it")
+    p.add_argument("--holdout", type=float, default=0.3,
+                   help="share of the logs' time span held out at the end, to check the fit (default 0.3)")
+    p.add_argument("--replications", type=_count(2), default=5,
+                   help="simulations of the held-out part, for intervals (default 5)")
+    p.add_argument("--seed", type=_count(0), default=0, help="the first simulation's seed (default 0)")
+    p.add_argument("--min-rows", type=_count(1), default=30,
+                   help="successful calls a deployment needs in the fitted part (default 30)")
+    p.add_argument("--max-validate", type=_count(1), default=20_000,
+                   help="held-out requests simulated, at most (default 20000)")
+    p.add_argument("--out", default="simroute-calibration", help="the output folder "
+                                                                  "(default simroute-calibration)")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_calibrate)
     p = sub.add_parser("route", help="classify, score and route one request with the catalog")
     p.add_argument("text", nargs="?", help="the request (default: the seed's example request)",
                    default="Build a FastAPI endpoint with MongoDB, Keycloak auth, and deploy to K8s")

@@ -7,6 +7,7 @@
 * ``faults`` — injected faults (:class:`Fault`);
 * ``scenario`` — a scenario file: catalog + settings + workload + faults (:class:`Scenario`);
 * ``litellm`` — importing a LiteLLM router config;
+* ``logs`` — reading a gateway's request logs (CSV, OpenTelemetry spans, LiteLLM spend logs);
 * ``labelled`` — labelled routing requests (which plugins an engineer would accept);
 * ``traces`` — the traces shipped with simroute, by name;
 * ``outputs`` — output folders written atomically, with a manifest and a lock.

@@ -1,8 +1,9 @@
 """Trace files: reading a workload trace (CSV) into columns, every row checked.
 
-Two formats: simroute's own (``time,text,budget,context_tokens,generated_tokens,accept``; time in
-seconds, only ``time`` required; ``accept``: the plugins an engineer would accept for the row's
-request, ``a|b``, read by :func:`trace_labels`) and the Azure LLM inference format
+Two formats: simroute's own (``time,text,budget,context_tokens,generated_tokens,group,accept``;
+time in seconds, only ``time`` required; ``group``: the model group the row's request goes to, which
+a mix entry of the workload must name; ``accept``: the plugins an engineer would accept for the
+row's request, ``a|b``, read by :func:`trace_labels`) and the Azure LLM inference format
 (``TIMESTAMP,ContextTokens,GeneratedTokens``). :func:`read_trace` gives the columns; a bad row
 raises an :class:`~simroute.common.errors.InputError` naming the file, the line and the field. A
 trace is parsed once per file version (path, modification time, size) and shared by every run.
@@ -29,7 +30,8 @@ __all__ = ["read_trace", "trace_format_of", "trace_labels", "header_of", "TRACE_
 
 TRACE_FORMATS = ("simroute", "azure")
 #: the columns each trace format may have
-TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "generated_tokens", "accept"),
+TRACE_COLUMNS = {"simroute": ("time", "text", "budget", "context_tokens", "generated_tokens", "group",
+                              "accept"),
                  "azure": ("TIMESTAMP", "ContextTokens", "GeneratedTokens")}
 TOKEN_COLUMNS = ("context_tokens", "generated_tokens", "ContextTokens", "GeneratedTokens")
 MAX_TOKENS = 10_000_000  #: tokens in one request, at most
@@ -138,7 +140,7 @@ def trace_labels(path: str | Path) -> dict[str, tuple[tuple[str, ...], int]]:
 
 
 def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]:
-    """Columns time (s), text, budget, context_tokens, generated_tokens of a trace CSV.
+    """Columns time (s), text, budget, context_tokens, generated_tokens and group of a trace CSV.
 
     Times are seconds after the first row, computed exactly from the file's decimal timestamps
     (so the Azure trace's 100 ns resolution survives: an epoch time as a float would not keep it).
@@ -149,8 +151,8 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
             (``TIMESTAMP,ContextTokens,GeneratedTokens``).
 
     Returns:
-        Arrays ``time`` (seconds after the first row), ``text``, ``budget``, ``context_tokens`` and
-        ``generated_tokens``.
+        Arrays ``time`` (seconds after the first row), ``text``, ``budget``, ``context_tokens``,
+        ``generated_tokens`` and ``group`` (``""`` where a row names none).
 
     Raises:
         InputError: an unreadable file, a missing column, a value that does not parse, or times out
@@ -162,7 +164,7 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
                          file=str(path))
     handle = io.StringIO(read_text(path), newline="")  # UTF-8 (a BOM is fine), or a clear error
     cols: dict[str, list] = {k: [] for k in ("time", "text", "budget", "context_tokens",
-                                             "generated_tokens")}
+                                             "generated_tokens", "group")}
     with handle:
         reader = csv.reader(handle)
         header = [h.strip() for h in next(reader, [])]
@@ -207,8 +209,8 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
 
             if fmt == "azure":
                 t = cell("TIMESTAMP", _parse_azure_time)
-                ctx, gen, text, budget = (cell("ContextTokens", float), cell("GeneratedTokens", float),
-                                          "", math.nan)
+                ctx, gen, text, budget, group = (cell("ContextTokens", float), cell("GeneratedTokens", float),
+                                                 "", math.nan, "")
                 tname = "TIMESTAMP"
             else:
                 t = cell("time", _seconds)
@@ -216,6 +218,7 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
                 budget = cell("budget", float, math.nan)
                 ctx = cell("context_tokens", float, math.nan)
                 gen = cell("generated_tokens", float, math.nan)
+                group = cell("group", str, "")
                 tname = "time"
             if t < last:
                 raise InputError(f"timestamps out of order ({t} after {last})", file=str(path),
@@ -227,9 +230,9 @@ def read_trace(path: str | Path, fmt: str = "simroute") -> dict[str, np.ndarray]
             last = t
             if first is None:
                 first = t
-            for k, v in zip(cols, (float(t - first), text, budget, ctx, gen), strict=True):
+            for k, v in zip(cols, (float(t - first), text, budget, ctx, gen, group), strict=True):
                 cols[k].append(v)
-    out = {k: np.asarray(v, dtype=object if k == "text" else float) for k, v in cols.items()}
+    out = {k: np.asarray(v, dtype=object if k in ("text", "group") else float) for k, v in cols.items()}
     if len(out["time"]) == 0:
         raise InputError("no data rows", file=str(path), line=1)
     return out

@@ -651,6 +651,7 @@ class Trace(WorkloadKind):
             mix_idx = w._draw_mix(rng, part.stop - part.start)
             texts = table["text"][part]
             mix_idx[texts != ""] = -1  # a trace row naming its request overrides the mix
+            _group_rows(w, table["group"][part], mix_idx, first_row=i)
             raw = table["budget"][part]
             budget = np.where(np.isnan(raw), w._mix_budget(mix_idx), raw)
             yield Requests(times[part], mix_idx, texts, budget, table["context_tokens"][part],
@@ -667,6 +668,21 @@ class Trace(WorkloadKind):
 
     def describe(self, w: Workload) -> str:
         return f"trace {Path(w.trace or '').name} ({w.trace_format}), time scale {w.time_scale:g}"
+
+
+def _group_rows(w: Workload, groups: np.ndarray, mix_idx: np.ndarray, *, first_row: int) -> None:
+    """A trace row naming a model group goes to the mix entry of that group (the first naming it)."""
+    named = groups != ""
+    if not named.any():
+        return
+    entry = {m.group: k for k, m in reversed(list(enumerate(w.mix))) if m.group}
+    for group in dict.fromkeys(groups[named]):
+        if group not in entry:
+            row = first_row + int(np.argmax(groups == group))
+            raise InputError(f"group {group!r} (first on data row {row + 1}) is not a model group of the "
+                             f"workload's mix (groups: {', '.join(entry) or 'none'})",
+                             file=str(w.trace), field="group")
+        mix_idx[groups == group] = entry[group]
 
 
 class Closed(WorkloadKind):
