@@ -90,6 +90,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     n = args.customers
+    from simroute.common.build import build
+
+    print(f"simroute's build: {build()} (SIMROUTE_PURE=1 runs the source; compare the two runs' ratios)")
     contenders = {"plain SimPy (Resource)": lambda: plain_simpy(n, args.seed),
                   "simroute, record full": lambda: simroute_wait(n, args.seed, "full"),
                   "simroute, record summary": lambda: simroute_wait(n, args.seed, "summary")}

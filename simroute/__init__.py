@@ -42,6 +42,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from . import _moved
+from .common import build as _build  # noqa: F401 - first: compiled, or pure (simroute.common.build)
 from .common.distributions import ServiceTime
 from .common.errors import InputError, SimrouteError
 from .common.version import __version__

@@ -97,7 +97,13 @@ def body(module) -> str:
     import inspect
     import re
 
-    text = inspect.cleandoc(module.__doc__).split("\n", 1)[1].strip()
+    doc = module.__doc__
+    if doc is None:  # a module compiled with mypyc keeps no docstring: read it from its source
+        import ast
+
+        source = Path(module.__file__).with_name(module.__name__.rsplit(".", 1)[-1] + ".py")
+        doc = ast.get_docstring(ast.parse(source.read_text(encoding="utf-8")))
+    text = inspect.cleandoc(doc).split("\n", 1)[1].strip()
     text = re.sub(r":\w+:`~?([^`]+)`", lambda m: f"`{m.group(1).split('.')[-1]}`", text)
     text = text.replace("``", "`").replace("::\n", ":\n")
     return text

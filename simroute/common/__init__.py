@@ -9,6 +9,7 @@
 * ``draws`` — random streams read a block at a time;
 * ``durations`` — durations as people write them (``90s``, ``1.5m``, ``2h``);
 * ``version`` — ``__version__``;
+* ``build`` — compiled or pure: which build of the hot modules runs (``SIMROUTE_PURE``);
 * ``statuses`` — a request's terminal status, declared once.
 
 May import: the standard library, numpy, PyYAML. Nothing of simroute outside ``common``.

@@ -57,7 +57,7 @@ class Arrivals:
         self.count = 0  #: requests started so far (the next request's id)
         self._blocks = blocks
         self._rows: Iterator[tuple] = iter(())
-        self._next: tuple | None = None
+        self._next: tuple | None  # set by _advance (not narrowed to None here: mypyc would keep that)
         self._sleep = sleeper(env)
         self._on_arrival = on_arrival
         self._warmup = warmup
@@ -70,8 +70,7 @@ class Arrivals:
     def _advance(self) -> None:
         """The next row, from the next block when this one is used up (None: no more)."""
         while True:
-            row = next(self._rows, None)
-            if row is not None:
+            for row in self._rows:  # the next row of this block, if any
                 self._next = row
                 return
             block = next(self._blocks, None)

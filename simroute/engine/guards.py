@@ -28,11 +28,11 @@ every call to a plugin in its maintenance windows (seconds)::
             self.windows = windows
 
         @classmethod
-        def build(cls, plugin, settings, ctx):
+        def build(cls, plugin: Plugin, settings: Settings, ctx: GuardContext) -> Guard | None:
             windows = MAINTENANCE.get(plugin.name)
             return cls(windows) if windows else None
 
-        def admit(self, call, now):
+        def admit(self, call: Call, now: float) -> Refusal | None:
             if any(a <= now < b for a, b in self.windows):
                 return Refusal("shed")
             return None
@@ -104,10 +104,10 @@ class DeadlineGuard(Guard):
     name = "deadline"
 
     @classmethod
-    def build(cls, plugin, settings, ctx):
+    def build(cls, plugin: Plugin, settings: Settings, ctx: GuardContext) -> Guard | None:
         return cls() if settings.timeout.deadline is not None else None
 
-    def admit(self, call, now):
+    def admit(self, call: Call, now: float) -> Refusal | None:
         return Refusal(DEADLINE) if now >= call.deadline else None
 
 
@@ -123,14 +123,14 @@ class BreakerGuard(Guard):
         self.failure_kinds = frozenset(failure_kinds)
 
     @classmethod
-    def build(cls, plugin, settings, ctx):
+    def build(cls, plugin: Plugin, settings: Settings, ctx: GuardContext) -> Guard | None:
         breaker = ctx.breakers.get(plugin.name)
         return cls(breaker, settings.breaker.failure_kinds) if breaker is not None else None
 
-    def admit(self, call, now):
+    def admit(self, call: Call, now: float) -> Refusal | None:
         return None if self.breaker.allow(now) else Refusal(REJECTED_OPEN)
 
-    def on_result(self, call, now):
+    def on_result(self, call: Call, now: float) -> None:
         outcome = call.outcome
         if outcome == SUCCESS:
             self.breaker.record_success(now, now - call.queued)
@@ -150,17 +150,17 @@ class BulkheadGuard(Guard):
         self.in_flight = 0
 
     @classmethod
-    def build(cls, plugin, settings, ctx):
+    def build(cls, plugin: Plugin, settings: Settings, ctx: GuardContext) -> Guard | None:
         limit = settings.bulkhead.max_concurrent
         return cls(limit) if limit is not None else None
 
-    def admit(self, call, now):
+    def admit(self, call: Call, now: float) -> Refusal | None:
         if self.in_flight >= self.limit:
             return Refusal(REJECTED_BULKHEAD)
         self.in_flight += 1
         return None
 
-    def on_result(self, call, now):
+    def on_result(self, call: Call, now: float) -> None:
         self.in_flight -= 1
 
 
@@ -176,10 +176,10 @@ class RateLimitGuard(Guard):
         self.tokens = TokenBucket(tpm) if tpm is not None else None
 
     @classmethod
-    def build(cls, plugin, settings, ctx):
+    def build(cls, plugin: Plugin, settings: Settings, ctx: GuardContext) -> Guard | None:
         return cls(plugin.rpm, plugin.tpm) if plugin.rpm is not None or plugin.tpm is not None else None
 
-    def admit(self, call, now):
+    def admit(self, call: Call, now: float) -> Refusal | None:
         tokens = call.tokens if self.tokens is not None and not math.isnan(call.tokens) else 0.0
         wait = self.requests.wait(now) if self.requests is not None else 0.0
         if tokens:
@@ -206,13 +206,13 @@ class SheddingGuard(Guard):
         self.per_waiter = mean / server.capacity
 
     @classmethod
-    def build(cls, plugin, settings, ctx):
+    def build(cls, plugin: Plugin, settings: Settings, ctx: GuardContext) -> Guard | None:
         s = settings.shedding
         if s.max_queue is None and s.max_wait is None:
             return None
         return cls(ctx.servers[plugin.name], s.max_queue, s.max_wait, plugin.service_for().expected())
 
-    def admit(self, call, now):
+    def admit(self, call: Call, now: float) -> Refusal | None:
         server = self.server
         if server.busy < server.capacity:
             return None  # a free slot: no queue, no wait

@@ -50,7 +50,11 @@ class Task:
                     event.callbacks.append(self._step)
                     return
         except StopIteration:  # done: break the task ↔ bound method cycle, so that reference
-            del self._step  # counting frees the task now, not a later full garbage collection
+            self._step = _done  # counting frees the task now, not a later full garbage collection
+
+
+def _done(event: simpy.Event) -> None:
+    """A finished task's step: nothing waits on it any more."""
 
 
 def start(gen: Generator[simpy.Event, Any, Any]) -> Task:

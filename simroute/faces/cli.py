@@ -670,10 +670,10 @@ def versions() -> str:
             found.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             found.append(f"{name} ?")
-    package = Path(__file__).resolve().parents[1]
-    compiled = any(True for pattern in ("*.so", "*.pyd") for _ in package.rglob(pattern))  # C extensions
-    build = "compiled" if compiled else "pure Python"
-    return f"simroute {__version__} ({build}); Python {platform.python_version()}; " + ", ".join(found)
+    from ..common.build import build
+
+    return (f"simroute {__version__} ({build()}); Python {platform.python_version()}; "
+            + ", ".join(found))
 
 
 class _Version(argparse.Action):
