@@ -66,7 +66,12 @@ def ext_modules() -> list:
     if not _compiler_works():
         print("simroute: no working C compiler: building the pure-Python package", file=sys.stderr)
         return []
-    return mypycify(COMPILED, opt_level="3", group_name="simroute_core")
+    try:
+        return mypycify(COMPILED, opt_level="3", group_name="simroute_core")
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a failed type check: build pure, say why
+        print(f"simroute: mypyc could not compile ({exc!r}): building the pure-Python package",
+              file=sys.stderr)
+        return []
 
 
 setup(ext_modules=ext_modules())
