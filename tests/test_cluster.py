@@ -121,3 +121,39 @@ def test_a_stored_study_resumes_and_two_processes_share_it(tmp_path):
     # another question under the same name is refused, in one line
     other = [*base[:3], "retry.max_retries=0,5", *base[4:], "--trials", "2"]
     assert main(other) == 2
+
+
+def test_a_tuning_run_interrupted_and_resumed_ends_with_the_uninterrupted_best(tmp_path, monkeypatch):
+    import simroute as sr
+    from simroute.experiments import tune as tune_module
+    from simroute.experiments.params import with_params
+
+    scenario = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "outage.yaml")
+    space = {"retry.max_retries": [0, 1, 2, 3], "breaker.open_timeout": (30.0, 600.0)}
+    options = dict(objective="latency_p95", trials=6, replications=1, seed=3, executor="serial",
+                   batch=2, progress=False)
+
+    def tuned(url: str):
+        return sr.tune(with_params(scenario, {"workload.requests": 300}), space,
+                       storage=url, study="s", **options)
+
+    whole = tuned(f"sqlite:///{tmp_path / 'whole.db'}")
+    real, calls = tune_module.map_runs, []
+
+    def interrupted(*args, **kwargs):  # the second batch is cut off: Ctrl-C while its runs go
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    url = f"sqlite:///{tmp_path / 'cut.db'}"
+    monkeypatch.setattr(tune_module, "map_runs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tuned(url)
+    monkeypatch.setattr(tune_module, "map_runs", real)
+    resumed = tuned(url)
+    cols = [*space, "latency_p95_mean"]
+    pd.testing.assert_frame_equal(whole.trials[cols].reset_index(drop=True),
+                                  resumed.trials[cols].reset_index(drop=True))
+    assert whole.best_params == resumed.best_params
+    assert whole.best["latency_p95_mean"] == resumed.best["latency_p95_mean"]

@@ -210,10 +210,11 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
             study: a tuning run resumes it, and several processes or machines may work on it at
             once. ``trials`` is then the study's total: a run adds trials until the study has that
             many (each trial's metrics are kept with it, so the result holds every trial of the
-            study; with several processes at once, one may add a batch past it). A resumed study's
-            next trials are not those an uninterrupted run would have proposed (the sampler starts
-            again from its seed), and several processes' trials depend on their timing. None: the
-            study lives in memory.
+            study; with several processes at once, one may add a batch past it). With a storage
+            the sampler is seeded by the count of finished trials, so a run resumed after an
+            interruption proposes what an uninterrupted one would have (and ends with the same
+            best trial); several processes' trials depend on their timing. None: the study lives
+            in memory.
         study: the study's name in ``storage`` (default ``simroute-<scenario name>``). A study is
             resumed only with the same space, objective, goals, replications, seed and window.
 
@@ -251,7 +252,8 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     batch = batch or BATCH
     metrics = tuple(dict.fromkeys((objective, *constraints, "latency_p95", "success_rate")))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, trials // 3)))
+    startup = min(10, max(2, trials // 3))
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
     rows: list[dict[str, Any]] = []
     if storage is None:
         optuna_study = optuna.create_study(direction="minimize", sampler=sampler)
@@ -267,14 +269,23 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
                 rows = _stored_rows(optuna, optuna_study)
                 if len(rows) >= trials:
                     break
-            asked = [optuna_study.ask() for _ in range(min(batch, trials - len(rows)))]
-            points = [{p: suggest(t, p, v) for p, v in space.items()} for t in asked]
-            for pt in points:
-                with_params(scenario, pt)  # an unknown path or a refused value fails before any run
-            by = "faults" if window == "fault" else None
-            tasks = [(_summary_row, pt, seed, r, metrics, "full", by) for pt in points
-                     for r in range(replications)]
-            frames = map_runs(tasks, scenario, executor, workers, bar)
+            if storage is None:
+                asked = [optuna_study.ask() for _ in range(min(batch, trials - len(rows)))]
+            else:
+                asked = _ask_resumable(optuna, optuna_study, seed, startup, batch, len(rows), trials)
+            try:
+                points = [{p: suggest(t, p, v) for p, v in space.items()} for t in asked]
+                for pt in points:
+                    with_params(scenario, pt)  # an unknown path or a refused value fails before any run
+                by = "faults" if window == "fault" else None
+                tasks = [(_summary_row, pt, seed, r, metrics, "full", by) for pt in points
+                         for r in range(replications)]
+                frames = map_runs(tasks, scenario, executor, workers, bar)
+            except BaseException:  # interrupted (Ctrl-C) or failed: a stored batch's trials fail, so
+                if storage is not None:  # that a resumed run proposes what an uninterrupted one would
+                    for t in asked:
+                        optuna_study.tell(t, state=optuna.trial.TrialState.FAIL)
+                raise
             long = pd.concat([f.assign(point=k // replications) for k, f in enumerate(frames)])
             agg = aggregate(long[long.key == ""], confidence=confidence, params=[])
             for i, (trial, pt) in enumerate(zip(asked, points, strict=True)):
@@ -303,6 +314,18 @@ def tune(scenario: Scenario, space: Mapping[str, Any], *, objective: str = "cost
     if constraints and not result.feasible:
         warnings.warn(_unmet(result), UserWarning, stacklevel=2)
     return result
+
+
+def _ask_resumable(optuna: Any, study: Any, seed: int, startup: int, batch: int, done: int,
+                   trials: int) -> list[Any]:
+    """A stored study's next trials, proposed as an uninterrupted run would: in batches aligned to
+    the count of finished trials, the sampler seeded by that count (TPE proposes from the finished
+    trials and its seed alone, so a run resumed after an interruption continues where it stopped)."""
+    asked = []
+    for k in range(done, min(done + batch - done % batch, trials)):
+        study.sampler = optuna.samplers.TPESampler(seed=seed + k, n_startup_trials=startup)
+        asked.append(study.ask())
+    return asked
 
 
 def _stored_study(optuna: Any, storage: str, name: str, sampler: Any, signature: dict[str, Any]) -> Any:
