@@ -88,3 +88,4 @@ def test_the_version_line_names_the_build():
     out = subprocess.run([sys.executable, "-m", "simroute", "--version"], capture_output=True, text=True,
                          timeout=120).stdout
     assert ("(compiled with mypyc (" in out) or ("(pure Python" in out), out
+    assert f"({_pure.build()})" in out  # the build this process runs (the same install and environment)

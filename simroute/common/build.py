@@ -33,8 +33,8 @@ _state: dict[str, str] = {}
 
 def compiled_modules() -> list[Path]:
     """The sources that have a compiled extension beside them."""
-    out = []
-    for ext in PACKAGE.rglob("*.so" if os.name != "nt" else "*.pyd"):
+    out = []  # (extensions sit beside their sources in the subpackages: no walk through data/)
+    for ext in PACKAGE.glob("*/*.so" if os.name != "nt" else "*/*.pyd"):
         stem = ext.name.split(".", 1)[0]
         source = ext.with_name(stem + ".py")
         if source.is_file():

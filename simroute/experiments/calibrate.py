@@ -59,6 +59,8 @@ from scipy import stats
 from ..common.errors import InputError
 from ..io.logs import STATUSES, Logs, read_logs
 from ..resilience.failure import RATE_LIMITED, SUCCESS, TIMEOUT
+from .routing_quality import wilson
+from .sweep import bounds
 
 __all__ = ["calibrate", "fit_logs", "logs_of_run", "requests_of", "trace_csv", "Calibration", "Fitted",
            "MIN_ROWS", "LATENCY_TOLERANCE", "RATE_TOLERANCE", "QUOTA_STEADY", "VALIDATION_METRICS"]
@@ -97,14 +99,11 @@ class _Rows:
                                                 "rows", "note"])
 
 
-def _wilson(k: float, n: float) -> tuple[float, float, float]:
+def _share(k: float, n: float) -> tuple[float, float, float]:
+    """A share ``k / n`` with its 95 % Wilson interval (:func:`~.routing_quality.wilson`)."""
     if n <= 0:
         return math.nan, math.nan, math.nan
-    p = k / n
-    d = 1 + Z * Z / n
-    mid = (p + Z * Z / (2 * n)) / d
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / d
-    return p, max(0.0, mid - half), min(1.0, mid + half)
+    return (k / n, *wilson(int(k), int(n)))
 
 
 def _wls(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -231,7 +230,7 @@ def _fit_failures(rows: _Rows, dep: str, a: Logs, quota: bool) -> tuple[dict[str
     counted = ~(status == _S[RATE_LIMITED]) if quota else np.ones(len(a), bool)
     failed = counted & (status != _S[SUCCESS])
     n, k = int(counted.sum()), int(failed.sum())
-    p, lo, hi = _wilson(k, n)
+    p, lo, hi = _share(k, n)
     rows.add(dep, "failure_p", p, lo, hi, "share of attempts", n,
              "429s of the quota not counted" if quota else "")
     out: dict[str, Any] = {"failure_p": _round(p)}
@@ -241,7 +240,7 @@ def _fit_failures(rows: _Rows, dep: str, a: Logs, quota: bool) -> tuple[dict[str
     for kind in STATUSES[1:]:
         c = int((failed & (status == _S[kind])).sum())
         if c:
-            share, slo, shi = _wilson(c, k)
+            share, slo, shi = _share(c, k)
             rows.add(dep, f"failure.kinds.{kind}", share, slo, shi, "share of failures", k)
             kinds[kind] = c / k
     failure: dict[str, Any] = {"kinds": {key: _round(v) for key, v in kinds.items()}}
@@ -357,10 +356,8 @@ def fit_logs(a: Logs, *, config: str | Path | None = None, min_rows: int = MIN_R
                                  file=a.file, field="deployment")
     prices = _prices(a)
     deployments = []
-    first_attempt = pd.Series(False, index=range(len(a)))
-    firsts = pd.DataFrame({"request": a.request}).drop_duplicates("request").index
-    first_attempt.iloc[firsts] = True
-    first_mask = first_attempt.to_numpy()
+    first_mask = np.zeros(len(a), bool)  # each request's first attempt (attempts are sorted by start)
+    first_mask[np.unique(a.request, return_index=True)[1]] = True
     timeouts: list[float] = []
     for d, dep in enumerate(a.deployments):
         mine = a.deployment == d
@@ -373,16 +370,17 @@ def fit_logs(a: Logs, *, config: str | Path | None = None, min_rows: int = MIN_R
         group = a.groups[int(np.bincount(sub.group).argmax())]
         entry: dict[str, Any] = dict(known[dep]) if config is not None else {"name": dep, "group": group}
         entry["service"] = {"default": _fit_service(rows, dep, sub)}
-        quota = {} if config is not None else _fit_quota(rows, dep, sub)
-        failures, timeout = _fit_failures(rows, dep, sub, quota=bool(quota) or config is not None)
-        entry.update(failures)
-        entry.update(quota)
+        # a quota: the config's own, else one read from the 429s; its 429s are not failures
+        quota = ({k: entry[k] for k in ("rpm", "tpm") if entry.get(k)} if config is not None
+                 else _fit_quota(rows, dep, sub))
+        failures, timeout = _fit_failures(rows, dep, sub, quota=bool(quota))
+        entry.update(failures, **quota)
         if timeout is not None:
             entry["timeout_s"] = _round(timeout)
             timeouts.append(timeout)
         in_group = first_mask & (a.group == a.groups.index(group))
         picks, total = int((in_group & mine).sum()), int(in_group.sum())
-        share, lo, hi = _wilson(picks, total)
+        share, lo, hi = _share(picks, total)
         rows.add(dep, "weight", share, lo, hi, f"share of {group}'s first attempts", total)
         if config is None:
             entry["weight"] = _round(max(share, 1e-6))
@@ -476,8 +474,8 @@ def _observed(lat: np.ndarray, ttft: np.ndarray, status: np.ndarray, cost: np.nd
         out[f"ttft p{q}"] = (*_quantile_ci(tt, q / 100), len(tt))
     n = len(status)
     err = int(((status != _S[SUCCESS]) & (status != _S[RATE_LIMITED])).sum())
-    out["error rate"] = (*_wilson(err, n), n)
-    out["429 rate"] = (*_wilson(int((status == _S[RATE_LIMITED]).sum()), n), n)
+    out["error rate"] = (*_share(err, n), n)
+    out["429 rate"] = (*_share(int((status == _S[RATE_LIMITED]).sum()), n), n)
     total = float(cost.sum())
     half = Z * math.sqrt(float((cost**2).sum()))
     out["cost"] = (total, max(total - half, 0.0), total + half, n)
@@ -485,14 +483,14 @@ def _observed(lat: np.ndarray, ttft: np.ndarray, status: np.ndarray, cost: np.nd
 
 
 def _t_interval(values: list[float]) -> tuple[float, float, float]:
+    """The replications' mean with its Student's t interval (:func:`~.sweep.bounds`; NaN ends
+    with fewer than two)."""
     v = np.asarray([x for x in values if np.isfinite(x)], float)
     if len(v) == 0:
         return math.nan, math.nan, math.nan
     m = float(v.mean())
-    if len(v) < 2:
-        return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
-    return m, m - half, m + half
+    low, high = bounds(m, v.std(ddof=1) if len(v) > 1 else math.nan, len(v), "t")
+    return m, float(low[0]), float(high[0])
 
 
 @dataclass
@@ -568,14 +566,12 @@ def _held_out(runs: list[tuple[pd.DataFrame, pd.DataFrame]], t0: float
 def _predicted(runs: list[tuple[pd.DataFrame, pd.DataFrame]], deployment: str | None
                ) -> dict[str, tuple[float, float, float]]:
     per: dict[str, list[float]] = {m: [] for m, _, _ in VALIDATION_METRICS}
-    lat_all: list[np.ndarray] = []
     for att, req in runs:
         att = att[att["outcome"].isin(STATUSES)]  # calls made (not refused before, not cancelled)
         if deployment is not None:
             att = att[att["plugin"] == deployment]
         ok = att[att["outcome"] == SUCCESS]
         lat = (ok["end"] - ok["queued"]).to_numpy(float)
-        lat_all.append(lat)
         by_id = req.set_index("request_id")
         first = (by_id["arrival"] + by_id["ttft"]).reindex(ok["request_id"]).to_numpy(float)
         ttft = first - ok["queued"].to_numpy(float)
@@ -592,16 +588,16 @@ def _predicted(runs: list[tuple[pd.DataFrame, pd.DataFrame]], deployment: str | 
     return {m: _t_interval(v) for m, v in per.items()}
 
 
-def _validate(a: Logs, in_first: np.ndarray, fitted: Fitted, *, requests: int, replications: int,
-              seed: int, workdir: Path, prices: dict[str, tuple[float, float]]
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validate(a: Logs, in_first: np.ndarray, fitted: Fitted, held_requests: pd.DataFrame, *,
+              requests: int, replications: int, seed: int, workdir: Path,
+              prices: dict[str, tuple[float, float]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate the held-out requests (after :data:`WARMUP_S` of the fitted part's last arrivals, so
-    that quotas and cooldowns start as they were) and compare them with the held-out logs."""
-    held = a.take(~in_first)
-    req = requests_of(held).iloc[:requests]
-    held = held.take(np.isin(held.request, req.index.to_numpy(np.uint64)))
+    that quotas and cooldowns start as they were) and compare them with the held-out logs.
+    ``fitted`` is the fit of the first part (its requests table is that part's)."""
+    req = held_requests.iloc[:requests]
+    held = a.take(~in_first & np.isin(a.request, req.index.to_numpy(np.uint64)))
     t0 = float(req["arrival"].iloc[0])
-    before = requests_of(a.take(in_first))
+    before = fitted.requests
     warm = before[before["arrival"] >= t0 - WARMUP_S]
     replayed = pd.concat([warm, req])
     origin = float(replayed["arrival"].iloc[0])
@@ -688,8 +684,8 @@ def calibrate(logs: str | Path | Logs, fmt: str = "csv", *, config: str | Path |
     req = whole.requests
     span = float(req["arrival"].iloc[-1]) if len(req) else 0.0
     split = span * (1 - holdout)
-    first_part = req.index[req["arrival"] <= split].to_numpy(np.uint64)
-    in_first = np.isin(a.request, first_part)
+    early = (req["arrival"] <= split).to_numpy()
+    in_first = np.isin(a.request, req.index[early].to_numpy(np.uint64))
     if in_first.all() or not in_first.any():
         raise InputError(f"the logs span {span:.3g} s: too short to hold {holdout:.0%} out (every request "
                          "arrives on one side of the split)", file=a.file)
@@ -701,7 +697,7 @@ def calibrate(logs: str | Path | Logs, fmt: str = "csv", *, config: str | Path |
     say(f"simulating the held-out {holdout:.0%} ({replications} replications)")
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(workdir) if workdir is not None else Path(tmp)
-        validation, qq = _validate(a, in_first, part, requests=max_validate,
+        validation, qq = _validate(a, in_first, part, req[~early], requests=max_validate,
                                    replications=replications, seed=seed, workdir=where, prices=prices)
     facts = {"file": a.file, "format": a.fmt, "attempts": len(a), "requests": len(req),
              "deployments": len(a.deployments), "groups": len(a.groups), "span_s": span,
