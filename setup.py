@@ -19,12 +19,10 @@ from pathlib import Path
 from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
-#: the modules mypyc compiles (paths from the project root): the engine's hot path, the draws, the
-#: cooldowns and rate limits. Left as Python, and why:
+#: the modules mypyc compiles (paths from the project root): the engine's hot path, the draws and
+#: service times, the cooldowns and rate limits. Left as Python, and why:
 #: * engine/guards.py and engine/grouprouter.py: a user's guard subclasses Guard, and tests replace
 #:   a router method — a compiled class allows neither;
-#: * common/distributions.py: ServiceTime is a frozen dataclass that crosses process boundaries,
-#:   which a compiled one cannot be unpickled across;
 #: * resilience/breaker, retry and failure: their settings classes are read by
 #:   simroute.common.schema through their annotations, which a compiled class does not keep;
 #: * experiments/streaming.py: dataclass fields mypyc does not support (init=False defaults).
@@ -32,7 +30,8 @@ PYTHON_ONLY = {"simroute/engine/guards.py", "simroute/engine/grouprouter.py", "s
 COMPILED = sorted(
     [p.relative_to(ROOT).as_posix() for p in (ROOT / "simroute" / "engine").glob("*.py")
      if p.relative_to(ROOT).as_posix() not in PYTHON_ONLY]
-    + ["simroute/resilience/cooldown.py", "simroute/resilience/ratelimit.py", "simroute/common/draws.py"])
+    + ["simroute/resilience/cooldown.py", "simroute/resilience/ratelimit.py", "simroute/common/draws.py",
+       "simroute/common/distributions.py"])
 
 
 def _compiler_works() -> bool:

@@ -76,13 +76,17 @@ def plain_simpy(n: int, seed: int) -> float:
     return float(np.mean(waits))
 
 
-def floor(n: int, seed: int) -> float:
+def floor(n: int, seed: int, rows: bool = False) -> float:
     """The same M/M/c on simroute's own mechanisms and nothing else — customers as lean tasks
     (:mod:`simroute.engine.tasks`), the servers as a :class:`~simroute.engine.plugins.PluginServer`,
-    draws from blocked streams — with no classification, routing, plan, guards, records or costs:
-    the floor under what simroute's engine can cost per customer."""
+    draws from blocked streams — with no classification, routing, plan, guards or costs: the floor
+    under what simroute's engine can cost per customer. With ``rows``, each customer is also an
+    attempt row and a request row written to the recorder's tables and built into the two frames,
+    as a run at the full level records them, so the two floors show what recording costs."""
     from simroute.common.draws import Exponentials
     from simroute.engine.plugins import PluginServer
+    from simroute.engine.recorder import Recorder
+    from simroute.engine.records import Call, RequestState
     from simroute.engine.tasks import run, sleeper, start
 
     env = simpy.Environment()
@@ -90,23 +94,38 @@ def floor(n: int, seed: int) -> float:
     arrivals = Exponentials(np.random.default_rng(seed))
     service = Exponentials(np.random.default_rng(seed + 1))
     server = PluginServer(env, PLUGIN, C)
+    rec = Recorder()
     waits: list[float] = []
 
-    def customer():
+    def customer(rid: int):
         arrived = env._now
+        if rows:
+            info = RequestState(rid, arrived, TEXT, math.nan, math.nan, math.nan, None, math.inf)
+            call = Call(rid, "phase", PLUGIN, 0, 1, arrived, "", math.nan, math.inf, 0.0)
         if not server.try_acquire():
             yield server.wait().event
         waits.append(env._now - arrived)
+        began = env._now
         yield sleep(service.exponential(1 / MU))
         server.release()
+        if rows:
+            call.start, call.end, call.server_end, call.outcome = began, env._now, env._now, "success"
+            rec.attempt(call)
+            info.attempts = 1
+            info._plugins.append(PLUGIN)
+            info.finish("succeeded", "", env._now)
+            rec.request(info)
 
     def source():
-        for _ in range(n):
+        for rid in range(n):
             yield sleep(arrivals.exponential(1 / LAM))
-            start(customer())
+            start(customer(rid))
 
     start(source())
     run(env)
+    if rows:
+        rec.requests.frame(seed, 0, order_by="request_id")
+        Recorder.attempts_frame(rec.attempts, seed, 0)
     return float(np.mean(waits))
 
 
@@ -135,7 +154,8 @@ def main() -> None:
     contenders = {"plain SimPy (Resource)": lambda: plain_simpy(n, args.seed),
                   "simroute, record full": lambda: simroute_wait(n, args.seed, "full"),
                   "simroute, record summary": lambda: simroute_wait(n, args.seed, "summary"),
-                  "floor: simroute's mechanisms": lambda: floor(n, args.seed)}
+                  "floor: simroute's mechanisms": lambda: floor(n, args.seed),
+                  "floor: mechanisms + rows": lambda: floor(n, args.seed, rows=True)}
     try:
         import ciw  # noqa: F401
 

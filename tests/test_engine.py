@@ -219,6 +219,25 @@ def test_a_row_of_the_wrong_length_is_refused_either_way(row):
     assert len(rec.breakers.frame(0, 0)) == 1
 
 
+@pytest.mark.parametrize("kind", ["attempt", "request"])
+def test_each_row_appends_every_column_under_its_own_name(kind):
+    """append_to writes the columns by position (the recorder's hot path): each column, set to a
+    value no other column has, must land in its own list."""
+    from simroute.engine.records import RECORDED_ATTEMPT_COLUMNS, REQUEST_COLUMNS, Call, RequestState
+
+    if kind == "attempt":
+        row, columns = Call(7, "backend", "p", 0, 1, 3.0, "sonnet", 100.0, 9.0, 0.5), RECORDED_ATTEMPT_COLUMNS
+    else:
+        row, columns = RequestState(7, 3.0, "t", 1.0, 2.0, 3.0, None, 9.0), REQUEST_COLUMNS
+    for i, name in enumerate(columns):  # a distinct value of the column's own type
+        value = getattr(row, name)
+        setattr(row, name, (not value) if isinstance(value, bool) else type(value)(f"{1000 + i}"))
+    lists: list[list] = [[] for _ in columns]
+    row.append_to(lists)
+    assert lists == [[getattr(row, name)] for name in columns]
+    assert len({repr(v) for (v,) in lists if not isinstance(v, bool)}) == len(columns) - 1
+
+
 def test_named_rows_are_written_by_column_name():
     from simroute.engine.recorder import Recorder
     from simroute.engine.records import ATTEMPT_COLUMNS, Call

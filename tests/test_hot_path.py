@@ -10,7 +10,7 @@ import pytest
 import simpy
 
 import simroute as sr
-from simroute.common.draws import BLOCK, Exponentials, Uniforms, service_source
+from simroute.common.draws import BLOCK, Exponentials, ExponentialsFirst, Uniforms, service_source
 from simroute.engine import context
 from simroute.engine.tasks import sleeper, start
 
@@ -43,8 +43,23 @@ def test_the_service_stream_is_blocked_only_when_every_drawing_model_is_exponent
     quiet = [sr.ServiceTime(dist="deterministic", mean=1.0), sr.ServiceTime(dist="tokens", mean=0.1),
              sr.ServiceTime(dist="lognormal", mean=1.0, cv=0.0)]  # these draw nothing
     assert isinstance(service_source(rng, [exp, *quiet]), Exponentials)
-    assert service_source(rng, [exp, sr.ServiceTime(dist="lognormal", mean=1.0, cv=0.3)]) is rng
+    for other in (sr.ServiceTime(dist="lognormal", mean=1.0, cv=0.3), sr.ServiceTime(dist="llm", mean=0.2)):
+        assert isinstance(service_source(rng, [exp, other]), ExponentialsFirst)
+        assert service_source(rng, [other]) is rng
     assert service_source(rng, quiet) is rng
+
+
+@pytest.mark.parametrize("switch_after", [0, 1, BLOCK - 1, BLOCK, 2 * BLOCK + 5])
+def test_exponentials_first_rewinds_to_the_draws_one_by_one(switch_after):
+    """Exponentials from blocks, then other kinds: every number is the generator's, one by one."""
+    one_by_one = np.random.default_rng(11)
+    stream = ExponentialsFirst(np.random.default_rng(11))
+    scales = np.random.default_rng(4).uniform(0.01, 50.0, switch_after).tolist()
+    assert [stream.exponential(s) for s in scales] == [float(one_by_one.exponential(s)) for s in scales]
+    mixed = [("lognormal", (0.3, 0.5)), ("exponential", (2.0,)), ("random", ()), ("exponential", (0.5,)),
+             ("lognormal", (-1.0, 0.1))] * 3
+    assert [getattr(stream, kind)(*args) for kind, args in mixed] == [
+        float(getattr(one_by_one, kind)(*args)) for kind, args in mixed]
 
 
 def _exponential_everywhere(sc: sr.Scenario) -> sr.Scenario:
@@ -57,13 +72,21 @@ def _exponential_everywhere(sc: sr.Scenario) -> sr.Scenario:
     return sc.replace(catalog=cat)
 
 
-@pytest.mark.parametrize("exponential", [False, True], ids=["uniforms blocked", "both blocked"])
+@pytest.mark.parametrize("exponential", ["none", "all", "some"],
+                         ids=["uniforms blocked", "both blocked", "service blocked until another kind"])
 def test_blocked_streams_leave_a_run_unchanged(exponential, monkeypatch):
     sc = sr.Scenario.default()
-    if exponential:
+    if exponential == "all":
         sc = _exponential_everywhere(sc)
+    elif exponential == "some":  # the busiest plugins exponential, the others lognormal
+        cat = sc.catalog
+        for name in ("fastapi-backend", "frontend-powerhouse", "iac-golden-architect"):
+            cat = cat.with_plugin(name, service={"default": sr.ServiceTime(dist="exponential", mean=600.0)})
+        sc = sc.replace(catalog=cat)
     models = [m for p in sc.catalog.plugins.values() for m in p.service_models()]
-    assert isinstance(service_source(np.random.default_rng(0), models), Exponentials) == exponential
+    source = service_source(np.random.default_rng(0), models)
+    kinds = {"none": np.random.Generator, "all": Exponentials, "some": ExponentialsFirst}
+    assert type(source) is kinds[exponential]
     blocked = sr.run(sc, seed=5)
     assert (blocked.attempts.outcome != "success").sum() > 50  # failures were drawn
     monkeypatch.setattr(context, "service_source", lambda rng, models: rng)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = ["ServiceTime", "DISTRIBUTIONS", "Source"]
 
@@ -117,8 +117,19 @@ class ServiceTime:
             return self.mean + self.per_token * inp + self.tpot * output_tokens
         return self.mean
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """Pickled by its fields (compiled by mypyc, a frozen dataclass would not unpickle: it
+        would set its fields one by one)."""
+        return _rebuild, ({"dist": self.dist, "mean": self.mean, "cv": self.cv, "per_token": self.per_token,
+                           "tpot": self.tpot, "tpot_growth": self.tpot_growth},)
+
     def scaled(self, factor: float) -> ServiceTime:
         """The same shape with every duration multiplied by ``factor`` (a latency spike)."""
         return ServiceTime(dist=self.dist, mean=self.mean * factor, cv=self.cv,
                            per_token=self.per_token * factor, tpot=self.tpot * factor,
                            tpot_growth=self.tpot_growth)
+
+
+def _rebuild(fields: dict[str, Any]) -> ServiceTime:
+    """A pickled :class:`ServiceTime`, from its fields."""
+    return ServiceTime(**fields)

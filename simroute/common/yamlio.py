@@ -23,6 +23,10 @@ __all__ = ["Lines", "load_yaml", "read_text", "Fields", "MAX_BYTES", "MAX_NODES"
 MAX_BYTES = 50 * 1024 * 1024  #: the largest YAML or CSV input read, in bytes
 MAX_NODES = 1_000_000  #: the most nodes a YAML document may expand to (aliases counted each time)
 
+#: PyYAML's safe loader, in C (libyaml) where PyYAML was built with it: the bundled catalog parses
+#: ~20x faster; the data, the lines and the errors' lines are the same
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class Lines:
     """Line numbers (1-based) of the nodes of a YAML document, by path of keys and indexes (an
@@ -132,16 +136,20 @@ def load_yaml(path: str | Path) -> tuple[Any, Lines]:
     raise :class:`InputError` naming the file and line."""
     path = Path(path)
     text = read_text(path)
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()  # parsed once: the nodes give the lines and then the data
+        data = None
         if node is not None:
             _check_nodes(node, str(path))
-        data = yaml.safe_load(text)
+            data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         line = mark.line + 1 if mark is not None else None
         raise InputError(f"malformed YAML: {problem}", file=str(path), line=line) from None
+    finally:
+        loader.dispose()
     return data, Lines(node)
 
 

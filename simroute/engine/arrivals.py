@@ -19,7 +19,12 @@ from .tasks import sleeper, start
 
 if TYPE_CHECKING:
     from ..io.workload import MixEntry, Requests
+    from ..policies.plan import Plan
     from .orchestrator import Orchestrator
+
+#: a mix entry as a request starts from it: text, saga, plan, group, stream, context and
+#: generated tokens (None: the entry gives none)
+Entry = tuple[str, "str | None", "Plan | None", "str | None", bool, "float | None", float]
 
 __all__ = ["Arrivals", "Window"]
 
@@ -54,6 +59,9 @@ class Arrivals:
         self.env = env
         self.orch = orch
         self.mix = mix
+        #: per mix entry, what starting its request reads (read once here, not per request)
+        self._entries: list[Entry] = [(m.text, m.saga, m.plan, m.group, m.stream, m.context_tokens,
+                                       m.generated_tokens or 0.0) for m in mix]
         self.count = 0  #: requests started so far (the next request's id)
         self._blocks = blocks
         self._rows: Iterator[tuple] = iter(())
@@ -104,7 +112,7 @@ class Arrivals:
             self._sleep(self._next[0] - now).callbacks.append(self._arrive)
         if self.window.first is None:
             self._find_window(due)
-        request, mix = self.orch.request, self.mix
+        request, mix = self.orch.request, self._entries
         for _t, k, text, budget, ctx, gen in due:
             i = self.count
             self.count += 1
@@ -113,7 +121,7 @@ class Arrivals:
             if k < 0:  # a trace row naming its request
                 start(request(i, text, budget, ctx, gen, None))
                 continue
-            entry = mix[k]
-            if ctx != ctx and entry.context_tokens is not None:  # no tokens of its own (NaN)
-                ctx, gen = entry.context_tokens, entry.generated_tokens or 0.0
-            start(request(i, entry.text, budget, ctx, gen, entry.saga, entry.plan, entry.group, entry.stream))
+            entry_text, saga, plan, group, stream, entry_ctx, entry_gen = mix[k]
+            if ctx != ctx and entry_ctx is not None:  # no tokens of its own (NaN)
+                ctx, gen = entry_ctx, entry_gen
+            start(request(i, entry_text, budget, ctx, gen, saga, plan, group, stream))

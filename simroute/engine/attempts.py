@@ -67,6 +67,7 @@ class AttemptRunner:
         self._hedge = ctx.settings.hedge.delay
         self._free_failures = ctx.free_failures
         self._max_attempts = ctx.settings.max_attempts
+        self._plan_durations = ctx.settings.service == "plan"  #: phases take their plan's durations
         self._pending: dict[int, Call] = {}  #: abandoned calls the plugins still work on
 
     def flush(self) -> None:
@@ -88,7 +89,7 @@ class AttemptRunner:
             tokens = info.context_tokens + info.generated_tokens
         else:
             tokens = math.nan
-        plan_duration = duration if self.settings.service == "plan" else None
+        plan_duration = duration if self._plan_durations else None
         deadline = info._deadline
         # no timer and no hedging: each attempt runs inline here, without a generator of its own
         inline = timeout == math.inf and deadline == math.inf and self._hedge is None

@@ -59,6 +59,8 @@ class PlanExecutor:
         self.decisions = decisions
         self.runner = runner
         self._source = ctx.orchestrator_name
+        self._route_around = ctx.settings.route_around_open
+        self._share_state = ctx.settings.share_state
 
     def run_routed(self, rid: int, text: str, budget: float, info: RequestState,
                    documented: Plan | None = None) -> ProcessGenerator:
@@ -66,7 +68,7 @@ class PlanExecutor:
         returns ``(status, reason)``."""
         d = self.decisions
         info.complexity = d.classify(text).complexity
-        excluded = self.ctx.open_breakers(self.env.now) if self.ctx.settings.route_around_open else NONE
+        excluded = self.ctx.open_breakers(self.env.now) if self._route_around else NONE
         route = d.route(text, excluded)
         if route.primary is None:  # no match and no built-in path
             return REJECTED, route.reason
@@ -133,7 +135,7 @@ class PlanExecutor:
             result = yield from self.runner.call(rid, plugin, phase, level, info, duration=phase.duration,
                                                  kind=phase.kind)
             if result == SUCCESS:
-                if self.ctx.settings.share_state:
+                if self._share_state:
                     self.ctx.state.set(plugin, phase.name, {"request": rid, "phase": phase.name},
                                        correlation_id=rid)
                 return True, level

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Mapping
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from .bus import MESSAGE_COLUMNS
-from .records import ATTEMPT_COLUMNS, DERIVED_ATTEMPT_COLUMNS, RECORDED_ATTEMPT_COLUMNS, REQUEST_COLUMNS
+from .records import ATTEMPT_COLUMNS, DERIVED_ATTEMPT_COLUMNS, RECORDED_ATTEMPT_COLUMNS, REQUEST_COLUMNS, Row
 
 __all__ = ["Recorder", "Table", "CHUNK",
            "REQUEST_COLUMNS", "ATTEMPT_COLUMNS", "BREAKER_COLUMNS", "SAGA_COLUMNS"]
@@ -41,6 +41,8 @@ TYPES = {
 }
 _NUMPY = {"d": np.float64, "q": np.int64, "b": np.int8, "i": np.int32}
 _STORAGE = {"c": "i"}  #: a categorical's codes are stored as int32
+#: a table's typed column as numpy blocks: the dtype of each kind
+_BLOCK_TYPES = {"d": np.float64, "q": np.int64, "b": np.bool_, "c": np.int32}
 
 
 def _columns(names: tuple[str, ...], types: dict[str, str]) -> dict[str, list | array]:
@@ -68,15 +70,21 @@ class _Codes(dict):
 Column: TypeAlias = list | array | np.ndarray | pd.Categorical
 
 CHUNK = 65_536  #: rows a streamed table hands on at a time
+#: rows :meth:`Table.write` gathers in plain lists before moving them to the typed columns (a
+#: divisor of CHUNK, so that chunks are CHUNK rows): a value is one list append on the hot path,
+#: and a column takes a batch of values in one call
+BATCH = 1024
 
 
 class Table:
     """One growing table of named rows, one typed column each.
 
-    :meth:`write` appends a named row (an object whose attributes are the columns); :meth:`add`
-    a row of values in column order. With ``on_chunk``, every :data:`CHUNK` rows are handed on
-    (to a writer that streams them to disk) and the columns start again empty, so that a long run
-    never holds its table.
+    :meth:`write` appends a named row (a :class:`~simroute.engine.records.Row`, which appends its
+    values to one list per column); :meth:`add` a row of values in column order. The rows wait in
+    those lists and move to the columns :data:`BATCH` rows at a time: a typed column keeps numpy
+    blocks (joined once, when the table is read), any other column a list. With ``on_chunk``,
+    every :data:`CHUNK` rows are handed on (to a writer that streams them to disk) and the columns
+    start again empty, so that a long run never holds its table.
 
     Parameters:
         columns: the column names, in order.
@@ -86,87 +94,106 @@ class Table:
     """
 
     def __init__(self, columns: tuple[str, ...], types: Mapping[str, str] | None = None,
-                 on_chunk: Callable[[dict[str, list | array]], None] | None = None) -> None:
+                 on_chunk: Callable[[dict[str, Column]], None] | None = None) -> None:
         for name in columns:
             if not name.isidentifier():
                 raise ValueError(f"column {name!r} is not an attribute name")
         self.columns = columns
         self.types = dict(types or {})
-        self.store = _columns(columns, self.types)
         self.codes = {k: _Codes() for k, t in self.types.items() if t == "c"}  #: per categorical column
         self.on_chunk = on_chunk
-        self.write = self._writer()
+        self._dtypes = {k: _BLOCK_TYPES[t] for k, t in self.types.items()}
+        #: per column: numpy blocks (typed) or values (untyped), :attr:`rows` in all
+        self.store: dict[str, list[Any]] = {k: [] for k in columns}
+        self.rows = 0  #: rows moved to the columns (not counting those pending)
+        #: the rows written since the last :meth:`_pack`, one plain list per column
+        self._pending: list[list[Any]] = [[] for _ in columns]
+        self._first = self._pending[0]
+        self._batch = min(BATCH, CHUNK)  # (CHUNK may be set smaller, as the tests do)
 
-    def _writer(self) -> Callable[[object], None]:
-        """The hot path, generated for the table (as :func:`collections.namedtuple` generates its
-        class): one bound ``append`` of one attribute per column, with no loop, tuple or lookup
-        by name at run time; with ``on_chunk``, one length check."""
-        body = [f"    _{i}(k{i}[row.{name}])" if name in self.codes else f"    _{i}(row.{name})"
-                for i, name in enumerate(self.columns)]
-        scope: dict = {f"_{i}": column.append for i, column in enumerate(self.store.values())}
-        scope.update({f"k{i}": self.codes[name] for i, name in enumerate(self.columns) if name in self.codes})
-        if self.on_chunk is not None:
-            scope.update(first=next(iter(self.store.values())), CHUNK=CHUNK, flush=self.flush)
-            body.append("    if len(first) >= CHUNK:\n        flush()")
-        exec("def write(row):\n" + "\n".join(body) + "\n", scope)  # noqa: S102 (names checked)
-        return scope["write"]  # type: ignore[no-any-return]
+    def write(self, row: Row) -> None:
+        """Append a named row (the hot path: the row appends its values to the pending lists)."""
+        row.append_to(self._pending)
+        if len(self._first) >= self._batch:
+            self._pack()
+            if self.on_chunk is not None and self.rows >= CHUNK:
+                self.flush()
 
     def add(self, *values: object) -> None:
         """Append a row given as values in column order (refused when the length is wrong)."""
         if len(values) != len(self.columns):
             raise ValueError(f"a row of {len(values)} values for {len(self.columns)} columns "
                              f"({', '.join(self.columns)})")
-        for (name, column), value in zip(self.store.items(), values, strict=True):
-            column.append(self.codes[name][value] if name in self.codes else value)
+        for column, value in zip(self._pending, values, strict=True):
+            column.append(value)
+        if len(self._first) >= self._batch:
+            self._pack()
+
+    def _pack(self) -> None:
+        """Move the pending rows to the columns: a typed column takes them as one numpy block (a
+        categorical's values as their codes), any other column as values."""
+        n = len(self._first)
+        if not n:
+            return
+        for name, values in zip(self.columns, self._pending, strict=True):
+            codes = self.codes.get(name)
+            dtype = self._dtypes.get(name)
+            if codes is not None:
+                self.store[name].append(np.fromiter(map(codes.__getitem__, values), np.int32, n))
+            elif dtype is not None:
+                self.store[name].append(np.fromiter(values, dtype, n))
+            else:
+                self.store[name].extend(values)
+            values.clear()
+        self.rows += n
+
+    def _joined(self, name: str) -> Any:
+        """Column ``name``'s blocks as one array, kept as its only block (a list column as is)."""
+        blocks = self.store[name]
+        if name not in self._dtypes:
+            return blocks
+        if len(blocks) > 1:
+            blocks[:] = [np.concatenate(blocks)]
+        return blocks[0] if blocks else np.zeros(0, self._dtypes[name])
 
     def flush(self) -> None:
         """Hand the rows held to ``on_chunk`` and start again empty (without it: nothing to do)."""
         if self.on_chunk is None:
             return
-        n = len(next(iter(self.store.values())))
-        if not n:
+        self._pack()
+        if not self.rows:
             return
-        # copies first: no numpy view of a live column may exist when it is emptied (a view, even
-        # one a profiler briefly keeps alive, makes an array refuse to resize)
-        copies = {k: array(v.typecode, v) if isinstance(v, array) else list(v) for k, v in self.store.items()}
-        for column in self.store.values():  # emptied in place: the writer's appends stay bound
-            del column[:]
-        chunk = {k: self.codes[k].decode(v) if k in self.codes else v  # type: ignore[arg-type]
-                 for k, v in copies.items()}
+        chunk: dict[str, Column] = {}
+        for name in self.columns:
+            values = self._joined(name)
+            chunk[name] = self.codes[name].decode(values) if name in self.codes else values
+            self.store[name] = []
+        self.rows = 0
         self.on_chunk(chunk)
 
     def columns_out(self, order_by: str | None = None) -> dict[str, Column]:
-        """The rows kept, column by column (numpy arrays over the typed storage, Categoricals,
-        lists), in ``order_by``'s order when given. Sorting takes one column at a time and empties
-        its storage before the next, so that the table is never held twice."""
+        """The rows kept, column by column (numpy arrays, Categoricals, lists), in ``order_by``'s
+        order when given. Sorting takes one column at a time and empties its storage before the
+        next, so that the table is never held twice."""
+        self._pack()
         order = None
-        if order_by is not None:
-            stored = self.store[order_by]
-            key = np.array(stored, dtype=np.int64)  # (a copy: the column may shrink below)
+        if order_by is not None and self.rows:
+            key = np.asarray(self._joined(order_by), dtype=np.int64)
             if bool((np.diff(key) < 0).any()):
                 order = np.argsort(key, kind="stable")
-        if order is None:
-            return {name: self._column(name, values) for name, values in self.store.items()}
-        return {name: self._sorted(name, values, order) for name, values in self.store.items()}
+        return {name: self._column(name, order) for name in self.columns}
 
-    def _column(self, name: str, values: list | array) -> Column:
-        """One stored column, read in place (the table is not written again)."""
+    def _column(self, name: str, order: np.ndarray | None) -> Column:
+        """One column, read in place (``order``: a sorted copy, and the storage is emptied)."""
+        values = self._joined(name)
+        if order is not None:
+            values = [values[i] for i in order] if isinstance(values, list) else values[order]
+            self.store[name] = []
         if name in self.codes:
-            return self.codes[name].decode(values)  # type: ignore[arg-type]
-        if isinstance(values, array) and len(values):
-            return _typed(values)
-        return values
-
-    def _sorted(self, name: str, values: list | array, order: np.ndarray) -> Column:
-        """One stored column in ``order``, as a copy; the stored one is then emptied (no view of it
-        was made, so it can shrink)."""
-        if isinstance(values, list):
-            column = [values[i] for i in order]
-            values.clear()
-            return column
-        taken = _typed(values, copy=True)[order]
-        del values[:]
-        return self.codes[name].decode(taken) if name in self.codes else taken
+            return self.codes[name].decode(values)
+        if not self.rows and name in self._dtypes:
+            return []  # as pandas infers an empty list: object
+        return values  # type: ignore[no-any-return]
 
     def frame(self, seed: int, replication: int, order_by: str | None = None) -> pd.DataFrame:
         """The rows kept, as a DataFrame (see :meth:`Recorder.frame`), in ``order_by``'s order."""
@@ -182,7 +209,7 @@ class Recorder:
             keeping them (requests, attempts).
     """
 
-    def __init__(self, on_chunk: Mapping[str, Callable[[dict[str, list | array]], None]] | None = None
+    def __init__(self, on_chunk: Mapping[str, Callable[[dict[str, Column]], None]] | None = None
                  ) -> None:
         on_chunk = on_chunk or {}
         self.requests = Table(REQUEST_COLUMNS, TYPES["requests"], on_chunk.get("requests"))
@@ -191,9 +218,9 @@ class Recorder:
         self.sagas = Table(SAGA_COLUMNS)
         self.messages = _columns(MESSAGE_COLUMNS, TYPES["messages"])
         #: a request ended: its :class:`~simroute.engine.records.RequestState`
-        self.request: Callable[[object], None] = self.requests.write
+        self.request: Callable[[Row], None] = self.requests.write
         #: an attempt ended: its :class:`~simroute.engine.records.Call`
-        self.attempt: Callable[[object], None] = self.attempts.write
+        self.attempt: Callable[[Row], None] = self.attempts.write
         self.breaker = self.breakers.add
         self.saga = self.sagas.add
 
@@ -243,11 +270,9 @@ class Recorder:
         return df
 
 
-def _typed(values: array, copy: bool = False) -> np.ndarray:
-    """A typed column as numpy: a view of its storage (``copy``: a private copy), a ``"b"``
-    column as bool (a copy either way)."""
-    column = np.array(values, dtype=_NUMPY[values.typecode]) if copy else np.frombuffer(
-        values, dtype=_NUMPY[values.typecode])
+def _typed(values: array) -> np.ndarray:
+    """A typed column as numpy: a view of its storage, a ``"b"`` column as bool (a copy)."""
+    column = np.frombuffer(values, dtype=_NUMPY[values.typecode])
     return column.astype(bool) if values.typecode == "b" else column
 
 

@@ -1,19 +1,20 @@
 """Named rows: one attempt (:class:`Call`) and one request (:class:`RequestState`).
 
 Each is a ``__slots__`` object whose public attributes are the columns of its table, in the
-table's order (``ATTEMPT_COLUMNS``, ``REQUEST_COLUMNS``); the recorder reads them by name, so a row
-can neither be shifted by one nor lose a value. Internal working state has a leading underscore
-and is not recorded.
+table's order (``ATTEMPT_COLUMNS``, ``REQUEST_COLUMNS``). Its ``append_to`` appends those
+attributes to one list per column, in that order (the recorder's hot path: compiled, it reads each
+field directly); ``tests/test_engine.py`` checks, column by column, that ``append_to`` puts each
+attribute under its own name. Internal working state has a leading underscore and is not recorded.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 from ..common.statuses import IN_FLIGHT
 
-__all__ = ["Call", "RequestState", "ATTEMPT_COLUMNS", "RECORDED_ATTEMPT_COLUMNS",
+__all__ = ["Row", "Call", "RequestState", "ATTEMPT_COLUMNS", "RECORDED_ATTEMPT_COLUMNS",
            "DERIVED_ATTEMPT_COLUMNS", "REQUEST_COLUMNS"]
 
 NAN = math.nan
@@ -32,6 +33,13 @@ REQUEST_COLUMNS = ("request_id", "arrival", "end", "latency", "status", "reason"
                    "complexity", "saga", "primary", "plugins_used", "phases", "attempts", "retries",
                    "fallbacks", "cost", "est_cost", "est_duration", "plan_cost", "budget", "optimized",
                    "context_tokens", "generated_tokens", "ttft", "tpot")
+
+
+class Row(Protocol):
+    """A named row: it appends its columns' values to ``columns``, one list per column, in its
+    table's order."""
+
+    def append_to(self, columns: list[list[Any]]) -> None: ...
 
 
 class Call:
@@ -62,6 +70,24 @@ class Call:
         self.wrong = False  #: the plugin is not one the request accepts (settings.wrong_plugin)
         self._ticket: Any = None  #: the plugin's queue ticket while it waits
         self._price = price  #: dollars if the plugin works on it
+
+    def append_to(self, columns: list[list[Any]]) -> None:
+        """Append this row to ``columns``, one list per column of ``RECORDED_ATTEMPT_COLUMNS``."""
+        columns[0].append(self.request_id)
+        columns[1].append(self.phase)
+        columns[2].append(self.plugin)
+        columns[3].append(self.fallback_level)
+        columns[4].append(self.attempt)
+        columns[5].append(self.hedge)
+        columns[6].append(self.queued)
+        columns[7].append(self.start)
+        columns[8].append(self.end)
+        columns[9].append(self.server_end)
+        columns[10].append(self.outcome)
+        columns[11].append(self.retry_after)
+        columns[12].append(self.abandoned)
+        columns[13].append(self.cost)
+        columns[14].append(self.tier)
 
     def copy(self, hedge: int, now: float) -> Call:
         """A hedged copy of this attempt, sent at ``now``."""
@@ -122,11 +148,43 @@ class RequestState:
         self._accept: frozenset[str] | None = None  #: the plugins it accepts (None: not labelled)
         self._deadline = deadline
 
+    def append_to(self, columns: list[list[Any]]) -> None:
+        """Append this row to ``columns``, one list per column of ``REQUEST_COLUMNS``."""
+        columns[0].append(self.request_id)
+        columns[1].append(self.arrival)
+        columns[2].append(self.end)
+        columns[3].append(self.latency)
+        columns[4].append(self.status)
+        columns[5].append(self.reason)
+        columns[6].append(self.text)
+        columns[7].append(self.complexity)
+        columns[8].append(self.saga)
+        columns[9].append(self.primary)
+        columns[10].append(self.plugins_used)
+        columns[11].append(self.phases)
+        columns[12].append(self.attempts)
+        columns[13].append(self.retries)
+        columns[14].append(self.fallbacks)
+        columns[15].append(self.cost)
+        columns[16].append(self.est_cost)
+        columns[17].append(self.est_duration)
+        columns[18].append(self.plan_cost)
+        columns[19].append(self.budget)
+        columns[20].append(self.optimized)
+        columns[21].append(self.context_tokens)
+        columns[22].append(self.generated_tokens)
+        columns[23].append(self.ttft)
+        columns[24].append(self.tpot)
+
     def finish(self, status: str, reason: str, end: float) -> None:
         self.status, self.reason = status, reason
         if status != IN_FLIGHT:
             self.end, self.latency = end, end - self.arrival
-        used = tuple(dict.fromkeys(self._plugins))
+        plugins = self._plugins
+        if len(plugins) == 1:  # (the common case: the string itself)
+            self.plugins_used = plugins[0]
+            return
+        used = tuple(dict.fromkeys(plugins))
         joined = _JOINED.get(used)
         if joined is None:  # one string per distinct list, not one per request (memory)
             joined = _JOINED[used] = ",".join(used)
