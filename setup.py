@@ -1,8 +1,8 @@
 """The build: setuptools, with the hot modules compiled by mypyc where it can.
 
 ``pip install .`` (or ``-e .``, or ``pip wheel .``) compiles :data:`COMPILED` — the engine, the
-draws and service times, the resilience policies and the summary level's folds — to C extensions
-with mypyc, the way black and mypy ship: the same typed source, 1.3-1.5x faster. Without a
+draws and service times, the cooldowns and rate limits — to C extensions with mypyc, the way black
+and mypy ship: the same typed source, about 1.5-2x faster. Without a
 working C compiler, or with ``SIMROUTE_PURE=1`` in the build's environment, nothing is compiled and
 the package is the pure-Python source; at run time ``SIMROUTE_PURE=1`` also makes an installed
 compiled package import its pure source (``simroute/common/build.py``). ``simroute --version`` says which

@@ -29,6 +29,7 @@ import simroute as sr
 LAM, MU, C = 8.0, 1.0, 10
 TEXT = "Terraform the AWS infrastructure"  # one phase on iac-golden-architect
 PLUGIN = "iac-golden-architect"
+WARMUP = 1_000  #: customers each contender serves once, untimed, before the rounds
 
 
 def erlang_c_wait(c: int, lam: float, mu: float) -> float:
@@ -151,23 +152,25 @@ def main() -> None:
     from simroute.common.build import build
 
     print(f"simroute's build: {build()} (SIMROUTE_PURE=1 runs the source; compare the two runs' ratios)")
-    contenders = {"plain SimPy (Resource)": lambda: plain_simpy(n, args.seed),
-                  "simroute, record full": lambda: simroute_wait(n, args.seed, "full"),
-                  "simroute, record summary": lambda: simroute_wait(n, args.seed, "summary"),
-                  "floor: simroute's mechanisms": lambda: floor(n, args.seed),
-                  "floor: mechanisms + rows": lambda: floor(n, args.seed, rows=True)}
+    contenders = {"plain SimPy (Resource)": lambda k: plain_simpy(k, args.seed),
+                  "simroute, record full": lambda k: simroute_wait(k, args.seed, "full"),
+                  "simroute, record summary": lambda k: simroute_wait(k, args.seed, "summary"),
+                  "floor: simroute's mechanisms": lambda k: floor(k, args.seed),
+                  "floor: mechanisms + rows": lambda k: floor(k, args.seed, rows=True)}
     try:
         import ciw  # noqa: F401
 
-        contenders["Ciw"] = lambda: ciw_model(n, args.seed)
+        contenders["Ciw"] = lambda k: ciw_model(k, args.seed)
     except ImportError:
         print("Ciw is not installed (pip install -e '.[bench]'): left out")
+    for fn in contenders.values():  # warm-up, untimed: first-call imports and caches
+        fn(WARMUP)
     seconds: dict[str, list[float]] = {k: [] for k in contenders}
     waits: dict[str, float] = {}
     for _ in range(max(3, args.rounds)):
         for name, fn in contenders.items():  # A B C D A B C D …
             t = time.perf_counter()
-            waits[name] = fn()
+            waits[name] = fn(n)
             seconds[name].append(time.perf_counter() - t)
     theory = erlang_c_wait(C, LAM, MU)
     print(f"M/M/{C}, λ = {LAM}/s, μ = {MU}/s, {n:,} customers; Erlang C mean wait {theory:.4f} s")

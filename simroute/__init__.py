@@ -42,7 +42,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from . import _moved
-from .common import build as _build  # noqa: F401 - first: compiled, or pure (simroute.common.build)
+from .common import build as _build  # first: compiled, or pure (simroute.common.build)
 from .common.distributions import ServiceTime
 from .common.errors import InputError, SimrouteError
 from .common.version import __version__
@@ -145,6 +145,7 @@ class _Package(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _Package
+_build.restore_docstrings(list(globals().values()))  # (compiled classes keep no docstring)
 
 
 __all__ = [

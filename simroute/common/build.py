@@ -16,15 +16,17 @@ compiled module runs compiled, or all run from source. :func:`build` says which,
 
 from __future__ import annotations
 
+import ast
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["install", "build", "compiled_modules"]
+__all__ = ["install", "build", "compiled_modules", "restore_docstrings"]
 
 PACKAGE = Path(__file__).resolve().parent.parent  #: the simroute package
 _SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
@@ -92,6 +94,36 @@ def build() -> str:
     """``compiled with mypyc (N modules)`` or ``pure Python`` with the reason, in a few words."""
     install()
     return _state["build"] + (f": {_state['why']}" if _state.get("why") else "")
+
+
+def restore_docstrings(objects: Iterable[object]) -> None:
+    """Give each class among ``objects`` that mypyc compiled its docstring back, read from its
+    module's source: a compiled class keeps none, and ``help()`` or Jupyter's ``?`` on a public
+    class must still show its documentation.
+
+    Parameters:
+        objects: candidates (anything else than a ``simroute`` class without a docstring is left
+            alone).
+    """
+    by_module: dict[str, list[type]] = {}
+    for obj in objects:
+        if isinstance(obj, type) and not obj.__doc__ and obj.__module__.startswith("simroute."):
+            by_module.setdefault(obj.__module__, []).append(obj)
+    for name, classes in by_module.items():
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file is None:
+            continue
+        source = Path(file).with_name(name.rpartition(".")[2] + ".py")
+        try:
+            tree = ast.parse(source.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError):
+            continue
+        docs = {node.name: ast.get_docstring(node, clean=False) for node in tree.body
+                if isinstance(node, ast.ClassDef)}
+        for cls in classes:
+            doc = docs.get(cls.__name__)
+            if doc:
+                cls.__doc__ = doc
 
 
 install()

@@ -16,14 +16,19 @@ from ..policies.plan import Phase, Plan
 from ..policies.routing import RouteDecision, decide_route, fallback_chain
 from .context import Context, Memo
 
-__all__ = ["Decisions", "PlanFacts"]
+__all__ = ["Decisions", "PlanFacts", "RouteFacts", "PhaseFacts"]
 
-#: (cost in dollars, critical-path duration in seconds, strategy, phases in order)
-PlanFacts = tuple[float, float, str, tuple[Phase, ...]]
+#: (cost in dollars, critical-path duration in seconds, strategy, phases in order, number of phases)
+PlanFacts = tuple[float, float, str, tuple[Phase, ...], int]
+#: what a routed request reads of its route: (primary plugin (None: no match and no built-in path),
+#: plan, matched, reason, the request's complexity)
+RouteFacts = tuple[str | None, Plan, bool, str, str]
+#: what running a phase reads of it: (the plugins it runs on, in order; duration in seconds; task kind)
+PhaseFacts = tuple[tuple[str, ...], float, str]
 
 
 def _facts(plan: Plan) -> PlanFacts:
-    return plan.cost, plan.duration, plan.strategy, tuple(plan.order())
+    return plan.cost, plan.duration, plan.strategy, tuple(plan.order()), len(plan.phases)
 
 
 def _optimize(plan: Plan, budget: float, catalog: Catalog, on_over_budget: str) -> Optimization:
@@ -43,7 +48,9 @@ class Decisions:
         self._memo: Memo = ctx.memo
         self._classes: dict[str, Classification] = {}
         self._routes: dict[tuple, RouteDecision] = {}
+        self._route_facts: dict[tuple, RouteFacts] = {}
         self._candidates: dict[str, tuple[str, ...]] = {}
+        self._phases: dict[int, tuple[Phase, PhaseFacts]] = {}
 
     def classify(self, text: str) -> Classification:
         """The classification of ``text``."""
@@ -63,8 +70,18 @@ class Decisions:
                                                  builtin_fallback=s.builtin_fallback)
         return r
 
+    def route_facts(self, text: str, excluded: frozenset) -> RouteFacts:
+        """What a routed request reads of :meth:`route` (its fields read once per route)."""
+        key = (text, excluded)
+        facts = self._route_facts.get(key)
+        if facts is None:
+            r = self.route(text, excluded)
+            facts = self._route_facts[key] = (r.primary, r.plan, r.matched, r.reason,
+                                              r.classification.complexity)
+        return facts
+
     def plan_info(self, plan: Plan) -> PlanFacts:
-        """(cost, critical-path duration, strategy, phases in order) of a plan."""
+        """(cost, critical-path duration, strategy, phases in order, number of phases) of a plan."""
         result: PlanFacts = self._memo.get(("facts", id(plan)), plan, _facts)
         return result
 
@@ -93,13 +110,25 @@ class Decisions:
         """The plugins a phase runs on, in order: its own, then the fallbacks the routing decision
         gave it (a phase without them — a saga step, a hand-built plan — falls back down its
         plugin's :func:`~simroute.policies.routing.fallback_chain`, computed once per plugin)."""
+        return self.phase_facts(phase)[0]
+
+    def phase_facts(self, phase: Phase) -> PhaseFacts:
+        """What running ``phase`` reads of it: (:meth:`candidates`, duration, task kind), computed
+        once per phase."""
+        hit = self._phases.get(id(phase))
+        if hit is not None and hit[0] is phase:  # (an id is only reused once its phase is gone)
+            return hit[1]
         if phase.fallbacks is not None:
-            return (phase.plugin, *phase.fallbacks)
-        out = self._candidates.get(phase.plugin)
-        if out is None:
-            chain = fallback_chain(self.catalog, phase.plugin, builtin=self.settings.builtin_fallback)
-            out = self._candidates[phase.plugin] = (phase.plugin, *chain)
-        return out
+            out: tuple[str, ...] = (phase.plugin, *phase.fallbacks)
+        else:
+            known = self._candidates.get(phase.plugin)
+            if known is None:
+                chain = fallback_chain(self.catalog, phase.plugin, builtin=self.settings.builtin_fallback)
+                known = self._candidates[phase.plugin] = (phase.plugin, *chain)
+            out = known
+        facts = (out, phase.duration, phase.kind)
+        self._phases[id(phase)] = (phase, facts)
+        return facts
 
     def __repr__(self) -> str:
         return f"Decisions({len(self._classes)} texts, {len(self._routes)} routes)"

@@ -67,34 +67,34 @@ class PlanExecutor:
         """Route request ``rid`` and run its plan (``documented``: a plan the mix entry names);
         returns ``(status, reason)``."""
         d = self.decisions
-        info.complexity = d.classify(text).complexity
         excluded = self.ctx.open_breakers(self.env.now) if self._route_around else NONE
-        route = d.route(text, excluded)
-        if route.primary is None:  # no match and no built-in path
-            return REJECTED, route.reason
-        plan: Plan = route.plan if documented is None else d.documented(documented)
-        info.primary = route.primary
+        primary, plan, matched, why, info.complexity = d.route_facts(text, excluded)
+        if primary is None:  # no match and no built-in path
+            return REJECTED, why
+        if documented is not None:
+            plan = d.documented(documented)
+        info.primary = primary
         original = facts = d.plan_info(plan)
         info.plan_cost = original[0]
         if original[0] > budget:  # (False when there is no budget: NaN)
             opt = d.optimized(plan, budget)
             if opt.status == "rejected":
-                info.est_cost, info.est_duration = original[:2]
+                info.est_cost, info.est_duration = original[0], original[1]
                 return REJECTED, "over budget"
             plan, info.optimized = opt.plan, True
             facts = d.plan_info(plan)
-        info.est_cost, info.est_duration, strategy, order = facts
+        info.est_cost, info.est_duration, strategy, order, info.phases = facts
         if self.bus.wanted:
+            route = d.route(text, excluded)
             self.bus.publish("routing/decision", type="event", source=self._source, correlation_id=rid,
-                             payload={"requestId": rid, "primaryPlugin": route.primary,
+                             payload={"requestId": rid, "primaryPlugin": primary,
                                       "fallbacks": route.fallbacks, "strategy": strategy,
                                       "phases": tuple(p.name for p in plan.phases),
                                       "phaseFallbacks": d.chains(plan),
                                       "estCost": info.est_cost, "estDuration": info.est_duration,
                                       "originalCost": original[0], "originalDuration": original[1]})
-        info.phases = len(plan)
         if strategy not in ("single", "sequential"):
-            return (yield from self._graph(rid, plan, info, route.matched, route.reason))
+            return (yield from self._graph(rid, plan, info, matched, why))
         # a chain: the phases in order in this process (no process, event or generator per phase);
         # a failed phase skips the rest, which all depend on it
         worst = 0  # the highest fallback level a phase ran on
@@ -103,7 +103,7 @@ class PlanExecutor:
             if not ok:
                 return outcome({p.name: (j < i, 0) for j, p in enumerate(order)}, info)
             worst = max(worst, level)
-        return succeeded(worst, route.matched, route.reason)
+        return succeeded(worst, matched, why)
 
     def _graph(self, rid: int, plan: Plan, info: RequestState, matched: bool, why: str) -> ProcessGenerator:
         """Any other plan: a process per phase, each waiting for its predecessors."""
@@ -128,12 +128,12 @@ class PlanExecutor:
 
     def run_phase(self, rid: int, phase: Phase, info: RequestState) -> ProcessGenerator:
         """A phase on its plugin, then down its fallbacks; returns ``(succeeded, level)``."""
-        candidates = self.decisions.candidates(phase)
+        candidates, duration, kind = self.decisions.phase_facts(phase)
         for level, plugin in enumerate(candidates):
             if level:
                 info.fallbacks += 1
-            result = yield from self.runner.call(rid, plugin, phase, level, info, duration=phase.duration,
-                                                 kind=phase.kind)
+            result = yield from self.runner.call(rid, plugin, phase, level, info, duration=duration,
+                                                 kind=kind)
             if result == SUCCESS:
                 if self._share_state:
                     self.ctx.state.set(plugin, phase.name, {"request": rid, "phase": phase.name},

@@ -18,7 +18,8 @@ __all__ = ["Row", "Call", "RequestState", "ATTEMPT_COLUMNS", "RECORDED_ATTEMPT_C
            "DERIVED_ATTEMPT_COLUMNS", "REQUEST_COLUMNS"]
 
 NAN = math.nan
-_JOINED: dict[tuple[str, ...], str] = {}  #: plugins_used strings, shared
+#: plugins_used strings, shared: the plugins called, in order → each named once, comma-joined
+_JOINED: dict[tuple[str, ...], str] = {}
 
 #: the attempts table (documented in :mod:`simroute.experiments.results`)
 ATTEMPT_COLUMNS = ("request_id", "phase", "plugin", "fallback_level", "attempt", "hedge", "queued",
@@ -184,8 +185,8 @@ class RequestState:
         if len(plugins) == 1:  # (the common case: the string itself)
             self.plugins_used = plugins[0]
             return
-        used = tuple(dict.fromkeys(plugins))
-        joined = _JOINED.get(used)
+        calls = tuple(plugins)
+        joined = _JOINED.get(calls)
         if joined is None:  # one string per distinct list, not one per request (memory)
-            joined = _JOINED[used] = ",".join(used)
+            joined = _JOINED[calls] = ",".join(dict.fromkeys(calls))
         self.plugins_used = joined
