@@ -252,3 +252,19 @@ def test_named_rows_are_written_by_column_name():
     assert (row.queue_wait, row.service) == (0.0, 0.0)
     assert (row.request_id, row.plugin, row.outcome, row.queued, row.tier) == (
         7, "fastapi-backend", "rejected_open", 3.0, "sonnet")
+
+
+@pytest.mark.parametrize("chunk", [1500, 7])
+def test_streamed_tables_are_handed_on_in_chunks_of_chunk_rows(chunk, monkeypatch):
+    """Rows move to the columns in batches; a streamed table still hands on exactly CHUNK rows at a
+    time (the last chunk: the rest), whatever CHUNK is."""
+    from simroute.engine import recorder
+
+    monkeypatch.setattr(recorder, "CHUNK", chunk)
+    sizes: dict[str, list[int]] = {"requests": [], "attempts": []}
+    sr.run(sr.Scenario.default(), seed=1,
+           on_chunk={k: (lambda c, k=k: sizes[k].append(len(c["request_id"]))) for k in sizes})
+    full = sr.run(sr.Scenario.default(), seed=1)
+    for name, rows in (("requests", len(full.requests)), ("attempts", len(full.attempts))):
+        assert sum(sizes[name]) == rows > chunk
+        assert all(n == chunk for n in sizes[name][:-1]) and 0 < sizes[name][-1] <= chunk

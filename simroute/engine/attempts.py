@@ -69,6 +69,7 @@ class AttemptRunner:
         self._max_attempts = ctx.settings.max_attempts
         self._plan_durations = ctx.settings.service == "plan"  #: phases take their plan's durations
         self._pending: dict[int, Call] = {}  #: abandoned calls the plugins still work on
+        self._policies: dict[str, RetryPolicy | None] = {}  #: outcome → its retry policy (settings)
 
     def flush(self) -> None:
         """Write the rows of abandoned calls the plugins were still working on (end of run)."""
@@ -133,7 +134,11 @@ class AttemptRunner:
         give back (no retry), or ``(the backoff drawn, the seconds to wait)`` before the next
         attempt (counted in ``retries``)."""
         outcome = result.outcome
-        policy = self.settings.retry_for(outcome)
+        policies = self._policies
+        if outcome in policies:
+            policy = policies[outcome]
+        else:
+            policy = policies[outcome] = self.settings.retry_for(outcome)
         if policy is None:
             return outcome
         done = retries.get(policy, 0)

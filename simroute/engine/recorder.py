@@ -6,6 +6,7 @@ length. A table can stream its rows on a chunk at a time (to Parquet) instead of
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
@@ -70,9 +71,9 @@ class _Codes(dict):
 Column: TypeAlias = list | array | np.ndarray | pd.Categorical
 
 CHUNK = 65_536  #: rows a streamed table hands on at a time
-#: rows :meth:`Table.write` gathers in plain lists before moving them to the typed columns (a
-#: divisor of CHUNK, so that chunks are CHUNK rows): a value is one list append on the hot path,
-#: and a column takes a batch of values in one call
+#: rows :meth:`Table.write` gathers in plain lists before moving them to the typed columns (their
+#: greatest common divisor with CHUNK, so that chunks are CHUNK rows): a value is one list append on
+#: the hot path, and a column takes a batch of values in one call
 BATCH = 1024
 
 
@@ -109,7 +110,7 @@ class Table:
         #: the rows written since the last :meth:`_pack`, one plain list per column
         self._pending: list[list[Any]] = [[] for _ in columns]
         self._first = self._pending[0]
-        self._batch = min(BATCH, CHUNK)  # (CHUNK may be set smaller, as the tests do)
+        self._batch = math.gcd(BATCH, CHUNK)  # a divisor of CHUNK: chunks of CHUNK rows (tests set it)
 
     def write(self, row: Row) -> None:
         """Append a named row (the hot path: the row appends its values to the pending lists)."""
