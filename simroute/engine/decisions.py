@@ -47,8 +47,8 @@ class Decisions:
         self.settings = ctx.settings
         self._memo: Memo = ctx.memo
         self._classes: dict[str, Classification] = {}
-        self._routes: dict[tuple, RouteDecision] = {}
-        self._route_facts: dict[tuple, RouteFacts] = {}
+        #: (text, plugins excluded) → the decision and what a routed request reads of it
+        self._routes: dict[tuple, tuple[RouteDecision, RouteFacts]] = {}
         self._candidates: dict[str, tuple[str, ...]] = {}
         self._phases: dict[int, tuple[Phase, PhaseFacts]] = {}
 
@@ -61,24 +61,22 @@ class Decisions:
 
     def route(self, text: str, excluded: frozenset) -> RouteDecision:
         """The routing decision for ``text`` with the plugins ``excluded`` (open breakers)."""
-        key = (text, excluded)
-        r = self._routes.get(key)
-        if r is None:
-            s = self.settings
-            r = self._routes[key] = decide_route(self.classify(text), self.catalog, s.weights,
-                                                 exclude=excluded, max_fallbacks=s.max_fallbacks,
-                                                 builtin_fallback=s.builtin_fallback)
-        return r
+        return self._route(text, excluded)[0]
 
     def route_facts(self, text: str, excluded: frozenset) -> RouteFacts:
         """What a routed request reads of :meth:`route` (its fields read once per route)."""
+        return self._route(text, excluded)[1]
+
+    def _route(self, text: str, excluded: frozenset) -> tuple[RouteDecision, RouteFacts]:
         key = (text, excluded)
-        facts = self._route_facts.get(key)
-        if facts is None:
-            r = self.route(text, excluded)
-            facts = self._route_facts[key] = (r.primary, r.plan, r.matched, r.reason,
-                                              r.classification.complexity)
-        return facts
+        hit = self._routes.get(key)
+        if hit is None:
+            s = self.settings
+            r = decide_route(self.classify(text), self.catalog, s.weights, exclude=excluded,
+                             max_fallbacks=s.max_fallbacks, builtin_fallback=s.builtin_fallback)
+            facts = (r.primary, r.plan, r.matched, r.reason, r.classification.complexity)
+            hit = self._routes[key] = (r, facts)
+        return hit
 
     def plan_info(self, plan: Plan) -> PlanFacts:
         """(cost, critical-path duration, strategy, phases in order, number of phases) of a plan."""

@@ -40,14 +40,13 @@ TYPES = {
                  "outcome": "c", "tier": "c"},
     "messages": {"message_id": "q", "published": "d", "delivered": "d"},
 }
-_NUMPY = {"d": np.float64, "q": np.int64, "b": np.int8, "i": np.int32}
-_STORAGE = {"c": "i"}  #: a categorical's codes are stored as int32
-#: a table's typed column as numpy blocks: the dtype of each kind
-_BLOCK_TYPES = {"d": np.float64, "q": np.int64, "b": np.bool_, "c": np.int32}
+#: the numpy dtype of each kind of typed column (a categorical's: its codes')
+_DTYPES = {"d": np.float64, "q": np.int64, "b": np.bool_, "c": np.int32}
 
 
 def _columns(names: tuple[str, ...], types: dict[str, str]) -> dict[str, list | array]:
-    return {k: array(_STORAGE.get(types[k], types[k])) if k in types else [] for k in names}
+    """The message table's columns (the bus appends to them): a typed array, else a list."""
+    return {k: array(types[k]) if k in types else [] for k in names}
 
 
 class _Codes(dict):
@@ -103,7 +102,7 @@ class Table:
         self.types = dict(types or {})
         self.codes = {k: _Codes() for k, t in self.types.items() if t == "c"}  #: per categorical column
         self.on_chunk = on_chunk
-        self._dtypes = {k: _BLOCK_TYPES[t] for k, t in self.types.items()}
+        self._dtypes = {k: _DTYPES[t] for k, t in self.types.items()}
         #: per column: numpy blocks (typed) or values (untyped), :attr:`rows` in all
         self.store: dict[str, list[Any]] = {k: [] for k in columns}
         self.rows = 0  #: rows moved to the columns (not counting those pending)
@@ -272,9 +271,8 @@ class Recorder:
 
 
 def _typed(values: array) -> np.ndarray:
-    """A typed column as numpy: a view of its storage, a ``"b"`` column as bool (a copy)."""
-    column = np.frombuffer(values, dtype=_NUMPY[values.typecode])
-    return column.astype(bool) if values.typecode == "b" else column
+    """A typed array column as numpy: a view of its storage."""
+    return np.frombuffer(values, dtype=_DTYPES[values.typecode])
 
 
 def _objects(values: list) -> np.ndarray:
