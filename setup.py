@@ -20,18 +20,19 @@ from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
 #: the modules mypyc compiles (paths from the project root): the engine's hot path, the draws and
-#: service times, the cooldowns and rate limits. Left as Python, and why:
+#: service times, the breaker, backoff, cooldowns and rate limits. Left as Python, and why:
 #: * engine/guards.py and engine/grouprouter.py: a user's guard subclasses Guard, and tests replace
 #:   a router method — a compiled class allows neither;
-#: * resilience/breaker, retry and failure: their settings classes are read by
-#:   simroute.common.schema through their annotations, which a compiled class does not keep;
+#: * resilience/failure and resilience/settings: settings classes (FailureModel, BreakerSettings,
+#:   RetryPolicy) that simroute.common.schema reads through their annotations, which a compiled
+#:   class does not keep (the breaker and the backoff they configure are compiled);
 #: * experiments/streaming.py: dataclass fields mypyc does not support (init=False defaults).
 PYTHON_ONLY = {"simroute/engine/guards.py", "simroute/engine/grouprouter.py", "simroute/engine/__init__.py"}
 COMPILED = sorted(
     [p.relative_to(ROOT).as_posix() for p in (ROOT / "simroute" / "engine").glob("*.py")
      if p.relative_to(ROOT).as_posix() not in PYTHON_ONLY]
-    + ["simroute/resilience/cooldown.py", "simroute/resilience/ratelimit.py", "simroute/common/draws.py",
-       "simroute/common/distributions.py"])
+    + [f"simroute/resilience/{name}.py" for name in ("breaker", "cooldown", "ratelimit", "retry")]
+    + ["simroute/common/draws.py", "simroute/common/distributions.py"])
 
 
 def _compiler_works() -> bool:

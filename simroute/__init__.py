@@ -71,9 +71,10 @@ from .policies.plan import AgentLine, Phase, Plan
 from .policies.routing import RouteDecision, decide_route
 from .policies.saga import COMPENSATIONS, Saga, SagaStep, rollback_plan, tenant_provisioning
 from .policies.scoring import SEED_WEIGHTS, Score, ScoringWeights, score_plugin, score_plugins, scores_frame
-from .resilience.breaker import BreakerSettings, CircuitBreaker
+from .resilience.breaker import CircuitBreaker
 from .resilience.failure import OUTCOMES, FailureModel
-from .resilience.retry import RetryBudget, RetryPolicy
+from .resilience.retry import RetryBudget
+from .resilience.settings import BreakerSettings, RetryPolicy
 
 if TYPE_CHECKING:
     from .experiments.calibrate import Calibration

@@ -30,7 +30,8 @@ import simpy
 from ..common.distributions import ServiceTime
 from ..policies.plan import Phase
 from ..resilience.failure import CANCELLED, DEADLINE, NOT_BILLED, RATE_LIMITED, SUCCESS, TIMEOUT
-from ..resilience.retry import RetryPolicy
+from ..resilience.retry import Backoff
+from ..resilience.settings import RetryPolicy
 from .context import Context
 from .guards import Guard, Refusal
 from .plugins import PluginServer
@@ -69,7 +70,9 @@ class AttemptRunner:
         self._max_attempts = ctx.settings.max_attempts
         self._plan_durations = ctx.settings.service == "plan"  #: phases take their plan's durations
         self._pending: dict[int, Call] = {}  #: abandoned calls the plugins still work on
-        self._policies: dict[str, RetryPolicy | None] = {}  #: outcome → its retry policy (settings)
+        #: outcome → the backoff of its retry policy; equal policies share one (and its count)
+        self._policies: dict[str, Backoff | None] = {}
+        self._backoffs: dict[RetryPolicy, Backoff] = {}
 
     def flush(self) -> None:
         """Write the rows of abandoned calls the plugins were still working on (end of run)."""
@@ -95,7 +98,7 @@ class AttemptRunner:
         # no timer and no hedging: each attempt runs inline here, without a generator of its own
         inline = timeout == math.inf and deadline == math.inf and self._hedge is None
         wrong = info._accept is not None and plugin not in info._accept
-        retries: dict[RetryPolicy, int] = {}
+        retries: dict[Backoff, int] = {}
         previous: float | None = None
         n = 0
         while True:
@@ -128,7 +131,7 @@ class AttemptRunner:
             info.retries += 1
             yield self._sleep(wait)
 
-    def _retry_wait(self, result: Call, retries: dict[RetryPolicy, int], previous: float | None,
+    def _retry_wait(self, result: Call, retries: dict[Backoff, int], previous: float | None,
                     deadline: float) -> str | tuple[float, float]:
         """After an attempt ended with ``result`` (not a success, not the deadline): the outcome to
         give back (no retry), or ``(the backoff drawn, the seconds to wait)`` before the next
@@ -138,7 +141,7 @@ class AttemptRunner:
         if outcome in policies:
             policy = policies[outcome]
         else:
-            policy = policies[outcome] = self.settings.retry_for(outcome)
+            policy = policies[outcome] = self._backoff_for(outcome)
         if policy is None:
             return outcome
         done = retries.get(policy, 0)
@@ -156,6 +159,15 @@ class AttemptRunner:
             return DEADLINE  # the retry could not start before the deadline
         retries[policy] = done + 1
         return backoff, wait
+
+    def _backoff_for(self, outcome: str) -> Backoff | None:
+        """The backoff of ``outcome``'s retry policy (None: not retried), one per distinct policy."""
+        policy = self.settings.retry_for(outcome)
+        if policy is None:
+            return None
+        if policy not in self._backoffs:
+            self._backoffs[policy] = policy.make()
+        return self._backoffs[policy]
 
     def attempt(self, call: Call, info: RequestState, guards: tuple[Guard, ...], model: ServiceTime,
                 plan_duration: float | None, timeout: float) -> ProcessGenerator:

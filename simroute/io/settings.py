@@ -15,9 +15,9 @@ from ..common.schema import check, describe, documented, setting
 from ..policies.classify import Reading
 from ..policies.scoring import ScoringWeights
 from ..policies.strategies import STRATEGIES
-from ..resilience.breaker import BreakerSettings
 from ..resilience.failure import FAILURE_KINDS
-from ..resilience.retry import RETRYABLE, RetryPolicy
+from ..resilience.retry import RETRYABLE
+from ..resilience.settings import BreakerSettings, RetryPolicy
 
 __all__ = ["Settings", "RetryBudgetSettings", "TimeoutSettings", "HedgeSettings", "BulkheadSettings",
            "SheddingSettings", "SloSettings", "WarmupSettings", "RouterSettings", "WrongPluginSettings",

@@ -27,74 +27,40 @@ Every transition is appended to ``transitions`` as ``(t, from_state, to_state)``
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from ..common.schema import documented, setting
-from .failure import FAILURE_KINDS
-
-__all__ = ["CircuitBreaker", "BreakerSettings", "CLOSED", "OPEN", "HALF_OPEN", "WINDOWS"]
+__all__ = ["CircuitBreaker", "CLOSED", "OPEN", "HALF_OPEN", "WINDOWS", "check_settings"]
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 WINDOWS = ("consecutive", "count", "time")
 
 
-@documented
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BreakerSettings:
-    """The options of :class:`CircuitBreaker`, as one frozen value (for scenarios and sweeps)."""
-
-    failure_threshold: int = setting(5, "consecutive failures that open the breaker (window "
-                                     "consecutive)", unit="calls", lo=1)
-    open_timeout: float = setting(60.0, "how long the breaker stays open before half-open", unit="s", lo=0)
-    success_threshold: int = setting(3, "trial successes in half-open that close it", unit="calls", lo=1)
-    half_open_max_calls: int | None = setting(None, "trial calls admitted at a time when half-open "
-                                              "(null: success_threshold)", unit="calls", lo=1)
-    lazy_half_open: bool = setting(False, "half-open only when the next call arrives")
-    window: str = setting("consecutive", "how failures are counted: consecutive, count (last "
-                          "window_size calls) or time (last window_size seconds)", choices=WINDOWS)
-    window_size: float = setting(10, "size of the count (calls) or time (s) window", lo=0, lo_open=True)
-    failure_rate_threshold: float = setting(0.5, "failure rate that opens a count/time breaker",
-                                            lo=0, hi=1, lo_open=True)
-    minimum_calls: int = setting(5, "calls in the window before a rate is judged", unit="calls", lo=1)
-    slow_call_duration: float | None = setting(None, "a call at least this long is slow (null: off)",
-                                               unit="s", lo=0, lo_open=True)
-    slow_call_rate_threshold: float = setting(1.0, "slow-call rate that opens a count/time breaker",
-                                              lo=0, hi=1, lo_open=True)
-    failure_kinds: tuple[str, ...] = setting(("error", "timeout"), "attempt outcomes that count as "
-                                             "failures", choices=FAILURE_KINDS)
-    enabled: bool = setting(True, "a breaker per plugin (false: none)")
-
-    def __post_init__(self) -> None:
-        if self.failure_threshold < 1 or self.success_threshold < 1:
-            raise ValueError("failure_threshold and success_threshold must be >= 1")
-        if self.open_timeout < 0:
-            raise ValueError(f"open_timeout must be >= 0 seconds, got {self.open_timeout}")
-        if self.half_open_max_calls is not None and self.half_open_max_calls < 1:
-            raise ValueError("half_open_max_calls must be >= 1")
-        if self.window not in WINDOWS:
-            raise ValueError(f"window must be one of {', '.join(WINDOWS)}, got {self.window!r}")
-        if not 0 < self.failure_rate_threshold <= 1:
-            raise ValueError("failure_rate_threshold must be within (0, 1]")
-        if not 0 < self.slow_call_rate_threshold <= 1:
-            raise ValueError("slow_call_rate_threshold must be within (0, 1]")
-        if self.window_size <= 0 or self.minimum_calls < 1:
-            raise ValueError("window_size must be > 0 and minimum_calls >= 1")
-        if self.window == "count" and not float(self.window_size).is_integer():
-            raise ValueError(f"window_size: a count window holds a whole number of calls, "
-                             f"got {self.window_size}")
-        unknown = [k for k in self.failure_kinds if k not in FAILURE_KINDS]
-        if unknown:
-            raise ValueError(f"failure_kinds: unknown kind {unknown[0]!r} "
-                             f"(known: {', '.join(FAILURE_KINDS)})")
-        object.__setattr__(self, "failure_kinds", tuple(self.failure_kinds))
-        if self.slow_call_duration is not None and self.slow_call_duration <= 0:
-            raise ValueError(f"slow_call_duration must be > 0 seconds, got {self.slow_call_duration}")
-
-    def make(self, on_transition: Callable[[float, str, str], None] | None = None) -> CircuitBreaker:
-        kwargs = {k: getattr(self, k) for k in self.__slots__ if k not in ("enabled", "failure_kinds")}
-        return CircuitBreaker(**kwargs, on_transition=on_transition)
+def check_settings(*, failure_threshold: int, open_timeout: float, success_threshold: int,
+                   half_open_max_calls: int | None, window: str, window_size: float,
+                   failure_rate_threshold: float, minimum_calls: int, slow_call_duration: float | None,
+                   slow_call_rate_threshold: float) -> None:
+    """Raise ``ValueError`` naming the first setting out of range (a breaker's and
+    :class:`~simroute.resilience.settings.BreakerSettings`' one check)."""
+    if failure_threshold < 1 or success_threshold < 1:
+        raise ValueError("failure_threshold and success_threshold must be >= 1")
+    if open_timeout < 0:
+        raise ValueError(f"open_timeout must be >= 0 seconds, got {open_timeout}")
+    if half_open_max_calls is not None and half_open_max_calls < 1:
+        raise ValueError("half_open_max_calls must be >= 1")
+    if window not in WINDOWS:
+        raise ValueError(f"window must be one of {', '.join(WINDOWS)}, got {window!r}")
+    if not 0 < failure_rate_threshold <= 1:
+        raise ValueError("failure_rate_threshold must be within (0, 1]")
+    if not 0 < slow_call_rate_threshold <= 1:
+        raise ValueError("slow_call_rate_threshold must be within (0, 1]")
+    if window_size <= 0 or minimum_calls < 1:
+        raise ValueError("window_size must be > 0 and minimum_calls >= 1")
+    if window == "count" and not float(window_size).is_integer():
+        raise ValueError(f"window_size: a count window holds a whole number of calls, got {window_size}")
+    if slow_call_duration is not None and slow_call_duration <= 0:
+        raise ValueError(f"slow_call_duration must be > 0 seconds, got {slow_call_duration}")
 
 
 class CircuitBreaker:
@@ -117,7 +83,7 @@ class CircuitBreaker:
         on_transition: called with ``(t, from_state, to_state)`` on every transition.
 
     Raises:
-        ValueError: settings out of range (as :class:`BreakerSettings`).
+        ValueError: settings out of range (:func:`check_settings`).
     """
 
     def __init__(
@@ -136,41 +102,48 @@ class CircuitBreaker:
         slow_call_rate_threshold: float = 1.0,
         on_transition: Callable[[float, str, str], None] | None = None,
     ) -> None:
-        self.settings = BreakerSettings(
-            failure_threshold=failure_threshold, open_timeout=open_timeout,
-            success_threshold=success_threshold, half_open_max_calls=half_open_max_calls,
-            lazy_half_open=lazy_half_open, window=window, window_size=window_size,
-            failure_rate_threshold=failure_rate_threshold, minimum_calls=minimum_calls,
-            slow_call_duration=slow_call_duration, slow_call_rate_threshold=slow_call_rate_threshold,
-        )
+        check_settings(failure_threshold=failure_threshold, open_timeout=open_timeout,
+                       success_threshold=success_threshold, half_open_max_calls=half_open_max_calls,
+                       window=window, window_size=window_size,
+                       failure_rate_threshold=failure_rate_threshold, minimum_calls=minimum_calls,
+                       slow_call_duration=slow_call_duration,
+                       slow_call_rate_threshold=slow_call_rate_threshold)
+        self.failure_threshold = failure_threshold
+        self.open_timeout = float(open_timeout)
+        self.success_threshold = success_threshold
+        self.lazy_half_open = lazy_half_open
+        self.window = window
+        self.window_size = float(window_size)
+        self.failure_rate_threshold = float(failure_rate_threshold)
+        self.minimum_calls = minimum_calls
+        self.slow_call_duration = None if slow_call_duration is None else float(slow_call_duration)
+        self.slow_call_rate_threshold = float(slow_call_rate_threshold)
         self.max_trials = half_open_max_calls or success_threshold
         self.on_transition = on_transition
         self._plain = window == "consecutive" and slow_call_duration is None  #: no window, no slow calls
         self.state = CLOSED
         self.transitions: list[tuple[float, str, str]] = []
         self.opened_at: float | None = None
+        self._due = math.inf  #: when an open breaker becomes half-open (opened_at + open_timeout)
         self.failures = 0  #: consecutive failures (closed, "consecutive" window)
         self._outcomes: deque[tuple[float, bool, bool]] = deque()  #: (t, failed, slow), other windows
         self._trials = 0  #: trial calls admitted and not yet ended in this half-open period
         self._trial_successes = 0
-        self._now = float("-inf")
+        self._now = -math.inf
         self.rejected = 0  #: calls rejected while open (or half-open and full)
 
     def __repr__(self) -> str:
-        s = self.settings
         return (f"CircuitBreaker({self.state}, failures={self.failures}, "
-                f"threshold={s.failure_threshold}, timeout={s.open_timeout:g}s, "
-                f"success_threshold={s.success_threshold}, {len(self.transitions)} transitions)")
+                f"threshold={self.failure_threshold}, timeout={self.open_timeout:g}s, "
+                f"success_threshold={self.success_threshold}, {len(self.transitions)} transitions)")
 
     # -- time
     def _advance(self, t: float) -> None:
         if t < self._now:
             raise ValueError(f"time went backwards: {t} < {self._now}")
         self._now = t
-        if self.state == OPEN and not self.settings.lazy_half_open:
-            due = self.opened_at + self.settings.open_timeout  # type: ignore[operator]
-            if t >= due:
-                self._move(due, HALF_OPEN)
+        if self.state == OPEN and not self.lazy_half_open and t >= self._due:
+            self._move(self._due, HALF_OPEN)
 
     def _move(self, t: float, to: str) -> None:
         frm = self.state
@@ -178,6 +151,7 @@ class CircuitBreaker:
         self.transitions.append((t, frm, to))
         if to == OPEN:
             self.opened_at = t
+            self._due = t + self.open_timeout
         if to in (HALF_OPEN, OPEN):
             self._trials = self._trial_successes = 0
         if to == CLOSED:
@@ -198,9 +172,8 @@ class CircuitBreaker:
             self._now = t
             return True
         self._advance(t)
-        if self.state == OPEN and self.settings.lazy_half_open:
-            if t >= self.opened_at + self.settings.open_timeout:  # type: ignore[operator]
-                self._move(t, HALF_OPEN)
+        if self.state == OPEN and self.lazy_half_open and t >= self._due:
+            self._move(t, HALF_OPEN)
         if self.state == CLOSED:
             return True
         if self.state == HALF_OPEN and self._trials < self.max_trials:
@@ -223,7 +196,7 @@ class CircuitBreaker:
             self.failures = 0
             return
         slow = self._is_slow(duration)
-        if slow and (self.settings.window == "consecutive" or self.state != CLOSED):
+        if slow and (self.window == "consecutive" or self.state != CLOSED):
             self.record_failure(t)
             return
         self._advance(t)
@@ -231,13 +204,13 @@ class CircuitBreaker:
             if self._trials:
                 self._trials -= 1
             self._trial_successes += 1
-            if self._trial_successes >= self.settings.success_threshold:
+            if self._trial_successes >= self.success_threshold:
                 self._move(t, CLOSED)
         elif self.state == CLOSED:
             self.failures = 0
             self._record_outcome(t, failed=False, slow=slow)
             # a rate is judged after every call: a success can bring the window to its minimum
-            if self.settings.window != "consecutive" and self._should_open(t):
+            if self.window != "consecutive" and self._should_open(t):
                 self._move(t, OPEN)
 
     def record_failure(self, t: float, duration: float | None = None) -> None:
@@ -253,35 +226,33 @@ class CircuitBreaker:
         # OPEN: a late result of a call admitted earlier changes nothing
 
     def _is_slow(self, duration: float | None) -> bool:
-        limit = self.settings.slow_call_duration
+        limit = self.slow_call_duration
         return limit is not None and duration is not None and duration >= limit
 
     def _record_outcome(self, t: float, failed: bool, slow: bool) -> None:
-        s = self.settings
-        if s.window == "consecutive":
+        if self.window == "consecutive":
             return
         self._outcomes.append((t, failed, slow))
-        if s.window == "count":
-            while len(self._outcomes) > s.window_size:
+        if self.window == "count":
+            while len(self._outcomes) > self.window_size:
                 self._outcomes.popleft()
         else:
-            while self._outcomes and self._outcomes[0][0] <= t - s.window_size:
+            while self._outcomes and self._outcomes[0][0] <= t - self.window_size:
                 self._outcomes.popleft()
 
     def _should_open(self, t: float) -> bool:
-        s = self.settings
-        if s.window == "consecutive":
-            return self.failures >= s.failure_threshold
-        if s.window == "time":  # calls that left the window since the last call
-            while self._outcomes and self._outcomes[0][0] <= t - s.window_size:
+        if self.window == "consecutive":
+            return self.failures >= self.failure_threshold
+        if self.window == "time":  # calls that left the window since the last call
+            while self._outcomes and self._outcomes[0][0] <= t - self.window_size:
                 self._outcomes.popleft()
         n = len(self._outcomes)
-        if n < s.minimum_calls:
+        if n < self.minimum_calls:
             return False
-        if sum(f for _, f, _ in self._outcomes) / n >= s.failure_rate_threshold:
+        if sum(f for _, f, _ in self._outcomes) / n >= self.failure_rate_threshold:
             return True
-        return (s.slow_call_duration is not None
-                and sum(w for _, _, w in self._outcomes) / n >= s.slow_call_rate_threshold)
+        return (self.slow_call_duration is not None
+                and sum(w for _, _, w in self._outcomes) / n >= self.slow_call_rate_threshold)
 
     def open_time(self, until: float) -> float:
         """Seconds spent open (not half-open) from the first transition until ``until``."""

@@ -10,18 +10,18 @@ The delay before retry ``n`` (1, 2, 3 …) without jitter is ``d(n) = min(cap, b
 
 A :class:`RetryBudget` caps retries to ``ratio`` × requests (+ ``min_retries``) over a sliding
 window of ``window`` seconds (or all time with ``window=None``): when spent, a failure is final.
+
+A policy's settings are :class:`~simroute.resilience.settings.RetryPolicy`; :class:`Backoff` computes
+its delays.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..common.schema import documented, setting
-
-__all__ = ["RetryPolicy", "RetryBudget", "JITTERS", "RETRYABLE", "MAX_DOUBLINGS"]
+__all__ = ["Backoff", "RetryBudget", "JITTERS", "RETRYABLE", "MAX_DOUBLINGS"]
 
 MAX_DOUBLINGS = 1023  #: 2.0 ** 1023 is the largest power of two a float holds
 
@@ -31,29 +31,27 @@ JITTERS = ("none", "full", "equal", "decorrelated")
 RETRYABLE = ("error", "timeout", "rate_limited", "shed")
 
 
-@documented
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RetryPolicy:
-    max_retries: int = setting(3, "retries after the first attempt (3: at most 4 attempts)",
-                               unit="retries", lo=0)
-    base: float = setting(1.0, "backoff before the first retry (0: retry at once, every time)", unit="s",
-                          lo=0)
-    cap: float = setting(10.0, "longest backoff", unit="s", lo=0)
-    jitter: str = setting("none", "jitter: none, full, equal or decorrelated", choices=JITTERS)
-    retry_on: tuple[str, ...] = setting(RETRYABLE, "outcomes retried on the same plugin (the others "
-                                        "move to the next candidate)", choices=RETRYABLE)
+class Backoff:
+    """The delays of one retry policy (see the module docstring): what
+    :class:`~simroute.resilience.settings.RetryPolicy` computes with, and what the engine holds
+    per policy while it runs.
 
-    def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if self.base < 0 or self.cap < self.base:
-            raise ValueError(f"need 0 <= base <= cap, got base={self.base}, cap={self.cap}")
-        if self.jitter not in JITTERS:
-            raise ValueError(f"jitter must be one of {', '.join(JITTERS)}, got {self.jitter!r}")
-        bad = [k for k in self.retry_on if k not in RETRYABLE]
-        if bad:
-            raise ValueError(f"retry_on: {bad[0]!r} cannot be retried (retryable: {', '.join(RETRYABLE)})")
-        object.__setattr__(self, "retry_on", tuple(self.retry_on))
+    Parameters:
+        max_retries: retries after the first attempt.
+        base: the backoff before the first retry, in seconds.
+        cap: the longest backoff, in seconds.
+        jitter: ``none``, ``full``, ``equal`` or ``decorrelated``.
+    """
+
+    def __init__(self, max_retries: int, base: float, cap: float, jitter: str) -> None:
+        self.max_retries = max_retries
+        self.base = float(base)
+        self.cap = float(cap)
+        self.jitter = jitter
+
+    def __repr__(self) -> str:
+        return (f"Backoff(max_retries={self.max_retries}, base={self.base:g}s, cap={self.cap:g}s, "
+                f"jitter={self.jitter!r})")
 
     def backoff(self, n: int) -> float:
         """``d(n)``, the un-jittered delay before retry ``n`` (1-based). The doubling stops at
@@ -63,13 +61,14 @@ class RetryPolicy:
     def delay(self, n: int, rng: np.random.Generator | None = None, previous: float | None = None) -> float:
         """The delay before retry ``n``; ``previous`` is the last delay (decorrelated jitter)."""
         d = self.backoff(n)
-        if self.jitter == "none":
+        jitter = self.jitter
+        if jitter == "none":
             return d
         if rng is None:
-            raise ValueError(f"jitter {self.jitter!r} needs an rng")
-        if self.jitter == "full":
+            raise ValueError(f"jitter {jitter!r} needs an rng")
+        if jitter == "full":
             return float(rng.uniform(0.0, d))
-        if self.jitter == "equal":
+        if jitter == "equal":
             return d / 2 + float(rng.uniform(0.0, d / 2))
         prev = self.base if previous is None else previous
         return min(self.cap, float(rng.uniform(self.base, max(self.base, 3 * prev))))
@@ -84,8 +83,13 @@ class RetryPolicy:
     def bounds(self, n: int) -> tuple[float, float]:
         """The interval that the delay before retry ``n`` always lies in."""
         d = self.backoff(n)
-        return {"none": (d, d), "full": (0.0, d), "equal": (d / 2, d),
-                "decorrelated": (self.base, self.cap)}[self.jitter]
+        if self.jitter == "none":
+            return d, d
+        if self.jitter == "full":
+            return 0.0, d
+        if self.jitter == "equal":
+            return d / 2, d
+        return self.base, self.cap
 
 
 class RetryBudget:
