@@ -21,13 +21,13 @@ from setuptools import setup
 ROOT = Path(__file__).resolve().parent
 #: the modules mypyc compiles (paths from the project root): the engine's hot path, the draws and
 #: service times, the breaker, backoff, cooldowns and rate limits. Left as Python, and why:
-#: * engine/guards.py and engine/grouprouter.py: a user's guard subclasses Guard, and tests replace
-#:   a router method — a compiled class allows neither;
+#: * engine/grouprouter.py: tests replace a router method, which a compiled class does not allow
+#:   (engine/guards.py is compiled with Guard open to Python subclasses: a user's guard is one);
 #: * resilience/failure and resilience/settings: settings classes (FailureModel, BreakerSettings,
 #:   RetryPolicy) that simroute.common.schema reads through their annotations, which a compiled
 #:   class does not keep (the breaker and the backoff they configure are compiled);
 #: * experiments/streaming.py: dataclass fields mypyc does not support (init=False defaults).
-PYTHON_ONLY = {"simroute/engine/guards.py", "simroute/engine/grouprouter.py", "simroute/engine/__init__.py"}
+PYTHON_ONLY = {"simroute/engine/grouprouter.py", "simroute/engine/__init__.py"}
 COMPILED = sorted(
     [p.relative_to(ROOT).as_posix() for p in (ROOT / "simroute" / "engine").glob("*.py")
      if p.relative_to(ROOT).as_posix() not in PYTHON_ONLY]

@@ -89,3 +89,43 @@ def test_the_version_line_names_the_build():
                          timeout=120).stdout
     assert ("(compiled with mypyc (" in out) or ("(pure Python" in out), out
     assert f"({_pure.build()})" in out  # the build this process runs (the same install and environment)
+
+
+USER_GUARD = r"""
+import sys
+sys.modules["mypy_extensions"] = None  # not installed: simroute does not depend on it
+import simroute as sr
+from simroute.engine import guards
+from simroute.resilience.failure import SHED
+
+class Closed(guards.Guard):
+    name = "closed"
+
+    @classmethod
+    def build(cls, plugin, settings, ctx):
+        return cls()
+
+    def admit(self, call, now):
+        return guards.Refusal(SHED)
+
+guards.GUARDS["closed"] = Closed
+s = sr.Scenario.from_yaml(sr.catalog.data_dir() / "scenarios" / "default.yaml")
+import dataclasses
+r = sr.run(s.replace(workload=dataclasses.replace(s.workload, requests=20)), seed=1)
+print(guards.__file__.rsplit(".", 1)[-1], sorted(set(r.attempts.outcome)))
+"""
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_a_users_guard_subclasses_the_guard_without_mypy_extensions(pure):
+    """The guard base class is compiled open to Python subclasses (mypyc reads its decorator from
+    mypy_extensions at build time); at run time neither build needs mypy_extensions."""
+    env = {k: v for k, v in os.environ.items() if k != "SIMROUTE_PURE"}
+    if pure:
+        env["SIMROUTE_PURE"] = "1"
+    proc = subprocess.run([sys.executable, "-c", USER_GUARD], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    kind, outcomes = proc.stdout.split(" ", 1)
+    assert kind == ("py" if pure or not COMPILED else "so")
+    assert outcomes.strip() == "['shed']"

@@ -4,10 +4,12 @@ and removed again; a toy metric is registered the same way."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import math
 import textwrap
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,12 +27,21 @@ from .conftest import REQUEST_1
 PLUGIN = "fastapi-backend"
 
 
+def module_doc(module) -> str:
+    """``module``'s docstring, read from its source when mypyc compiled it (a compiled module keeps
+    none)."""
+    if module.__doc__:
+        return module.__doc__
+    source = Path(module.__file__).with_name(module.__name__.rpartition(".")[2] + ".py")
+    return ast.get_docstring(ast.parse(source.read_text(encoding="utf-8")), clean=False)
+
+
 @contextmanager
 def docstring_example(module, table, key):
     """Run the last code block of ``module``'s docstring (after its last ``::``) in the module's
     namespace, as its reader would add the kind; yield what it defined; undo its registration in
     ``table``."""
-    block = module.__doc__.rsplit("::\n", 1)[1]
+    block = module_doc(module).rsplit("::\n", 1)[1]
     lines = []
     for line in block.splitlines():
         if line.strip() and not line.startswith("    "):

@@ -59,6 +59,12 @@ if TYPE_CHECKING:
     from .plugins import PluginServer
     from .records import Call
 
+try:  # mypyc reads the decorator when it compiles; at run time it may be absent, and does nothing
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - mypy_extensions comes with mypy, not with simroute
+    def mypyc_attr(*attrs: str, **kwattrs: object) -> Any:  # type: ignore[misc]
+        return lambda cls: cls
+
 __all__ = ["Guard", "GuardContext", "Refusal", "GUARDS", "DeadlineGuard", "BreakerGuard", "BulkheadGuard",
            "RateLimitGuard", "SheddingGuard", "build_guards", "guard_order"]
 
@@ -81,6 +87,7 @@ class Refusal(NamedTuple):
     retry_after: float = 0.0
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Guard:
     """Base class: admits everything and ignores results (see the module docstring)."""
 
