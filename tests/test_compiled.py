@@ -41,14 +41,20 @@ for path in sorted(root.rglob("*.yaml")):
 """
 
 
-def _tables(pure: bool) -> list[str]:
+def _python(code: str, pure: bool, timeout: float) -> str:
+    """What ``code`` prints, run in a fresh interpreter on the compiled build or (``pure``) the
+    source."""
     env = {k: v for k, v in os.environ.items() if k != "SIMROUTE_PURE"}
     if pure:
         env["SIMROUTE_PURE"] = "1"
-    proc = subprocess.run([sys.executable, "-c", TABLES], capture_output=True, text=True, env=env,
-                          timeout=900)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout.splitlines()
+    return proc.stdout
+
+
+def _tables(pure: bool) -> list[str]:
+    return _python(TABLES, pure, timeout=900).splitlines()
 
 
 @pytest.mark.skipif(not COMPILED, reason="a pure install: nothing compiled to compare "
@@ -120,12 +126,6 @@ print(guards.__file__.rsplit(".", 1)[-1], sorted(set(r.attempts.outcome)))
 def test_a_users_guard_subclasses_the_guard_without_mypy_extensions(pure):
     """The guard base class is compiled open to Python subclasses (mypyc reads its decorator from
     mypy_extensions at build time); at run time neither build needs mypy_extensions."""
-    env = {k: v for k, v in os.environ.items() if k != "SIMROUTE_PURE"}
-    if pure:
-        env["SIMROUTE_PURE"] = "1"
-    proc = subprocess.run([sys.executable, "-c", USER_GUARD], capture_output=True, text=True, env=env,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    kind, outcomes = proc.stdout.split(" ", 1)
+    kind, outcomes = _python(USER_GUARD, pure, timeout=300).split(" ", 1)
     assert kind == ("py" if pure or not COMPILED else "so")
     assert outcomes.strip() == "['shed']"
