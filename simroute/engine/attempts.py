@@ -73,6 +73,8 @@ class AttemptRunner:
         #: outcome → the backoff of its retry policy; equal policies share one (and its count)
         self._policies: dict[str, Backoff | None] = {}
         self._backoffs: dict[RetryPolicy, Backoff] = {}
+        #: (id(phase), plugin, kind, label) → (phase, its target facts): see :meth:`_target`
+        self._targets: dict[tuple[int, str, str, str | None], tuple[Phase | None, tuple]] = {}
 
     def flush(self) -> None:
         """Write the rows of abandoned calls the plugins were still working on (end of run)."""
@@ -191,8 +193,14 @@ class AttemptRunner:
         """What every attempt of ``phase`` (or of a saga step, ``label``) on ``plugin`` shares,
         computed once per pair: (label, tier, service model, guards, per-attempt timeout, server,
         price of an attempt when the request has no tokens)."""
-        return self.ctx.memo.get(("target", id(phase), plugin, kind, label), phase, self._target_facts,
-                                 plugin, kind, label)
+        # Memo.get's rule (the entry keeps the phase, so a recycled id never hits), inlined: this
+        # runs for every phase of every request, and Memo.get's generic call costs a bound method
+        # and an argument tuple each time
+        key = (id(phase), plugin, kind, label)
+        hit = self._targets.get(key)
+        if hit is None or hit[0] is not phase:
+            hit = self._targets[key] = (phase, self._target_facts(phase, plugin, kind, label))
+        return hit[1]
 
     def _target_facts(self, phase: Phase | None, plugin: str, kind: str, label: str | None) -> tuple:
         ctx = self.ctx
