@@ -13,18 +13,17 @@ lobbi-platform-manager → ahling-command-center), capacity 4 each, exponential 
 (threshold 5, 60 s), Poisson arrivals at 20 per second (utilization ≈ 0.5).
 
 The contenders run in this process, interleaved (hand-written, simroute, simroute with every
-guard on, hand-written, …) for ``--rounds`` rounds, after one untimed round; it prints each one's median requests per
-second, the median ratio to the hand-written model with its range (target ≥ 1.5 with the guards
-off, in both record levels), and the cost per request of turning every guard on (per-attempt
+guard on, hand-written, …) for ``--rounds`` rounds, after one untimed round; it prints each one's
+median requests per second, the median ratio to the hand-written model with its range (target
+≥ 1.5 with the guards off, in both record levels), and the cost per request of turning every guard
+on (per-attempt
 timeout, deadline, retry classes, bulkhead, load shedding, rate limits and hedging, set so loose
 that they change no outcome: the cost is the mechanism's).
 
-Measured on a two-core machine (20,000 requests), the ratio to the hand-written model with guards
-off: 1.43 (full record, range 0.91-1.44) and 1.40 (summary, 1.31-1.42) compiled with mypyc (5
-rounds), 0.86 and 0.87 pure (3 rounds); the floors are 3.19 and, with rows, 1.95. The target of
-1.5x is below the floor with rows: not out of reach, not met (the guards, the breaker and the retry
-policy still run as Python per attempt; compiling the guards alone, open to Python subclasses, was
-tried and measured no faster: 1.41 and 1.33).
+Measured on a two-core machine (20,000 requests, 7 rounds compiled with mypyc, 3 pure), the ratio
+to the hand-written model with guards off: 1.58 (full record, range 1.48-1.71) and 1.54 (summary,
+1.40-1.62) compiled, 0.88 and 0.87 pure; the floors are 3.40 and, with rows, 2.09; every guard on
+costs 28.8 µs per request compiled (docs/architecture.md, "The compiled core").
 
 Two **floors** run beside them (see :func:`floor`): the same flow on simroute's own mechanisms
 (lean tasks, bare wake events, plugin slots, blocked draws) with nothing else, and the same again
