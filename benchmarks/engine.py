@@ -16,9 +16,8 @@ The contenders run in this process, interleaved (hand-written, simroute, simrout
 guard on, hand-written, …) for ``--rounds`` rounds, after one untimed round; it prints each one's
 median requests per second, the median ratio to the hand-written model with its range (target
 ≥ 1.5 with the guards off, in both record levels), and the cost per request of turning every guard
-on (per-attempt
-timeout, deadline, retry classes, bulkhead, load shedding, rate limits and hedging, set so loose
-that they change no outcome: the cost is the mechanism's).
+on (per-attempt timeout, deadline, retry classes, bulkhead, load shedding, rate limits and hedging,
+set so loose that they change no outcome: the cost is the mechanism's).
 
 Measured on a two-core machine (20,000 requests, 7 rounds compiled with mypyc, 3 pure), the ratio
 to the hand-written model with guards off: 1.58 (full record, range 1.48-1.71) and 1.54 (summary,
