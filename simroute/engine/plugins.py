@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from heapq import heappush
 
 import simpy
-from simpy.core import NORMAL
+
+from .tasks import succeed
 
 __all__ = ["PluginServer", "Ticket"]
 
@@ -87,12 +87,8 @@ class PluginServer:
             self.waiting -= 1
             if ticket.state == 2:
                 self._serve_abandoned(ticket)
-            else:  # ticket.event.succeed(), inline: scheduled now, as SimPy's succeed schedules it
-                event = ticket.event
-                event._ok = True
-                event._value = None
-                env = self.env
-                heappush(env._queue, (env._now, NORMAL, next(env._eid), event))  # type: ignore[attr-defined]
+            else:
+                succeed(self.env, ticket.event)
             return
         now = self.env.now
         self._busy_area += self.busy * (now - self._last)

@@ -81,8 +81,9 @@ class Table:
 
     :meth:`write` appends a named row (a :class:`~simroute.engine.records.Row`, which appends its
     values to one list per column); :meth:`add` a row of values in column order. The rows wait in
-    those lists and move to the columns :data:`BATCH` rows at a time: a typed column keeps numpy
-    blocks (joined once, when the table is read), any other column a list. With ``on_chunk``,
+    those lists and move to the columns :data:`BATCH` rows at a time: a typed column is one numpy
+    array that doubles its capacity as it fills (read in place, without a copy), any other column
+    a list. With ``on_chunk``,
     every :data:`CHUNK` rows are handed on (to a writer that streams them to disk) and the columns
     start again empty, so that a long run never holds its table.
 
@@ -103,8 +104,10 @@ class Table:
         self.codes = {k: _Codes() for k, t in self.types.items() if t == "c"}  #: per categorical column
         self.on_chunk = on_chunk
         self._dtypes = {k: _DTYPES[t] for k, t in self.types.items()}
-        #: per column: numpy blocks (typed) or values (untyped), :attr:`rows` in all
-        self.store: dict[str, list[Any]] = {k: [] for k in columns}
+        #: per typed column: one array, its first :attr:`rows` values filled (capacity: see _room)
+        self._arrays: dict[str, np.ndarray] = {}
+        #: per untyped column: its values
+        self.store: dict[str, list[Any]] = {k: [] for k in columns if k not in self._dtypes}
         self.rows = 0  #: rows moved to the columns (not counting those pending)
         #: the rows written since the last :meth:`_pack`, one plain list per column
         self._pending: list[list[Any]] = [[] for _ in columns]
@@ -135,26 +138,49 @@ class Table:
         n = len(self._first)
         if not n:
             return
+        start = self.rows
+        end = start + n
         for name, values in zip(self.columns, self._pending, strict=True):
             codes = self.codes.get(name)
             dtype = self._dtypes.get(name)
             if codes is not None:
-                self.store[name].append(np.fromiter(map(codes.__getitem__, values), np.int32, n))
+                self._room(name, np.int32, end)[start:end] = np.fromiter(map(codes.__getitem__, values),
+                                                                         np.int32, n)
             elif dtype is not None:
-                self.store[name].append(np.fromiter(values, dtype, n))
+                self._room(name, dtype, end)[start:end] = np.fromiter(values, dtype, n)
             else:
                 self.store[name].extend(values)
             values.clear()
-        self.rows += n
+        self.rows = end
+
+    def _room(self, name: str, dtype: Any, end: int) -> np.ndarray:
+        """Typed column ``name``'s array, grown to hold ``end`` rows: a streamed table's holds a
+        chunk from the start; a kept table's doubles, so that a value is copied about once however
+        long the run (a large array is mapped memory: what it has not filled costs no RAM)."""
+        column = self._arrays.get(name)
+        if column is None or len(column) < end:
+            size = CHUNK if self.on_chunk is not None else max(end, BATCH)
+            if column is not None:
+                size = max(size, end, 2 * len(column))
+            grown = np.empty(size, dtype)
+            if column is not None:
+                grown[:self.rows] = column[:self.rows]
+            self._arrays[name] = column = grown
+        return column
 
     def _joined(self, name: str) -> Any:
-        """Column ``name``'s blocks as one array, kept as its only block (a list column as is)."""
-        blocks = self.store[name]
+        """Column ``name``'s rows: a view of a typed column's array (a list column as is)."""
         if name not in self._dtypes:
-            return blocks
-        if len(blocks) > 1:
-            blocks[:] = [np.concatenate(blocks)]
-        return blocks[0] if blocks else np.zeros(0, self._dtypes[name])
+            return self.store[name]
+        column = self._arrays.get(name)
+        return column[:self.rows] if column is not None else np.zeros(0, self._dtypes[name])
+
+    def _release(self, name: str) -> None:
+        """Let go of column ``name``'s storage (it was handed on, or copied in order)."""
+        if name in self._dtypes:
+            self._arrays.pop(name, None)
+        else:
+            self.store[name] = []
 
     def flush(self) -> None:
         """Hand the rows held to ``on_chunk`` and start again empty (without it: nothing to do)."""
@@ -167,7 +193,7 @@ class Table:
         for name in self.columns:
             values = self._joined(name)
             chunk[name] = self.codes[name].decode(values) if name in self.codes else values
-            self.store[name] = []
+            self._release(name)  # the chunk keeps its arrays: the next chunk fills new ones
         self.rows = 0
         self.on_chunk(chunk)
 
@@ -188,7 +214,7 @@ class Table:
         values = self._joined(name)
         if order is not None:
             values = [values[i] for i in order] if isinstance(values, list) else values[order]
-            self.store[name] = []
+            self._release(name)
         if name in self.codes:
             return self.codes[name].decode(values)
         if not self.rows and name in self._dtypes:

@@ -22,7 +22,7 @@ from typing import Any
 import simpy
 from simpy.core import NORMAL, URGENT
 
-__all__ = ["Environment", "Task", "start", "Wake", "sleeper", "run", "ProcessGenerator"]
+__all__ = ["Environment", "Task", "start", "Wake", "sleeper", "succeed", "run", "ProcessGenerator"]
 
 #: a SimPy process or task: a generator of events (as simpy.events names it)
 ProcessGenerator = Generator[simpy.Event, Any, Any]
@@ -112,6 +112,15 @@ def sleeper(env: simpy.Environment) -> Callable[[float], Wake]:
         return wake
 
     return sleep
+
+
+def succeed(env: simpy.Environment, event: simpy.Event) -> None:
+    """``event.succeed()`` for a pending ``event`` of ``env``, without SimPy's call: triggered
+    successfully with no value and scheduled now, as ``succeed`` schedules it (same time, priority
+    and sequence number). A plugin's freed slot wakes its next waiter this way."""
+    event._ok = True
+    event._value = None
+    heappush(env._queue, (env._now, NORMAL, next(env._eid), event))  # type: ignore[attr-defined]
 
 
 class Environment(simpy.Environment):
