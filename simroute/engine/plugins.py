@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import simpy
 
-from .tasks import succeed
+from .tasks import pending, succeed
 
 __all__ = ["PluginServer", "Ticket"]
 
@@ -61,7 +61,7 @@ class PluginServer:
 
     def wait(self) -> Ticket:
         """A ticket whose event ``release()`` triggers when it hands this waiter a slot (FIFO)."""
-        ticket = Ticket(self.env.event())
+        ticket = Ticket(pending(self.env))
         self.queue.append(ticket)
         self.waiting += 1
         return ticket

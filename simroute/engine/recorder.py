@@ -24,9 +24,9 @@ BREAKER_COLUMNS = ("plugin", "time", "from_state", "to_state")
 SAGA_COLUMNS = ("request_id", "saga", "step", "action", "argument", "direction", "plugin",
                 "start", "end", "outcome", "attempts")
 
-#: typed storage for the columns of the two big tables: "d" float64, "q" int64, "b" bool (8 bytes a
-#: value instead of a Python object each, no conversion when the frame is built), "c" a categorical
-#: string (a 4-byte code per row; the frame's column is a pandas Categorical)
+#: typed storage for the columns of the two big tables: "d" float64, "q" int64 (8 bytes a value),
+#: "b" bool (1 byte) — instead of a Python object each, no conversion when the frame is built — and
+#: "c" a categorical string (a 4-byte code per row; the frame's column is a pandas Categorical)
 TYPES = {
     "requests": {"request_id": "q", "arrival": "d", "end": "d", "latency": "d", "phases": "q",
                  "attempts": "q", "retries": "q", "fallbacks": "q", "cost": "d", "est_cost": "d",

@@ -22,7 +22,7 @@ from typing import Any
 import simpy
 from simpy.core import NORMAL, URGENT
 
-__all__ = ["Environment", "Task", "start", "Wake", "sleeper", "succeed", "run", "ProcessGenerator"]
+__all__ = ["Environment", "Task", "start", "Wake", "sleeper", "pending", "succeed", "run", "ProcessGenerator"]
 
 #: a SimPy process or task: a generator of events (as simpy.events names it)
 ProcessGenerator = Generator[simpy.Event, Any, Any]
@@ -112,6 +112,16 @@ def sleeper(env: simpy.Environment) -> Callable[[float], Wake]:
         return wake
 
     return sleep
+
+
+def pending(env: simpy.Environment) -> simpy.Event:
+    """``env.event()`` without its descriptor and ``__init__`` calls: a pending event of ``env``,
+    with the two attributes ``simpy.Event.__init__`` sets (pending is the class's default value).
+    A plugin's waiter waits on one."""
+    event = simpy.Event.__new__(simpy.Event)
+    event.env = env
+    event.callbacks = []
+    return event
 
 
 def succeed(env: simpy.Environment, event: simpy.Event) -> None:
