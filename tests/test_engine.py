@@ -268,3 +268,30 @@ def test_streamed_tables_are_handed_on_in_chunks_of_chunk_rows(chunk, monkeypatc
     for name, rows in (("requests", len(full.requests)), ("attempts", len(full.attempts))):
         assert sum(sizes[name]) == rows > chunk
         assert all(n == chunk for n in sizes[name][:-1]) and 0 < sizes[name][-1] <= chunk
+
+
+def test_a_streamed_table_keeps_only_the_columns_asked_for():
+    """A summary run's tables hand the folds only the columns they read (FOLDED_COLUMNS), with the
+    same values as a table that keeps every column; a kept table cannot drop columns."""
+    from simroute.engine.recorder import TYPES, Table
+    from simroute.engine.records import REQUEST_COLUMNS
+
+    rows = [{c: (f"{c}{i % 3}" if TYPES["requests"].get(c) == "c" else i + 0.5) for c in REQUEST_COLUMNS}
+            for i in range(2500)]
+    keep = ("request_id", "latency", "status")
+    chunks: dict[str, list[dict]] = {"all": [], "some": []}
+    tables = {"all": Table(REQUEST_COLUMNS, TYPES["requests"], chunks["all"].append),
+              "some": Table(REQUEST_COLUMNS, TYPES["requests"], chunks["some"].append, keep=keep)}
+    for table in tables.values():
+        for row in rows:
+            table.add(*row.values())
+        table.flush()
+    assert [list(c) for c in chunks["some"]] == [list(keep)]
+    assert all(list(chunks["some"][0][k]) == list(chunks["all"][0][k]) for k in keep)
+    assert len(chunks["some"][0]["latency"]) == 2500
+    kept = Table(REQUEST_COLUMNS, TYPES["requests"], keep=keep)
+    kept.add(*rows[0].values())
+    with pytest.raises(ValueError, match="not kept"):
+        kept.columns_out()
+    with pytest.raises(ValueError, match="'nope' is not a column"):
+        Table(REQUEST_COLUMNS, TYPES["requests"], keep=("nope",))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -92,14 +92,23 @@ class Table:
         types: typed storage for some columns (``"d"`` float64, ``"q"`` int64, ``"b"`` bool,
             ``"c"`` a categorical string: an int32 code per row, a Categorical in the frame).
         on_chunk: called with each full chunk as ``{column: values}`` instead of keeping it.
+        keep: the columns kept and handed on (None: all); the others' values are dropped as the
+            rows move (a row still gives every column).
     """
 
     def __init__(self, columns: tuple[str, ...], types: Mapping[str, str] | None = None,
-                 on_chunk: Callable[[dict[str, Column]], None] | None = None) -> None:
+                 on_chunk: Callable[[dict[str, Column]], None] | None = None,
+                 keep: Collection[str] | None = None) -> None:
         for name in columns:
             if not name.isidentifier():
                 raise ValueError(f"column {name!r} is not an attribute name")
+        unknown = [k for k in keep or () if k not in columns]
+        if unknown:
+            raise ValueError(f"keep: {unknown[0]!r} is not a column ({', '.join(columns)})")
         self.columns = columns
+        #: the columns kept, in table order
+        self.kept = columns if keep is None else tuple(k for k in columns if k in keep)
+        self._dropped = frozenset(columns) - frozenset(self.kept)
         self.types = dict(types or {})
         self.codes = {k: _Codes() for k, t in self.types.items() if t == "c"}  #: per categorical column
         self.on_chunk = on_chunk
@@ -140,7 +149,11 @@ class Table:
             return
         start = self.rows
         end = start + n
+        dropped = self._dropped
         for name, values in zip(self.columns, self._pending, strict=True):
+            if name in dropped:
+                values.clear()
+                continue
             codes = self.codes.get(name)
             dtype = self._dtypes.get(name)
             if codes is not None:
@@ -190,7 +203,7 @@ class Table:
         if not self.rows:
             return
         chunk: dict[str, Column] = {}
-        for name in self.columns:
+        for name in self.kept:
             values = self._joined(name)
             chunk[name] = self.codes[name].decode(values) if name in self.codes else values
             self._release(name)  # the chunk keeps its arrays: the next chunk fills new ones
@@ -198,15 +211,18 @@ class Table:
         self.on_chunk(chunk)
 
     def columns_out(self, order_by: str | None = None) -> dict[str, Column]:
-        """The rows kept, column by column (numpy arrays, Categoricals, lists), in ``order_by``'s
-        order when given. Sorting takes one column at a time and empties its storage before the
-        next, so that the table is never held twice."""
+        """The rows kept, column by column (numpy arrays, Categoricals, lists; every column, so a
+        streamed table's are empty), in ``order_by``'s order when given. Sorting takes one column
+        at a time and empties its storage before the next, so that the table is never held twice."""
         self._pack()
         order = None
         if order_by is not None and self.rows:
             key = np.asarray(self._joined(order_by), dtype=np.int64)
             if bool((np.diff(key) < 0).any()):
                 order = np.argsort(key, kind="stable")
+        if self.rows and self._dropped:
+            raise ValueError(f"the table holds rows without its columns {', '.join(sorted(self._dropped))} "
+                             "(not kept): only a streamed table may drop columns")
         return {name: self._column(name, order) for name in self.columns}
 
     def _column(self, name: str, order: np.ndarray | None) -> Column:
@@ -233,13 +249,17 @@ class Recorder:
     Parameters:
         on_chunk: ``table name → callable`` for tables to stream (see :class:`Table`) instead of
             keeping them (requests, attempts).
+        keep: ``table name → the columns kept`` (see :class:`Table`; a table not named keeps all).
     """
 
-    def __init__(self, on_chunk: Mapping[str, Callable[[dict[str, Column]], None]] | None = None
-                 ) -> None:
+    def __init__(self, on_chunk: Mapping[str, Callable[[dict[str, Column]], None]] | None = None,
+                 keep: Mapping[str, Collection[str]] | None = None) -> None:
         on_chunk = on_chunk or {}
-        self.requests = Table(REQUEST_COLUMNS, TYPES["requests"], on_chunk.get("requests"))
-        self.attempts = Table(RECORDED_ATTEMPT_COLUMNS, TYPES["attempts"], on_chunk.get("attempts"))
+        keep = keep or {}
+        self.requests = Table(REQUEST_COLUMNS, TYPES["requests"], on_chunk.get("requests"),
+                              keep.get("requests"))
+        self.attempts = Table(RECORDED_ATTEMPT_COLUMNS, TYPES["attempts"], on_chunk.get("attempts"),
+                              keep.get("attempts"))
         self.breakers = Table(BREAKER_COLUMNS)
         self.sagas = Table(SAGA_COLUMNS)
         self.messages = _columns(MESSAGE_COLUMNS, TYPES["messages"])

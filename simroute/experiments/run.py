@@ -26,7 +26,7 @@ from ..io.scenario import Scenario
 from ..io.workload import KINDS
 from ..resilience.failure import TIMEOUT
 from .results import Results
-from .streaming import MAX_BINS, MINUTE, StreamSummary, minute_bytes
+from .streaming import FOLDED_COLUMNS, MAX_BINS, MINUTE, StreamSummary, minute_bytes
 
 __all__ = ["check_span", "run"]
 
@@ -85,7 +85,9 @@ def run(scenario: Scenario, seed: int = 0, replication: int = 0, *, record: str 
     capacity = {n: p.capacity for n, p in scenario.catalog.plugins.items()}
     stream = StreamSummary(capacity, scenario.settings.slo.latency) if streamed else None
     window = Window()
-    rec = Recorder(_chunk_handlers(stream, env, window, on_chunk) if stream is not None else None)
+    # with no reader of the chunks but the folds, the streamed tables keep only what they read
+    rec = (Recorder(_chunk_handlers(stream, env, window, on_chunk), keep=None if on_chunk else FOLDED_COLUMNS)
+           if stream is not None else Recorder())
     if record == "summary":
         rec.saga = _drop  # a row per saga step: not kept
     orch = Orchestrator(env, scenario, rngs, rec, scenario.sagas, record_messages=record == "full")

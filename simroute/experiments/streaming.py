@@ -39,8 +39,8 @@ from ddsketch import DDSketch
 from ..common.statuses import REJECTED, STATUSES, SUCCEEDED
 from ..resilience.failure import FAILURE_KINDS, REFUSALS, TIMEOUT
 
-__all__ = ["StreamSummary", "RELATIVE_ACCURACY", "MINUTE", "MAX_BINS", "GROWTH_BLOCK", "GROWTH_BLOCKS",
-           "per_minute", "pooled_summary", "add_to_sketch"]
+__all__ = ["StreamSummary", "FOLDED_COLUMNS", "RELATIVE_ACCURACY", "MINUTE", "MAX_BINS", "GROWTH_BLOCK",
+           "GROWTH_BLOCKS", "per_minute", "pooled_summary", "add_to_sketch"]
 
 RELATIVE_ACCURACY = 0.01  #: the latency sketch's relative accuracy (1 %)
 MINUTE = 60.0  #: seconds per row of the per-minute tables (until a run outgrows MAX_BINS of them)
@@ -49,6 +49,15 @@ MINUTE = 60.0  #: seconds per row of the per-minute tables (until a run outgrows
 MAX_BINS = 2**16
 GROWTH_BLOCK = 64  #: arrivals per block of the latency_growth sums, at first
 GROWTH_BLOCKS = 4096  #: at most this many blocks: past it, pairs of blocks merge (blocks twice as long)
+#: the columns of each streamed table that the folds read (:meth:`StreamSummary.add_requests`,
+#: :meth:`StreamSummary.add_attempts`): a summary run with no other reader of its chunks keeps
+#: only these (the others' values are dropped as rows move to the columns)
+FOLDED_COLUMNS = {
+    "requests": ("request_id", "arrival", "end", "latency", "status", "ttft", "tpot", "cost", "attempts",
+                 "phases", "fallbacks"),
+    "attempts": ("request_id", "queued", "start", "end", "server_end", "cost", "plugin", "outcome", "tier",
+                 "hedge", "abandoned"),
+}
 
 
 def add_to_sketch(sketch: DDSketch, values: np.ndarray) -> None:
