@@ -19,10 +19,10 @@ median requests per second, the median ratio to the hand-written model with its 
 on (per-attempt timeout, deadline, retry classes, bulkhead, load shedding, rate limits and hedging,
 set so loose that they change no outcome: the cost is the mechanism's).
 
-Measured on a two-core machine (20,000 requests, 7 rounds compiled with mypyc, 3 pure), the ratio
-to the hand-written model with guards off: 1.58 (full record, range 1.48-1.71) and 1.54 (summary,
-1.40-1.62) compiled, 0.88 and 0.87 pure; the floors are 3.40 and, with rows, 2.09; every guard on
-costs 28.8 µs per request compiled (docs/architecture.md, "The compiled core").
+Measured on a two-core machine (20,000 requests, 11 rounds compiled with mypyc, 3 pure), the ratio
+to the hand-written model with guards off: 1.67 (full record, range 1.45-1.78) and 1.61 (summary,
+1.52-1.79) compiled, 0.87 and 0.88 pure; the floors are 3.25 and, with rows, 1.94; every guard on
+costs 26.4 µs per request compiled (docs/architecture.md, "The compiled core").
 
 Two **floors** run beside them (see :func:`floor`): the same flow on simroute's own mechanisms
 (lean tasks, bare wake events, plugin slots, blocked draws) with nothing else, and the same again

@@ -11,9 +11,9 @@ the range over rounds (target: simroute ≥ 1× plain SimPy), and each model's m
 against Erlang C, so that a fast contender is also a right one. Two floors run beside them: the same
 queue on simroute's own mechanisms alone, and with the rows a full record writes (:func:`floor`).
 
-Measured on two cores (50,000 customers, 5 rounds, compiled): simroute 1.13 (full, range
-0.91-1.23) and 1.09 (summary, 0.96-1.14) of plain SimPy's speed, Ciw 0.52, the floors 3.17 and 1.63;
-pure Python (3 rounds), 0.73 and 0.71. At 200,000 customers (the default), compiled: 1.23 and 1.27.
+Measured on two cores (50,000 customers, 5 rounds, compiled): simroute 1.07 (full, range
+0.86-1.13) and 1.15 (summary, 0.88-1.19) of plain SimPy's speed, Ciw 0.50, the floors 3.08 and 1.53;
+pure Python (3 rounds), 0.75 and 0.73.
 """
 
 from __future__ import annotations
