@@ -83,9 +83,9 @@ class Table:
     values to one list per column); :meth:`add` a row of values in column order. The rows wait in
     those lists and move to the columns :data:`BATCH` rows at a time: a typed column is one numpy
     array that doubles its capacity as it fills (read in place, without a copy), any other column
-    a list. With ``on_chunk``,
-    every :data:`CHUNK` rows are handed on (to a writer that streams them to disk) and the columns
-    start again empty, so that a long run never holds its table.
+    a list. With ``on_chunk``, every :data:`CHUNK` rows are handed on (to a writer that streams
+    them to disk, or to the summary's folds) and the columns start again empty, so that a long run
+    never holds its table; ``keep`` drops the columns no reader of the chunks needs.
 
     Parameters:
         columns: the column names, in order.
