@@ -32,7 +32,7 @@ from ..policies.plan import Phase
 from ..resilience.failure import CANCELLED, DEADLINE, NOT_BILLED, RATE_LIMITED, SUCCESS, TIMEOUT
 from ..resilience.retry import Backoff
 from ..resilience.settings import RetryPolicy
-from .context import Context
+from .context import Context, Memo
 from .guards import Guard, Refusal
 from .plugins import PluginServer
 from .records import Call, RequestState
@@ -73,8 +73,7 @@ class AttemptRunner:
         #: outcome → the backoff of its retry policy; equal policies share one (and its count)
         self._policies: dict[str, Backoff | None] = {}
         self._backoffs: dict[RetryPolicy, Backoff] = {}
-        #: (id(phase), plugin, kind, label) → (phase, its target facts): see :meth:`_target`
-        self._targets: dict[tuple[int, str, str, str | None], tuple[Phase | None, tuple]] = {}
+        self._targets = Memo()  #: (id(phase), plugin, kind, label) → the target facts (_target)
 
     def flush(self) -> None:
         """Write the rows of abandoned calls the plugins were still working on (end of run)."""
@@ -193,14 +192,11 @@ class AttemptRunner:
         """What every attempt of ``phase`` (or of a saga step, ``label``) on ``plugin`` shares,
         computed once per pair: (label, tier, service model, guards, per-attempt timeout, server,
         price of an attempt when the request has no tokens)."""
-        # Memo.get's rule (the entry keeps the phase, so a recycled id never hits), inlined: this
-        # runs for every phase of every request, and Memo.get's generic call costs a bound method
-        # and an argument tuple each time
         key = (id(phase), plugin, kind, label)
-        hit = self._targets.get(key)
-        if hit is None or hit[0] is not phase:
-            hit = self._targets[key] = (phase, self._target_facts(phase, plugin, kind, label))
-        return hit[1]
+        facts: tuple | None = self._targets.find(key, phase)  # (every phase of every request)
+        if facts is None:
+            facts = self._targets.keep(key, phase, self._target_facts(phase, plugin, kind, label))
+        return facts
 
     def _target_facts(self, phase: Phase | None, plugin: str, kind: str, label: str | None) -> tuple:
         ctx = self.ctx

@@ -11,7 +11,7 @@ an attempt on a (phase, plugin) pair shares).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,18 +45,29 @@ def _first(*values: float | None) -> float:
 
 class Memo:
     """``compute(obj, *args)`` once per key for the run. A key holds ``id(obj)``; the entry keeps
-    ``obj`` so that a recycled ``id`` never returns another object's value."""
+    ``obj`` so that a recycled ``id`` never returns another object's value. Values are never None.
+
+    :meth:`get` computes what is missing; on the hot path, :meth:`find` and :meth:`keep` do the
+    same without a bound method and an argument tuple per call."""
 
     __slots__ = ("_values",)
 
     def __init__(self) -> None:
-        self._values: dict[tuple, tuple[Any, Any]] = {}
+        self._values: dict[Hashable, tuple[Any, Any]] = {}
 
-    def get(self, key: tuple, obj: Any, compute: Callable[..., Any], *args: Any) -> Any:
+    def get(self, key: Hashable, obj: Any, compute: Callable[..., Any], *args: Any) -> Any:
+        value = self.find(key, obj)
+        return value if value is not None else self.keep(key, obj, compute(obj, *args))
+
+    def find(self, key: Hashable, obj: Any) -> Any:
+        """The value kept for ``key`` and ``obj``, or None."""
         hit = self._values.get(key)
-        if hit is None or hit[0] is not obj:
-            hit = self._values[key] = (obj, compute(obj, *args))
-        return hit[1]
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def keep(self, key: Hashable, obj: Any, value: Any) -> Any:
+        """Keep ``value`` for ``key`` and ``obj``; returns it."""
+        self._values[key] = (obj, value)
+        return value
 
 
 class Context:

@@ -50,7 +50,7 @@ class Decisions:
         #: (text, plugins excluded) → the decision and what a routed request reads of it
         self._routes: dict[tuple, tuple[RouteDecision, RouteFacts]] = {}
         self._candidates: dict[str, tuple[str, ...]] = {}
-        self._phases: dict[int, tuple[Phase, PhaseFacts]] = {}
+        self._phases = Memo()  #: id(phase) → its PhaseFacts
 
     def classify(self, text: str) -> Classification:
         """The classification of ``text``."""
@@ -113,9 +113,9 @@ class Decisions:
     def phase_facts(self, phase: Phase) -> PhaseFacts:
         """What running ``phase`` reads of it: (:meth:`candidates`, duration, task kind), computed
         once per phase."""
-        hit = self._phases.get(id(phase))
-        if hit is not None and hit[0] is phase:  # (an id is only reused once its phase is gone)
-            return hit[1]
+        known_facts: PhaseFacts | None = self._phases.find(id(phase), phase)
+        if known_facts is not None:
+            return known_facts
         if phase.fallbacks is not None:
             out: tuple[str, ...] = (phase.plugin, *phase.fallbacks)
         else:
@@ -124,8 +124,7 @@ class Decisions:
                 chain = fallback_chain(self.catalog, phase.plugin, builtin=self.settings.builtin_fallback)
                 known = self._candidates[phase.plugin] = (phase.plugin, *chain)
             out = known
-        facts = (out, phase.duration, phase.kind)
-        self._phases[id(phase)] = (phase, facts)
+        facts: PhaseFacts = self._phases.keep(id(phase), phase, (out, phase.duration, phase.kind))
         return facts
 
     def __repr__(self) -> str:

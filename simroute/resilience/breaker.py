@@ -41,8 +41,8 @@ def check_settings(*, failure_threshold: int, open_timeout: float, success_thres
                    half_open_max_calls: int | None, window: str, window_size: float,
                    failure_rate_threshold: float, minimum_calls: int, slow_call_duration: float | None,
                    slow_call_rate_threshold: float) -> None:
-    """Raise ``ValueError`` naming the first setting out of range (a breaker's and
-    :class:`~simroute.resilience.settings.BreakerSettings`' one check)."""
+    """Raise ``ValueError`` naming the first setting out of range (every breaker checks its
+    settings with it; :class:`~simroute.resilience.settings.BreakerSettings` by making one)."""
     if failure_threshold < 1 or success_threshold < 1:
         raise ValueError("failure_threshold and success_threshold must be >= 1")
     if open_timeout < 0:

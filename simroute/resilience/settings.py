@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..common.schema import documented, setting
-from .breaker import WINDOWS, CircuitBreaker, check_settings
+from .breaker import WINDOWS, CircuitBreaker
 from .failure import FAILURE_KINDS
 from .retry import JITTERS, RETRYABLE, Backoff
 
@@ -51,21 +51,17 @@ class BreakerSettings:
     enabled: bool = setting(True, "a breaker per plugin (false: none)")
 
     def __post_init__(self) -> None:
-        check_settings(**self._breaker_kwargs())
+        self.make()  # the breaker checks its settings (check_settings)
         unknown = [k for k in self.failure_kinds if k not in FAILURE_KINDS]
         if unknown:
             raise ValueError(f"failure_kinds: unknown kind {unknown[0]!r} "
                              f"(known: {', '.join(FAILURE_KINDS)})")
         object.__setattr__(self, "failure_kinds", tuple(self.failure_kinds))
 
-    def _breaker_kwargs(self) -> dict:
-        return {k: getattr(self, k) for k in self.__slots__
-                if k not in ("enabled", "failure_kinds", "lazy_half_open")}
-
     def make(self, on_transition: Callable[[float, str, str], None] | None = None) -> CircuitBreaker:
         """A breaker with these settings (``on_transition`` is told every transition)."""
-        return CircuitBreaker(**self._breaker_kwargs(), lazy_half_open=self.lazy_half_open,
-                              on_transition=on_transition)
+        kwargs = {k: getattr(self, k) for k in self.__slots__ if k not in ("enabled", "failure_kinds")}
+        return CircuitBreaker(**kwargs, on_transition=on_transition)
 
 
 @documented
